@@ -1,0 +1,201 @@
+#include "model/backend_api.hpp"
+
+namespace schedcheck {
+
+std::string call_pattern(const std::vector<HostCall>& calls, std::string_view skip) {
+  std::string out;
+  for (const auto& c : calls)
+    if (skip.find(c.letter) == std::string_view::npos) out += c.letter;
+  return out;
+}
+
+void BackendApi::synchronize(Index b, const CallSite& site) {
+  if (!l_.caps[b].async_queue) return;  // CPU/BLAS: no synchronize member, a no-op
+  x_.host_wait_queue(l_.queue_of[b], site);
+  if (l_.transfer_queue_of[b] >= 0) x_.host_wait_queue(l_.transfer_queue_of[b], site);
+  log('s', site);
+}
+
+void BackendApi::event_record(EventId e, Index b, const CallSite& site) {
+  x_.record_event(e, l_.queue_of[b], site);
+  log('r', site);
+}
+
+void BackendApi::event_wait(Index b, EventId e, const CallSite& site) {
+  x_.queue_wait_event(l_.queue_of[b], e, site);
+  if (l_.transfer_queue_of[b] >= 0 && l_.caps[b].transfer_queue_waits_events)
+    x_.queue_wait_event(l_.transfer_queue_of[b], e, site);
+  log('w', site);
+}
+
+void BackendApi::event_synchronize(EventId e, const CallSite& site) {
+  x_.host_wait_event(e, site);
+  log('e', site);
+}
+
+Operation BackendApi::copy_op(const TensorView& src, const TensorView& dst,
+                              const CallSite& site) const {
+  Operation op;
+  op.kind = OpKind::copy;
+  op.site = site;
+  op.accesses.push_back({false, src.region, src.expected, src.tensor, src.copy, src.slot, 0, -1});
+  LogicalValue produced = src.expected;
+  op.accesses.push_back({true, dst.region, produced, dst.tensor, dst.copy, dst.slot, 0, 0});
+  return op;
+}
+
+void BackendApi::blocking(Index device_backend, const Operation& op, char letter) {
+  AgentId stream = device_backend == kNone ? -1 : l_.blocking_stream_of[device_backend];
+  if (stream < 0) {
+    x_.host_op(op);
+    log(letter, op.site);
+    return;
+  }
+  x_.blocking_op(stream, op);
+  log(letter, op.site);
+  CallSite wait = op.site;
+  wait.implicit = true;
+  log('s', wait);  // cudaStreamSynchronize(cudaStreamPerThread)
+}
+
+void BackendApi::tensor_copy(const TensorView& src, const TensorView& dst, const CallSite& site) {
+  if (src.region == dst.region) return;
+  Operation op = copy_op(src, dst, site);
+  const bool src_host = is_host(src.region);
+  const bool dst_host = is_host(dst.region);
+  if (src_host && dst_host) return blocking(kNone, op, 'a');
+  if (src_host) return blocking(s_.buffers[dst.region.buffer].owner, op, 'a');  // tensor_set
+  if (dst_host) return blocking(s_.buffers[src.region.buffer].owner, op, 'a');  // tensor_get
+  // Device to device: the destination buffer's cpy_tensor on its device's hidden stream.
+  blocking(s_.buffers[dst.region.buffer].owner, op, 'a');
+}
+
+void BackendApi::enqueue_host_transfer(Index backend, AgentId queue, HostTransfer timing,
+                                       Operation op, const CallSite& site) {
+  op.reads_at_call = timing == HostTransfer::captured_at_call;
+  x_.enqueue(queue, op);
+  if (queue == l_.transfer_queue_of[backend]) {
+    // The compute queue waits for the transfer queue by semaphore before its next work.
+    x_.record_event(l_.transfer_event_of[backend], queue, site);
+    x_.queue_wait_event(l_.queue_of[backend], l_.transfer_event_of[backend], site);
+  }
+  if (timing == HostTransfer::blocks_host) {
+    CallSite wait = site;
+    wait.implicit = true;
+    x_.host_wait_queue(queue, wait);
+  }
+}
+
+bool BackendApi::cpy_tensor_async(Index bs, Index bd, const TensorView& src, const TensorView& dst,
+                                  const CallSite& site) {
+  const Capabilities& c = l_.caps[bd];
+  if (!c.cpy_async_member || !c.async_queue) return false;
+  const Buffer& sbuf = s_.buffers[src.region.buffer];
+  const Buffer& dbuf = s_.buffers[dst.region.buffer];
+  if (dbuf.kind != BufferKind::device || dbuf.owner != bd) return false;
+
+  if (is_host_buffer(sbuf.kind)) {
+    if (!c.cpy_async_from_host || s_.backends[bs].kind != BackendKind::cpu) return false;
+    if (c.cpy_async_from_host_pinned_only && sbuf.kind != BufferKind::pinned_host) return false;
+    HostTransfer timing = sbuf.kind == BufferKind::pinned_host ? c.set_async_pinned : c.set_async_pageable;
+    AgentId q = l_.transfer_queue_of[bd] >= 0 ? l_.transfer_queue_of[bd] : l_.queue_of[bd];
+    enqueue_host_transfer(bd, q, timing, copy_op(src, dst, site), site);
+    log('a', site);
+    return true;
+  }
+
+  const Backend& s_be = s_.backends[bs];
+  const Backend& d_be = s_.backends[bd];
+  bool same_family = is_cuda_family(d_be.kind) ? s_be.kind == d_be.kind : s_be.kind == d_be.kind;
+  if (!c.cpy_async_device || !same_family || sbuf.owner != bs || l_.queue_of[bs] < 0) return false;
+  if (c.cpy_async_same_device_only && s_be.device != d_be.device) return false;
+  Operation op = copy_op(src, dst, site);
+  if (c.device_copy_queue == CopyQueue::destination) {
+    x_.enqueue(l_.queue_of[bd], op);
+  } else {
+    // Copy on the source queue, then the destination waits on the source's copy event.
+    x_.enqueue(l_.queue_of[bs], op);
+    x_.record_event(l_.copy_event_of[bs], l_.queue_of[bs], site);
+    x_.queue_wait_event(l_.queue_of[bd], l_.copy_event_of[bs], site);
+  }
+  log('a', site);
+  return true;
+}
+
+void BackendApi::tensor_copy_async(Index bs, Index bd, const TensorView& src,
+                                   const TensorView& dst, const CallSite& site) {
+  if (src.region == dst.region) return;
+  if (cpy_tensor_async(bs, bd, src, dst, site)) return;
+  CallSite fallback = site;
+  fallback.step = "tensor_copy_async fallback";
+  synchronize(bs, fallback);
+  synchronize(bd, fallback);
+  tensor_copy(src, dst, fallback);
+}
+
+void BackendApi::set_tensor_async(Index b, const TensorView& host_src, const TensorView& dst,
+                                  const CallSite& site) {
+  const Capabilities& c = l_.caps[b];
+  if (c.set_get_async && c.async_queue) {
+    HostTransfer timing = is_pinned(host_src.region) ? c.set_async_pinned : c.set_async_pageable;
+    enqueue_host_transfer(b, l_.queue_of[b], timing, copy_op(host_src, dst, site), site);
+    log('a', site);
+    return;
+  }
+  if (c.async_fallback_syncs) synchronize(b, site);
+  tensor_copy(host_src, dst, site);
+}
+
+void BackendApi::get_tensor_async(Index b, const TensorView& src, const TensorView& host_dst,
+                                  const CallSite& site) {
+  const Capabilities& c = l_.caps[b];
+  if (c.set_get_async && c.async_queue) {
+    HostTransfer timing = is_pinned(host_dst.region) ? c.get_async_pinned : c.get_async_pageable;
+    // Device-to-host: the host side is the destination, written when the item runs.
+    if (timing == HostTransfer::captured_at_call) timing = HostTransfer::at_execution;
+    enqueue_host_transfer(b, l_.queue_of[b], timing, copy_op(src, host_dst, site), site);
+    log('o', site);
+    return;
+  }
+  if (c.async_fallback_syncs) synchronize(b, site);
+  tensor_copy(src, host_dst, site);
+}
+
+void BackendApi::tensor_get(const TensorView& src, const CallSite& site) {
+  Operation op;
+  op.kind = OpKind::host_read;
+  op.site = site;
+  op.accesses.push_back({false, src.region, src.expected, src.tensor, src.copy, src.slot, 0, -1});
+  Index owner = is_host(src.region) ? kNone : s_.buffers[src.region.buffer].owner;
+  blocking(owner, op, 'a');
+}
+
+void BackendApi::graph_compute_async(Index b, Operation compute) {
+  if (l_.caps[b].async_queue) {
+    x_.enqueue(l_.queue_of[b], compute);
+    log('g', compute.site);
+  } else {
+    x_.host_op(compute);  // CPU/BLAS run the graph to completion on the calling thread
+    log('c', compute.site);
+  }
+}
+
+void BackendApi::host_write(const TensorView& dst, const CallSite& site) {
+  Operation op;
+  op.kind = OpKind::host_write;
+  op.site = site;
+  op.accesses.push_back({true, dst.region, dst.expected, dst.tensor, dst.copy, dst.slot, 0, -1});
+  x_.host_op(op);
+  log('i', site);
+}
+
+void BackendApi::host_read(const TensorView& src, const CallSite& site) {
+  Operation op;
+  op.kind = OpKind::host_read;
+  op.site = site;
+  op.accesses.push_back({false, src.region, src.expected, src.tensor, src.copy, src.slot, 0, -1});
+  x_.host_op(op);
+  log('h', site);
+}
+
+}  // namespace schedcheck

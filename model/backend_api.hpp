@@ -1,0 +1,90 @@
+// The ggml backend API as the scheduler and llama.cpp call it (DESIGN.md §1): synchronize,
+// events, blocking and asynchronous copies, set/get async, graph launch. It decides, from the
+// capability table, which primitive each call becomes, and hands the primitives to an
+// Executor (sim/ or real/). It also logs the host-call pattern ("sassassasg").
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "model/execution_layout.hpp"
+#include "model/executor.hpp"
+
+namespace schedcheck {
+
+// A tensor (or one copy slot of it, or a sub-range) at its concrete place.
+struct TensorView {
+  Region region;
+  Index tensor = kNone;   // logical tensor (the source tensor for copy slots)
+  Index copy = kNone;     // set for copy slots
+  int slot = 0;
+  Index backend = kNone;  // backend the tensor is assigned to
+  LogicalValue expected;  // value a reader must see
+};
+
+// One host-visible call in compute_splits / the driver, as a pattern letter:
+// s sync, a copy, g GPU graph launch, c CPU graph, e event_synchronize, w event_wait,
+// r event_record, i set_inputs, o output read enqueue, h host read of outputs.
+struct HostCall {
+  char letter;
+  CallSite site;
+};
+
+class BackendApi {
+ public:
+  BackendApi(const Scenario& s, const ExecutionLayout& layout, Executor& exec)
+      : s_(s), l_(layout), x_(exec) {}
+
+  void synchronize(Index backend, const CallSite& site);
+  void event_record(EventId event, Index backend, const CallSite& site);
+  void event_wait(Index backend, EventId event, const CallSite& site);
+  void event_synchronize(EventId event, const CallSite& site);
+
+  // Blocking ggml_backend_tensor_copy: complete on return.
+  void tensor_copy(const TensorView& src, const TensorView& dst, const CallSite& site);
+  // The destination backend's cpy_tensor_async member; false = declined (nothing issued).
+  bool cpy_tensor_async(Index bs, Index bd, const TensorView& src, const TensorView& dst,
+                        const CallSite& site);
+  bool has_cpy_tensor_async(Index backend) const { return l_.caps[backend].cpy_async_member; }
+  // Generic ggml_backend_tensor_copy_async: the member, else sync both + blocking copy.
+  void tensor_copy_async(Index bs, Index bd, const TensorView& src, const TensorView& dst,
+                         const CallSite& site);
+  void set_tensor_async(Index backend, const TensorView& host_src, const TensorView& dst,
+                        const CallSite& site);
+  void get_tensor_async(Index backend, const TensorView& src, const TensorView& host_dst,
+                        const CallSite& site);
+  // Blocking ggml_backend_tensor_get into host memory the caller owns (only the read matters).
+  void tensor_get(const TensorView& src, const CallSite& site);
+  void graph_compute_async(Index backend, Operation compute);
+
+  // Host program accesses (llama.cpp set_inputs, reading logits).
+  void host_write(const TensorView& dst, const CallSite& site);
+  void host_read(const TensorView& src, const CallSite& site);
+
+  // The value the host saw in its most recent read (drives the MoE expert selection).
+  LogicalValue observed_value() const { return x_.observed_value(); }
+
+  const std::vector<HostCall>& calls() const { return calls_; }
+  const ExecutionLayout& layout() const { return l_; }
+
+ private:
+  Operation copy_op(const TensorView& src, const TensorView& dst, const CallSite& site) const;
+  void blocking(Index device_backend, const Operation& op, char letter);
+  void enqueue_host_transfer(Index backend, AgentId queue, HostTransfer timing, Operation op,
+                             const CallSite& site);
+  void log(char letter, const CallSite& site) { calls_.push_back({letter, site}); }
+  bool is_host(const Region& r) const { return is_host_buffer(s_.buffers[r.buffer].kind); }
+  bool is_pinned(const Region& r) const {
+    return s_.buffers[r.buffer].kind == BufferKind::pinned_host;
+  }
+
+  const Scenario& s_;
+  const ExecutionLayout& l_;
+  Executor& x_;
+  std::vector<HostCall> calls_;
+};
+
+// The pattern string of a call list, e.g. "ssassasg"; skip lists letters to leave out.
+std::string call_pattern(const std::vector<HostCall>& calls, std::string_view skip = "");
+
+}  // namespace schedcheck

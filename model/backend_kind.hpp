@@ -1,0 +1,30 @@
+// Backend kinds known to the model and the buffer kinds/usages they work with.
+// Names are the spellings used in scenario files and reports.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace schedcheck {
+
+enum class BackendKind { cpu, blas, cuda, hip, musa, vulkan, metal };
+enum class BufferKind { pinned_host, pageable_host, device };
+enum class BufferUsage { weights, compute, kv, output };
+
+std::string_view to_string(BackendKind kind);
+std::string_view to_string(BufferKind kind);
+std::string_view to_string(BufferUsage usage);
+
+std::optional<BackendKind> parse_backend_kind(std::string_view text);
+std::optional<BufferKind> parse_buffer_kind(std::string_view text);
+std::optional<BufferUsage> parse_buffer_usage(std::string_view text);
+
+// CPU and BLAS run on the host thread and have no queue of their own.
+inline bool is_host_backend(BackendKind k) { return k == BackendKind::cpu || k == BackendKind::blas; }
+inline bool is_cuda_family(BackendKind k) {
+  return k == BackendKind::cuda || k == BackendKind::hip || k == BackendKind::musa;
+}
+inline bool is_host_buffer(BufferKind k) { return k != BufferKind::device; }
+
+}  // namespace schedcheck

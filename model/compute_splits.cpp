@@ -1,0 +1,244 @@
+// The unified compute_splits of spec §2.9: one implementation, every ggml version as knobs.
+#include <algorithm>
+
+#include "model/scheduler.hpp"
+
+namespace schedcheck {
+namespace {
+bool wants(SyncWhen when, bool has_event) {
+  return when == SyncWhen::always || (when == SyncWhen::if_no_event && !has_event);
+}
+}  // namespace
+
+void Scheduler::compute_splits(const EvalContext& ctx) {
+  const ExecutionLayout& l = r_.layout;
+  Index prev = kNone;
+  prev_ids_tensor_ = kNone;
+  prev_ids_copy_ = kNone;
+  for (Index k = 0; k < static_cast<Index>(r_.plan.splits.size()); ++k) {
+    const Split& split = r_.plan.splits[k];
+    const Index b = split.backend;
+    const EventId ev = l.sched_events[b][cur_copy_];
+
+    if (k_.zero_input_split_waits_prev && split.inputs.empty() && prev != kNone && prev != b) {
+      const EventId ev_prev = l.sched_events[prev][cur_copy_];
+      CallSite cs = site(ctx, Call::event_synchronize, k, prev, "zero-input split waits previous");
+      if (ev_prev >= 0) {
+        api_.event_synchronize(ev_prev, cs);
+      } else {
+        cs.call = Call::synchronize;
+        api_.synchronize(prev, cs);
+      }
+    }
+    if (wants(k_.split_start_sync, ev >= 0))
+      api_.synchronize(b, site(ctx, Call::synchronize, k, b, "split start"));
+    for (const SplitInput& in : split.inputs) copy_input(ctx, k, in, ev);
+    if (wants(k_.prelaunch_sync, ev >= 0))
+      api_.synchronize(b, site(ctx, Call::synchronize, k, b, "before launch"));
+    launch(ctx, k);
+    if (ev >= 0 && (k_.record_event == RecordWhen::always || !split.inputs.empty()))
+      api_.event_record(ev, b, site(ctx, Call::event_record, k, b, "after launch"));
+    prev = b;
+  }
+}
+
+void Scheduler::copy_input(const EvalContext& ctx, Index k, const SplitInput& in, EventId ev) {
+  const Index b = r_.plan.splits[k].backend;
+  const Index src_backend = tensor_backend(s_, in.source);
+  const TensorView src = tensor_view(in.source, ctx.eval);
+  const TensorView dst = copy_view(in.copy, cur_copy_, ctx.eval);
+  const bool presync_no_event =
+      k_.noev_presync == PresyncNoEvent::always ||
+      (k_.noev_presync == PresyncNoEvent::if_dst_lacks_cpy_async && !api_.has_cpy_tensor_async(b));
+  auto cs = [&](Call call, Index backend, std::string_view step) {
+    CallSite c = site(ctx, call, k, backend, step);
+    c.tensor = in.source;
+    c.copy = in.copy;
+    return c;
+  };
+
+  if (s_.tensors[in.source].flags & kFlagInput) {
+    // "inputs from the user must be copied immediately"
+    if (ev >= 0)
+      api_.event_synchronize(ev, cs(Call::event_synchronize, b, "user input"));
+    else if (presync_no_event)
+      api_.synchronize(b, cs(Call::synchronize, b, "user input"));
+    if (k_.user_input_copy == UserInputCopy::blocking)
+      api_.tensor_copy(src, dst, cs(Call::tensor_copy, b, "user input"));
+    else
+      api_.tensor_copy_async(src_backend, b, src, dst, cs(Call::tensor_copy_async, b, "user input"));
+    return;
+  }
+
+  if (ev >= 0)
+    api_.event_wait(b, ev, cs(Call::event_wait, b, "input"));
+  else if (presync_no_event)
+    api_.synchronize(b, cs(Call::synchronize, b, "input"));
+  if (is_moe_input(k, in)) return moe_partial_copy(ctx, k, in, src, dst);
+  if (api_.cpy_tensor_async(src_backend, b, src, dst, cs(Call::cpy_tensor_async, b, "input")))
+    return;
+  if (k_.declined_copy == DeclinedCopy::set_async_after_source_sync) {
+    // Before llama#8897: sync the source, then an asynchronous upload from the host pointer.
+    api_.synchronize(src_backend, cs(Call::synchronize, src_backend, "declined copy"));
+    api_.set_tensor_async(b, src, dst, cs(Call::set_tensor_async, b, "declined copy"));
+    return;
+  }
+  api_.synchronize(src_backend, cs(Call::synchronize, src_backend, "declined copy"));
+  if (ev >= 0)
+    api_.event_synchronize(ev, cs(Call::event_synchronize, b, "declined copy"));
+  else
+    api_.synchronize(b, cs(Call::synchronize, b, "declined copy"));
+  api_.tensor_copy(src, dst, cs(Call::tensor_copy, b, "declined copy"));
+}
+
+bool Scheduler::is_moe_input(Index k, const SplitInput& in) const {
+  const Split& split = r_.plan.splits[k];
+  if (split.empty()) return false;
+  const Index buffer = tensor_buffer(s_, in.source);
+  if (s_.buffers[buffer].usage != BufferUsage::weights || !is_host_buffer(s_.buffers[buffer].kind))
+    return false;
+  const Node& first = s_.nodes[split.first_node];
+  return first.is_mul_mat_id() && r_.plan.node_sources[split.first_node][0].copy == in.copy;
+}
+
+void Scheduler::moe_partial_copy(const EvalContext& ctx, Index k, const SplitInput& in,
+                                 const TensorView& src, const TensorView& dst) {
+  const Split& split = r_.plan.splits[k];
+  const Index b = split.backend;
+  const Index src_backend = tensor_backend(s_, in.source);
+  const Node& node = s_.nodes[split.first_node];
+  api_.synchronize(src_backend, site(ctx, Call::synchronize, k, src_backend, "moe"));
+
+  // Which ids tensor the host reads: the node's (rewritten) src[2], or, with the llama#15488
+  // fix, the original when its copy is a later input of this split (not yet copied).
+  const SourceRef ids_ref = r_.plan.node_sources[split.first_node][2];
+  TensorView ids = ids_ref.copy != kNone ? copy_view(ids_ref.copy, bound_copy_, ctx.eval)
+                                         : tensor_view(ids_ref.tensor, ctx.eval);
+  Index ids_backend = b;
+  if (ids_ref.copy == kNone) ids_backend = tensor_backend(s_, ids_ref.tensor);
+  if (k_.moe_ids_from_later_input && ids_ref.copy != kNone) {
+    const auto& inputs = split.inputs;
+    auto self = std::find_if(inputs.begin(), inputs.end(),
+                             [&](const SplitInput& i) { return i.copy == in.copy; });
+    auto later = std::find_if(self, inputs.end(),
+                              [&](const SplitInput& i) { return i.copy == ids_ref.copy; });
+    if (later != inputs.end()) {
+      ids = tensor_view(later->source, ctx.eval);
+      ids_backend = tensor_backend(s_, later->source);
+    }
+  }
+  // ggml compares tensor objects: the same ids tensor is read once per graph.
+  if (ids.tensor != prev_ids_tensor_ || ids.copy != prev_ids_copy_) {
+    TensorView host_ids;
+    host_ids.region = Region{r_.moe_ids_buffer.at(k), 0, ids.region.size};
+    host_ids.tensor = ids.tensor;
+    host_ids.backend = s_.cpu_backend();
+    host_ids.expected = ids.expected;
+    CallSite cs = site(ctx, Call::get_tensor_async, k, ids_backend, "moe ids");
+    cs.tensor = ids.tensor;
+    cs.copy = ids.copy;
+    api_.get_tensor_async(ids_backend, ids, host_ids, cs);
+    cs.call = Call::synchronize;
+    api_.synchronize(ids_backend, cs);
+    cs.call = Call::moe_ids_read;
+    api_.host_read(host_ids, cs);
+    used_experts_ = experts_for(node, api_.observed_value().eval);
+    prev_ids_tensor_ = ids.tensor;
+    prev_ids_copy_ = ids.copy;
+  }
+
+  const uint64_t expert_bytes = src.region.size / static_cast<uint64_t>(node.n_expert);
+  std::vector<int> used = used_experts_;
+  for (std::size_t i = 0; i < used.size();) {
+    std::size_t j = i;
+    while (j + 1 < used.size() && used[j + 1] == used[j] + 1) ++j;
+    const int first = used[i], last = used[j];
+    uint64_t offset = static_cast<uint64_t>(first) * expert_bytes;
+    uint64_t size = static_cast<uint64_t>(last - first + 1) * expert_bytes;
+    if (last < node.n_expert - 1) size += std::min<uint64_t>(expert_bytes, 512);
+    TensorView from = src, to = dst;
+    from.region.offset += offset;
+    from.region.size = size;
+    to.region.offset += offset;
+    to.region.size = size;
+    CallSite cs = site(ctx, Call::set_tensor_async, k, b, "moe experts");
+    cs.tensor = in.source;
+    cs.copy = in.copy;
+    api_.set_tensor_async(b, from, to, cs);
+    i = j + 1;
+  }
+}
+
+void Scheduler::launch(const EvalContext& ctx, Index k) {
+  const Split& split = r_.plan.splits[k];
+  const auto& cb = s_.driver.eval_callback;
+  if (!cb) {
+    api_.graph_compute_async(split.backend, compute_op(ctx, k, split.first_node, split.end_node));
+    return;
+  }
+  auto asks = [&](Index n) {
+    return cb->all_nodes || std::find(cb->nodes.begin(), cb->nodes.end(), n) != cb->nodes.end();
+  };
+  for (Index j0 = split.first_node; j0 < split.end_node;) {
+    Index j1 = j0;
+    while (j1 + 1 < split.end_node && !asks(j1)) ++j1;
+    api_.graph_compute_async(split.backend, compute_op(ctx, k, j0, j1 + 1));
+    CallSite cs = site(ctx, Call::synchronize, k, split.backend, "eval callback");
+    api_.synchronize(split.backend, cs);
+    if (asks(j1)) {
+      cs.call = Call::eval_callback_read;
+      cs.tensor = s_.nodes[j1].output;
+      TensorView out = tensor_view(s_.nodes[j1].output, ctx.eval);
+      if (s_.nodes[j1].writes_persistent) out.expected = {out.tensor, ctx.eval, 0};
+      api_.tensor_get(out, cs);
+    }
+    j0 = j1 + 1;
+  }
+}
+
+Operation Scheduler::compute_op(const EvalContext& ctx, Index k, Index first, Index end) {
+  Operation op;
+  op.kind = OpKind::compute;
+  op.site = site(ctx, Call::graph_compute, k, r_.plan.splits[k].backend, "launch");
+  op.site.slot = bound_copy_;
+  for (Index n = first; n < end; ++n) {
+    const Node& node = s_.nodes[n];
+    const int group = n - first;
+    for (std::size_t j = 0; j < node.sources.size(); ++j) {
+      const SourceRef& ref = r_.plan.node_sources[n][j];
+      TensorView v = ref.copy != kNone ? copy_view(ref.copy, bound_copy_, ctx.eval)
+                                       : tensor_view(ref.tensor, ctx.eval);
+      if (node.is_mul_mat_id() && j == 0 && node.n_expert > 0) {
+        // MUL_MAT_ID reads only the rows of the experts this ubatch selects.
+        const uint64_t eb = v.region.size / static_cast<uint64_t>(node.n_expert);
+        for (int e : experts_for(node, ctx.eval)) {
+          Region rows{v.region.buffer, v.region.offset + static_cast<uint64_t>(e) * eb, eb};
+          op.accesses.push_back({false, rows, v.expected, v.tensor, v.copy, v.slot, group, -1});
+        }
+        continue;
+      }
+      op.accesses.push_back({false, v.region, v.expected, v.tensor, v.copy, v.slot, group, -1});
+    }
+    TensorView out = tensor_view(node.output, ctx.eval);
+    LogicalValue produced{node.output, ctx.eval, 0};
+    if (node.writes_persistent) persistent_eval_[node.output] = ctx.eval;
+    op.accesses.push_back({true, out.region, produced, node.output, kNone, 0, group, -1});
+  }
+  return op;
+}
+
+std::vector<int> experts_for(const Node& node, int eval) {
+  std::vector<int> used;
+  if (node.n_expert <= 0 || eval < 0) return used;
+  if (!node.experts_used.empty()) {
+    used = node.experts_used[static_cast<std::size_t>(eval) % node.experts_used.size()];
+  } else {
+    // Deterministic default: two experts that move with the evaluation.
+    used = {eval % node.n_expert, (eval * 3 + 1) % node.n_expert};
+  }
+  std::sort(used.begin(), used.end());
+  used.erase(std::unique(used.begin(), used.end()), used.end());
+  return used;
+}
+
+}  // namespace schedcheck

@@ -1,0 +1,18 @@
+// llama.cpp's decode loop (spec §5.2): per ubatch, reuse the graph or reset + allocate
+// (rotating the copy index), write user inputs, compute_splits, enqueue output reads; after
+// each decode, llama_get_logits synchronizes and the application reads the outputs.
+#pragma once
+
+#include "model/backend_api.hpp"
+#include "model/prepared_run.hpp"
+
+namespace schedcheck {
+
+struct DriverStats {
+  int evaluations = 0;
+  int reused_graphs = 0;
+};
+
+DriverStats run_decode(const PreparedRun& run, BackendApi& api);
+
+}  // namespace schedcheck

@@ -1,0 +1,76 @@
+#include "model/execution_layout.hpp"
+
+namespace schedcheck {
+
+ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile) {
+  ExecutionLayout l;
+  const Index nb = static_cast<Index>(s.backends.size());
+  for (Index b = 0; b < nb; ++b) l.caps.push_back(backend_capabilities(s, b, profile));
+
+  // llama.cpp enables pipeline parallelism only if every non-CPU backend is async with events.
+  l.pipeline_parallel = s.scheduler.pipeline_parallel;
+  for (Index b = 0; b < nb; ++b)
+    if (s.backends[b].kind != BackendKind::cpu && !(l.caps[b].async_queue && l.caps[b].events))
+      l.pipeline_parallel = false;
+  l.n_copies = l.pipeline_parallel ? s.scheduler.max_copies : 1;
+
+  l.agents.push_back({AgentKind::host, "HOST", kNone, -1});
+  l.queue_of.assign(nb, -1);
+  l.transfer_queue_of.assign(nb, -1);
+  l.blocking_stream_of.assign(nb, -1);
+  for (Index b = 0; b < nb; ++b) {
+    if (!l.caps[b].async_queue) continue;
+    l.queue_of[b] = static_cast<AgentId>(l.agents.size());
+    l.agents.push_back({AgentKind::queue, s.backends[b].name, b, s.backends[b].device});
+    if (l.caps[b].transfer_queue) {
+      l.transfer_queue_of[b] = static_cast<AgentId>(l.agents.size());
+      l.agents.push_back({AgentKind::transfer_queue, s.backends[b].name + " transfer queue", b,
+                          s.backends[b].device});
+    }
+  }
+  // One hidden blocking stream per physical device and API family.
+  for (Index b = 0; b < nb; ++b) {
+    if (!l.caps[b].async_queue || !l.caps[b].blocking_stream) continue;
+    const Backend& be = s.backends[b];
+    for (Index o = 0; o < b; ++o) {
+      const Backend& other = s.backends[o];
+      bool same_family = is_cuda_family(other.kind) == is_cuda_family(be.kind) &&
+                         (is_cuda_family(be.kind) || other.kind == be.kind);
+      if (l.blocking_stream_of[o] >= 0 && other.device == be.device && same_family) {
+        l.blocking_stream_of[b] = l.blocking_stream_of[o];
+        break;
+      }
+    }
+    if (l.blocking_stream_of[b] >= 0) continue;
+    l.blocking_stream_of[b] = static_cast<AgentId>(l.agents.size());
+    std::string what = is_cuda_family(be.kind) ? "per-thread stream" : "blocking submit";
+    l.agents.push_back({AgentKind::blocking_stream,
+                        std::string(to_string(be.kind)) + " " + what + " (device " +
+                            std::to_string(be.device) + ")",
+                        b, be.device});
+  }
+
+  l.sched_events.assign(nb, std::vector<EventId>(l.n_copies, -1));
+  l.copy_event_of.assign(nb, -1);
+  l.transfer_event_of.assign(nb, -1);
+  for (Index b = 0; b < nb; ++b) {
+    if (l.n_copies > 1 && l.caps[b].events)
+      for (int c = 0; c < l.n_copies; ++c) {
+        l.sched_events[b][c] = static_cast<EventId>(l.events.size());
+        l.events.push_back({EventKind::sched,
+                            "ev[" + s.backends[b].name + "][" + std::to_string(c) + "]", b, c});
+      }
+    if (l.caps[b].async_queue && l.caps[b].cpy_async_device &&
+        l.caps[b].device_copy_queue == CopyQueue::source_then_event) {
+      l.copy_event_of[b] = static_cast<EventId>(l.events.size());
+      l.events.push_back({EventKind::copy, "copy_event(" + s.backends[b].name + ")", b, 0});
+    }
+    if (l.transfer_queue_of[b] >= 0) {
+      l.transfer_event_of[b] = static_cast<EventId>(l.events.size());
+      l.events.push_back({EventKind::transfer, "transfer_semaphore(" + s.backends[b].name + ")", b, 0});
+    }
+  }
+  return l;
+}
+
+}  // namespace schedcheck

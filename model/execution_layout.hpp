@@ -1,0 +1,51 @@
+// The agents (host, backend queues, hidden streams) and events of one run, derived from the
+// scenario and the policy's capabilities (spec §9.2).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "model/capabilities.hpp"
+#include "model/scenario.hpp"
+
+namespace schedcheck {
+
+using AgentId = int;
+using EventId = int;
+constexpr AgentId kHostAgent = 0;
+
+enum class AgentKind : uint8_t { host, queue, blocking_stream, transfer_queue };
+
+struct Agent {
+  AgentKind kind = AgentKind::host;
+  std::string name;        // "HOST", "CUDA0", "CUDA0 per-thread stream (device 0)", ...
+  Index backend = kNone;   // queues and transfer queues
+  int device = -1;         // blocking streams
+};
+
+enum class EventKind : uint8_t { sched, copy, transfer };
+
+struct Event {
+  EventKind kind = EventKind::sched;
+  std::string name;  // "ev[CUDA0][2]", "copy_event(CUDA0)", ...
+  Index backend = kNone;
+  int slot = 0;
+};
+
+struct ExecutionLayout {
+  std::vector<Agent> agents;
+  std::vector<Event> events;
+  std::vector<Capabilities> caps;          // per backend
+  std::vector<AgentId> queue_of;           // per backend: queue agent, or -1 (host backends)
+  std::vector<AgentId> transfer_queue_of;  // per backend, or -1
+  std::vector<AgentId> blocking_stream_of; // per backend: hidden stream, or -1 (host memcpy)
+  std::vector<std::vector<EventId>> sched_events;  // [backend][slot], -1 when NULL
+  std::vector<EventId> copy_event_of;      // per source backend, -1 if none
+  std::vector<EventId> transfer_event_of;  // per backend with a transfer queue
+  bool pipeline_parallel = false;
+  int n_copies = 1;
+};
+
+ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile);
+
+}  // namespace schedcheck

@@ -1,0 +1,34 @@
+// One operation handed to an executor: an ordered list of accesses (reads and writes of byte
+// ranges) performed by one agent, with the call that issued it.
+#pragma once
+
+#include <vector>
+
+#include "model/allocator.hpp"
+#include "model/call_site.hpp"
+#include "model/logical_value.hpp"
+
+namespace schedcheck {
+
+enum class OpKind : uint8_t { compute, copy, host_write, host_read };
+
+struct Access {
+  bool is_write = false;
+  Region region;
+  LogicalValue value;  // reads: expected; writes: produced (copies: see from_read)
+  Index tensor = kNone;  // tensor named in reports (the source for copy slots)
+  Index copy = kNone;    // copy tensor, when the region is a copy slot
+  int slot = 0;
+  int group = 0;         // compute: node index within the split; a write's taint joins its group's reads
+  int from_read = -1;    // copies: index (in accesses) of the read whose value this write carries
+};
+
+struct Operation {
+  OpKind kind = OpKind::compute;
+  std::vector<Access> accesses;
+  // Host sources of a queued copy read during the call (pageable staging, Metal set_async).
+  bool reads_at_call = false;
+  CallSite site;
+};
+
+}  // namespace schedcheck

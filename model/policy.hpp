@@ -1,0 +1,26 @@
+// A named scheduler policy: a knob set with its provenance (ggml commit, llama.cpp PR).
+// The six built-in ggml versions V0..V5 of spec §0.1 are listed by builtin_policies().
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/policy_knobs.hpp"
+
+namespace schedcheck {
+
+struct Policy {
+  std::string name;
+  std::string commit;       // ggml short hash
+  std::string reference;    // llama.cpp PR
+  std::string description;  // one line
+  PolicyKnobs knobs;
+  bool builtin = false;
+};
+
+const std::vector<Policy>& builtin_policies();
+const Policy* find_builtin_policy(std::string_view name);
+
+}  // namespace schedcheck

@@ -1,0 +1,30 @@
+#include "model/prepared_run.hpp"
+
+namespace schedcheck {
+
+PreparedRun prepare_run(const Scenario& s, const Policy& policy) {
+  PreparedRun r;
+  r.scenario = s;
+  r.policy = policy;
+  r.layout = make_layout(s, policy.knobs.profile);
+  r.plan = form_splits(r.scenario, SplitOptions{r.layout.n_copies, policy.knobs.profile.max_split_inputs});
+  r.alloc = allocate(r.scenario, r.plan);
+  // The scheduler's host vector for expert ids, one per split whose first node is MUL_MAT_ID.
+  for (Index k = 0; k < static_cast<Index>(r.plan.splits.size()); ++k) {
+    const Split& split = r.plan.splits[k];
+    if (split.empty() || !r.scenario.nodes[split.first_node].is_mul_mat_id()) continue;
+    const Node& node = r.scenario.nodes[split.first_node];
+    if (node.sources.size() < 3) continue;
+    Buffer ids;
+    ids.name = "scheduler ids host vector (split " + std::to_string(k) + ")";
+    ids.kind = BufferKind::pageable_host;
+    ids.usage = BufferUsage::output;
+    ids.size = r.scenario.tensors[node.sources[2]].size;
+    r.moe_ids_buffer[k] = static_cast<Index>(r.scenario.buffers.size());
+    r.scenario.buffers.push_back(ids);
+    r.alloc.buffer_size.push_back(ids.size);
+  }
+  return r;
+}
+
+}  // namespace schedcheck

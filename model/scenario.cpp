@@ -1,0 +1,50 @@
+#include "model/scenario.hpp"
+
+#include <numeric>
+
+namespace schedcheck {
+namespace {
+template <typename T>
+Index find_by_name(const std::vector<T>& items, const std::string& name) {
+  for (Index i = 0; i < static_cast<Index>(items.size()); ++i)
+    if (items[i].name == name) return i;
+  return kNone;
+}
+}  // namespace
+
+Index Scenario::cpu_backend() const { return static_cast<Index>(backends.size()) - 1; }
+Index Scenario::find_tensor(const std::string& n) const { return find_by_name(tensors, n); }
+Index Scenario::find_backend(const std::string& n) const { return find_by_name(backends, n); }
+Index Scenario::find_buffer(const std::string& n) const { return find_by_name(buffers, n); }
+Index Scenario::find_node(const std::string& n) const { return find_by_name(nodes, n); }
+
+int Scenario::total_evaluations() const {
+  return std::accumulate(driver.ubatches_per_batch.begin(), driver.ubatches_per_batch.end(), 0);
+}
+
+Capabilities backend_capabilities(const Scenario& s, Index backend, const VersionProfile& profile) {
+  const Backend& b = s.backends[backend];
+  Capabilities caps = capabilities_for(b.kind, profile);
+  for (const auto& o : b.overrides) {
+    if (set_capability(caps, o.field, o.boolean)) continue;
+    if (set_capability(caps, o.field, o.host_transfer)) continue;
+    set_capability(caps, o.field, o.copy_queue);
+  }
+  return caps;
+}
+
+bool backend_can_use_buffer(const Scenario& s, Index backend, Index buffer) {
+  const Buffer& buf = s.buffers[buffer];
+  if (is_host_backend(s.backends[backend].kind)) return is_host_buffer(buf.kind);
+  return buf.kind == BufferKind::device && buf.owner == backend;
+}
+
+Index tensor_backend(const Scenario& s, Index tensor) {
+  const Tensor& t = s.tensors[tensor];
+  if (t.producer != kNone && t.role == TensorRole::node_output) return s.nodes[t.producer].backend;
+  if (t.buffer != kNone && s.buffers[t.buffer].kind == BufferKind::device)
+    return s.buffers[t.buffer].owner;
+  return s.cpu_backend();
+}
+
+}  // namespace schedcheck

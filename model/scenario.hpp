@@ -1,0 +1,151 @@
+// A scenario: backends, buffers, tensors and the graph (or its splits), scheduler and driver
+// settings, custom policies and expected verdicts. Everything is resolved to indices.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/backend_kind.hpp"
+#include "model/capabilities.hpp"
+#include "model/policy.hpp"
+
+namespace schedcheck {
+
+using Index = int;
+constexpr Index kNone = -1;
+
+struct CapabilityOverride {
+  std::string field;
+  // Exactly one of these is meaningful, by the field's type.
+  bool boolean = false;
+  HostTransfer host_transfer = HostTransfer::at_execution;
+  CopyQueue copy_queue = CopyQueue::source_then_event;
+};
+
+struct Backend {
+  std::string name;
+  BackendKind kind = BackendKind::cpu;
+  int device = -1;                // physical device (GPU kinds); several backends may share one
+  Index compute_buffer = kNone;   // where the allocator places this backend's tensors
+  std::vector<CapabilityOverride> overrides;
+};
+
+struct Buffer {
+  std::string name;
+  BufferKind kind = BufferKind::pinned_host;
+  BufferUsage usage = BufferUsage::compute;
+  Index owner = kNone;     // device buffers: the backend whose device memory it is
+  uint64_t size = 0;       // 0 for compute buffers: the allocator sizes them
+  uint64_t alignment = 32;
+};
+
+enum TensorFlag : uint8_t { kFlagInput = 1, kFlagOutput = 2 };
+
+enum class TensorRole {
+  persistent,   // weights, KV cache, ...: explicit buffer and offset, initialized before the run
+  user_input,   // INPUT-flagged, written by the host every ubatch (set_inputs)
+  node_output,  // produced by a node; placed by the allocator unless given explicitly
+};
+
+struct Tensor {
+  std::string name;
+  TensorRole role = TensorRole::node_output;
+  uint64_t size = 0;
+  uint8_t flags = 0;
+  Index buffer = kNone;                   // explicit placement, or kNone (allocator decides)
+  std::optional<uint64_t> offset;         // explicit offset within buffer
+  Index producer = kNone;                 // node that writes it (node_output / in-place writes)
+};
+
+struct Node {
+  std::string name;
+  std::string op;
+  Index backend = kNone;
+  std::vector<Index> sources;  // tensors
+  Index output = kNone;        // tensor written (its own, or a persistent one for in-place writes)
+  bool writes_persistent = false;
+  bool inplace = false;  // may take over its first source's region if that source dies here
+  // MUL_MAT_ID: sources = {expert weights, activations, ids}; experts used per ubatch.
+  int n_expert = 0;
+  std::vector<std::vector<int>> experts_used;  // cycled by evaluation index
+  bool is_mul_mat_id() const { return op == "mul_mat_id"; }
+};
+
+// Splits given directly (as a GGML_SCHED_DEBUG dump shows them): node ranges and input order.
+struct GivenSplit {
+  Index backend = kNone;
+  Index first_node = 0;
+  Index end_node = 0;                       // exclusive
+  std::optional<std::vector<Index>> inputs; // source tensors, in the dump's order
+};
+
+struct SchedulerConfig {
+  bool pipeline_parallel = false;  // llama.cpp's conditions hold (multi-GPU, full offload, ...)
+  int max_copies = 4;              // GGML_SCHED_MAX_COPIES
+};
+
+struct OutputRead {
+  Index tensor = kNone;   // graph output read back after every ubatch that has outputs
+  Index buffer = kNone;   // host buffer receiving the rows
+  enum class When { all, last, none } ubatches = When::all;
+};
+
+struct EvalCallback {
+  bool all_nodes = false;
+  std::vector<Index> nodes;  // nodes the callback asks for (ask=true)
+  Index stop_after = kNone;  // node after which the callback returns false (stops the split)
+};
+
+struct DriverConfig {
+  std::vector<int> ubatches_per_batch{1};  // one entry per batch (decode call)
+  bool graph_reuse = false;           // llama.cpp would reuse the previous graph when allowed
+  bool sync_after_batch = true;       // llama_get_logits / llama_synchronize after each decode
+  std::vector<OutputRead> outputs;
+  std::optional<EvalCallback> eval_callback;
+  std::vector<int> realloc_at;        // evaluations whose alloc_splits must re-reserve
+  std::vector<int> sync_before_compute;  // evaluations with a user sched_synchronize after alloc
+};
+
+// What a corpus entry expects of one policy.
+struct Expectation {
+  std::string policy;
+  std::string verdict;                 // clean | race | stale | race+stale
+  std::vector<std::string> mechanisms; // each must appear among the findings (H1, H2, ...)
+};
+
+struct Scenario {
+  std::string file;  // where it was loaded from (for messages and repro commands)
+  std::string name;
+  std::string description;
+  std::vector<Backend> backends;
+  std::vector<Buffer> buffers;
+  std::vector<Tensor> tensors;
+  std::vector<Node> nodes;
+  std::optional<std::vector<GivenSplit>> given_splits;
+  SchedulerConfig scheduler;
+  DriverConfig driver;
+  std::vector<Policy> custom_policies;
+  std::vector<Expectation> expectations;
+
+  Index cpu_backend() const;  // the last backend (asserted CPU by validation)
+  Index find_tensor(const std::string& name) const;
+  Index find_backend(const std::string& name) const;
+  Index find_buffer(const std::string& name) const;
+  Index find_node(const std::string& name) const;
+  int total_evaluations() const;
+};
+
+// Capabilities of one backend under a policy profile, overrides applied.
+Capabilities backend_capabilities(const Scenario& s, Index backend, const VersionProfile& profile);
+
+// Can backend b use tensors in buffer buf without a copy (spec §3.5 pass 5)?
+bool backend_can_use_buffer(const Scenario& s, Index backend, Index buffer);
+
+// The backend a tensor is assigned to (S(i) in spec §2): producer's backend, the owner of a
+// device buffer, or the CPU for host-resident leaves and user inputs.
+Index tensor_backend(const Scenario& s, Index tensor);
+
+}  // namespace schedcheck

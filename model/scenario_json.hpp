@@ -1,0 +1,23 @@
+// Scenario files: JSON with a "schema" field, validated strictly (docs/scenario-format.md).
+// Every problem is a ScenarioError naming the file, the JSON pointer and what was expected.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "model/scenario.hpp"
+#include "model/scenario_error.hpp"
+
+namespace schedcheck {
+
+inline constexpr const char* kScenarioSchema = "schedcheck-scenario/1";
+
+// Parses and validates; `file` labels messages. Throws ScenarioError.
+Scenario load_scenario_text(const std::string& text, const std::string& file);
+// Reads the file first (an unreadable file is a ScenarioError too).
+Scenario load_scenario_file(const std::string& path);
+// The inverse of loading: a document that loads back into an equal scenario.
+nlohmann::ordered_json save_scenario(const Scenario& s);
+
+}  // namespace schedcheck

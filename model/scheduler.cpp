@@ -1,0 +1,104 @@
+#include "model/scheduler.hpp"
+
+namespace schedcheck {
+
+Scheduler::Scheduler(const PreparedRun& run, BackendApi& api)
+    : r_(run), s_(run.scenario), k_(run.policy.knobs), api_(api) {
+  persistent_eval_.assign(s_.tensors.size(), kInitialEval);
+}
+
+CallSite Scheduler::site(const EvalContext& ctx, Call call, Index split, Index backend,
+                         std::string_view step) const {
+  CallSite cs;
+  cs.call = call;
+  cs.role = Role::policy;
+  cs.eval = ctx.eval;
+  cs.batch = ctx.batch;
+  cs.ubatch = ctx.ubatch;
+  cs.split = split;
+  cs.backend = backend;
+  cs.slot = cur_copy_;
+  cs.step = step;
+  return cs;
+}
+
+void Scheduler::reset() {
+  is_reset_ = true;  // clears the tensor->backend map; no sync, copy index untouched
+  is_alloc_ = false;
+}
+
+void Scheduler::alloc_graph(const EvalContext& ctx, bool realloc) {
+  const int n = r_.layout.n_copies;
+  if (k_.copy_advance == CopyAdvance::at_alloc) {
+    cur_copy_ = next_copy_;
+    next_copy_ = (next_copy_ + 1) % n;
+  }
+  bound_copy_ = cur_copy_;  // split_graph rewrites sources to slot cur_copy
+  is_reset_ = false;
+  if (realloc) {
+    CallSite cs = site(ctx, Call::synchronize, kNone, kNone, "alloc_splits re-reserve");
+    cs.role = Role::driver;
+    if (k_.realloc_sync == ReallocSync::sched_synchronize) {
+      synchronize(cs);
+    } else {
+      for (Index b = 0; b < static_cast<Index>(s_.backends.size()); ++b) {
+        cs.backend = b;
+        api_.synchronize(b, cs);
+      }
+    }
+  }
+  is_alloc_ = true;
+}
+
+void Scheduler::synchronize(const CallSite& base) {
+  CallSite cs = base;
+  cs.call = Call::sched_synchronize;
+  for (Index b = 0; b < static_cast<Index>(s_.backends.size()); ++b) {
+    cs.backend = b;
+    api_.synchronize(b, cs);
+  }
+  bool reset = k_.sync_copy_reset == SyncCopyReset::always ||
+               (k_.sync_copy_reset == SyncCopyReset::if_not_alloc && !is_alloc_);
+  if (!reset) return;
+  if (k_.copy_advance == CopyAdvance::at_alloc)
+    next_copy_ = 0;
+  else
+    cur_copy_ = 0;
+}
+
+void Scheduler::graph_compute_async(const EvalContext& ctx) {
+  if (!is_reset_ && !is_alloc_) reset();
+  if (!is_alloc_) alloc_graph(ctx, false);
+  compute_splits(ctx);
+  if (k_.copy_advance == CopyAdvance::after_compute) cur_copy_ = (cur_copy_ + 1) % r_.layout.n_copies;
+}
+
+LogicalValue Scheduler::expected_value(Index tensor, int eval) const {
+  if (s_.tensors[tensor].role == TensorRole::persistent)
+    return {tensor, persistent_eval_[tensor], 0};
+  return {tensor, eval, 0};
+}
+
+TensorView Scheduler::tensor_view(Index tensor, int eval) const {
+  TensorView v;
+  v.slot = s_.tensors[tensor].role == TensorRole::user_input ? bound_copy_ : 0;
+  v.region = r_.alloc.tensor_region(tensor, v.slot);
+  v.tensor = tensor;
+  v.backend = tensor_backend(s_, tensor);
+  v.expected = expected_value(tensor, eval);
+  return v;
+}
+
+TensorView Scheduler::copy_view(Index copy, int slot, int eval) const {
+  const CopyTensor& c = r_.plan.copies[copy];
+  TensorView v;
+  v.region = r_.alloc.copy_region(copy, slot);
+  v.tensor = c.source;
+  v.copy = copy;
+  v.slot = slot;
+  v.backend = c.backend;
+  v.expected = expected_value(c.source, eval);
+  return v;
+}
+
+}  // namespace schedcheck

@@ -1,0 +1,69 @@
+// ggml_backend_sched as a state machine (spec §3.2): reset, alloc_graph with copy-index
+// rotation and the re-reserve path, sched_synchronize with its copy-index reset rule, and
+// compute_splits, the policy (spec §2.9), which issues every call through the backend API.
+#pragma once
+
+#include <map>
+#include <vector>
+
+#include "model/backend_api.hpp"
+#include "model/prepared_run.hpp"
+
+namespace schedcheck {
+
+// Experts a MUL_MAT_ID node selects in an evaluation (sorted, unique).
+std::vector<int> experts_for(const Node& node, int eval);
+
+struct EvalContext {
+  int eval = 0;
+  int batch = 0;
+  int ubatch = 0;
+};
+
+class Scheduler {
+ public:
+  Scheduler(const PreparedRun& run, BackendApi& api);
+
+  void reset();
+  void alloc_graph(const EvalContext& ctx, bool realloc);
+  void synchronize(const CallSite& site);  // ggml_backend_sched_synchronize
+  void graph_compute_async(const EvalContext& ctx);
+
+  bool is_alloc() const { return is_alloc_; }
+  int cur_copy() const { return cur_copy_; }
+  int bound_copy() const { return bound_copy_; }
+
+  // Views of tensors as the graph bound them (user inputs at the bound slot).
+  TensorView tensor_view(Index tensor, int eval) const;
+  TensorView copy_view(Index copy, int slot, int eval) const;
+  LogicalValue expected_value(Index tensor, int eval) const;
+
+ private:
+  void compute_splits(const EvalContext& ctx);
+  void copy_input(const EvalContext& ctx, Index k, const SplitInput& in, EventId ev);
+  void moe_partial_copy(const EvalContext& ctx, Index k, const SplitInput& in,
+                        const TensorView& src, const TensorView& dst);
+  void launch(const EvalContext& ctx, Index k);
+  Operation compute_op(const EvalContext& ctx, Index k, Index first, Index end);
+  CallSite site(const EvalContext& ctx, Call call, Index split, Index backend,
+                std::string_view step) const;
+  bool is_moe_input(Index k, const SplitInput& in) const;
+
+  const PreparedRun& r_;
+  const Scenario& s_;
+  const PolicyKnobs& k_;
+  BackendApi& api_;
+  bool is_reset_ = false;
+  bool is_alloc_ = false;
+  int cur_copy_ = 0;
+  int next_copy_ = 0;
+  int bound_copy_ = 0;
+  // Reference semantics: evaluation of the last write of each persistent tensor.
+  std::vector<int> persistent_eval_;
+  std::vector<int> pending_persistent_;  // writes issued by the current evaluation
+  Index prev_ids_tensor_ = kNone;
+  Index prev_ids_copy_ = kNone;
+  std::vector<int> used_experts_;
+};
+
+}  // namespace schedcheck

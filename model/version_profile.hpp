@@ -1,0 +1,24 @@
+// Backend-side switches that changed between ggml versions (spec §0.2, §2.8, §4).
+// They belong to a policy's version profile, not to the scenario.
+#pragma once
+
+namespace schedcheck {
+
+struct VersionProfile {
+  // CUDA cpy_tensor_async accepts a host source from the CPU backend ("copy_from_host").
+  bool cuda_host_to_device = false;  // CUDA builds
+  bool hip_host_to_device = false;   // HIP builds
+  bool musa_host_to_device = false;  // MUSA builds
+  // Vulkan cpy_tensor_async exists (162fd7c1): same device, or pinned host source.
+  bool vulkan_cpy_async = true;
+  // Vulkan event_wait also makes the transfer queue wait (f257513c).
+  bool vulkan_transfer_waits_events = false;
+  // Generic set/get_tensor_async fallback synchronizes the backend first (c1c12948).
+  bool async_fallback_syncs = true;
+  // GGML_SCHED_MAX_SPLIT_INPUTS before e8e7ea4f; 0 = growable (no cut on a full input list).
+  int max_split_inputs = 30;
+
+  bool operator==(const VersionProfile&) const = default;
+};
+
+}  // namespace schedcheck
