@@ -1,0 +1,89 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "model/scenario_json.hpp"
+#include "sim/replay.hpp"
+#include "sim/report_writer.hpp"
+
+namespace schedcheck {
+namespace {
+
+struct Outcome {
+  std::string file;
+  std::string policy;
+  std::string expected;
+  std::string got;
+  std::vector<std::string> missing_mechanisms;
+  bool ok = false;
+};
+
+std::vector<std::string> scenario_files(const std::string& dir) {
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+    if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace
+
+int run_corpus(const std::string& dir, bool json) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    std::cerr << "schedcheck: corpus folder \"" << dir << "\" does not exist or is not a folder\n";
+    return kExitBadInput;
+  }
+  std::vector<Outcome> outcomes;
+  for (const std::string& file : scenario_files(dir)) {
+    try {
+      const Scenario s = load_scenario_file(file);
+      if (s.expectations.empty()) {
+        outcomes.push_back({file, "-", "some expectation", "none given", {}, false});
+        continue;
+      }
+      for (const Expectation& e : s.expectations) {
+        const Policy* p = find_policy(s, e.policy);
+        const PolicyVerdict v = explain(replay(s, *p));
+        Outcome o{file, e.policy, e.verdict, v.verdict, {}, v.verdict == e.verdict};
+        for (const std::string& m : e.mechanisms)
+          if (std::none_of(v.groups.begin(), v.groups.end(), [&](const FindingGroup& g) { return g.mechanism == m; }))
+            o.missing_mechanisms.push_back(m);
+        o.ok = o.ok && o.missing_mechanisms.empty();
+        outcomes.push_back(o);
+      }
+    } catch (const ScenarioError& e) {
+      std::cerr << "schedcheck: " << e.what() << "\n";
+      return kExitBadInput;
+    }
+  }
+  const auto failed = std::count_if(outcomes.begin(), outcomes.end(), [](const Outcome& o) { return !o.ok; });
+  if (json) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const auto& o : outcomes)
+      list.push_back({{"file", o.file}, {"policy", o.policy}, {"expected", o.expected}, {"got", o.got},
+                      {"missing_mechanisms", o.missing_mechanisms}, {"ok", o.ok}});
+    std::cout << nlohmann::ordered_json{{"schema", "schedcheck-corpus/1"}, {"results", list},
+                                        {"passed", outcomes.size() - failed}, {"failed", failed}}
+                     .dump(2)
+              << "\n";
+  } else {
+    for (const auto& o : outcomes) {
+      std::string line = fmt::format("{:<4} {}  {:<12} expected {:<10} got {}", o.ok ? "ok" : "FAIL", o.file,
+                                     o.policy, o.expected, o.got);
+      if (!o.missing_mechanisms.empty()) {
+        line += "; missing mechanisms:";
+        for (const auto& m : o.missing_mechanisms) line += " " + m;
+      }
+      std::cout << line << "\n";
+    }
+    std::cout << fmt::format("corpus: {} passed, {} failed\n", outcomes.size() - failed, failed);
+  }
+  return failed ? kExitFindings : kExitClean;
+}
+
+}  // namespace schedcheck

@@ -1,0 +1,36 @@
+#include "sim/replay.hpp"
+
+#include "sim/semantics_engine.hpp"
+
+namespace schedcheck {
+
+ReplayResult replay(const Scenario& s, const Policy& policy) {
+  ReplayResult r;
+  r.run = prepare_run(s, policy);
+  SemanticsEngine engine(r.run.layout, r.run.alloc.buffer_size);
+  for (Index t = 0; t < static_cast<Index>(r.run.scenario.tensors.size()); ++t)
+    if (r.run.scenario.tensors[t].role == TensorRole::persistent)
+      engine.initialize(r.run.alloc.tensor_region(t, 0), LogicalValue{t, kInitialEval, 0});
+  BackendApi api(r.run.scenario, r.run.layout, engine);
+  r.stats = run_decode(r.run, api);
+  r.trace = engine.trace();
+  r.findings = engine.findings();
+  r.calls = api.calls();
+  r.accesses = engine.access_count();
+  return r;
+}
+
+std::vector<Policy> policies_for(const Scenario& s) {
+  std::vector<Policy> out = builtin_policies();
+  out.insert(out.end(), s.custom_policies.begin(), s.custom_policies.end());
+  return out;
+}
+
+const Policy* find_policy(const Scenario& s, const std::string& name) {
+  if (const Policy* p = find_builtin_policy(name)) return p;
+  for (const auto& p : s.custom_policies)
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+}  // namespace schedcheck

@@ -1,0 +1,31 @@
+// Runs one scenario under one policy through the simulator: prepare, drive the decode loop
+// through the backend API into the semantics engine, and collect the trace and findings.
+#pragma once
+
+#include <vector>
+
+#include "model/backend_api.hpp"
+#include "model/decode_driver.hpp"
+#include "model/prepared_run.hpp"
+#include "sim/finding.hpp"
+#include "sim/trace.hpp"
+
+namespace schedcheck {
+
+struct ReplayResult {
+  PreparedRun run;
+  std::vector<TraceEntry> trace;
+  std::vector<Finding> findings;
+  std::vector<HostCall> calls;
+  DriverStats stats;
+  std::size_t accesses = 0;
+};
+
+ReplayResult replay(const Scenario& s, const Policy& policy);
+
+// Built-in policies followed by the scenario's own.
+std::vector<Policy> policies_for(const Scenario& s);
+// nullptr if neither a built-in nor a custom policy of the scenario has that name.
+const Policy* find_policy(const Scenario& s, const std::string& name);
+
+}  // namespace schedcheck

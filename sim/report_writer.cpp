@@ -1,0 +1,133 @@
+#include "sim/report_writer.hpp"
+
+#include <fmt/format.h>
+
+namespace schedcheck {
+namespace {
+
+std::string evals_text(const std::vector<int>& evals) {
+  std::string out;
+  for (std::size_t i = 0; i < evals.size(); ++i) {
+    if (i == 8) return out + fmt::format(", ... ({} in all)", evals.size());
+    out += (i ? ", " : "") + std::to_string(evals[i]);
+  }
+  return out;
+}
+
+std::string access_line(const char* role, const AccessDescription& d) {
+  if (d.trace_index < 0) return fmt::format("    {:<6} (none: the bytes were never written)\n", role);
+  return fmt::format("    {:<6} {} @{} at {}: {}\n           [{}; trace #{}; {} {}]\n", role, d.agent, d.epoch,
+                     d.where, d.operation, d.call, d.trace_index, d.is_write ? "writes" : "reads", d.tensor);
+}
+
+nlohmann::ordered_json access_json(const AccessDescription& d) {
+  nlohmann::ordered_json j;
+  if (d.trace_index < 0) return nullptr;
+  j["agent"] = d.agent;
+  j["access"] = d.is_write ? "write" : "read";
+  j["operation"] = d.operation;
+  j["call"] = d.call;
+  j["tensor"] = d.tensor;
+  j["batch"] = d.batch;
+  j["ubatch"] = d.ubatch;
+  j["evaluation"] = d.eval;
+  j["split"] = d.split;
+  j["trace_index"] = d.trace_index;
+  j["epoch"] = d.epoch;
+  return j;
+}
+
+std::string upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+std::string repro_command(const ReportContext& ctx, const std::string& policy) {
+  return fmt::format("schedcheck replay {} --policy {}", ctx.scenario_file, policy);
+}
+
+std::string format_text(const ReportContext& ctx, const PolicyVerdict& v) {
+  std::string out = fmt::format("== {} under {} (ggml {}, {}) ==\n", ctx.scenario_name, v.policy, v.commit,
+                                v.reference);
+  std::size_t occurrences = 0;
+  for (const auto& g : v.groups) occurrences += g.evals.size();
+  out += fmt::format("verdict: {}", upper(v.verdict));
+  if (!v.groups.empty()) out += fmt::format(" ({} finding{}, {} occurrence{})", v.groups.size(),
+                                            v.groups.size() == 1 ? "" : "s", occurrences,
+                                            occurrences == 1 ? "" : "s");
+  out += fmt::format("; {} evaluations, {} operations, n_copies {}{}\n", v.evaluations, v.operations,
+                     v.n_copies, v.pipeline_parallel ? ", pipeline parallel" : "");
+  std::string splits;
+  for (const auto& p : v.split_patterns) splits += (splits.empty() ? "" : " | ") + p;
+  out += fmt::format("host calls in the first ubatch, per split: {}\n", splits);
+  for (std::size_t i = 0; i < v.groups.size(); ++i) {
+    const FindingGroup& g = v.groups[i];
+    out += fmt::format("\n[{}] {} [{}] on {} [{}, {})\n", i + 1, g.kind, g.mechanism, g.buffer, g.begin, g.end);
+    out += fmt::format("    mechanism: {}\n", g.mechanism_text);
+    const bool stale = g.first.kind == FindingKind::stale_read;
+    out += access_line(stale ? "wrote" : "first", g.first_access);
+    out += access_line(stale ? "read" : "then", g.second_access);
+    out += fmt::format("    ordering present: {}\n", g.ordering_present);
+    out += fmt::format("    missing edge: {}\n", g.missing_edge);
+    out += fmt::format("    cheapest fix: {}\n", g.cheapest_fix);
+    out += fmt::format("    effect: {}\n", g.effect);
+    out += fmt::format("    occurs in evaluations: {}\n", evals_text(g.evals));
+    out += fmt::format("    reproduce: {}\n", repro_command(ctx, v.policy));
+  }
+  return out;
+}
+
+nlohmann::ordered_json verdict_json(const ReportContext& ctx, const PolicyVerdict& v) {
+  nlohmann::ordered_json j;
+  j["policy"] = v.policy;
+  j["commit"] = v.commit;
+  j["reference"] = v.reference;
+  j["verdict"] = v.verdict;
+  j["evaluations"] = v.evaluations;
+  j["operations"] = v.operations;
+  j["accesses"] = v.accesses;
+  j["n_copies"] = v.n_copies;
+  j["pipeline_parallel"] = v.pipeline_parallel;
+  j["host_calls_first_ubatch"] = v.call_pattern;
+  j["split_patterns"] = v.split_patterns;
+  nlohmann::ordered_json findings = nlohmann::ordered_json::array();
+  for (std::size_t i = 0; i < v.groups.size(); ++i) {
+    const FindingGroup& g = v.groups[i];
+    nlohmann::ordered_json f;
+    f["id"] = i + 1;
+    f["kind"] = g.first.kind == FindingKind::read_after_write    ? "read_after_write"
+                : g.first.kind == FindingKind::write_after_read  ? "write_after_read"
+                : g.first.kind == FindingKind::write_after_write ? "write_after_write"
+                                                                 : "stale_read";
+    f["mechanism"] = g.mechanism;
+    f["buffer"] = g.buffer;
+    f["range"] = {g.begin, g.end};
+    f["occurrences"] = g.evals.size();
+    f["evaluations"] = g.evals;
+    f["first"] = access_json(g.first_access);
+    f["second"] = access_json(g.second_access);
+    f["ordering_present"] = g.ordering_present;
+    f["missing_edge"] = g.missing_edge;
+    f["cheapest_fix"] = g.cheapest_fix;
+    f["fix_blocks_host"] = g.fix_blocks_host;
+    f["effect"] = g.effect;
+    f["reproduce"] = repro_command(ctx, v.policy);
+    findings.push_back(f);
+  }
+  j["findings"] = findings;
+  return j;
+}
+
+nlohmann::ordered_json replay_json(const ReportContext& ctx, const std::vector<PolicyVerdict>& verdicts) {
+  nlohmann::ordered_json j;
+  j["schema"] = "schedcheck-report/1";
+  j["scenario"] = {{"name", ctx.scenario_name}, {"file", ctx.scenario_file}};
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const auto& v : verdicts) list.push_back(verdict_json(ctx, v));
+  j["policies"] = list;
+  return j;
+}
+
+}  // namespace schedcheck

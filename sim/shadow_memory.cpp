@@ -1,0 +1,56 @@
+#include "sim/shadow_memory.hpp"
+
+namespace schedcheck {
+
+void ShadowMemory::add_buffer(uint64_t size) {
+  std::map<uint64_t, ShadowCell> cells;
+  ShadowCell all;
+  all.end = size;
+  cells.emplace(0, all);
+  buffers_.push_back(std::move(cells));
+}
+
+std::map<uint64_t, ShadowCell>::iterator ShadowMemory::split_at(
+    std::map<uint64_t, ShadowCell>& cells, uint64_t at) {
+  auto it = cells.upper_bound(at);
+  if (it == cells.begin()) return cells.end();
+  --it;
+  if (it->first == at) return it;
+  if (it->second.end <= at) return std::next(it);
+  ShadowCell tail = it->second;
+  it->second.end = at;
+  return cells.emplace_hint(std::next(it), at, std::move(tail));
+}
+
+void ShadowMemory::for_range(int buffer, uint64_t begin, uint64_t end,
+                             const std::function<void(uint64_t, ShadowCell&)>& visit) {
+  auto& cells = buffers_[buffer];
+  if (begin >= end) return;
+  // Ranges past the buffer's recorded size (never for validated scenarios) extend it.
+  auto last = std::prev(cells.end());
+  if (last->second.end < end) {
+    ShadowCell tail;
+    tail.end = end;
+    cells.emplace(last->second.end, tail);
+  }
+  split_at(cells, end);
+  for (auto it = split_at(cells, begin); it != cells.end() && it->first < end; ++it)
+    visit(it->first, it->second);
+}
+
+void ShadowMemory::initialize(int buffer, uint64_t begin, uint64_t end, const LogicalValue& value) {
+  for_range(buffer, begin, end, [&](uint64_t, ShadowCell& c) {
+    c.written = true;
+    c.write = AccessStamp{0, 0, -1, -1};
+    c.value = value;
+    c.reads.clear();
+  });
+}
+
+std::size_t ShadowMemory::cell_count() const {
+  std::size_t n = 0;
+  for (const auto& b : buffers_) n += b.size();
+  return n;
+}
+
+}  // namespace schedcheck
