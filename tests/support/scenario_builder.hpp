@@ -1,0 +1,93 @@
+// Builds small scenarios in code for unit tests: backends with their compute buffers,
+// weights, user inputs and nodes, resolved to indices as the loader would.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "model/scenario.hpp"
+
+namespace schedcheck::testing {
+
+class ScenarioBuilder {
+ public:
+  ScenarioBuilder() {
+    s_.file = "test";
+    s_.name = "test";
+  }
+
+  // GPU backends get a device compute buffer; host backends (add the CPU last) share
+  // one host compute buffer of the given kind.
+  Index backend(const std::string& name, BackendKind kind, int device = 0,
+                BufferKind host_kind = BufferKind::pinned_host) {
+    Index b = static_cast<Index>(s_.backends.size());
+    Backend be;
+    be.name = name;
+    be.kind = kind;
+    if (is_host_backend(kind)) {
+      if (host_compute_ == kNone) host_compute_ = buffer(name + "_compute", host_kind, BufferUsage::compute, kNone, 0);
+      be.compute_buffer = host_compute_;
+    } else {
+      be.device = device;
+      be.compute_buffer = buffer(name + "_compute", BufferKind::device, BufferUsage::compute, b, 0);
+    }
+    s_.backends.push_back(be);
+    return b;
+  }
+
+  Index buffer(const std::string& name, BufferKind kind, BufferUsage usage, Index owner, uint64_t size) {
+    s_.buffers.push_back(Buffer{name, kind, usage, owner, size, 32});
+    return static_cast<Index>(s_.buffers.size()) - 1;
+  }
+
+  // A persistent tensor appended to `buffer` (grows the buffer).
+  Index weight(const std::string& name, Index buffer, uint64_t size) {
+    Tensor t;
+    t.name = name;
+    t.role = TensorRole::persistent;
+    t.size = size;
+    t.buffer = buffer;
+    t.offset = s_.buffers[buffer].size;
+    s_.buffers[buffer].size += size;
+    s_.tensors.push_back(t);
+    return static_cast<Index>(s_.tensors.size()) - 1;
+  }
+
+  Index input(const std::string& name, uint64_t size) {
+    Tensor t;
+    t.name = name;
+    t.role = TensorRole::user_input;
+    t.flags = kFlagInput;
+    t.size = size;
+    s_.tensors.push_back(t);
+    return static_cast<Index>(s_.tensors.size()) - 1;
+  }
+
+  // A node producing a tensor of its own name; returns the tensor index.
+  Index node(const std::string& name, Index backend, std::vector<Index> sources, uint64_t size,
+             uint8_t flags = 0, bool inplace = false, const std::string& op = "op") {
+    Node n;
+    n.name = name;
+    n.op = op;
+    n.backend = backend;
+    n.sources = std::move(sources);
+    n.inplace = inplace;
+    Tensor t;
+    t.name = name;
+    t.size = size;
+    t.flags = flags;
+    t.producer = static_cast<Index>(s_.nodes.size());
+    n.output = static_cast<Index>(s_.tensors.size());
+    s_.tensors.push_back(t);
+    s_.nodes.push_back(n);
+    return n.output;
+  }
+
+  Scenario& scenario() { return s_; }
+
+ private:
+  Scenario s_;
+  Index host_compute_ = kNone;
+};
+
+}  // namespace schedcheck::testing
