@@ -142,15 +142,15 @@ class Explainer {
     const Finding& f = g.first;
     if (f.kind == FindingKind::stale_read) {
       const Access& read = access(f.second_op, f.second_access);
-      if (f.seen.tensor == kNone) {
-        g.mechanism = "uninitialized";
-        g.mechanism_text = "the read sees memory that nothing wrote before it";
+      if (read.copy != kNone && l_.agents[f.second_agent].kind != AgentKind::host) {
+        g.mechanism = "stale-slot";
+        g.mechanism_text = "the graph reads a copy slot that this evaluation's copy did not fill (copy-index mix-up)";
       } else if (l_.agents[f.second_agent].kind == AgentKind::host) {
         g.mechanism = "stale-host-read";
         g.mechanism_text = "the host reads data that this evaluation has not yet produced or copied";
-      } else if (read.copy != kNone) {
-        g.mechanism = "stale-slot";
-        g.mechanism_text = "the graph reads a copy slot that this evaluation's copy did not fill (copy-index mix-up)";
+      } else if (f.seen.tensor == kNone) {
+        g.mechanism = "uninitialized";
+        g.mechanism_text = "the read sees memory that nothing wrote before it";
       } else {
         g.mechanism = "stale";
         g.mechanism_text = "ordered accesses, but the read sees another evaluation's value";

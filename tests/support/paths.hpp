@@ -1,0 +1,12 @@
+// Paths of the source tree and the built binary, for tests that read repository files.
+#pragma once
+
+#include <string>
+
+namespace schedcheck::testing {
+
+inline std::string source_path(const std::string& relative) {
+  return std::string(SCHEDCHECK_SOURCE_DIR) + "/" + relative;
+}
+
+}  // namespace schedcheck::testing
