@@ -1,0 +1,49 @@
+// Runs the schedcheck binary as a user would and captures exit code, stdout and stderr.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace schedcheck::testing {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+inline std::string read_all(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline std::filesystem::path scratch_dir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / ("schedcheck-test-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+// `args` is appended to the binary's path as shell words (callers quote as needed).
+inline CommandResult run_schedcheck(const std::string& args) {
+  static int counter = 0;
+  auto dir = scratch_dir("cmd");
+  auto out = dir / ("out" + std::to_string(counter));
+  auto err = dir / ("err" + std::to_string(counter++));
+  std::string cmd = std::string("'") + SCHEDCHECK_BINARY + "' " + args + " >'" + out.string() + "' 2>'" +
+                    err.string() + "'";
+  int status = std::system(cmd.c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_all(out);
+  r.err = read_all(err);
+  return r;
+}
+
+}  // namespace schedcheck::testing

@@ -1,0 +1,129 @@
+// The command line as users run it: exit codes (DESIGN.md §6), messages for bad input,
+// determinism of the output, and the corpus check failing when an expectation is wrong.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "tests/support/paths.hpp"
+#include "tests/support/run_command.hpp"
+
+namespace schedcheck::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string canonical(const std::string& name) { return source_path("reports/canonical/" + name + ".json"); }
+
+TEST(Cli, ReplayOfACleanScenarioExitsZero) {
+  CommandResult r = run_schedcheck("replay '" + canonical("single-gpu") + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("verdict: CLEAN"), std::string::npos);
+}
+
+TEST(Cli, ReplayReportsThePinnedHostToDeviceRaceAndExitsOne) {
+  CommandResult r = run_schedcheck("replay '" + canonical("two-gpu-pp") + "' --policy ggml-17795");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.out.find("WRITE-AFTER-READ race [H2]"), std::string::npos) << r.out;
+  for (const char* part : {"ordering present:", "missing edge:", "cheapest fix:", "effect:", "reproduce: schedcheck replay"})
+    EXPECT_NE(r.out.find(part), std::string::npos) << part;
+}
+
+TEST(Cli, UnknownPolicyIsAUsageError) {
+  CommandResult r = run_schedcheck("replay '" + canonical("single-gpu") + "' --policy ggml-99999");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown policy \"ggml-99999\""), std::string::npos) << r.err;
+}
+
+TEST(Cli, MissingFileIsBadInputNamingTheFile) {
+  CommandResult r = run_schedcheck("replay /nonexistent/scenario.json");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("/nonexistent/scenario.json"), std::string::npos) << r.err;
+}
+
+TEST(Cli, MissingArgumentsAreAUsageError) {
+  EXPECT_EQ(run_schedcheck("").exit_code, 2);
+  EXPECT_EQ(run_schedcheck("replay").exit_code, 2);
+  EXPECT_EQ(run_schedcheck("frobnicate").exit_code, 2);
+  EXPECT_EQ(run_schedcheck("--help").exit_code, 0);
+}
+
+TEST(Cli, EveryMalformedScenarioExitsTwoNamingFileAndJsonPath) {
+  const fs::path dir = source_path("tests/malformed");
+  ASSERT_TRUE(fs::is_directory(dir));
+  // EXPECTED.txt: FILE<TAB>JSON_POINTER<TAB>fragment
+  std::ifstream expected(dir / "EXPECTED.txt");
+  std::string line;
+  int checked = 0;
+  while (std::getline(expected, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto t1 = line.find('\t'), t2 = line.find('\t', t1 + 1);
+    ASSERT_NE(t2, std::string::npos) << line;
+    const std::string file = (dir / line.substr(0, t1)).string();
+    const std::string pointer = line.substr(t1 + 1, t2 - t1 - 1);
+    CommandResult r = run_schedcheck("replay '" + file + "'");
+    EXPECT_EQ(r.exit_code, 2) << file;
+    EXPECT_NE(r.err.find(file), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(": " + (pointer.empty() ? std::string("/") : pointer) + ": "), std::string::npos)
+        << file << " -> " << r.err;
+    ++checked;
+  }
+  EXPECT_GE(checked, 25);
+}
+
+TEST(Cli, SameInputGivesByteIdenticalOutput) {
+  for (const char* flags : {"--policy all", "--policy all --json"}) {
+    const std::string args = "replay '" + canonical("two-gpu-pp") + "' " + flags;
+    CommandResult a = run_schedcheck(args), b = run_schedcheck(args);
+    EXPECT_EQ(a.exit_code, 1);
+    EXPECT_EQ(a.out, b.out) << flags;
+    EXPECT_FALSE(a.out.empty());
+  }
+}
+
+TEST(Cli, JsonReportHasItsSchemaAndAFindingPerGroup) {
+  CommandResult r = run_schedcheck("replay '" + canonical("two-gpu-pp") + "' --policy ggml-v0 --json");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("\"schema\": \"schedcheck-report/1\""), std::string::npos);
+  EXPECT_NE(r.out.find("\"mechanism\": \"H1\""), std::string::npos);
+  EXPECT_NE(r.out.find("\"missing_edge\""), std::string::npos);
+}
+
+TEST(Cli, PoliciesListsEveryBuiltInWithItsCommit) {
+  CommandResult r = run_schedcheck("policies");
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* p : {"ggml-v0", "ggml-17795 ", "4b496bb9", "ggml-20463", "ggml-20793", "5017f360", "ggml-25138", "ggml-26040", "0ab579a5"})
+    EXPECT_NE(r.out.find(p), std::string::npos) << p;
+}
+
+TEST(Cli, CorpusPassesOnTheProjectReports) {
+  CommandResult r = run_schedcheck("corpus '" + source_path("reports") + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find(" 0 failed"), std::string::npos);
+}
+
+TEST(Cli, CorpusFailsNamingTheReportWhenAnExpectationIsWrong) {
+  const fs::path dir = scratch_dir("corpus");
+  fs::remove_all(dir / "reports");
+  fs::copy(source_path("reports"), dir / "reports", fs::copy_options::recursive);
+  const fs::path edited = dir / "reports" / "canonical" / "single-gpu.json";
+  std::string text = read_all(edited);
+  // ggml-17795 is clean on single-gpu: claim a race instead.
+  const std::string from = "\"ggml-17795\": \"clean\"";
+  ASSERT_NE(text.find(from), std::string::npos);
+  text.replace(text.find(from), from.size(), "\"ggml-17795\": \"race\"");
+  std::ofstream(edited) << text;
+  CommandResult r = run_schedcheck("corpus '" + (dir / "reports").string() + "'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("FAIL +[^\\n]*single-gpu\\.json +ggml-17795 +expected race +got clean")))
+      << r.out;
+  fs::remove_all(dir);
+}
+
+TEST(Cli, CorpusOfAMissingFolderIsBadInput) {
+  EXPECT_EQ(run_schedcheck("corpus /nonexistent/reports").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace schedcheck::testing
