@@ -35,6 +35,19 @@ int SemanticsEngine::append(TraceKind kind, AgentId agent, const Operation& op) 
   return static_cast<int>(trace_.size()) - 1;
 }
 
+int SemanticsEngine::append_sync(TraceKind kind, AgentId agent, const CallSite& site, AgentId target,
+                                 EventId event) {
+  TraceEntry e;
+  e.kind = kind;
+  e.agent = agent;
+  e.target = target;
+  e.event = event;
+  e.effective = event < 0 || events_[event].recorded;
+  e.op.site = site;
+  trace_.push_back(std::move(e));
+  return static_cast<int>(trace_.size()) - 1;
+}
+
 void SemanticsEngine::join(AgentId into, const VectorClock& from, int via) {
   VectorClock& c = clocks_[into];
   for (std::size_t x = 0; x < c.size(); ++x)
@@ -72,21 +85,14 @@ void SemanticsEngine::enqueue(AgentId queue, const Operation& op) {
 
 // Rules 4 and 15: everything enqueued on the queue so far -> the host's next action.
 void SemanticsEngine::host_wait_queue(AgentId queue, const CallSite& site) {
-  Operation op;
-  op.site = site;
-  int entry = append(TraceKind::wait_queue, kHostAgent, op);
-  trace_[entry].target = queue;
+  int entry = append_sync(TraceKind::wait_queue, kHostAgent, site, queue, -1);
   join(kHostAgent, clocks_[queue], entry);
   trace_[entry].epoch = clocks_[kHostAgent][kHostAgent];
 }
 
 // Rule 5: a record snapshots the queue's state; a later record overwrites it.
 void SemanticsEngine::record_event(EventId event, AgentId queue, const CallSite& site) {
-  Operation op;
-  op.site = site;
-  int entry = append(TraceKind::record, queue, op);
-  trace_[entry].target = queue;
-  trace_[entry].event = event;
+  int entry = append_sync(TraceKind::record, queue, site, queue, event);
   join(queue, clocks_[kHostAgent], entry);
   clocks_[queue].tick(queue);
   events_[event].recorded = true;
@@ -98,11 +104,7 @@ void SemanticsEngine::record_event(EventId event, AgentId queue, const CallSite&
 // Rule 6: later items of the queue wait for the snapshot taken at the record; none if the
 // event was never recorded.
 void SemanticsEngine::queue_wait_event(AgentId queue, EventId event, const CallSite& site) {
-  Operation op;
-  op.site = site;
-  int entry = append(TraceKind::wait_event, queue, op);
-  trace_[entry].event = event;
-  trace_[entry].effective = events_[event].recorded;
+  int entry = append_sync(TraceKind::wait_event, queue, site, -1, event);
   join(queue, clocks_[kHostAgent], entry);
   if (events_[event].recorded) join(queue, events_[event].snapshot, entry);
   trace_[entry].epoch = clocks_[queue][queue];
@@ -110,11 +112,7 @@ void SemanticsEngine::queue_wait_event(AgentId queue, EventId event, const CallS
 
 // Rule 7: the host waits for the last record; returns at once if never recorded.
 void SemanticsEngine::host_wait_event(EventId event, const CallSite& site) {
-  Operation op;
-  op.site = site;
-  int entry = append(TraceKind::host_wait_event, kHostAgent, op);
-  trace_[entry].event = event;
-  trace_[entry].effective = events_[event].recorded;
+  int entry = append_sync(TraceKind::host_wait_event, kHostAgent, site, -1, event);
   if (events_[event].recorded) join(kHostAgent, events_[event].snapshot, entry);
   trace_[entry].epoch = clocks_[kHostAgent][kHostAgent];
 }
@@ -199,64 +197,56 @@ void SemanticsEngine::write(AgentId agent, int entry, int index, const Access& a
   });
 }
 
-void SemanticsEngine::report(FindingKind kind, const AccessStamp& first, int second_op,
-                             int second_access, AgentId second_agent, int buffer, uint64_t begin,
-                             uint64_t end, const LogicalValue& seen, const LogicalValue& expected) {
-  auto key = std::make_tuple(static_cast<int>(kind), first.op, first.access, second_op, second_access);
+Finding* SemanticsEngine::new_finding(FindingKind kind, int first_op, int first_access, int second_op,
+                                      int second_access, int buffer, uint64_t begin, uint64_t end) {
+  // One finding per pair of accesses; further byte ranges of the same pair widen it.
+  auto key = std::make_tuple(static_cast<int>(kind), first_op, first_access, second_op, second_access);
   if (auto it = finding_index_.find(key); it != finding_index_.end()) {
     Finding& f = findings_[it->second];
     f.begin = std::min(f.begin, begin);
     f.end = std::max(f.end, end);
-    return;
+    last_merged_ = f.id;
+    return nullptr;
   }
   Finding f;
   f.id = static_cast<uint32_t>(findings_.size()) + 1;
   f.kind = kind;
-  f.first_op = first.op;
-  f.first_access = first.access;
-  f.first_agent = first.agent;
+  f.first_op = first_op;
+  f.first_access = first_access;
   f.second_op = second_op;
   f.second_access = second_access;
-  f.second_agent = second_agent;
   f.buffer = buffer;
   f.begin = begin;
   f.end = end;
-  f.seen = seen;
-  f.expected = expected;
-  f.known_epoch = clocks_[second_agent][first.agent];
-  f.needed_epoch = first.epoch;
-  f.learned_via = learned_via_[second_agent][first.agent];
   finding_index_.emplace(key, findings_.size());
   findings_.push_back(f);
+  return &findings_.back();
+}
+
+void SemanticsEngine::report(FindingKind kind, const AccessStamp& first, int second_op,
+                             int second_access, AgentId second_agent, int buffer, uint64_t begin,
+                             uint64_t end, const LogicalValue& seen, const LogicalValue& expected) {
+  Finding* f = new_finding(kind, first.op, first.access, second_op, second_access, buffer, begin, end);
+  if (!f) return;
+  f->first_agent = first.agent;
+  f->second_agent = second_agent;
+  f->seen = seen;
+  f->expected = expected;
+  f->known_epoch = clocks_[second_agent][first.agent];
+  f->needed_epoch = first.epoch;
+  f->learned_via = learned_via_[second_agent][first.agent];
 }
 
 uint32_t SemanticsEngine::report_stale(int writer_op, int writer_access, int op, int access,
                                        int buffer, uint64_t begin, uint64_t end,
                                        const LogicalValue& seen, const LogicalValue& expected) {
-  auto key = std::make_tuple(static_cast<int>(FindingKind::stale_read), writer_op, writer_access, op, access);
-  if (auto it = finding_index_.find(key); it != finding_index_.end()) {
-    Finding& f = findings_[it->second];
-    f.begin = std::min(f.begin, begin);
-    f.end = std::max(f.end, end);
-    return f.id;
-  }
-  Finding f;
-  f.id = static_cast<uint32_t>(findings_.size()) + 1;
-  f.kind = FindingKind::stale_read;
-  f.first_op = writer_op;
-  f.first_access = writer_access;
-  f.second_op = op;
-  f.second_access = access;
-  f.first_agent = writer_op >= 0 ? trace_[writer_op].agent : -1;
-  f.second_agent = trace_[op].agent;
-  f.buffer = buffer;
-  f.begin = begin;
-  f.end = end;
-  f.seen = seen;
-  f.expected = expected;
-  finding_index_.emplace(key, findings_.size());
-  findings_.push_back(f);
-  return f.id;
+  Finding* f = new_finding(FindingKind::stale_read, writer_op, writer_access, op, access, buffer, begin, end);
+  if (!f) return last_merged_;
+  f->first_agent = writer_op >= 0 ? trace_[writer_op].agent : -1;
+  f->second_agent = trace_[op].agent;
+  f->seen = seen;
+  f->expected = expected;
+  return f->id;
 }
 
 }  // namespace schedcheck

@@ -52,6 +52,10 @@ class SemanticsEngine : public Executor {
   };
 
   int append(TraceKind kind, AgentId agent, const Operation& op);
+  int append_sync(TraceKind kind, AgentId agent, const CallSite& site, AgentId target, EventId event);
+  // The new finding, or nullptr when it widened an existing one (last_merged_ is its id).
+  Finding* new_finding(FindingKind kind, int first_op, int first_access, int second_op,
+                       int second_access, int buffer, uint64_t begin, uint64_t end);
   void join(AgentId into, const VectorClock& from, int via);
   void perform(AgentId agent, int entry, const Operation& op, bool host_reads_at_call);
   void read(AgentId agent, int entry, int index, const Access& a, std::vector<Segment>& seen,
@@ -74,6 +78,7 @@ class SemanticsEngine : public Executor {
   std::vector<Finding> findings_;
   std::map<std::tuple<int, int, int, int, int>, std::size_t> finding_index_;
   LogicalValue observed_;
+  uint32_t last_merged_ = 0;
   std::size_t accesses_ = 0;
 };
 
