@@ -1,5 +1,7 @@
 #include "sim/race_report.hpp"
 
+#include "sim/corruption_trace.hpp"
+
 #include <fmt/format.h>
 
 #include <map>
@@ -277,6 +279,24 @@ class Explainer {
             t2, k2, f.buffer};
   }
 
+  void consequences(FindingGroup& g) const {
+    const auto reads = corrupted_host_reads(r_.trace, victim_of(g.first), 3);
+    if (reads.empty()) {
+      g.corrupts = "no host-visible read in this run depends on the wrong value";
+      return;
+    }
+    for (const auto& h : reads) {
+      const CallSite& cs = site(h.trace_index);
+      std::string what = cs.call == Call::host_read_output ? "the application reads a corrupted " +
+                                                                 describe_value(s_, h.access.value) + " after synchronizing"
+                         : cs.call == Call::moe_ids_read ? "the scheduler selects experts from corrupted ids (" +
+                                                               tensor_name(h.access) + ")"
+                         : cs.call == Call::eval_callback_read ? "the eval callback sees corrupted " + tensor_name(h.access)
+                                                               : "the host reads corrupted " + tensor_name(h.access);
+      g.corrupts += (g.corrupts.empty() ? "" : "; ") + what + fmt::format(" (trace #{})", h.trace_index);
+    }
+  }
+
   void group(PolicyVerdict& v) const {
     std::map<GroupKey, std::size_t> index;
     for (const Finding& f : r_.findings) {
@@ -300,6 +320,7 @@ class Explainer {
       g.second_access = second;
       classify(g);
       edges(g);
+      consequences(g);
       index.emplace(key, v.groups.size());
       v.groups.push_back(std::move(g));
     }

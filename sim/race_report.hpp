@@ -40,6 +40,7 @@ struct FindingGroup {
   std::string cheapest_fix;
   bool fix_blocks_host = false;
   std::string effect;
+  std::string corrupts;  // the host-visible reads the wrong value reaches, or why none
 };
 
 struct PolicyVerdict {

@@ -73,6 +73,7 @@ std::string format_text(const ReportContext& ctx, const PolicyVerdict& v) {
     out += fmt::format("    missing edge: {}\n", g.missing_edge);
     out += fmt::format("    cheapest fix: {}\n", g.cheapest_fix);
     out += fmt::format("    effect: {}\n", g.effect);
+    out += fmt::format("    corrupts: {}\n", g.corrupts);
     out += fmt::format("    occurs in evaluations: {}\n", evals_text(g.evals));
     out += fmt::format("    reproduce: {}\n", repro_command(ctx, v.policy));
   }
@@ -113,6 +114,7 @@ nlohmann::ordered_json verdict_json(const ReportContext& ctx, const PolicyVerdic
     f["cheapest_fix"] = g.cheapest_fix;
     f["fix_blocks_host"] = g.fix_blocks_host;
     f["effect"] = g.effect;
+    f["corrupts"] = g.corrupts;
     f["reproduce"] = repro_command(ctx, v.policy);
     findings.push_back(f);
   }

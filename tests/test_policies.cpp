@@ -147,6 +147,8 @@ TEST(Verdicts, TwoGpuH1NeedsADeviceSideWaitOnTheSourceQueue) {
   EXPECT_NE(g.cheapest_fix.find("event_wait(CUDA0, e)"), std::string::npos) << g.cheapest_fix;
   // Slots rotate through 4 copies: the first evaluation that reuses slot 0 is the 5th.
   EXPECT_EQ(g.evals, (std::vector<int>{4, 5}));
+  // CUDA1's first-ubatch read is the one that would see ubatch 4's activation: its logits.
+  EXPECT_NE(g.corrupts.find("corrupted result_output of batch 0 ubatch 0"), std::string::npos) << g.corrupts;
 }
 
 TEST(CopyIndex, RotatesWithoutReuseAndStaysWithReuse) {
