@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -55,24 +56,41 @@ std::string at(const std::string& path, std::size_t index) {
   return path + "/" + std::to_string(index);
 }
 
-std::string in_quotes(std::string_view text) { return "\"" + std::string(text) + "\""; }
+std::string in_quotes(std::string_view text) {
+  return "\"" + std::string(text) + "\"";
+}
 
 std::string describe(const Json& j) {
   switch (j.type()) {
-    case Json::value_t::null: return "null";
-    case Json::value_t::boolean: return "a boolean";
-    case Json::value_t::string: return "a string";
+    case Json::value_t::null:
+      return "null";
+    case Json::value_t::boolean:
+      return "a boolean";
+    case Json::value_t::string:
+      return "a string";
     case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned: return "an integer";
-    case Json::value_t::number_float: return "a floating-point number";
-    case Json::value_t::object: return "an object";
-    case Json::value_t::array: return "an array";
-    default: return "an unsupported value";
+    case Json::value_t::number_unsigned:
+      return "an integer";
+    case Json::value_t::number_float:
+      return "a floating-point number";
+    case Json::value_t::object:
+      return "an object";
+    case Json::value_t::array:
+      return "an array";
+    default:
+      return "an unsupported value";
   }
 }
 
 std::string limit_text(uint64_t v) {
   return v == kMaxSize ? std::to_string(v) + " (2^40)" : std::to_string(v);
+}
+
+// "1e+30" rather than the shortest round-trip form "9.999999999999999e+22" of 1e23.
+std::string short_float(double d) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", d);
+  return text;
 }
 
 template <typename Range>
@@ -105,7 +123,20 @@ std::string parse_error_detail(const std::string& what) {
   if (rest.starts_with("parse error"))
     if (auto colon = rest.find(": "); colon != rest.npos) rest.remove_prefix(colon + 2);
   if (rest.starts_with("syntax error ")) rest.remove_prefix(13);
-  return std::string(rest);
+  // The "last read" excerpt may hold invalid UTF-8 or control bytes: escape them so that the
+  // message itself stays printable (and embeddable in JSON reports).
+  std::string out;
+  for (char c : rest) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", u);
+      out += hex;
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -127,12 +158,12 @@ class DomBuilder {
 
   explicit DomBuilder(const std::string& text) : text_(text) {}
 
-  bool null() { return put(Json(nullptr)) != nullptr; }
-  bool boolean(bool v) { return put(Json(v)) != nullptr; }
-  bool number_integer(number_integer_t v) { return put(Json(v)) != nullptr; }
-  bool number_unsigned(number_unsigned_t v) { return put(Json(v)) != nullptr; }
-  bool number_float(number_float_t v, const string_t&) { return put(Json(v)) != nullptr; }
-  bool string(string_t& v) { return put(Json(std::move(v))) != nullptr; }
+  bool null() { return value(Json(nullptr)); }
+  bool boolean(bool v) { return value(Json(v)); }
+  bool number_integer(number_integer_t v) { return value(Json(v)); }
+  bool number_unsigned(number_unsigned_t v) { return value(Json(v)); }
+  bool number_float(number_float_t v, const string_t&) { return value(Json(v)); }
+  bool string(string_t& v) { return value(Json(std::move(v))); }
   bool binary(binary_t&) { return fail(child_path(), "binary values are not JSON"); }
   bool start_object(std::size_t) { return open(Json::object()); }
   bool start_array(std::size_t) { return open(Json::array()); }
@@ -159,7 +190,7 @@ class DomBuilder {
   struct Frame {
     Json* node;
     std::string path;
-    std::string key;                        // objects: the key of the next value
+    std::string key;                       // objects: the key of the next value
     std::unordered_set<std::string> keys;  // objects: keys seen so far
   };
 
@@ -190,6 +221,11 @@ class DomBuilder {
     auto& items = f.node->get_ref<Json::object_t&>();
     items.emplace_back(std::move(f.key), std::move(value));
     return &items.back().second;
+  }
+
+  bool value(Json v) {
+    put(std::move(v));
+    return true;
   }
 
   bool open(Json container) {
@@ -335,7 +371,7 @@ class Loader {
     if (j.is_number_float()) {
       const double d = j.get<double>();
       if (std::floor(d) == d && (d < static_cast<double>(lo) || d > static_cast<double>(hi)))
-        fail(path, range(j.dump()));
+        fail(path, range(short_float(d)));
       fail(path, "expected an unsigned integer, got a floating-point number (" + j.dump() + ")");
     }
     fail(path, "expected an unsigned integer, got " + describe(j));
@@ -351,8 +387,8 @@ class Loader {
              const std::string& path, std::string_view what) const {
     auto [it, inserted] = table.emplace(n, path);
     if (!inserted)
-      fail(path, "duplicate " + std::string(what) + " name " + in_quotes(n) + " (first defined at " +
-                     it->second + ")");
+      fail(path, "duplicate " + std::string(what) + " name " + in_quotes(n) +
+                     " (first defined at " + it->second + ")");
   }
 
   Index backend_ref(const Json& j, const std::string& path) const {
@@ -413,7 +449,8 @@ class Loader {
     if (list.empty()) fail("/backends", "expected at least one backend (the CPU backend, last)");
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string p = at("/backends", i);
-      const Json& j = object(list[i], p, {"name", "kind", "device", "compute_buffer", "capabilities"});
+      const Json& j =
+          object(list[i], p, {"name", "kind", "device", "compute_buffer", "capabilities"});
       Backend b;
       b.name = name(required(j, p, "name"), at(p, "name"));
       claim(backend_path_, b.name, at(p, "name"), "backend");
@@ -458,7 +495,9 @@ class Loader {
   std::vector<CapabilityOverride> load_overrides(const Json& j, const std::string& path) const {
     if (!j.is_object()) fail(path, "expected an object, got " + describe(j));
     std::vector<CapabilityOverride> out;
-    for (const auto& [field, value] : j.items()) {
+    for (const auto& item : j.items()) {
+      const std::string& field = item.key();
+      const Json& value = item.value();
       const std::string p = at(path, field);
       const auto& fields = capability_fields();
       auto f = std::find_if(fields.begin(), fields.end(),
@@ -471,7 +510,9 @@ class Loader {
       CapabilityOverride o;
       o.field = field;
       switch (f->type) {
-        case CapabilityField::Type::boolean: o.boolean = boolean(value, p); break;
+        case CapabilityField::Type::boolean:
+          o.boolean = boolean(value, p);
+          break;
         case CapabilityField::Type::host_transfer: {
           const std::string text = string(value, p);
           auto t = parse_host_transfer(text);
@@ -498,16 +539,15 @@ class Loader {
     array(list, "/buffers");
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string p = at("/buffers", i);
-      const Json& j =
-          object(list[i], p, {"name", "kind", "backend", "usage", "size", "alignment"});
+      const Json& j = object(list[i], p, {"name", "kind", "backend", "usage", "size", "alignment"});
       Buffer b;
       b.name = name(required(j, p, "name"), at(p, "name"));
       claim(buffer_path_, b.name, at(p, "name"), "buffer");
       const std::string kind = string(required(j, p, "kind"), at(p, "kind"));
       auto k = parse_buffer_kind(kind);
       if (!k)
-        fail(at(p, "kind"),
-             "unknown buffer kind " + in_quotes(kind) + " (known: pinned_host, pageable_host, device)");
+        fail(at(p, "kind"), "unknown buffer kind " + in_quotes(kind) +
+                                " (known: pinned_host, pageable_host, device)");
       b.kind = *k;
       const std::string usage = string(required(j, p, "usage"), at(p, "usage"));
       auto u = parse_buffer_usage(usage);
@@ -524,8 +564,8 @@ class Loader {
                                      std::string(to_string(s_.backends[b.owner].kind)) +
                                      " backend; a device buffer belongs to a GPU backend");
       } else if (optional(j, "backend")) {
-        fail(at(p, "backend"), "a " + kind + " buffer has no \"backend\" (only device buffers "
-                               "belong to a backend)");
+        fail(at(p, "backend"),
+             "a " + kind + " buffer has no \"backend\" (only device buffers belong to a backend)");
       }
       if (b.usage == BufferUsage::compute) {
         if (optional(j, "size"))
@@ -596,9 +636,9 @@ class Loader {
       t.role = TensorRole::persistent;
       t.buffer = buffer_ref(required(j, p, "buffer"), at(p, "buffer"));
       if (s_.buffers[t.buffer].usage == BufferUsage::compute)
-        fail(at(p, "buffer"), "buffer " + in_quotes(s_.buffers[t.buffer].name) +
-                                  " is a compute buffer; persistent tensors live in a weights, kv "
-                                  "or output buffer");
+        fail(at(p, "buffer"),
+             "buffer " + in_quotes(s_.buffers[t.buffer].name) +
+                 " is a compute buffer; persistent tensors live in a weights, kv or output buffer");
       t.offset = unsigned_in(required(j, p, "offset"), at(p, "offset"), 0, kMaxSize);
       t.size = unsigned_in(required(j, p, "size"), at(p, "size"), 1, kMaxSize);
       check_inside(t, p);
@@ -672,8 +712,8 @@ class Loader {
     const bool in_split = split_backend != kNone;
     if (!jn.is_object()) fail(p, "expected an object, got " + describe(jn));
     if (in_split && optional(jn, "backend"))
-      fail(at(p, "backend"), "unknown key \"backend\" (a node of a split runs on the split's "
-                             "backend)");
+      fail(at(p, "backend"),
+           "unknown key \"backend\" (a node of a split runs on the split's backend)");
     check_keys(jn, p,
                {"name", "op", "backend", "sources", "size", "flags", "writes", "inplace", "buffer",
                 "offset", "n_expert", "experts_used"});
@@ -684,7 +724,8 @@ class Loader {
     node_index_.emplace(n.name, index);
     n.op = string(required(jn, p, "op"), at(p, "op"));
     if (n.op.empty()) fail(at(p, "op"), "an op must not be empty");
-    n.backend = in_split ? split_backend : backend_ref(required(jn, p, "backend"), at(p, "backend"));
+    n.backend =
+        in_split ? split_backend : backend_ref(required(jn, p, "backend"), at(p, "backend"));
 
     PendingNode pending{p, {}};
     if (const Json* src = optional(jn, "sources")) {
@@ -694,7 +735,8 @@ class Loader {
         pending.sources.emplace_back(string((*src)[i], sp), sp);
       }
     }
-    if (const Json* inplace = optional(jn, "inplace")) n.inplace = boolean(*inplace, at(p, "inplace"));
+    if (const Json* inplace = optional(jn, "inplace"))
+      n.inplace = boolean(*inplace, at(p, "inplace"));
 
     if (const Json* w = optional(jn, "writes")) {
       const std::string target = string(*w, at(p, "writes"));
@@ -704,8 +746,9 @@ class Loader {
                                   " (\"writes\" names a persistent tensor from \"tensors\")");
       const Tensor& t = s_.tensors[it->second.tensor];
       if (t.role != TensorRole::persistent)
-        fail(at(p, "writes"), in_quotes(target) + " is not a persistent tensor; \"writes\" names a "
-                                               "tensor from \"tensors\"");
+        fail(at(p, "writes"),
+             in_quotes(target) +
+                 " is not a persistent tensor; \"writes\" names a tensor from \"tensors\"");
       for (const char* key : {"size", "flags", "buffer", "offset"})
         if (optional(jn, key))
           fail(at(p, key), "a node with \"writes\" has no " + in_quotes(key) + ": it writes " +
@@ -723,11 +766,13 @@ class Loader {
       const Json* buffer = optional(jn, "buffer");
       const Json* offset = optional(jn, "offset");
       if (buffer && !offset)
-        fail(p, "missing required field \"offset\" (\"buffer\" and \"offset\" place the output "
-                "together)");
+        fail(p,
+             "missing required field \"offset\" (\"buffer\" and \"offset\" place the output "
+             "together)");
       if (offset && !buffer)
-        fail(p, "missing required field \"buffer\" (\"buffer\" and \"offset\" place the output "
-                "together)");
+        fail(p,
+             "missing required field \"buffer\" (\"buffer\" and \"offset\" place the output "
+             "together)");
       if (buffer) {
         t.buffer = buffer_ref(*buffer, at(p, "buffer"));
         t.offset = unsigned_in(*offset, at(p, "offset"), 0, kMaxSize);
@@ -752,9 +797,9 @@ class Loader {
     for (std::size_t i = 0; i < j.size(); ++i) {
       const std::string f = string(j[i], at(path, i));
       if (f != "OUTPUT")
-        fail(at(path, i), "unknown flag " + in_quotes(f) +
-                              " (nodes may only be flagged \"OUTPUT\"; inputs are declared under "
-                              "\"inputs\")");
+        fail(at(path, i),
+             "unknown flag " + in_quotes(f) +
+                 " (nodes may only be flagged \"OUTPUT\"; inputs are declared under \"inputs\")");
       if (flags & kFlagOutput) fail(at(path, i), "flag \"OUTPUT\" is given twice");
       flags |= kFlagOutput;
     }
@@ -824,8 +869,10 @@ class Loader {
       (*s_.given_splits)[k].inputs = std::move(inputs);
     }
     if (auto problem = check_node_dag(s_)) {
-      const bool known = problem->node >= 0 && problem->node < static_cast<Index>(node_path_.size());
-      fail(known ? node_path_[problem->node] : (s_.given_splits ? "/splits" : "/graph"), problem->message);
+      const bool known =
+          problem->node >= 0 && problem->node < static_cast<Index>(node_path_.size());
+      fail(known ? node_path_[problem->node] : (s_.given_splits ? "/splits" : "/graph"),
+           problem->message);
     }
   }
 
@@ -909,12 +956,14 @@ class Loader {
         fail(up, "the batches add up to " + std::to_string(total) + " evaluations; at most " +
                      std::to_string(kMaxEvaluations) + " are allowed");
     }
-    if (const Json* g = optional(j, "graph_reuse")) d.graph_reuse = boolean(*g, at(p, "graph_reuse"));
+    if (const Json* g = optional(j, "graph_reuse"))
+      d.graph_reuse = boolean(*g, at(p, "graph_reuse"));
     if (const Json* sa = optional(j, "sync_after_batch"))
       d.sync_after_batch = boolean(*sa, at(p, "sync_after_batch"));
     if (const Json* o = optional(j, "outputs")) load_outputs(*o, at(p, "outputs"));
     if (const Json* cb = optional(j, "eval_callback")) load_callback(*cb, at(p, "eval_callback"));
-    if (const Json* r = optional(j, "realloc_at")) d.realloc_at = evaluations(*r, at(p, "realloc_at"));
+    if (const Json* r = optional(j, "realloc_at"))
+      d.realloc_at = evaluations(*r, at(p, "realloc_at"));
     if (const Json* sb = optional(j, "sync_before_compute"))
       d.sync_before_compute = evaluations(*sb, at(p, "sync_before_compute"));
   }
@@ -931,8 +980,9 @@ class Loader {
       o.buffer = buffer_ref(required(j, p, "buffer"), at(p, "buffer"));
       const Buffer& buf = s_.buffers[o.buffer];
       if (!is_host_buffer(buf.kind))
-        fail(at(p, "buffer"), "buffer " + in_quotes(buf.name) + " is a device buffer; outputs are "
-                              "read back into host memory (pinned_host or pageable_host)");
+        fail(at(p, "buffer"), "buffer " + in_quotes(buf.name) +
+                                  " is a device buffer; outputs are read back into host memory "
+                                  "(pinned_host or pageable_host)");
       if (buf.usage != BufferUsage::output)
         fail(at(p, "buffer"), "buffer " + in_quotes(buf.name) + " has usage " +
                                   in_quotes(to_string(buf.usage)) +
@@ -981,7 +1031,8 @@ class Loader {
     const std::string np = at(p, "nodes");
     if (nodes.is_string()) {
       if (nodes.get<std::string>() != "all")
-        fail(np, "expected \"all\" or an array of node names, got " + in_quotes(nodes.get<std::string>()));
+        fail(np, "expected \"all\" or an array of node names, got " +
+                     in_quotes(nodes.get<std::string>()));
       cb.all_nodes = true;
     } else {
       if (!nodes.is_array())
@@ -991,11 +1042,13 @@ class Loader {
         const Index n = node_ref(nodes[i], at(np, i));
         auto [it, inserted] = seen.emplace(n, at(np, i));
         if (!inserted)
-          fail(at(np, i), in_quotes(s_.nodes[n].name) + " is listed twice (first at " + it->second + ")");
+          fail(at(np, i),
+               in_quotes(s_.nodes[n].name) + " is listed twice (first at " + it->second + ")");
         cb.nodes.push_back(n);
       }
     }
-    if (const Json* stop = optional(j, "stop_after")) cb.stop_after = node_ref(*stop, at(p, "stop_after"));
+    if (const Json* stop = optional(j, "stop_after"))
+      cb.stop_after = node_ref(*stop, at(p, "stop_after"));
     s_.driver.eval_callback = std::move(cb);
   }
 
@@ -1027,8 +1080,9 @@ class Loader {
       Policy pol;
       pol.name = name(required(j, p, "name"), at(p, "name"));
       if (find_builtin_policy(pol.name))
-        fail(at(p, "name"), in_quotes(pol.name) + " is the name of a built-in policy; a custom "
-                                               "policy needs a name of its own");
+        fail(at(p, "name"),
+             in_quotes(pol.name) +
+                 " is the name of a built-in policy; a custom policy needs a name of its own");
       claim(policy_path_, pol.name, at(p, "name"), "policy");
       std::string base = "ggml-v0";
       if (const Json* b = optional(j, "base")) base = string(*b, at(p, "base"));
@@ -1093,8 +1147,9 @@ class Loader {
                      c == '-';
             });
             if (!ok)
-              fail(at(mp, i), "mechanism " + in_quotes(mech) +
-                                  " must be non-empty and use only letters, digits, '_', '+' and '-'");
+              fail(at(mp, i),
+                   "mechanism " + in_quotes(mech) +
+                       " must be non-empty and use only letters, digits, '_', '+' and '-'");
             e.mechanisms.push_back(mech);
           }
         }
@@ -1103,8 +1158,8 @@ class Loader {
       }
       if (e.verdict != "clean" && e.verdict != "race" && e.verdict != "stale" &&
           e.verdict != "race+stale")
-        fail(verdict_path,
-             "unknown verdict " + in_quotes(e.verdict) + " (known: clean, race, stale, race+stale)");
+        fail(verdict_path, "unknown verdict " + in_quotes(e.verdict) +
+                               " (known: clean, race, stale, race+stale)");
       s_.expectations.push_back(std::move(e));
     }
   }
@@ -1168,11 +1223,15 @@ Json save_overrides(const std::vector<CapabilityOverride>& overrides) {
                           [&](const CapabilityField& c) { return c.name == o.field; });
     if (f == fields.end()) continue;
     switch (f->type) {
-      case CapabilityField::Type::boolean: j[o.field] = o.boolean; break;
+      case CapabilityField::Type::boolean:
+        j[o.field] = o.boolean;
+        break;
       case CapabilityField::Type::host_transfer:
         j[o.field] = std::string(to_string(o.host_transfer));
         break;
-      case CapabilityField::Type::copy_queue: j[o.field] = std::string(to_string(o.copy_queue)); break;
+      case CapabilityField::Type::copy_queue:
+        j[o.field] = std::string(to_string(o.copy_queue));
+        break;
     }
   }
   return j;
@@ -1182,7 +1241,8 @@ Json save_driver(const Scenario& s) {
   const DriverConfig& d = s.driver;
   const DriverConfig defaults;
   Json j = Json::object();
-  if (d.ubatches_per_batch != defaults.ubatches_per_batch) j["ubatches_per_batch"] = d.ubatches_per_batch;
+  if (d.ubatches_per_batch != defaults.ubatches_per_batch)
+    j["ubatches_per_batch"] = d.ubatches_per_batch;
   if (d.graph_reuse != defaults.graph_reuse) j["graph_reuse"] = d.graph_reuse;
   if (d.sync_after_batch != defaults.sync_after_batch) j["sync_after_batch"] = d.sync_after_batch;
   if (!d.outputs.empty()) {
@@ -1240,16 +1300,16 @@ Scenario load_scenario_file(const std::string& path) {
     throw ScenarioError(path, "", "cannot read the file: it is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in)
-    throw ScenarioError(path, "", std::string("cannot open the file for reading: ") +
-                                      std::strerror(errno));
+    throw ScenarioError(path, "",
+                        std::string("cannot open the file for reading: ") + std::strerror(errno));
   // Read in chunks with a cap, so that a pipe or a device file cannot exhaust memory.
   std::string text;
   char chunk[65536];
   while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
     text.append(chunk, static_cast<std::size_t>(in.gcount()));
     if (text.size() > kMaxFileBytes)
-      throw ScenarioError(path, "", "the file is larger than " +
-                                        std::to_string(kMaxFileBytes >> 20) + " MiB");
+      throw ScenarioError(
+          path, "", "the file is larger than " + std::to_string(kMaxFileBytes >> 20) + " MiB");
   }
   if (in.bad()) throw ScenarioError(path, "", "error while reading the file");
   return load_scenario_text(text, path);
@@ -1331,7 +1391,8 @@ nlohmann::ordered_json save_scenario(const Scenario& s) {
   Json sched = Json::object();
   if (s.scheduler.pipeline_parallel != sched_defaults.pipeline_parallel)
     sched["pipeline_parallel"] = s.scheduler.pipeline_parallel;
-  if (s.scheduler.max_copies != sched_defaults.max_copies) sched["max_copies"] = s.scheduler.max_copies;
+  if (s.scheduler.max_copies != sched_defaults.max_copies)
+    sched["max_copies"] = s.scheduler.max_copies;
   if (!sched.empty()) j["scheduler"] = std::move(sched);
 
   if (Json driver = save_driver(s); !driver.empty()) j["driver"] = std::move(driver);
