@@ -146,7 +146,7 @@ class Explainer {
       const Access& read = access(f.second_op, f.second_access);
       if (read.copy != kNone && l_.agents[f.second_agent].kind != AgentKind::host) {
         g.mechanism = "stale-slot";
-        g.mechanism_text = "the graph reads a copy slot that this evaluation's copy did not fill (copy-index mix-up)";
+        g.mechanism_text = "the graph reads copy-slot bytes that this evaluation did not fill (the copy went to another slot, or these bytes were not copied)";
       } else if (l_.agents[f.second_agent].kind == AgentKind::host) {
         g.mechanism = "stale-host-read";
         g.mechanism_text = "the host reads data that this evaluation has not yet produced or copied";
@@ -204,7 +204,7 @@ class Explainer {
                                : "no write reached these bytes before the read";
       g.missing_edge = "none: the read must target the copy/slot this evaluation wrote";
       g.cheapest_fix = read.copy != kNone
-                           ? "make the copy and the graph use the same copy slot (the copy index must not change between alloc_graph and compute_splits)"
+                           ? "fill exactly the bytes the graph reads, in the slot it reads: the copy index must not change between alloc_graph and compute_splits, and a partial copy must cover what the graph will read"
                            : "read the tensor where this evaluation's value is (its source), or issue its copy before the read";
       g.effect = fmt::format("reads {} where the graph prescribes {}", describe_value(s_, f.seen),
                              describe_value(s_, f.expected));
