@@ -12,7 +12,8 @@ namespace {
 using namespace schedcheck;
 
 Scenario scaled_two_gpu(int ubatches) {
-  Scenario s = load_scenario_file(std::string(SCHEDCHECK_SOURCE_DIR) + "/reports/canonical/two-gpu-pp.json");
+  Scenario s =
+      load_scenario_file(std::string(SCHEDCHECK_SOURCE_DIR) + "/reports/canonical/two-gpu-pp.json");
   s.driver.ubatches_per_batch.assign(static_cast<std::size_t>(ubatches) / 8, 8);
   for (auto& b : s.buffers)
     if (b.name == "logits") b.size = 8 * 1024;
@@ -30,14 +31,23 @@ void replay_policy(benchmark::State& state, const char* policy, bool explain_fin
     accesses += r.accesses;
     benchmark::DoNotOptimize(r.findings.data());
   }
-  state.counters["operations/s"] = benchmark::Counter(static_cast<double>(operations), benchmark::Counter::kIsRate);
-  state.counters["accesses/s"] = benchmark::Counter(static_cast<double>(accesses), benchmark::Counter::kIsRate);
-  state.counters["operations/replay"] = static_cast<double>(operations) / static_cast<double>(state.iterations());
+  state.counters["operations/s"] =
+      benchmark::Counter(static_cast<double>(operations), benchmark::Counter::kIsRate);
+  state.counters["accesses/s"] =
+      benchmark::Counter(static_cast<double>(accesses), benchmark::Counter::kIsRate);
+  state.counters["operations/replay"] =
+      static_cast<double>(operations) / static_cast<double>(state.iterations());
 }
 
-void BM_ReplayClean20793(benchmark::State& state) { replay_policy(state, "ggml-20793", false); }
-void BM_ReplayRacy17795(benchmark::State& state) { replay_policy(state, "ggml-17795", false); }
-void BM_ReplayAndExplainRacy17795(benchmark::State& state) { replay_policy(state, "ggml-17795", true); }
+void BM_ReplayClean20793(benchmark::State& state) {
+  replay_policy(state, "ggml-20793", false);
+}
+void BM_ReplayRacy17795(benchmark::State& state) {
+  replay_policy(state, "ggml-17795", false);
+}
+void BM_ReplayAndExplainRacy17795(benchmark::State& state) {
+  replay_policy(state, "ggml-17795", true);
+}
 
 BENCHMARK(BM_ReplayClean20793)->Arg(400)->Arg(4000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ReplayRacy17795)->Arg(400)->Arg(4000)->Unit(benchmark::kMillisecond);

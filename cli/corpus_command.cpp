@@ -51,7 +51,8 @@ int run_corpus(const std::string& dir, bool json) {
         const PolicyVerdict v = explain(replay(s, *p));
         Outcome o{file, e.policy, e.verdict, v.verdict, {}, v.verdict == e.verdict};
         for (const std::string& m : e.mechanisms)
-          if (std::none_of(v.groups.begin(), v.groups.end(), [&](const FindingGroup& g) { return g.mechanism == m; }))
+          if (std::none_of(v.groups.begin(), v.groups.end(),
+                           [&](const FindingGroup& g) { return g.mechanism == m; }))
             o.missing_mechanisms.push_back(m);
         o.ok = o.ok && o.missing_mechanisms.empty();
         outcomes.push_back(o);
@@ -61,20 +62,27 @@ int run_corpus(const std::string& dir, bool json) {
       return kExitBadInput;
     }
   }
-  const auto failed = std::count_if(outcomes.begin(), outcomes.end(), [](const Outcome& o) { return !o.ok; });
+  const auto failed =
+      std::count_if(outcomes.begin(), outcomes.end(), [](const Outcome& o) { return !o.ok; });
   if (json) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (const auto& o : outcomes)
-      list.push_back({{"file", o.file}, {"policy", o.policy}, {"expected", o.expected}, {"got", o.got},
-                      {"missing_mechanisms", o.missing_mechanisms}, {"ok", o.ok}});
-    std::cout << nlohmann::ordered_json{{"schema", "schedcheck-corpus/1"}, {"results", list},
-                                        {"passed", outcomes.size() - failed}, {"failed", failed}}
+      list.push_back({{"file", o.file},
+                      {"policy", o.policy},
+                      {"expected", o.expected},
+                      {"got", o.got},
+                      {"missing_mechanisms", o.missing_mechanisms},
+                      {"ok", o.ok}});
+    std::cout << nlohmann::ordered_json{{"schema", "schedcheck-corpus/1"},
+                                        {"results", list},
+                                        {"passed", outcomes.size() - failed},
+                                        {"failed", failed}}
                      .dump(2)
               << "\n";
   } else {
     for (const auto& o : outcomes) {
-      std::string line = fmt::format("{:<4} {}  {:<12} expected {:<10} got {}", o.ok ? "ok" : "FAIL", o.file,
-                                     o.policy, o.expected, o.got);
+      std::string line = fmt::format("{:<4} {}  {:<12} expected {:<10} got {}",
+                                     o.ok ? "ok" : "FAIL", o.file, o.policy, o.expected, o.got);
       if (!o.missing_mechanisms.empty()) {
         line += "; missing mechanisms:";
         for (const auto& m : o.missing_mechanisms) line += " " + m;

@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
   replay->add_flag("--json", json, "Stable JSON report (docs/report-format.md)");
 
   std::string dir = SCHEDCHECK_DEFAULT_CORPUS;
-  auto* corpus = app.add_subcommand("corpus", "Replay every report in DIR against its expected verdicts");
+  auto* corpus =
+      app.add_subcommand("corpus", "Replay every report in DIR against its expected verdicts");
   corpus->add_option("DIR", dir, "Corpus folder (default: the project's reports/)");
   corpus->add_flag("--json", json, "Machine-readable output");
 

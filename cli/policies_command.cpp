@@ -14,19 +14,26 @@ int run_policies(bool json) {
     for (const Policy& p : builtin_policies()) {
       nlohmann::ordered_json knobs;
       for (const auto& k : describe_knobs(p.knobs)) knobs[k.name] = k.value;
-      list.push_back({{"name", p.name}, {"commit", p.commit}, {"reference", p.reference},
-                      {"description", p.description}, {"knobs", knobs}});
+      list.push_back({{"name", p.name},
+                      {"commit", p.commit},
+                      {"reference", p.reference},
+                      {"description", p.description},
+                      {"knobs", knobs}});
     }
-    std::cout << nlohmann::ordered_json{{"schema", "schedcheck-policies/1"}, {"policies", list}}.dump(2)
-              << "\n";
+    std::cout
+        << nlohmann::ordered_json{{"schema", "schedcheck-policies/1"}, {"policies", list}}.dump(2)
+        << "\n";
     return kExitClean;
   }
   for (const Policy& p : builtin_policies()) {
-    std::cout << fmt::format("{}  (ggml {}, {})\n    {}\n", p.name, p.commit, p.reference, p.description);
-    for (const auto& k : describe_knobs(p.knobs)) std::cout << fmt::format("    {:<30} {}\n", k.name, k.value);
+    std::cout << fmt::format("{}  (ggml {}, {})\n    {}\n", p.name, p.commit, p.reference,
+                             p.description);
+    for (const auto& k : describe_knobs(p.knobs))
+      std::cout << fmt::format("    {:<30} {}\n", k.name, k.value);
     std::cout << "\n";
   }
-  std::cout << "A scenario adds its own policies under \"policies\" (a base policy plus knob overrides);\n"
+  std::cout << "A scenario adds its own policies under \"policies\" (a base policy plus knob "
+               "overrides);\n"
                "see docs/policies.md.\n";
   return kExitClean;
 }

@@ -18,8 +18,10 @@ int run_replay(const std::string& file, const std::string& policy, bool json) {
       chosen.push_back(*p);
     } else {
       std::string known;
-      for (const auto& candidate : policies_for(s)) known += (known.empty() ? "" : ", ") + candidate.name;
-      std::cerr << "schedcheck: unknown policy \"" << policy << "\" (known: " << known << ", all)\n";
+      for (const auto& candidate : policies_for(s))
+        known += (known.empty() ? "" : ", ") + candidate.name;
+      std::cerr << "schedcheck: unknown policy \"" << policy << "\" (known: " << known
+                << ", all)\n";
       return kExitBadInput;
     }
   } catch (const ScenarioError& e) {

@@ -9,7 +9,9 @@
 namespace schedcheck {
 namespace {
 
-uint64_t align_up(uint64_t v, uint64_t a) { return a <= 1 ? v : (v + a - 1) / a * a; }
+uint64_t align_up(uint64_t v, uint64_t a) {
+  return a <= 1 ? v : (v + a - 1) / a * a;
+}
 
 // Best-fit free list over one buffer, with an open-ended tail.
 class FreeList {
@@ -126,7 +128,8 @@ class AllocationWalk {
       const Tensor& tensor = s_.tensors[t];
       if (tensor.buffer == kNone || !tensor.offset) continue;
       a_.tensor_slots[t] = {Region{tensor.buffer, *tensor.offset, tensor.size}};
-      reserved_end_[tensor.buffer] = std::max(reserved_end_[tensor.buffer], *tensor.offset + tensor.size);
+      reserved_end_[tensor.buffer] =
+          std::max(reserved_end_[tensor.buffer], *tensor.offset + tensor.size);
     }
   }
 
@@ -139,29 +142,35 @@ class AllocationWalk {
   }
 
   Index buffer_of(Block b) const {
-    return b.is_copy ? s_.backends[p_.copies[b.id].backend].compute_buffer : tensor_buffer(s_, b.id);
+    return b.is_copy ? s_.backends[p_.copies[b.id].backend].compute_buffer
+                     : tensor_buffer(s_, b.id);
   }
   uint64_t size_of(Block b) const {
     return s_.tensors[b.is_copy ? p_.copies[b.id].source : b.id].size;
   }
   bool never_freed(Block b) const {
-    if (p_.n_copies > 1 && (b.is_copy || s_.tensors[b.id].role == TensorRole::user_input)) return true;
+    if (p_.n_copies > 1 && (b.is_copy || s_.tensors[b.id].role == TensorRole::user_input))
+      return true;
     return !b.is_copy && (s_.tensors[b.id].flags & kFlagOutput);
   }
-  std::vector<Region>& slots(Block b) { return b.is_copy ? a_.copy_slots[b.id] : a_.tensor_slots[b.id]; }
+  std::vector<Region>& slots(Block b) {
+    return b.is_copy ? a_.copy_slots[b.id] : a_.tensor_slots[b.id];
+  }
   Lifetime& life(Block b) { return b.is_copy ? a_.copy_life[b.id] : a_.tensor_life[b.id]; }
 
   FreeList& list_for(Index buffer) {
     auto it = lists_.find(buffer);
     if (it == lists_.end())
-      it = lists_.emplace(buffer, FreeList(reserved_end_[buffer], s_.buffers[buffer].alignment)).first;
+      it = lists_.emplace(buffer, FreeList(reserved_end_[buffer], s_.buffers[buffer].alignment))
+               .first;
     return it->second;
   }
 
   void allocate_slots(Block b, int n) {
     Index buffer = buffer_of(b);
     FreeList& list = list_for(buffer);
-    for (int i = 0; i < n; ++i) slots(b).push_back(Region{buffer, list.allocate(size_of(b)), size_of(b)});
+    for (int i = 0; i < n; ++i)
+      slots(b).push_back(Region{buffer, list.allocate(size_of(b)), size_of(b)});
     life(b).allocated_at = position_;
   }
 
@@ -176,7 +185,8 @@ class AllocationWalk {
                    !(s_.tensors[first.tensor].flags & kFlagInput) && life(parent).allocated_at >= 0;
       if (owned && consumers_[parent] == 1 && buffer_of(parent) == tensor_buffer(s_, out) &&
           size_of(parent) == s_.tensors[out].size) {
-        a_.tensor_slots[out] = {Region{buffer_of(parent), slots(parent)[0].offset, s_.tensors[out].size}};
+        a_.tensor_slots[out] = {
+            Region{buffer_of(parent), slots(parent)[0].offset, s_.tensors[out].size}};
         a_.tensor_life[out].allocated_at = position_;
         handed_over_.push_back(parent);
         return;
@@ -198,7 +208,8 @@ class AllocationWalk {
   void finish_buffer(Index b) {
     const Buffer& buf = s_.buffers[b];
     uint64_t need = reserved_end_.count(b) ? reserved_end_[b] : 0;
-    if (auto it = lists_.find(b); it != lists_.end()) need = std::max(need, it->second.high_water());
+    if (auto it = lists_.find(b); it != lists_.end())
+      need = std::max(need, it->second.high_water());
     if (buf.usage == BufferUsage::compute && buf.size == 0) {
       a_.buffer_size[b] = need;
       return;
@@ -206,7 +217,8 @@ class AllocationWalk {
     if (need > buf.size)
       throw ScenarioError(s_.file, "/buffers/" + std::to_string(b) + "/size",
                           "buffer \"" + buf.name + "\" needs " + std::to_string(need) +
-                              " bytes for its tensors, but its size is " + std::to_string(buf.size));
+                              " bytes for its tensors, but its size is " +
+                              std::to_string(buf.size));
     a_.buffer_size[b] = buf.size;
   }
 

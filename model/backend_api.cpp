@@ -97,7 +97,8 @@ bool BackendApi::cpy_tensor_async(Index bs, Index bd, const TensorView& src, con
   if (is_host_buffer(sbuf.kind)) {
     if (!c.cpy_async_from_host || s_.backends[bs].kind != BackendKind::cpu) return false;
     if (c.cpy_async_from_host_pinned_only && sbuf.kind != BufferKind::pinned_host) return false;
-    HostTransfer timing = sbuf.kind == BufferKind::pinned_host ? c.set_async_pinned : c.set_async_pageable;
+    HostTransfer timing =
+        sbuf.kind == BufferKind::pinned_host ? c.set_async_pinned : c.set_async_pageable;
     AgentId q = l_.transfer_queue_of[bd] >= 0 ? l_.transfer_queue_of[bd] : l_.queue_of[bd];
     enqueue_host_transfer(bd, q, timing, copy_op(src, dst, site), site);
     log('a', site);
@@ -122,8 +123,8 @@ bool BackendApi::cpy_tensor_async(Index bs, Index bd, const TensorView& src, con
   return true;
 }
 
-void BackendApi::tensor_copy_async(Index bs, Index bd, const TensorView& src,
-                                   const TensorView& dst, const CallSite& site) {
+void BackendApi::tensor_copy_async(Index bs, Index bd, const TensorView& src, const TensorView& dst,
+                                   const CallSite& site) {
   if (src.region == dst.region) return;
   if (cpy_tensor_async(bs, bd, src, dst, site)) return;
   CallSite fallback = site;

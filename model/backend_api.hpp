@@ -15,8 +15,8 @@ namespace schedcheck {
 // A tensor (or one copy slot of it, or a sub-range) at its concrete place.
 struct TensorView {
   Region region;
-  Index tensor = kNone;   // logical tensor (the source tensor for copy slots)
-  Index copy = kNone;     // set for copy slots
+  Index tensor = kNone;  // logical tensor (the source tensor for copy slots)
+  Index copy = kNone;    // set for copy slots
   int slot = 0;
   Index backend = kNone;  // backend the tensor is assigned to
   LogicalValue expected;  // value a reader must see

@@ -44,11 +44,23 @@ std::optional<E> value_of(const std::array<std::pair<E, std::string_view>, N>& t
 
 }  // namespace
 
-std::string_view to_string(BackendKind kind) { return name_of(kBackendNames, kind); }
-std::string_view to_string(BufferKind kind) { return name_of(kBufferKindNames, kind); }
-std::string_view to_string(BufferUsage usage) { return name_of(kUsageNames, usage); }
-std::optional<BackendKind> parse_backend_kind(std::string_view t) { return value_of(kBackendNames, t); }
-std::optional<BufferKind> parse_buffer_kind(std::string_view t) { return value_of(kBufferKindNames, t); }
-std::optional<BufferUsage> parse_buffer_usage(std::string_view t) { return value_of(kUsageNames, t); }
+std::string_view to_string(BackendKind kind) {
+  return name_of(kBackendNames, kind);
+}
+std::string_view to_string(BufferKind kind) {
+  return name_of(kBufferKindNames, kind);
+}
+std::string_view to_string(BufferUsage usage) {
+  return name_of(kUsageNames, usage);
+}
+std::optional<BackendKind> parse_backend_kind(std::string_view t) {
+  return value_of(kBackendNames, t);
+}
+std::optional<BufferKind> parse_buffer_kind(std::string_view t) {
+  return value_of(kBufferKindNames, t);
+}
+std::optional<BufferUsage> parse_buffer_usage(std::string_view t) {
+  return value_of(kUsageNames, t);
+}
 
 }  // namespace schedcheck

@@ -21,10 +21,14 @@ std::optional<BufferKind> parse_buffer_kind(std::string_view text);
 std::optional<BufferUsage> parse_buffer_usage(std::string_view text);
 
 // CPU and BLAS run on the host thread and have no queue of their own.
-inline bool is_host_backend(BackendKind k) { return k == BackendKind::cpu || k == BackendKind::blas; }
+inline bool is_host_backend(BackendKind k) {
+  return k == BackendKind::cpu || k == BackendKind::blas;
+}
 inline bool is_cuda_family(BackendKind k) {
   return k == BackendKind::cuda || k == BackendKind::hip || k == BackendKind::musa;
 }
-inline bool is_host_buffer(BufferKind k) { return k != BufferKind::device; }
+inline bool is_host_buffer(BufferKind k) {
+  return k != BufferKind::device;
+}
 
 }  // namespace schedcheck

@@ -4,15 +4,19 @@ namespace schedcheck {
 
 std::string_view to_string(HostTransfer t) {
   switch (t) {
-    case HostTransfer::at_execution: return "at_execution";
-    case HostTransfer::captured_at_call: return "captured_at_call";
-    case HostTransfer::blocks_host: return "blocks_host";
+    case HostTransfer::at_execution:
+      return "at_execution";
+    case HostTransfer::captured_at_call:
+      return "captured_at_call";
+    case HostTransfer::blocks_host:
+      return "blocks_host";
   }
   return "?";
 }
 
 std::optional<HostTransfer> parse_host_transfer(std::string_view text) {
-  for (auto t : {HostTransfer::at_execution, HostTransfer::captured_at_call, HostTransfer::blocks_host})
+  for (auto t :
+       {HostTransfer::at_execution, HostTransfer::captured_at_call, HostTransfer::blocks_host})
     if (to_string(t) == text) return t;
   return std::nullopt;
 }
@@ -112,7 +116,9 @@ const std::vector<CapabilityField> kFields{
 };
 }  // namespace
 
-const std::vector<CapabilityField>& capability_fields() { return kFields; }
+const std::vector<CapabilityField>& capability_fields() {
+  return kFields;
+}
 
 bool set_capability(Capabilities& c, std::string_view f, bool v) {
   bool* target = f == "async_queue"                       ? &c.async_queue

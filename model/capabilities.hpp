@@ -14,16 +14,17 @@ namespace schedcheck {
 
 // How an asynchronous host<->device transfer treats the host side.
 enum class HostTransfer {
-  at_execution,     // queued; host memory is read/written when the queue item runs
-  captured_at_call, // host source read during the call (staged); device write happens later
-  blocks_host,      // queued, and the call returns only after the queue drained
+  at_execution,      // queued; host memory is read/written when the queue item runs
+  captured_at_call,  // host source read during the call (staged); device write happens later
+  blocks_host,       // queued, and the call returns only after the queue drained
 };
 std::string_view to_string(HostTransfer t);
 std::optional<HostTransfer> parse_host_transfer(std::string_view text);
 
 // Where a device-to-device cpy_tensor_async runs.
 enum class CopyQueue {
-  source_then_event,  // copy on the source queue, event recorded there, destination waits (CUDA, Metal)
+  source_then_event,  // copy on the source queue, event recorded there, destination waits (CUDA,
+                      // Metal)
   destination,        // copy on the destination queue (Vulkan)
 };
 std::string_view to_string(CopyQueue q);
@@ -37,10 +38,10 @@ struct Capabilities {
   HostTransfer set_async_pageable = HostTransfer::captured_at_call;
   HostTransfer get_async_pinned = HostTransfer::at_execution;
   HostTransfer get_async_pageable = HostTransfer::blocks_host;
-  bool cpy_async_member = false;       // has a cpy_tensor_async member at all
-  bool cpy_async_device = false;       // accepts a device source of the same family
-  bool cpy_async_same_device_only = false;  // ... only on the same physical device (Vulkan)
-  bool cpy_async_from_host = false;    // accepts a host source of the CPU backend
+  bool cpy_async_member = false;                 // has a cpy_tensor_async member at all
+  bool cpy_async_device = false;                 // accepts a device source of the same family
+  bool cpy_async_same_device_only = false;       // ... only on the same physical device (Vulkan)
+  bool cpy_async_from_host = false;              // accepts a host source of the CPU backend
   bool cpy_async_from_host_pinned_only = false;  // ... only pinned host memory (Vulkan)
   CopyQueue device_copy_queue = CopyQueue::source_then_event;
   // Blocking buffer set/get/copy run on a hidden stream not ordered with the queue

@@ -66,7 +66,8 @@ void Scheduler::copy_input(const EvalContext& ctx, Index k, const SplitInput& in
     if (k_.user_input_copy == UserInputCopy::blocking)
       api_.tensor_copy(src, dst, cs(Call::tensor_copy, b, "user input"));
     else
-      api_.tensor_copy_async(src_backend, b, src, dst, cs(Call::tensor_copy_async, b, "user input"));
+      api_.tensor_copy_async(src_backend, b, src, dst,
+                             cs(Call::tensor_copy_async, b, "user input"));
     return;
   }
 

@@ -8,7 +8,9 @@
 namespace schedcheck {
 namespace {
 
-bool contains(const std::vector<int>& v, int x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+bool contains(const std::vector<int>& v, int x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
 
 bool reuse_allowed(ReusePolicy policy, bool pp) {
   return !(policy == ReusePolicy::no_reuse_under_pp && pp);
@@ -16,9 +18,12 @@ bool reuse_allowed(ReusePolicy policy, bool pp) {
 
 bool has_outputs(const OutputRead& o, int ubatch, int n_ubatches) {
   switch (o.ubatches) {
-    case OutputRead::When::all: return true;
-    case OutputRead::When::last: return ubatch == n_ubatches - 1;
-    case OutputRead::When::none: return false;
+    case OutputRead::When::all:
+      return true;
+    case OutputRead::When::last:
+      return ubatch == n_ubatches - 1;
+    case OutputRead::When::none:
+      return false;
   }
   return false;
 }
@@ -50,8 +55,8 @@ DriverStats run_decode(const PreparedRun& run, BackendApi& api) {
     int row = 0;
     for (int ub = 0; ub < n_ub; ++ub, ++eval) {
       const EvalContext ctx{eval, batch, ub};
-      const bool reuse = eval > 0 && d.graph_reuse && reuse_allowed(k.reuse_policy, pp) &&
-                         sched.is_alloc();
+      const bool reuse =
+          eval > 0 && d.graph_reuse && reuse_allowed(k.reuse_policy, pp) && sched.is_alloc();
       if (reuse) {
         ++stats.reused_graphs;
         if (pp && k.reuse_policy == ReusePolicy::reuse_with_full_sync_under_pp)
@@ -80,7 +85,8 @@ DriverStats run_decode(const PreparedRun& run, BackendApi& api) {
         any_output = true;
         TensorView src = sched.tensor_view(o.tensor, eval);
         TensorView dst = src;
-        dst.region = Region{o.buffer, static_cast<uint64_t>(row) * src.region.size, src.region.size};
+        dst.region =
+            Region{o.buffer, static_cast<uint64_t>(row) * src.region.size, src.region.size};
         dst.copy = kNone;
         dst.backend = s.cpu_backend();
         CallSite cs = driver_site(Call::get_tensor_async, eval, batch, ub);

@@ -57,8 +57,8 @@ ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile) {
     if (l.n_copies > 1 && l.caps[b].events)
       for (int c = 0; c < l.n_copies; ++c) {
         l.sched_events[b][c] = static_cast<EventId>(l.events.size());
-        l.events.push_back({EventKind::sched,
-                            "ev[" + s.backends[b].name + "][" + std::to_string(c) + "]", b, c});
+        l.events.push_back(
+            {EventKind::sched, "ev[" + s.backends[b].name + "][" + std::to_string(c) + "]", b, c});
       }
     if (l.caps[b].async_queue && l.caps[b].cpy_async_device &&
         l.caps[b].device_copy_queue == CopyQueue::source_then_event) {
@@ -67,7 +67,8 @@ ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile) {
     }
     if (l.transfer_queue_of[b] >= 0) {
       l.transfer_event_of[b] = static_cast<EventId>(l.events.size());
-      l.events.push_back({EventKind::transfer, "transfer_semaphore(" + s.backends[b].name + ")", b, 0});
+      l.events.push_back(
+          {EventKind::transfer, "transfer_semaphore(" + s.backends[b].name + ")", b, 0});
     }
   }
   return l;

@@ -18,9 +18,9 @@ enum class AgentKind : uint8_t { host, queue, blocking_stream, transfer_queue };
 
 struct Agent {
   AgentKind kind = AgentKind::host;
-  std::string name;        // "HOST", "CUDA0", "CUDA0 per-thread stream (device 0)", ...
-  Index backend = kNone;   // queues and transfer queues
-  int device = -1;         // blocking streams
+  std::string name;       // "HOST", "CUDA0", "CUDA0 per-thread stream (device 0)", ...
+  Index backend = kNone;  // queues and transfer queues
+  int device = -1;        // blocking streams
 };
 
 enum class EventKind : uint8_t { sched, copy, transfer };
@@ -35,13 +35,13 @@ struct Event {
 struct ExecutionLayout {
   std::vector<Agent> agents;
   std::vector<Event> events;
-  std::vector<Capabilities> caps;          // per backend
-  std::vector<AgentId> queue_of;           // per backend: queue agent, or -1 (host backends)
-  std::vector<AgentId> transfer_queue_of;  // per backend, or -1
-  std::vector<AgentId> blocking_stream_of; // per backend: hidden stream, or -1 (host memcpy)
+  std::vector<Capabilities> caps;           // per backend
+  std::vector<AgentId> queue_of;            // per backend: queue agent, or -1 (host backends)
+  std::vector<AgentId> transfer_queue_of;   // per backend, or -1
+  std::vector<AgentId> blocking_stream_of;  // per backend: hidden stream, or -1 (host memcpy)
   std::vector<std::vector<EventId>> sched_events;  // [backend][slot], -1 when NULL
-  std::vector<EventId> copy_event_of;      // per source backend, -1 if none
-  std::vector<EventId> transfer_event_of;  // per backend with a transfer queue
+  std::vector<EventId> copy_event_of;              // per source backend, -1 if none
+  std::vector<EventId> transfer_event_of;          // per backend with a transfer queue
   bool pipeline_parallel = false;
   int n_copies = 1;
 };

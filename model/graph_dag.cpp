@@ -74,8 +74,9 @@ std::optional<DagProblem> check_node_dag(const Scenario& s) {
   }
   for (auto [u, v] : edges)
     if (u > v)
-      return DagProblem{"node \"" + s.nodes[v].name + "\" reads \"" + s.tensors[s.nodes[u].output].name +
-                            "\", which node \"" + s.nodes[u].name +
+      return DagProblem{"node \"" + s.nodes[v].name + "\" reads \"" +
+                            s.tensors[s.nodes[u].output].name + "\", which node \"" +
+                            s.nodes[u].name +
                             "\" produces later in graph order (nodes must be listed in a "
                             "topological order)",
                         v};

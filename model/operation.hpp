@@ -15,12 +15,12 @@ enum class OpKind : uint8_t { compute, copy, host_write, host_read };
 struct Access {
   bool is_write = false;
   Region region;
-  LogicalValue value;  // reads: expected; writes: produced (copies: see from_read)
+  LogicalValue value;    // reads: expected; writes: produced (copies: see from_read)
   Index tensor = kNone;  // tensor named in reports (the source for copy slots)
   Index copy = kNone;    // copy tensor, when the region is a copy slot
   int slot = 0;
-  int group = 0;         // compute: node index within the split; a write's taint joins its group's reads
-  int from_read = -1;    // copies: index (in accesses) of the read whose value this write carries
+  int group = 0;  // compute: node index within the split; a write's taint joins its group's reads
+  int from_read = -1;  // copies: index (in accesses) of the read whose value this write carries
 };
 
 struct Operation {

@@ -21,14 +21,21 @@ PolicyKnobs v0_knobs() {
 std::vector<Policy> make_builtins() {
   std::vector<Policy> out;
 
-  Policy v0{"ggml-v0", "c01b2ea4", "baseline (parent of llama#17795)",
-            "per-input synchronization; user inputs copied with a blocking copy", v0_knobs(), true};
+  Policy v0{"ggml-v0",
+            "c01b2ea4",
+            "baseline (parent of llama#17795)",
+            "per-input synchronization; user inputs copied with a blocking copy",
+            v0_knobs(),
+            true};
   out.push_back(v0);
 
-  Policy v1{"ggml-17795", "4b496bb9", "llama#17795",
+  Policy v1{"ggml-17795",
+            "4b496bb9",
+            "llama#17795",
             "\"saaasg\" without events, no split-level sync with events; user inputs via "
             "tensor_copy_async; CUDA-family copy_from_host",
-            v0_knobs(), true};
+            v0_knobs(),
+            true};
   v1.knobs.split_start_sync = SyncWhen::if_no_event;
   v1.knobs.prelaunch_sync = SyncWhen::if_no_event;
   v1.knobs.noev_presync = PresyncNoEvent::never;
@@ -39,18 +46,24 @@ std::vector<Policy> make_builtins() {
   v1.knobs.profile.vulkan_cpy_async = true;
   out.push_back(v1);
 
-  Policy v2{"ggml-20463", "6f88db6a", "llama#20463",
+  Policy v2{"ggml-20463",
+            "6f88db6a",
+            "llama#20463",
             "revert of #17795 (compute_splits = V0); llama.cpp disables graph reuse under "
             "pipeline parallelism",
-            v0_knobs(), true};
+            v0_knobs(),
+            true};
   v2.knobs.reuse_policy = ReusePolicy::no_reuse_under_pp;
   v2.knobs.profile.vulkan_cpy_async = true;
   out.push_back(v2);
 
-  Policy v3{"ggml-20793", "5017f360", "llama#20793",
+  Policy v3{"ggml-20793",
+            "5017f360",
+            "llama#20793",
             "unconditional sync at split start and before launch (\"saaasg\" for all); "
             "copy_from_host for CUDA only",
-            v0_knobs(), true};
+            v0_knobs(),
+            true};
   v3.knobs.split_start_sync = SyncWhen::always;
   v3.knobs.prelaunch_sync = SyncWhen::always;
   v3.knobs.noev_presync = PresyncNoEvent::if_dst_lacks_cpy_async;
@@ -60,16 +73,19 @@ std::vector<Policy> make_builtins() {
   v3.knobs.profile.vulkan_cpy_async = true;
   out.push_back(v3);
 
-  Policy v4{"ggml-25138", "d3f96b8d", "llama#25138",
-            "revert of #20793 (compute_splits = V0)", v0_knobs(), true};
+  Policy v4{"ggml-25138", "d3f96b8d", "llama#25138", "revert of #20793 (compute_splits = V0)",
+            v0_knobs(),   true};
   v4.knobs.reuse_policy = ReusePolicy::reuse_with_full_sync_under_pp;
   v4.knobs.profile.vulkan_cpy_async = true;
   out.push_back(v4);
 
-  Policy v5{"ggml-26040", "0ab579a5", "llama#26040",
+  Policy v5{"ggml-26040",
+            "0ab579a5",
+            "llama#26040",
             "V0 + a split with no inputs waits for the previous split's backend; event "
             "recorded after every split",
-            v0_knobs(), true};
+            v0_knobs(),
+            true};
   v5.knobs.record_event = RecordWhen::always;
   v5.knobs.zero_input_split_waits_prev = true;
   v5.knobs.reuse_policy = ReusePolicy::reuse_with_full_sync_under_pp;

@@ -10,17 +10,20 @@ namespace {
 template <typename E>
 using Names = std::vector<std::pair<E, std::string_view>>;
 
-const Names<SyncWhen> kSyncWhen{
-    {SyncWhen::never, "never"}, {SyncWhen::if_no_event, "if_no_event"}, {SyncWhen::always, "always"}};
-const Names<PresyncNoEvent> kPresync{{PresyncNoEvent::always, "always"},
-                                     {PresyncNoEvent::never, "never"},
-                                     {PresyncNoEvent::if_dst_lacks_cpy_async, "if_dst_lacks_cpy_async"}};
+const Names<SyncWhen> kSyncWhen{{SyncWhen::never, "never"},
+                                {SyncWhen::if_no_event, "if_no_event"},
+                                {SyncWhen::always, "always"}};
+const Names<PresyncNoEvent> kPresync{
+    {PresyncNoEvent::always, "always"},
+    {PresyncNoEvent::never, "never"},
+    {PresyncNoEvent::if_dst_lacks_cpy_async, "if_dst_lacks_cpy_async"}};
 const Names<UserInputCopy> kUserCopy{{UserInputCopy::blocking, "blocking"},
                                      {UserInputCopy::copy_async, "copy_async"}};
-const Names<RecordWhen> kRecord{{RecordWhen::has_inputs, "has_inputs"}, {RecordWhen::always, "always"}};
-const Names<DeclinedCopy> kDeclined{{DeclinedCopy::blocking_after_wait, "blocking_after_wait"},
-                                    {DeclinedCopy::set_async_after_source_sync,
-                                     "set_async_after_source_sync"}};
+const Names<RecordWhen> kRecord{{RecordWhen::has_inputs, "has_inputs"},
+                                {RecordWhen::always, "always"}};
+const Names<DeclinedCopy> kDeclined{
+    {DeclinedCopy::blocking_after_wait, "blocking_after_wait"},
+    {DeclinedCopy::set_async_after_source_sync, "set_async_after_source_sync"}};
 const Names<CopyAdvance> kAdvance{{CopyAdvance::at_alloc, "at_alloc"},
                                   {CopyAdvance::after_compute, "after_compute"}};
 const Names<SyncCopyReset> kReset{{SyncCopyReset::never, "never"},
@@ -28,10 +31,10 @@ const Names<SyncCopyReset> kReset{{SyncCopyReset::never, "never"},
                                   {SyncCopyReset::if_not_alloc, "if_not_alloc"}};
 const Names<ReallocSync> kRealloc{{ReallocSync::sched_synchronize, "sched_synchronize"},
                                   {ReallocSync::per_backend, "per_backend"}};
-const Names<ReusePolicy> kReuse{{ReusePolicy::reuse_no_sync, "reuse_no_sync"},
-                                {ReusePolicy::no_reuse_under_pp, "no_reuse_under_pp"},
-                                {ReusePolicy::reuse_with_full_sync_under_pp,
-                                 "reuse_with_full_sync_under_pp"}};
+const Names<ReusePolicy> kReuse{
+    {ReusePolicy::reuse_no_sync, "reuse_no_sync"},
+    {ReusePolicy::no_reuse_under_pp, "no_reuse_under_pp"},
+    {ReusePolicy::reuse_with_full_sync_under_pp, "reuse_with_full_sync_under_pp"}};
 const Names<bool> kBool{{false, "false"}, {true, "true"}};
 
 // One row per knob: name, getter (as text), setter (from text), accepted values.

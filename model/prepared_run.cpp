@@ -7,7 +7,8 @@ PreparedRun prepare_run(const Scenario& s, const Policy& policy) {
   r.scenario = s;
   r.policy = policy;
   r.layout = make_layout(s, policy.knobs.profile);
-  r.plan = form_splits(r.scenario, SplitOptions{r.layout.n_copies, policy.knobs.profile.max_split_inputs});
+  r.plan = form_splits(r.scenario,
+                       SplitOptions{r.layout.n_copies, policy.knobs.profile.max_split_inputs});
   r.alloc = allocate(r.scenario, r.plan);
   // The scheduler's host vector for expert ids, one per split whose first node is MUL_MAT_ID.
   for (Index k = 0; k < static_cast<Index>(r.plan.splits.size()); ++k) {

@@ -12,11 +12,21 @@ Index find_by_name(const std::vector<T>& items, const std::string& name) {
 }
 }  // namespace
 
-Index Scenario::cpu_backend() const { return static_cast<Index>(backends.size()) - 1; }
-Index Scenario::find_tensor(const std::string& n) const { return find_by_name(tensors, n); }
-Index Scenario::find_backend(const std::string& n) const { return find_by_name(backends, n); }
-Index Scenario::find_buffer(const std::string& n) const { return find_by_name(buffers, n); }
-Index Scenario::find_node(const std::string& n) const { return find_by_name(nodes, n); }
+Index Scenario::cpu_backend() const {
+  return static_cast<Index>(backends.size()) - 1;
+}
+Index Scenario::find_tensor(const std::string& n) const {
+  return find_by_name(tensors, n);
+}
+Index Scenario::find_backend(const std::string& n) const {
+  return find_by_name(backends, n);
+}
+Index Scenario::find_buffer(const std::string& n) const {
+  return find_by_name(buffers, n);
+}
+Index Scenario::find_node(const std::string& n) const {
+  return find_by_name(nodes, n);
+}
 
 int Scenario::total_evaluations() const {
   return std::accumulate(driver.ubatches_per_batch.begin(), driver.ubatches_per_batch.end(), 0);

@@ -28,8 +28,8 @@ struct CapabilityOverride {
 struct Backend {
   std::string name;
   BackendKind kind = BackendKind::cpu;
-  int device = -1;                // physical device (GPU kinds); several backends may share one
-  Index compute_buffer = kNone;   // where the allocator places this backend's tensors
+  int device = -1;               // physical device (GPU kinds); several backends may share one
+  Index compute_buffer = kNone;  // where the allocator places this backend's tensors
   std::vector<CapabilityOverride> overrides;
 };
 
@@ -37,8 +37,8 @@ struct Buffer {
   std::string name;
   BufferKind kind = BufferKind::pinned_host;
   BufferUsage usage = BufferUsage::compute;
-  Index owner = kNone;     // device buffers: the backend whose device memory it is
-  uint64_t size = 0;       // 0 for compute buffers: the allocator sizes them
+  Index owner = kNone;  // device buffers: the backend whose device memory it is
+  uint64_t size = 0;    // 0 for compute buffers: the allocator sizes them
   uint64_t alignment = 32;
 };
 
@@ -55,9 +55,9 @@ struct Tensor {
   TensorRole role = TensorRole::node_output;
   uint64_t size = 0;
   uint8_t flags = 0;
-  Index buffer = kNone;                   // explicit placement, or kNone (allocator decides)
-  std::optional<uint64_t> offset;         // explicit offset within buffer
-  Index producer = kNone;                 // node that writes it (node_output / in-place writes)
+  Index buffer = kNone;            // explicit placement, or kNone (allocator decides)
+  std::optional<uint64_t> offset;  // explicit offset within buffer
+  Index producer = kNone;          // node that writes it (node_output / in-place writes)
 };
 
 struct Node {
@@ -78,8 +78,8 @@ struct Node {
 struct GivenSplit {
   Index backend = kNone;
   Index first_node = 0;
-  Index end_node = 0;                       // exclusive
-  std::optional<std::vector<Index>> inputs; // source tensors, in the dump's order
+  Index end_node = 0;                        // exclusive
+  std::optional<std::vector<Index>> inputs;  // source tensors, in the dump's order
 };
 
 struct SchedulerConfig {
@@ -88,8 +88,8 @@ struct SchedulerConfig {
 };
 
 struct OutputRead {
-  Index tensor = kNone;   // graph output read back after every ubatch that has outputs
-  Index buffer = kNone;   // host buffer receiving the rows
+  Index tensor = kNone;  // graph output read back after every ubatch that has outputs
+  Index buffer = kNone;  // host buffer receiving the rows
   enum class When { all, last, none } ubatches = When::all;
 };
 
@@ -101,19 +101,19 @@ struct EvalCallback {
 
 struct DriverConfig {
   std::vector<int> ubatches_per_batch{1};  // one entry per batch (decode call)
-  bool graph_reuse = false;           // llama.cpp would reuse the previous graph when allowed
-  bool sync_after_batch = true;       // llama_get_logits / llama_synchronize after each decode
+  bool graph_reuse = false;                // llama.cpp would reuse the previous graph when allowed
+  bool sync_after_batch = true;            // llama_get_logits / llama_synchronize after each decode
   std::vector<OutputRead> outputs;
   std::optional<EvalCallback> eval_callback;
-  std::vector<int> realloc_at;        // evaluations whose alloc_splits must re-reserve
+  std::vector<int> realloc_at;           // evaluations whose alloc_splits must re-reserve
   std::vector<int> sync_before_compute;  // evaluations with a user sched_synchronize after alloc
 };
 
 // What a corpus entry expects of one policy.
 struct Expectation {
   std::string policy;
-  std::string verdict;                 // clean | race | stale | race+stale
-  std::vector<std::string> mechanisms; // each must appear among the findings (H1, H2, ...)
+  std::string verdict;                  // clean | race | stale | race+stale
+  std::vector<std::string> mechanisms;  // each must appear among the findings (H1, H2, ...)
 };
 
 struct Scenario {

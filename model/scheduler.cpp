@@ -70,7 +70,8 @@ void Scheduler::graph_compute_async(const EvalContext& ctx) {
   if (!is_reset_ && !is_alloc_) reset();
   if (!is_alloc_) alloc_graph(ctx, false);
   compute_splits(ctx);
-  if (k_.copy_advance == CopyAdvance::after_compute) cur_copy_ = (cur_copy_ + 1) % r_.layout.n_copies;
+  if (k_.copy_advance == CopyAdvance::after_compute)
+    cur_copy_ = (cur_copy_ + 1) % r_.layout.n_copies;
 }
 
 LogicalValue Scheduler::expected_value(Index tensor, int eval) const {

@@ -10,9 +10,12 @@ namespace schedcheck {
 
 std::string_view to_string(InputKind k) {
   switch (k) {
-    case InputKind::user_input: return "user input";
-    case InputKind::activation: return "activation";
-    case InputKind::weight: return "weight";
+    case InputKind::user_input:
+      return "user input";
+    case InputKind::activation:
+      return "activation";
+    case InputKind::weight:
+      return "weight";
   }
   return "?";
 }
@@ -75,8 +78,7 @@ class SplitBuilder {
           return true;  // "so the memory of previously offloaded weights can be reused"
     if (o_.max_split_inputs > 0 && static_cast<int>(cur.inputs.size()) >= o_.max_split_inputs)
       for (Index src : node.sources)
-        if (needs_copy(s_, src, node.backend) && !copy_of_.count({src, node.backend}))
-          return true;
+        if (needs_copy(s_, src, node.backend) && !copy_of_.count({src, node.backend})) return true;
     return false;
   }
 
@@ -120,8 +122,9 @@ class SplitBuilder {
         if (std::none_of(ordered.begin(), ordered.end(),
                          [&](const SplitInput& o) { return o.source == in.source; }))
           throw ScenarioError(s_.file, where,
-                              "missing input \"" + s_.tensors[in.source].name + "\": a node of "
-                              "this split reads it from backend " +
+                              "missing input \"" + s_.tensors[in.source].name +
+                                  "\": a node of "
+                                  "this split reads it from backend " +
                                   s_.backends[tensor_backend(s_, in.source)].name +
                                   " and no earlier split on " + s_.backends[split.backend].name +
                                   " copied it");
@@ -132,7 +135,8 @@ class SplitBuilder {
   std::string describe_why_not(Index src, const Split& split) const {
     if (!needs_copy(s_, src, split.backend))
       return "backend " + s_.backends[split.backend].name + " reads it in place";
-    return "an earlier split on " + s_.backends[split.backend].name + " already copied it, or no "
+    return "an earlier split on " + s_.backends[split.backend].name +
+           " already copied it, or no "
            "node of this split reads it";
   }
 

@@ -43,10 +43,13 @@ class TaintedBytes {
 
 Victim victim_of(const Finding& f) {
   switch (f.kind) {
-    case FindingKind::write_after_read: return {f.first_op, f.first_access};  // the read sees the new value
-    case FindingKind::read_after_write:                                       // the read sees the old value
-    case FindingKind::stale_read: return {f.second_op, f.second_access};
-    case FindingKind::write_after_write: return {f.second_op, f.second_access};  // the earlier write lands last
+    case FindingKind::write_after_read:
+      return {f.first_op, f.first_access};  // the read sees the new value
+    case FindingKind::read_after_write:     // the read sees the old value
+    case FindingKind::stale_read:
+      return {f.second_op, f.second_access};
+    case FindingKind::write_after_write:
+      return {f.second_op, f.second_access};  // the earlier write lands last
   }
   return {};
 }
@@ -56,20 +59,24 @@ std::vector<CorruptedHostRead> corrupted_host_reads(const std::vector<TraceEntry
   std::vector<CorruptedHostRead> out;
   if (victim.op < 0) return out;
   TaintedBytes tainted;
-  for (std::size_t op = static_cast<std::size_t>(victim.op); op < trace.size() && out.size() < limit; ++op) {
+  for (std::size_t op = static_cast<std::size_t>(victim.op);
+       op < trace.size() && out.size() < limit; ++op) {
     const TraceEntry& e = trace[op];
     if (e.kind != TraceKind::access) continue;
     const auto& accesses = e.op.accesses;
     std::vector<bool> read_bad(accesses.size(), false);
     std::map<int, bool> group_bad;
-    const std::size_t first = op == static_cast<std::size_t>(victim.op) ? static_cast<std::size_t>(victim.access) : 0;
+    const std::size_t first =
+        op == static_cast<std::size_t>(victim.op) ? static_cast<std::size_t>(victim.access) : 0;
     for (std::size_t i = first; i < accesses.size(); ++i) {
       const Access& a = accesses[i];
       if (!a.is_write) {
-        const bool bad = (op == static_cast<std::size_t>(victim.op) && i == first) || tainted.overlaps(a.region);
+        const bool bad =
+            (op == static_cast<std::size_t>(victim.op) && i == first) || tainted.overlaps(a.region);
         read_bad[i] = bad;
         if (bad) group_bad[a.group] = true;
-        if (bad && e.op.kind == OpKind::host_read && e.agent == kHostAgent) out.push_back({static_cast<int>(op), a});
+        if (bad && e.op.kind == OpKind::host_read && e.agent == kHostAgent)
+          out.push_back({static_cast<int>(op), a});
         continue;
       }
       // A victim that is itself a write (WAW): its bytes end up wrong.

@@ -16,7 +16,9 @@ enum class FindingKind : uint8_t {
   stale_read,         // ordered, but the read sees a value other than the one the graph prescribes
 };
 std::string_view to_string(FindingKind k);
-inline bool is_race(FindingKind k) { return k != FindingKind::stale_read; }
+inline bool is_race(FindingKind k) {
+  return k != FindingKind::stale_read;
+}
 
 struct Finding {
   uint32_t id = 0;  // 1-based; also the taint carried by values it corrupted
@@ -32,11 +34,11 @@ struct Finding {
   int buffer = -1;
   uint64_t begin = 0;
   uint64_t end = 0;
-  LogicalValue seen;      // value read (RAW, stale) or held before the write (WAR, WAW)
-  LogicalValue expected;  // value the read should see (RAW, stale) or the value written
-  uint32_t known_epoch = 0;  // second agent's clock entry for the first agent at the access
-  uint32_t needed_epoch = 0; // the first access's epoch
-  int learned_via = -1;      // trace index of the sync that last raised known_epoch (-1: none)
+  LogicalValue seen;          // value read (RAW, stale) or held before the write (WAR, WAW)
+  LogicalValue expected;      // value the read should see (RAW, stale) or the value written
+  uint32_t known_epoch = 0;   // second agent's clock entry for the first agent at the access
+  uint32_t needed_epoch = 0;  // the first access's epoch
+  int learned_via = -1;       // trace index of the sync that last raised known_epoch (-1: none)
 };
 
 }  // namespace schedcheck

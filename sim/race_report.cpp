@@ -50,14 +50,16 @@ class Explainer {
     if (a.copy != kNone) return r_.run.plan.copies[a.copy].name + "#" + std::to_string(a.slot);
     if (a.tensor == kNone) return "?";
     const Tensor& t = s_.tensors[a.tensor];
-    if (t.role == TensorRole::user_input && l_.n_copies > 1) return t.name + " (slot " + std::to_string(a.slot) + ")";
+    if (t.role == TensorRole::user_input && l_.n_copies > 1)
+      return t.name + " (slot " + std::to_string(a.slot) + ")";
     return t.name;
   }
 
   std::string where(const CallSite& cs) const {
     std::string w = fmt::format("batch {} ubatch {}", cs.batch, cs.ubatch);
     if (cs.split != kNone)
-      w += fmt::format(" split {} ({})", cs.split, s_.backends[r_.run.plan.splits[cs.split].backend].name);
+      w += fmt::format(" split {} ({})", cs.split,
+                       s_.backends[r_.run.plan.splits[cs.split].backend].name);
     return w;
   }
 
@@ -71,11 +73,15 @@ class Explainer {
     std::string mode = agent.kind == AgentKind::host              ? "host memcpy"
                        : agent.kind == AgentKind::blocking_stream ? "blocking copy"
                                                                   : "async copy";
-    std::string dir = sh && dh ? "host->host" : sh ? "host->device" : dh ? "device->host" : "device->device";
+    std::string dir = sh && dh ? "host->host"
+                      : sh     ? "host->device"
+                      : dh     ? "device->host"
+                               : "device->device";
     std::string note;
     if (agent.kind != AgentKind::host && agent.kind != AgentKind::blocking_stream && sh)
-      note = e.op.reads_at_call ? " (source captured at the call)"
-                                : fmt::format(" ({} source read when the copy executes)", to_string(sb.kind));
+      note = e.op.reads_at_call
+                 ? " (source captured at the call)"
+                 : fmt::format(" ({} source read when the copy executes)", to_string(sb.kind));
     if (agent.kind != AgentKind::host && agent.kind != AgentKind::blocking_stream && dh)
       note = fmt::format(" ({} destination written when the copy executes)", to_string(db.kind));
     return fmt::format("{} {} {} -> {}{}", mode, dir, tensor_name(src), tensor_name(dst), note);
@@ -89,10 +95,13 @@ class Explainer {
         const Split& split = r_.run.plan.splits[cs.split];
         bool host = l_.queue_of[split.backend] < 0;
         return fmt::format("{} graph of split {} (nodes {}..{})", host ? "CPU-side" : "queued",
-                           cs.split, s_.nodes[split.first_node].name, s_.nodes[split.end_node - 1].name);
+                           cs.split, s_.nodes[split.first_node].name,
+                           s_.nodes[split.end_node - 1].name);
       }
-      case OpKind::copy: return copy_kind(e);
-      case OpKind::host_write: return fmt::format("set_inputs writes {}", tensor_name(e.op.accesses[0]));
+      case OpKind::copy:
+        return copy_kind(e);
+      case OpKind::host_write:
+        return fmt::format("set_inputs writes {}", tensor_name(e.op.accesses[0]));
       case OpKind::host_read:
         if (cs.call == Call::host_read_output)
           return fmt::format("host reads the output rows of {}", tensor_name(e.op.accesses[0]));
@@ -131,11 +140,21 @@ class Explainer {
     const CallSite& cs = e.site();
     std::string what;
     switch (e.kind) {
-      case TraceKind::wait_queue: what = fmt::format("synchronize({})", l_.agents[e.target].name); break;
-      case TraceKind::host_wait_event: what = fmt::format("event_synchronize({})", l_.events[e.event].name); break;
-      case TraceKind::wait_event: what = fmt::format("event_wait({}, {})", l_.agents[e.agent].name, l_.events[e.event].name); break;
-      case TraceKind::record: what = fmt::format("event_record({})", l_.events[e.event].name); break;
-      case TraceKind::access: what = fmt::format("{} [{}]", to_string(cs.call), operation(entry)); break;
+      case TraceKind::wait_queue:
+        what = fmt::format("synchronize({})", l_.agents[e.target].name);
+        break;
+      case TraceKind::host_wait_event:
+        what = fmt::format("event_synchronize({})", l_.events[e.event].name);
+        break;
+      case TraceKind::wait_event:
+        what = fmt::format("event_wait({}, {})", l_.agents[e.agent].name, l_.events[e.event].name);
+        break;
+      case TraceKind::record:
+        what = fmt::format("event_record({})", l_.events[e.event].name);
+        break;
+      case TraceKind::access:
+        what = fmt::format("{} [{}]", to_string(cs.call), operation(entry));
+        break;
     }
     return fmt::format("{} at {}", what, where(cs));
   }
@@ -146,10 +165,13 @@ class Explainer {
       const Access& read = access(f.second_op, f.second_access);
       if (read.copy != kNone && l_.agents[f.second_agent].kind != AgentKind::host) {
         g.mechanism = "stale-slot";
-        g.mechanism_text = "the graph reads copy-slot bytes that this evaluation did not fill (the copy went to another slot, or these bytes were not copied)";
+        g.mechanism_text =
+            "the graph reads copy-slot bytes that this evaluation did not fill (the copy went to "
+            "another slot, or these bytes were not copied)";
       } else if (l_.agents[f.second_agent].kind == AgentKind::host) {
         g.mechanism = "stale-host-read";
-        g.mechanism_text = "the host reads data that this evaluation has not yet produced or copied";
+        g.mechanism_text =
+            "the host reads data that this evaluation has not yet produced or copied";
       } else if (f.seen.tensor == kNone) {
         g.mechanism = "uninitialized";
         g.mechanism_text = "the read sees memory that nothing wrote before it";
@@ -171,14 +193,17 @@ class Explainer {
     if (f.kind != FindingKind::write_after_write && r_.trace[read_op].op.kind == OpKind::copy &&
         read_is_queue && is_host_buffer(s_.buffers[f.buffer].kind)) {
       g.mechanism = "H2";
-      g.mechanism_text = "source of an asynchronous host->device copy rewritten before the copy read it";
+      g.mechanism_text =
+          "source of an asynchronous host->device copy rewritten before the copy read it";
       return;
     }
     const Access& w = access(write_op, write_access);
     if (w.copy != kNone && r_.trace[write_op].op.kind == OpKind::copy && wk == AgentKind::queue &&
         l_.agents[write_agent].backend != r_.run.plan.copies[w.copy].backend) {
       g.mechanism = "H1";
-      g.mechanism_text = "copy issued on the source queue overwrites a destination slot the destination may still read";
+      g.mechanism_text =
+          "copy issued on the source queue overwrites a destination slot the destination may still "
+          "read";
       return;
     }
     if (rk == AgentKind::blocking_stream || wk == AgentKind::blocking_stream) {
@@ -199,13 +224,17 @@ class Explainer {
     const Finding& f = g.first;
     if (f.kind == FindingKind::stale_read) {
       const Access& read = access(f.second_op, f.second_access);
-      g.ordering_present = f.first_op >= 0
-                               ? "the read is ordered after the write it sees (no race); the value is wrong"
-                               : "no write reached these bytes before the read";
+      g.ordering_present =
+          f.first_op >= 0
+              ? "the read is ordered after the write it sees (no race); the value is wrong"
+              : "no write reached these bytes before the read";
       g.missing_edge = "none: the read must target the copy/slot this evaluation wrote";
       g.cheapest_fix = read.copy != kNone
-                           ? "fill exactly the bytes the graph reads, in the slot it reads: the copy index must not change between alloc_graph and compute_splits, and a partial copy must cover what the graph will read"
-                           : "read the tensor where this evaluation's value is (its source), or issue its copy before the read";
+                           ? "fill exactly the bytes the graph reads, in the slot it reads: the "
+                             "copy index must not change between alloc_graph and compute_splits, "
+                             "and a partial copy must cover what the graph will read"
+                           : "read the tensor where this evaluation's value is (its source), or "
+                             "issue its copy before the read";
       g.effect = fmt::format("reads {} where the graph prescribes {}", describe_value(s_, f.seen),
                              describe_value(s_, f.expected));
       return;
@@ -214,15 +243,17 @@ class Explainer {
     const Agent& b = l_.agents[f.second_agent];
     g.ordering_present =
         f.learned_via >= 0
-            ? fmt::format("{} knew {} up to @{} through {}; the conflicting access is {}@{}", b.name, a.name,
-                          f.known_epoch, describe_entry(f.learned_via), a.name, f.needed_epoch)
-            : fmt::format("{} has no happens-before path from {} at all; the conflicting access is {}@{}",
-                          b.name, a.name, a.name, f.needed_epoch);
+            ? fmt::format("{} knew {} up to @{} through {}; the conflicting access is {}@{}",
+                          b.name, a.name, f.known_epoch, describe_entry(f.learned_via), a.name,
+                          f.needed_epoch)
+            : fmt::format(
+                  "{} has no happens-before path from {} at all; the conflicting access is {}@{}",
+                  b.name, a.name, a.name, f.needed_epoch);
     g.missing_edge = fmt::format("{} #{} ({}) -> {} #{} ({})", a.name, f.first_op,
                                  to_string(site(f.first_op).call), b.name, f.second_op,
                                  to_string(site(f.second_op).call));
-    const std::string before = fmt::format("before {} at {}", to_string(site(f.second_op).call),
-                                           where(site(f.second_op)));
+    const std::string before =
+        fmt::format("before {} at {}", to_string(site(f.second_op).call), where(site(f.second_op)));
     const std::string after = fmt::format("right after {} at {}", to_string(site(f.first_op).call),
                                           where(site(f.first_op)));
     const std::string first_backend = a.backend != kNone ? s_.backends[a.backend].name : a.name;
@@ -239,7 +270,8 @@ class Explainer {
           first_backend, after, second_backend,
           b.kind == AgentKind::transfer_queue ? " transfer queue" : "", before);
     } else {
-      g.cheapest_fix = fmt::format("issue {} only after {}", describe_entry(f.second_op), describe_entry(f.first_op));
+      g.cheapest_fix = fmt::format("issue {} only after {}", describe_entry(f.second_op),
+                                   describe_entry(f.first_op));
     }
     const Access& second = access(f.second_op, f.second_access);
     switch (f.kind) {
@@ -250,14 +282,17 @@ class Explainer {
         break;
       }
       case FindingKind::read_after_write:
-        g.effect = fmt::format("if the read runs first, {} reads the previous contents instead of {}",
-                               b.name, describe_value(s_, second.value));
+        g.effect =
+            fmt::format("if the read runs first, {} reads the previous contents instead of {}",
+                        b.name, describe_value(s_, second.value));
         break;
       case FindingKind::write_after_write:
-        g.effect = fmt::format("if the writes complete in the other order, the bytes keep {} instead of {}",
-                               describe_value(s_, f.expected), describe_value(s_, f.seen));
+        g.effect = fmt::format(
+            "if the writes complete in the other order, the bytes keep {} instead of {}",
+            describe_value(s_, f.expected), describe_value(s_, f.seen));
         break;
-      default: break;
+      default:
+        break;
     }
   }
 
@@ -275,8 +310,20 @@ class Explainer {
     };
     auto [c1, s1, st1, t1, k1] = part(f.first_op, f.first_access);
     auto [c2, s2, st2, t2, k2] = part(f.second_op, f.second_access);
-    return {static_cast<int>(f.kind), f.first_agent, f.second_agent, c1, c2, st1, st2, s1, s2, t1, k1,
-            t2, k2, f.buffer};
+    return {static_cast<int>(f.kind),
+            f.first_agent,
+            f.second_agent,
+            c1,
+            c2,
+            st1,
+            st2,
+            s1,
+            s2,
+            t1,
+            k1,
+            t2,
+            k2,
+            f.buffer};
   }
 
   void consequences(FindingGroup& g) const {
@@ -287,13 +334,17 @@ class Explainer {
     }
     for (const auto& h : reads) {
       const CallSite& cs = site(h.trace_index);
-      std::string what = cs.call == Call::host_read_output ? "the application reads a corrupted " +
-                                                                 describe_value(s_, h.access.value) + " after synchronizing"
-                         : cs.call == Call::moe_ids_read ? "the scheduler selects experts from corrupted ids (" +
-                                                               tensor_name(h.access) + ")"
-                         : cs.call == Call::eval_callback_read ? "the eval callback sees corrupted " + tensor_name(h.access)
-                                                               : "the host reads corrupted " + tensor_name(h.access);
-      g.corrupts += (g.corrupts.empty() ? "" : "; ") + what + fmt::format(" (trace #{})", h.trace_index);
+      std::string what =
+          cs.call == Call::host_read_output
+              ? "the application reads a corrupted " + describe_value(s_, h.access.value) +
+                    " after synchronizing"
+          : cs.call == Call::moe_ids_read
+              ? "the scheduler selects experts from corrupted ids (" + tensor_name(h.access) + ")"
+          : cs.call == Call::eval_callback_read
+              ? "the eval callback sees corrupted " + tensor_name(h.access)
+              : "the host reads corrupted " + tensor_name(h.access);
+      g.corrupts +=
+          (g.corrupts.empty() ? "" : "; ") + what + fmt::format(" (trace #{})", h.trace_index);
     }
   }
 
@@ -334,8 +385,8 @@ class Explainer {
       if (c.site.role == Role::policy && c.site.split != kNone) per_split[c.site.split] += c.letter;
     }
     for (Index k = 0; k < static_cast<Index>(r_.run.plan.splits.size()); ++k)
-      v.split_patterns.push_back(fmt::format("{}:{}", s_.backends[r_.run.plan.splits[k].backend].name,
-                                             per_split[k]));
+      v.split_patterns.push_back(
+          fmt::format("{}:{}", s_.backends[r_.run.plan.splits[k].backend].name, per_split[k]));
   }
 
   const ReplayResult& r_;
@@ -353,6 +404,8 @@ std::string describe_value(const Scenario& s, const LogicalValue& v) {
   return fmt::format("{} of batch {} ubatch {}", name, b, u);
 }
 
-PolicyVerdict explain(const ReplayResult& r) { return Explainer(r).run(); }
+PolicyVerdict explain(const ReplayResult& r) {
+  return Explainer(r).run();
+}
 
 }  // namespace schedcheck

@@ -26,14 +26,15 @@ struct AccessDescription {
 };
 
 struct FindingGroup {
-  Finding first;                // the earliest occurrence
-  std::vector<int> evals;       // evaluation of the second access of every occurrence
-  std::string kind;             // "WRITE-AFTER-READ race", "STALE READ"
-  std::string mechanism;        // H1 | H2 | H3 | H4 | stale-slot | stale-host-read | uninitialized | other
-  std::string mechanism_text;   // one line
-  std::string buffer;           // buffer name and kind
+  Finding first;           // the earliest occurrence
+  std::vector<int> evals;  // evaluation of the second access of every occurrence
+  std::string kind;        // "WRITE-AFTER-READ race", "STALE READ"
+  std::string
+      mechanism;  // H1 | H2 | H3 | H4 | stale-slot | stale-host-read | uninitialized | other
+  std::string mechanism_text;  // one line
+  std::string buffer;          // buffer name and kind
   uint64_t begin = 0, end = 0;
-  AccessDescription first_access;   // races: the earlier access; stale: the writer (may be empty)
+  AccessDescription first_access;  // races: the earlier access; stale: the writer (may be empty)
   AccessDescription second_access;
   std::string ordering_present;
   std::string missing_edge;
@@ -49,8 +50,9 @@ struct PolicyVerdict {
   std::string reference;
   std::string verdict;  // clean | race | stale | race+stale
   std::vector<FindingGroup> groups;
-  std::vector<std::string> split_patterns;  // per split of the first evaluation, e.g. "CUDA0: ssasg"
-  std::string call_pattern;                 // first evaluation, whole
+  std::vector<std::string>
+      split_patterns;        // per split of the first evaluation, e.g. "CUDA0: ssasg"
+  std::string call_pattern;  // first evaluation, whole
   int evaluations = 0;
   std::size_t operations = 0;
   std::size_t accesses = 0;

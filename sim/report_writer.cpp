@@ -15,9 +15,11 @@ std::string evals_text(const std::vector<int>& evals) {
 }
 
 std::string access_line(const char* role, const AccessDescription& d) {
-  if (d.trace_index < 0) return fmt::format("    {:<6} (none: the bytes were never written)\n", role);
-  return fmt::format("    {:<6} {} @{} at {}: {}\n           [{}; trace #{}; {} {}]\n", role, d.agent, d.epoch,
-                     d.where, d.operation, d.call, d.trace_index, d.is_write ? "writes" : "reads", d.tensor);
+  if (d.trace_index < 0)
+    return fmt::format("    {:<6} (none: the bytes were never written)\n", role);
+  return fmt::format("    {:<6} {} @{} at {}: {}\n           [{}; trace #{}; {} {}]\n", role,
+                     d.agent, d.epoch, d.where, d.operation, d.call, d.trace_index,
+                     d.is_write ? "writes" : "reads", d.tensor);
 }
 
 nlohmann::ordered_json access_json(const AccessDescription& d) {
@@ -49,22 +51,23 @@ std::string repro_command(const ReportContext& ctx, const std::string& policy) {
 }
 
 std::string format_text(const ReportContext& ctx, const PolicyVerdict& v) {
-  std::string out = fmt::format("== {} under {} (ggml {}, {}) ==\n", ctx.scenario_name, v.policy, v.commit,
-                                v.reference);
+  std::string out = fmt::format("== {} under {} (ggml {}, {}) ==\n", ctx.scenario_name, v.policy,
+                                v.commit, v.reference);
   std::size_t occurrences = 0;
   for (const auto& g : v.groups) occurrences += g.evals.size();
   out += fmt::format("verdict: {}", upper(v.verdict));
-  if (!v.groups.empty()) out += fmt::format(" ({} finding{}, {} occurrence{})", v.groups.size(),
-                                            v.groups.size() == 1 ? "" : "s", occurrences,
-                                            occurrences == 1 ? "" : "s");
-  out += fmt::format("; {} evaluations, {} operations, n_copies {}{}\n", v.evaluations, v.operations,
-                     v.n_copies, v.pipeline_parallel ? ", pipeline parallel" : "");
+  if (!v.groups.empty())
+    out += fmt::format(" ({} finding{}, {} occurrence{})", v.groups.size(),
+                       v.groups.size() == 1 ? "" : "s", occurrences, occurrences == 1 ? "" : "s");
+  out += fmt::format("; {} evaluations, {} operations, n_copies {}{}\n", v.evaluations,
+                     v.operations, v.n_copies, v.pipeline_parallel ? ", pipeline parallel" : "");
   std::string splits;
   for (const auto& p : v.split_patterns) splits += (splits.empty() ? "" : " | ") + p;
   out += fmt::format("host calls in the first ubatch, per split: {}\n", splits);
   for (std::size_t i = 0; i < v.groups.size(); ++i) {
     const FindingGroup& g = v.groups[i];
-    out += fmt::format("\n[{}] {} [{}] on {} [{}, {})\n", i + 1, g.kind, g.mechanism, g.buffer, g.begin, g.end);
+    out += fmt::format("\n[{}] {} [{}] on {} [{}, {})\n", i + 1, g.kind, g.mechanism, g.buffer,
+                       g.begin, g.end);
     out += fmt::format("    mechanism: {}\n", g.mechanism_text);
     const bool stale = g.first.kind == FindingKind::stale_read;
     out += access_line(stale ? "wrote" : "first", g.first_access);
@@ -122,7 +125,8 @@ nlohmann::ordered_json verdict_json(const ReportContext& ctx, const PolicyVerdic
   return j;
 }
 
-nlohmann::ordered_json replay_json(const ReportContext& ctx, const std::vector<PolicyVerdict>& verdicts) {
+nlohmann::ordered_json replay_json(const ReportContext& ctx,
+                                   const std::vector<PolicyVerdict>& verdicts) {
   nlohmann::ordered_json j;
   j["schema"] = "schedcheck-report/1";
   j["scenario"] = {{"name", ctx.scenario_name}, {"file", ctx.scenario_file}};

@@ -19,6 +19,7 @@ struct ReportContext {
 std::string repro_command(const ReportContext& ctx, const std::string& policy);
 std::string format_text(const ReportContext& ctx, const PolicyVerdict& v);
 nlohmann::ordered_json verdict_json(const ReportContext& ctx, const PolicyVerdict& v);
-nlohmann::ordered_json replay_json(const ReportContext& ctx, const std::vector<PolicyVerdict>& verdicts);
+nlohmann::ordered_json replay_json(const ReportContext& ctx,
+                                   const std::vector<PolicyVerdict>& verdicts);
 
 }  // namespace schedcheck

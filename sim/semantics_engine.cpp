@@ -4,10 +4,14 @@ namespace schedcheck {
 
 std::string_view to_string(FindingKind k) {
   switch (k) {
-    case FindingKind::read_after_write: return "READ-AFTER-WRITE race";
-    case FindingKind::write_after_read: return "WRITE-AFTER-READ race";
-    case FindingKind::write_after_write: return "WRITE-AFTER-WRITE race";
-    case FindingKind::stale_read: return "STALE READ";
+    case FindingKind::read_after_write:
+      return "READ-AFTER-WRITE race";
+    case FindingKind::write_after_read:
+      return "WRITE-AFTER-READ race";
+    case FindingKind::write_after_write:
+      return "WRITE-AFTER-WRITE race";
+    case FindingKind::stale_read:
+      return "STALE READ";
   }
   return "?";
 }
@@ -35,8 +39,8 @@ int SemanticsEngine::append(TraceKind kind, AgentId agent, const Operation& op) 
   return static_cast<int>(trace_.size()) - 1;
 }
 
-int SemanticsEngine::append_sync(TraceKind kind, AgentId agent, const CallSite& site, AgentId target,
-                                 EventId event) {
+int SemanticsEngine::append_sync(TraceKind kind, AgentId agent, const CallSite& site,
+                                 AgentId target, EventId event) {
   TraceEntry e;
   e.kind = kind;
   e.agent = agent;
@@ -144,63 +148,67 @@ void SemanticsEngine::read(AgentId agent, int entry, int index, const Access& a,
                            std::vector<Segment>& seen, uint32_t& group_taint) {
   const VectorClock& v = clocks_[agent];
   const uint32_t epoch = v[agent];
-  shadow_.for_range(a.region.buffer, a.region.offset, a.region.end(), [&](uint64_t begin, ShadowCell& c) {
-    LogicalValue value = c.written ? c.value : LogicalValue{};
-    bool raced = false;
-    if (c.written && c.write.agent != agent && !v.knows(c.write.agent, c.write.epoch)) {
-      report(FindingKind::read_after_write, c.write, entry, index, agent, a.region.buffer, begin,
-             c.end, value, a.value);
-      raced = true;
-      value.taint = static_cast<uint32_t>(findings_.size());
-    } else if (!value.same_data(a.value)) {
-      value.taint = report_stale(c.written ? c.write.op : -1, c.written ? c.write.access : -1,
-                                 entry, index, a.region.buffer, begin, c.end, value, a.value);
-    }
-    (void)raced;
-    if (value.taint) group_taint = value.taint;
-    seen.push_back({begin - a.region.offset, c.end - begin, value});
-    AccessStamp stamp{agent, epoch, entry, index};
-    bool replaced = false;
-    for (auto& r : c.reads)
-      if (r.agent == agent) {
-        r = stamp;
-        replaced = true;
-      }
-    if (!replaced) c.reads.push_back(stamp);
-  });
+  shadow_.for_range(
+      a.region.buffer, a.region.offset, a.region.end(), [&](uint64_t begin, ShadowCell& c) {
+        LogicalValue value = c.written ? c.value : LogicalValue{};
+        bool raced = false;
+        if (c.written && c.write.agent != agent && !v.knows(c.write.agent, c.write.epoch)) {
+          report(FindingKind::read_after_write, c.write, entry, index, agent, a.region.buffer,
+                 begin, c.end, value, a.value);
+          raced = true;
+          value.taint = static_cast<uint32_t>(findings_.size());
+        } else if (!value.same_data(a.value)) {
+          value.taint = report_stale(c.written ? c.write.op : -1, c.written ? c.write.access : -1,
+                                     entry, index, a.region.buffer, begin, c.end, value, a.value);
+        }
+        (void)raced;
+        if (value.taint) group_taint = value.taint;
+        seen.push_back({begin - a.region.offset, c.end - begin, value});
+        AccessStamp stamp{agent, epoch, entry, index};
+        bool replaced = false;
+        for (auto& r : c.reads)
+          if (r.agent == agent) {
+            r = stamp;
+            replaced = true;
+          }
+        if (!replaced) c.reads.push_back(stamp);
+      });
 }
 
 void SemanticsEngine::write(AgentId agent, int entry, int index, const Access& a,
                             const std::vector<Segment>* carried, uint32_t taint) {
   const VectorClock& v = clocks_[agent];
   const uint32_t epoch = v[agent];
-  shadow_.for_range(a.region.buffer, a.region.offset, a.region.end(), [&](uint64_t begin, ShadowCell& c) {
-    LogicalValue produced = a.value;
-    produced.taint = taint;
-    if (carried) {
-      // A copy writes what its read saw at the same relative offset.
-      const uint64_t rel = begin - a.region.offset;
-      for (const Segment& s : *carried)
-        if (rel >= s.offset && rel < s.offset + s.size) produced = s.value;
-    }
-    if (c.written && c.write.agent != agent && !v.knows(c.write.agent, c.write.epoch))
-      report(FindingKind::write_after_write, c.write, entry, index, agent, a.region.buffer, begin,
-             c.end, c.value, produced);
-    for (const AccessStamp& r : c.reads)
-      if (r.agent != agent && !v.knows(r.agent, r.epoch))
-        report(FindingKind::write_after_read, r, entry, index, agent, a.region.buffer, begin,
-               c.end, c.value, produced);
-    c.written = true;
-    c.write = AccessStamp{agent, epoch, entry, index};
-    c.value = produced;
-    c.reads.clear();
-  });
+  shadow_.for_range(
+      a.region.buffer, a.region.offset, a.region.end(), [&](uint64_t begin, ShadowCell& c) {
+        LogicalValue produced = a.value;
+        produced.taint = taint;
+        if (carried) {
+          // A copy writes what its read saw at the same relative offset.
+          const uint64_t rel = begin - a.region.offset;
+          for (const Segment& s : *carried)
+            if (rel >= s.offset && rel < s.offset + s.size) produced = s.value;
+        }
+        if (c.written && c.write.agent != agent && !v.knows(c.write.agent, c.write.epoch))
+          report(FindingKind::write_after_write, c.write, entry, index, agent, a.region.buffer,
+                 begin, c.end, c.value, produced);
+        for (const AccessStamp& r : c.reads)
+          if (r.agent != agent && !v.knows(r.agent, r.epoch))
+            report(FindingKind::write_after_read, r, entry, index, agent, a.region.buffer, begin,
+                   c.end, c.value, produced);
+        c.written = true;
+        c.write = AccessStamp{agent, epoch, entry, index};
+        c.value = produced;
+        c.reads.clear();
+      });
 }
 
-Finding* SemanticsEngine::new_finding(FindingKind kind, int first_op, int first_access, int second_op,
-                                      int second_access, int buffer, uint64_t begin, uint64_t end) {
+Finding* SemanticsEngine::new_finding(FindingKind kind, int first_op, int first_access,
+                                      int second_op, int second_access, int buffer, uint64_t begin,
+                                      uint64_t end) {
   // One finding per pair of accesses; further byte ranges of the same pair widen it.
-  auto key = std::make_tuple(static_cast<int>(kind), first_op, first_access, second_op, second_access);
+  auto key =
+      std::make_tuple(static_cast<int>(kind), first_op, first_access, second_op, second_access);
   if (auto it = finding_index_.find(key); it != finding_index_.end()) {
     Finding& f = findings_[it->second];
     f.begin = std::min(f.begin, begin);
@@ -226,7 +234,8 @@ Finding* SemanticsEngine::new_finding(FindingKind kind, int first_op, int first_
 void SemanticsEngine::report(FindingKind kind, const AccessStamp& first, int second_op,
                              int second_access, AgentId second_agent, int buffer, uint64_t begin,
                              uint64_t end, const LogicalValue& seen, const LogicalValue& expected) {
-  Finding* f = new_finding(kind, first.op, first.access, second_op, second_access, buffer, begin, end);
+  Finding* f =
+      new_finding(kind, first.op, first.access, second_op, second_access, buffer, begin, end);
   if (!f) return;
   f->first_agent = first.agent;
   f->second_agent = second_agent;
@@ -240,7 +249,8 @@ void SemanticsEngine::report(FindingKind kind, const AccessStamp& first, int sec
 uint32_t SemanticsEngine::report_stale(int writer_op, int writer_access, int op, int access,
                                        int buffer, uint64_t begin, uint64_t end,
                                        const LogicalValue& seen, const LogicalValue& expected) {
-  Finding* f = new_finding(FindingKind::stale_read, writer_op, writer_access, op, access, buffer, begin, end);
+  Finding* f = new_finding(FindingKind::stale_read, writer_op, writer_access, op, access, buffer,
+                           begin, end);
   if (!f) return last_merged_;
   f->first_agent = writer_op >= 0 ? trace_[writer_op].agent : -1;
   f->second_agent = trace_[op].agent;

@@ -52,7 +52,8 @@ class SemanticsEngine : public Executor {
   };
 
   int append(TraceKind kind, AgentId agent, const Operation& op);
-  int append_sync(TraceKind kind, AgentId agent, const CallSite& site, AgentId target, EventId event);
+  int append_sync(TraceKind kind, AgentId agent, const CallSite& site, AgentId target,
+                  EventId event);
   // The new finding, or nullptr when it widened an existing one (last_merged_ is its id).
   Finding* new_finding(FindingKind kind, int first_op, int first_access, int second_op,
                        int second_access, int buffer, uint64_t begin, uint64_t end);

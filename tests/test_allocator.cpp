@@ -66,9 +66,9 @@ TEST_F(Alloc, AnInputOnlyUserInputIsFreedAfterItsLastConsumerWithOneCopy) {
 }
 
 TEST_F(Alloc, CopySourcesAreFreedAtTheStartOfTheConsumingSplit) {
-  Index x = b.node("x", cpu, {}, 256);    // copied to the GPU
+  Index x = b.node("x", cpu, {}, 256);  // copied to the GPU
   b.node("g", gpu, {x}, 256);
-  Index y = b.node("y", cpu, {}, 256);    // a later CPU tensor reuses x's region
+  Index y = b.node("y", cpu, {}, 256);  // a later CPU tensor reuses x's region
   AllocationPlan p = plan();
   EXPECT_GE(p.tensor_life[x].freed_after, 0);
   EXPECT_LT(p.tensor_life[x].freed_after, p.tensor_life[y].allocated_at);
@@ -78,7 +78,7 @@ TEST_F(Alloc, CopySourcesAreFreedAtTheStartOfTheConsumingSplit) {
 
 TEST_F(Alloc, WithOneCopyASplitInputCopyIsAnOrdinaryReusableTensor) {
   Index x = b.node("x", cpu, {}, 256);
-  Index g = b.node("g", gpu, {x}, 256);      // CUDA0#x dies after g
+  Index g = b.node("g", gpu, {x}, 256);  // CUDA0#x dies after g
   Index h = b.node("h", gpu, {g}, 256);
   Index k = b.node("k", gpu, {h}, 256);
   AllocationPlan p = plan(1);
@@ -106,7 +106,8 @@ TEST_F(Alloc, WithSeveralCopiesEverySlotCoexistsAndIsNeverReused) {
   std::vector<Region> slots = p.tensor_slots[in];
   for (const auto& cs : p.copy_slots) slots.insert(slots.end(), cs.begin(), cs.end());
   for (std::size_t i = 0; i < slots.size(); ++i)
-    for (std::size_t j = i + 1; j < slots.size(); ++j) EXPECT_FALSE(slots[i].overlaps(slots[j])) << i << " " << j;
+    for (std::size_t j = i + 1; j < slots.size(); ++j)
+      EXPECT_FALSE(slots[i].overlaps(slots[j])) << i << " " << j;
   for (Index t : {x, g, h, c2})
     for (const auto& r : slots) EXPECT_FALSE(p.tensor_slots[t][0].overlaps(r)) << t;
 }

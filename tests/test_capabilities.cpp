@@ -9,7 +9,9 @@
 namespace schedcheck::testing {
 namespace {
 
-const VersionProfile& profile(const char* policy) { return find_builtin_policy(policy)->knobs.profile; }
+const VersionProfile& profile(const char* policy) {
+  return find_builtin_policy(policy)->knobs.profile;
+}
 
 TEST(Capabilities, HostBackendsAreSynchronousWithoutEventsOrAsyncMembers) {
   for (BackendKind k : {BackendKind::cpu, BackendKind::blas}) {
@@ -43,8 +45,10 @@ TEST(Capabilities, CudaFamilyQueuesCopiesOnTheSourceAndBlocksOnThePerThreadStrea
     EXPECT_EQ(c.set_async_pinned, HostTransfer::at_execution);
     EXPECT_EQ(c.get_async_pageable, HostTransfer::blocks_host);
   }
-  EXPECT_EQ(capabilities_for(BackendKind::cuda, profile("ggml-v0")).set_async_pageable, HostTransfer::captured_at_call);
-  EXPECT_EQ(capabilities_for(BackendKind::hip, profile("ggml-v0")).set_async_pageable, HostTransfer::blocks_host);
+  EXPECT_EQ(capabilities_for(BackendKind::cuda, profile("ggml-v0")).set_async_pageable,
+            HostTransfer::captured_at_call);
+  EXPECT_EQ(capabilities_for(BackendKind::hip, profile("ggml-v0")).set_async_pageable,
+            HostTransfer::blocks_host);
 }
 
 TEST(Capabilities, VulkanCopiesOnTheDestinationFromPinnedHostOrTheSameDevice) {
@@ -56,7 +60,8 @@ TEST(Capabilities, VulkanCopiesOnTheDestinationFromPinnedHostOrTheSameDevice) {
   EXPECT_EQ(c.device_copy_queue, CopyQueue::destination);
   EXPECT_EQ(c.set_async_pageable, HostTransfer::blocks_host);
   EXPECT_FALSE(c.transfer_queue_waits_events);
-  EXPECT_TRUE(capabilities_for(BackendKind::vulkan, profile("ggml-26040")).transfer_queue_waits_events);
+  EXPECT_TRUE(
+      capabilities_for(BackendKind::vulkan, profile("ggml-26040")).transfer_queue_waits_events);
 }
 
 TEST(Capabilities, MetalCapturesSetSourcesAtTheCallAndCopiesOnlyMetalToMetal) {

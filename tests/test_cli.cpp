@@ -14,7 +14,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string canonical(const std::string& name) { return source_path("reports/canonical/" + name + ".json"); }
+std::string canonical(const std::string& name) {
+  return source_path("reports/canonical/" + name + ".json");
+}
 
 TEST(Cli, ReplayOfACleanScenarioExitsZero) {
   CommandResult r = run_schedcheck("replay '" + canonical("single-gpu") + "'");
@@ -26,7 +28,8 @@ TEST(Cli, ReplayReportsThePinnedHostToDeviceRaceAndExitsOne) {
   CommandResult r = run_schedcheck("replay '" + canonical("two-gpu-pp") + "' --policy ggml-17795");
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.out.find("WRITE-AFTER-READ race [H2]"), std::string::npos) << r.out;
-  for (const char* part : {"ordering present:", "missing edge:", "cheapest fix:", "effect:", "reproduce: schedcheck replay"})
+  for (const char* part : {"ordering present:", "missing edge:", "cheapest fix:", "effect:",
+                           "reproduce: schedcheck replay"})
     EXPECT_NE(r.out.find(part), std::string::npos) << part;
 }
 
@@ -65,7 +68,8 @@ TEST(Cli, EveryMalformedScenarioExitsTwoNamingFileAndJsonPath) {
     CommandResult r = run_schedcheck("replay '" + file + "'");
     EXPECT_EQ(r.exit_code, 2) << file;
     EXPECT_NE(r.err.find(file), std::string::npos) << r.err;
-    EXPECT_NE(r.err.find(": " + (pointer.empty() ? std::string("/") : pointer) + ": "), std::string::npos)
+    EXPECT_NE(r.err.find(": " + (pointer.empty() ? std::string("/") : pointer) + ": "),
+              std::string::npos)
         << file << " -> " << r.err;
     ++checked;
   }
@@ -83,7 +87,8 @@ TEST(Cli, SameInputGivesByteIdenticalOutput) {
 }
 
 TEST(Cli, JsonReportHasItsSchemaAndAFindingPerGroup) {
-  CommandResult r = run_schedcheck("replay '" + canonical("two-gpu-pp") + "' --policy ggml-v0 --json");
+  CommandResult r =
+      run_schedcheck("replay '" + canonical("two-gpu-pp") + "' --policy ggml-v0 --json");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("\"schema\": \"schedcheck-report/1\""), std::string::npos);
   EXPECT_NE(r.out.find("\"mechanism\": \"H1\""), std::string::npos);
@@ -93,7 +98,8 @@ TEST(Cli, JsonReportHasItsSchemaAndAFindingPerGroup) {
 TEST(Cli, PoliciesListsEveryBuiltInWithItsCommit) {
   CommandResult r = run_schedcheck("policies");
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* p : {"ggml-v0", "ggml-17795 ", "4b496bb9", "ggml-20463", "ggml-20793", "5017f360", "ggml-25138", "ggml-26040", "0ab579a5"})
+  for (const char* p : {"ggml-v0", "ggml-17795 ", "4b496bb9", "ggml-20463", "ggml-20793",
+                        "5017f360", "ggml-25138", "ggml-26040", "0ab579a5"})
     EXPECT_NE(r.out.find(p), std::string::npos) << p;
 }
 
@@ -116,7 +122,8 @@ TEST(Cli, CorpusFailsNamingTheReportWhenAnExpectationIsWrong) {
   std::ofstream(edited) << text;
   CommandResult r = run_schedcheck("corpus '" + (dir / "reports").string() + "'");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(std::regex_search(r.out, std::regex("FAIL +[^\\n]*single-gpu\\.json +ggml-17795 +expected race +got clean")))
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex("FAIL +[^\\n]*single-gpu\\.json +ggml-17795 +expected race +got clean")))
       << r.out;
   fs::remove_all(dir);
 }

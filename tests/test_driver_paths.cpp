@@ -28,10 +28,12 @@ std::string moe_scenario(const std::string& ids_on, const std::string& experts_u
   "inputs": [{"name": "inp", "size": 64}],
   "graph": {"nodes": [
     {"name": "x", "op": "get_rows", "backend": "CPU", "sources": ["inp"], "size": 256},
-    {"name": "ids", "op": "argsort", "backend": ")" + ids_on + R"(", "sources": ["x"], "size": 64},
+    {"name": "ids", "op": "argsort", "backend": ")" +
+         ids_on + R"(", "sources": ["x"], "size": 64},
     {"name": "pre", "op": "add", "backend": "CPU", "sources": ["x"], "size": 256},
     {"name": "moe", "op": "mul_mat_id", "backend": "CUDA0", "sources": ["ffn_up_exps", "pre", "ids"],
-     "size": 256, "n_expert": 8, "experts_used": )" + experts_used + R"(},
+     "size": 256, "n_expert": 8, "experts_used": )" +
+         experts_used + R"(},
     {"name": "out", "op": "add", "backend": "CUDA0", "sources": ["moe"], "size": 256, "flags": ["OUTPUT"]}]},
   "driver": {"ubatches_per_batch": [1, 1, 1],
              "outputs": [{"tensor": "out", "buffer": "logits", "ubatches": "all"}]}
@@ -52,7 +54,8 @@ TEST(MoePath, CopiesOnlyTheRunsOfUsedExpertsAfterReadingTheIds) {
   // Evaluation 0 uses experts {1,2} and {5}: two runs, each padded into the next expert.
   std::vector<Region> uploads;
   for (const TraceEntry& e : r.trace)
-    if (e.site().call == Call::set_tensor_async && e.site().eval == 0 && e.kind == TraceKind::access)
+    if (e.site().call == Call::set_tensor_async && e.site().eval == 0 &&
+        e.kind == TraceKind::access)
       uploads.push_back(e.op.accesses[1].region);
   ASSERT_EQ(uploads.size(), 2u);
   EXPECT_EQ(uploads[0].size, 2u * 256 + 256);  // experts 1..2 + min(256, 512) of expert 3
@@ -94,7 +97,8 @@ TEST(MoePath, IdsAlreadyOnTheSplitBackendAreReadThere) {
 
 TEST(EvalCallback, LaunchesChunksAndSynchronizesAfterEach) {
   std::string text = moe_scenario("CUDA0", "[[0, 1]]");
-  text.replace(text.find("\"driver\": {"), 11, "\"driver\": {\"eval_callback\": {\"nodes\": [\"moe\"]}, ");
+  text.replace(text.find("\"driver\": {"), 11,
+               "\"driver\": {\"eval_callback\": {\"nodes\": [\"moe\"]}, ");
   const Scenario s = load_scenario_text(text, "callback");
   const ReplayResult r = replay(s, *find_builtin_policy("ggml-v0"));
   std::string split_calls;

@@ -143,7 +143,8 @@ TEST(HappensBefore, R7EventSynchronizeOnNeverRecordedEventReturnsAtOnce) {
 TEST(HappensBefore, R8DestinationWorkAfterTheCopyIsOrdered) {
   HbWorld w;
   w.kernel(kG0, {}, {w.view(kBufG0, 7)});
-  ASSERT_TRUE(w.api.cpy_tensor_async(kG0, kG1, w.view(kBufG0, 7), w.view(kBufG1, 7), w.site(Call::cpy_tensor_async)));
+  ASSERT_TRUE(w.api.cpy_tensor_async(kG0, kG1, w.view(kBufG0, 7), w.view(kBufG1, 7),
+                                     w.site(Call::cpy_tensor_async)));
   w.kernel(kG1, {w.view(kBufG1, 7)}, {});
   EXPECT_EQ(w.findings(), 0);
 }
@@ -151,22 +152,26 @@ TEST(HappensBefore, R8CopyOnSourceQueueIsNotOrderedAfterDestinationReads) {
   HbWorld w;
   w.kernel(kG1, {w.view(kBufG1, 7)}, {});  // destination still reads the slot
   w.kernel(kG0, {}, {w.view(kBufG0, 7)});
-  ASSERT_TRUE(w.api.cpy_tensor_async(kG0, kG1, w.view(kBufG0, 7), w.view(kBufG1, 7), w.site(Call::cpy_tensor_async)));
+  ASSERT_TRUE(w.api.cpy_tensor_async(kG0, kG1, w.view(kBufG0, 7), w.view(kBufG1, 7),
+                                     w.site(Call::cpy_tensor_async)));
   EXPECT_TRUE(w.has(FindingKind::write_after_read));
 }
 TEST(HappensBefore, R8EventWaitOnTheDestinationDoesNotOrderTheCopy) {
-  HbWorld w;  // ggml's pattern: the wait is placed on the destination queue, the copy runs on the source
+  HbWorld w;  // ggml's pattern: the wait is placed on the destination queue, the copy runs on the
+              // source
   w.kernel(kG1, {w.view(kBufG1, 7)}, {});
   w.api.event_record(w.event(kG1), kG1, w.site(Call::event_record));
   w.api.event_wait(kG1, w.event(kG1), w.site(Call::event_wait));
-  ASSERT_TRUE(w.api.cpy_tensor_async(kG0, kG1, w.view(kBufG0, 7), w.view(kBufG1, 7), w.site(Call::cpy_tensor_async)));
+  ASSERT_TRUE(w.api.cpy_tensor_async(kG0, kG1, w.view(kBufG0, 7), w.view(kBufG1, 7),
+                                     w.site(Call::cpy_tensor_async)));
   EXPECT_TRUE(w.has(FindingKind::write_after_read));
 }
 TEST(HappensBefore, R8VulkanSameDeviceCopyRunsOnTheDestinationQueue) {
   HbWorld w("ggml-26040");
   // Same physical device is required for Vulkan copies: copy VK -> VK within one backend's memory.
   w.kernel(kVk, {w.view(kBufVk, 8)}, {});
-  ASSERT_TRUE(w.api.cpy_tensor_async(kVk, kVk, w.view(kBufVk, 9), w.view(kBufVk, 8), w.site(Call::cpy_tensor_async)));
+  ASSERT_TRUE(w.api.cpy_tensor_async(kVk, kVk, w.view(kBufVk, 9), w.view(kBufVk, 8),
+                                     w.site(Call::cpy_tensor_async)));
   EXPECT_EQ(w.races(), 0);  // FIFO on the destination queue orders it after the read
 }
 
@@ -175,20 +180,23 @@ TEST(HappensBefore, R8VulkanSameDeviceCopyRunsOnTheDestinationQueue) {
 TEST(HappensBefore, R9PinnedSourceOverwrittenAfterTheCallRaces) {
   HbWorld w;  // ggml-17795: CUDA accepts host sources
   w.host_write(w.view(kBufPinned, 10));
-  ASSERT_TRUE(w.api.cpy_tensor_async(kCpu, kG0, w.view(kBufPinned, 10), w.view(kBufG0, 10), w.site(Call::cpy_tensor_async)));
+  ASSERT_TRUE(w.api.cpy_tensor_async(kCpu, kG0, w.view(kBufPinned, 10), w.view(kBufG0, 10),
+                                     w.site(Call::cpy_tensor_async)));
   w.host_write(w.view(kBufPinned, 10));
   EXPECT_TRUE(w.has(FindingKind::write_after_read));
 }
 TEST(HappensBefore, R9PageableSourceIsCapturedAtTheCall) {
   HbWorld w;
   w.host_write(w.view(kBufPageable, 10));
-  ASSERT_TRUE(w.api.cpy_tensor_async(kCpu, kG0, w.view(kBufPageable, 10), w.view(kBufG0, 10), w.site(Call::cpy_tensor_async)));
+  ASSERT_TRUE(w.api.cpy_tensor_async(kCpu, kG0, w.view(kBufPageable, 10), w.view(kBufG0, 10),
+                                     w.site(Call::cpy_tensor_async)));
   w.host_write(w.view(kBufPageable, 10));
   EXPECT_EQ(w.findings(), 0);
 }
 TEST(HappensBefore, R9HostSourcesAreDeclinedWithoutCopyFromHost) {
   HbWorld w("ggml-v0");
-  EXPECT_FALSE(w.api.cpy_tensor_async(kCpu, kG0, w.view(kBufPinned, 10), w.view(kBufG0, 10), w.site(Call::cpy_tensor_async)));
+  EXPECT_FALSE(w.api.cpy_tensor_async(kCpu, kG0, w.view(kBufPinned, 10), w.view(kBufG0, 10),
+                                      w.site(Call::cpy_tensor_async)));
 }
 
 // Rule 10: blocking copies run on the per-thread stream: ordered with the host, not with queues.
@@ -211,14 +219,16 @@ TEST(HappensBefore, R10BlockingCopyIsNotOrderedWithTheBackendQueue) {
 TEST(HappensBefore, R11PageableDestinationBlocksTheHost) {
   HbWorld w;
   w.kernel(kG0, {}, {w.view(kBufG0, 12)});
-  w.api.get_tensor_async(kG0, w.view(kBufG0, 12), w.view(kBufPageable, 12), w.site(Call::get_tensor_async));
+  w.api.get_tensor_async(kG0, w.view(kBufG0, 12), w.view(kBufPageable, 12),
+                         w.site(Call::get_tensor_async));
   w.host_read(w.view(kBufPageable, 12));
   EXPECT_EQ(w.findings(), 0);
 }
 TEST(HappensBefore, R11PinnedDestinationNeedsASynchronize) {
   HbWorld w;
   w.kernel(kG0, {}, {w.view(kBufG0, 12)});
-  w.api.get_tensor_async(kG0, w.view(kBufG0, 12), w.view(kBufPinned, 12), w.site(Call::get_tensor_async));
+  w.api.get_tensor_async(kG0, w.view(kBufG0, 12), w.view(kBufPinned, 12),
+                         w.site(Call::get_tensor_async));
   w.host_read(w.view(kBufPinned, 12));
   EXPECT_TRUE(w.has(FindingKind::read_after_write));
 }
@@ -227,17 +237,20 @@ TEST(HappensBefore, R11PinnedDestinationNeedsASynchronize) {
 TEST(HappensBefore, R12VulkanPageableTransfersCompleteBeforeReturn) {
   HbWorld w;
   w.kernel(kVk, {}, {w.view(kBufVk, 13)});
-  w.api.get_tensor_async(kVk, w.view(kBufVk, 13), w.view(kBufPageable, 13), w.site(Call::get_tensor_async));
+  w.api.get_tensor_async(kVk, w.view(kBufVk, 13), w.view(kBufPageable, 13),
+                         w.site(Call::get_tensor_async));
   w.host_read(w.view(kBufPageable, 13));
   w.host_write(w.view(kBufPageable, 14));
-  w.api.set_tensor_async(kVk, w.view(kBufPageable, 14), w.view(kBufVk, 14), w.site(Call::set_tensor_async));
+  w.api.set_tensor_async(kVk, w.view(kBufPageable, 14), w.view(kBufVk, 14),
+                         w.site(Call::set_tensor_async));
   w.host_write(w.view(kBufPageable, 14));
   EXPECT_EQ(w.findings(), 0);
 }
 TEST(HappensBefore, R12VulkanPinnedTransfersAreQueued) {
   HbWorld w;
   w.host_write(w.view(kBufPinned, 14));
-  w.api.set_tensor_async(kVk, w.view(kBufPinned, 14), w.view(kBufVk, 14), w.site(Call::set_tensor_async));
+  w.api.set_tensor_async(kVk, w.view(kBufPinned, 14), w.view(kBufVk, 14),
+                         w.site(Call::set_tensor_async));
   w.host_write(w.view(kBufPinned, 14));
   EXPECT_TRUE(w.has(FindingKind::write_after_read));
 }
@@ -246,14 +259,16 @@ TEST(HappensBefore, R12VulkanPinnedTransfersAreQueued) {
 TEST(HappensBefore, R13MetalSetAsyncCapturesTheSourceAtTheCall) {
   HbWorld w;
   w.host_write(w.view(kBufPinned, 15));
-  w.api.set_tensor_async(kMtl, w.view(kBufPinned, 15), w.view(kBufMtl, 15), w.site(Call::set_tensor_async));
+  w.api.set_tensor_async(kMtl, w.view(kBufPinned, 15), w.view(kBufMtl, 15),
+                         w.site(Call::set_tensor_async));
   w.host_write(w.view(kBufPinned, 15));
   EXPECT_EQ(w.findings(), 0);
 }
 TEST(HappensBefore, R13CudaSetAsyncFromPinnedMemoryDoesNot) {
   HbWorld w;
   w.host_write(w.view(kBufPinned, 15));
-  w.api.set_tensor_async(kG0, w.view(kBufPinned, 15), w.view(kBufG0, 15), w.site(Call::set_tensor_async));
+  w.api.set_tensor_async(kG0, w.view(kBufPinned, 15), w.view(kBufG0, 15),
+                         w.site(Call::set_tensor_async));
   w.host_write(w.view(kBufPinned, 15));
   EXPECT_TRUE(w.has(FindingKind::write_after_read));
 }

@@ -44,7 +44,8 @@ TEST(PolicyKnobs, TheVersionTableMatchesTheUnifiedForm) {
   EXPECT_EQ(v1.prelaunch_sync, SyncWhen::if_no_event);
   EXPECT_EQ(v1.noev_presync, PresyncNoEvent::never);
   EXPECT_EQ(v1.user_input_copy, UserInputCopy::copy_async);
-  EXPECT_TRUE(v1.profile.cuda_host_to_device && v1.profile.hip_host_to_device && v1.profile.musa_host_to_device);
+  EXPECT_TRUE(v1.profile.cuda_host_to_device && v1.profile.hip_host_to_device &&
+              v1.profile.musa_host_to_device);
   // V2 and V4 run V0's compute_splits.
   for (const char* same : {"ggml-20463", "ggml-25138"}) {
     const PolicyKnobs& k = policy(same).knobs;
@@ -70,7 +71,8 @@ TEST(PolicyKnobs, TheVersionTableMatchesTheUnifiedForm) {
 TEST(PolicyKnobs, EveryKnobRoundTripsThroughItsTextForm) {
   for (const Policy& p : builtin_policies()) {
     PolicyKnobs copy;
-    for (const auto& k : describe_knobs(p.knobs)) EXPECT_FALSE(set_knob(copy, k.name, k.value)) << k.name;
+    for (const auto& k : describe_knobs(p.knobs))
+      EXPECT_FALSE(set_knob(copy, k.name, k.value)) << k.name;
     EXPECT_EQ(copy, p.knobs) << p.name;
   }
   PolicyKnobs k;
@@ -101,7 +103,8 @@ TEST(HostCallPattern, TwoGpu17795IsAaagPlusEventCalls) {
   for (Index split : {1, 2}) {
     const std::string p = split_pattern(r, split, 0, "ewr");
     EXPECT_TRUE(std::regex_match(p, std::regex("a+g"))) << "split " << split << ": " << p;
-    EXPECT_NE(split_pattern(r, split, 0, "").find('e'), std::string::npos);  // event_synchronize per user input
+    EXPECT_NE(split_pattern(r, split, 0, "").find('e'),
+              std::string::npos);  // event_synchronize per user input
     EXPECT_NE(split_pattern(r, split, 0, "").find('r'), std::string::npos);  // record after launch
   }
 }
@@ -148,7 +151,8 @@ TEST(Verdicts, TwoGpuH1NeedsADeviceSideWaitOnTheSourceQueue) {
   // Slots rotate through 4 copies: the first evaluation that reuses slot 0 is the 5th.
   EXPECT_EQ(g.evals, (std::vector<int>{4, 5}));
   // CUDA1's first-ubatch read is the one that would see ubatch 4's activation: its logits.
-  EXPECT_NE(g.corrupts.find("corrupted result_output of batch 0 ubatch 0"), std::string::npos) << g.corrupts;
+  EXPECT_NE(g.corrupts.find("corrupted result_output of batch 0 ubatch 0"), std::string::npos)
+      << g.corrupts;
 }
 
 TEST(CopyIndex, RotatesWithoutReuseAndStaysWithReuse) {

@@ -88,8 +88,8 @@ TEST_F(TwoBackends, AWeightOnAnIncompatibleBufferCutsOnlyWhenTheSplitHasInputs) 
   Index w1 = b.weight("w1", host_w, 256);
   Index w2 = b.weight("w2", host_w, 256);
   Index x = b.node("x", cpu, {}, 64);
-  b.node("g0", gpu, {w1}, 64);      // first GPU node: the split has no inputs yet, no cut
-  b.node("g1", gpu, {x, w2}, 64);   // now the split has inputs: a host weight forces a cut
+  b.node("g0", gpu, {w1}, 64);     // first GPU node: the split has no inputs yet, no cut
+  b.node("g1", gpu, {x, w2}, 64);  // now the split has inputs: a host weight forces a cut
   SplitPlan p = form();
   ASSERT_EQ(p.splits.size(), 3u);
   EXPECT_EQ(p.splits[1].end_node, 2);
@@ -102,8 +102,8 @@ TEST_F(TwoBackends, AFullInputListCutsWhenASourceNeedsANewCopy) {
   std::vector<Index> xs;
   for (int i = 0; i < 3; ++i) xs.push_back(b.node("x" + std::to_string(i), cpu, {}, 64));
   b.node("g0", gpu, {xs[0], xs[1]}, 64);
-  b.node("g1", gpu, {xs[0]}, 64);   // copy exists: no cut
-  b.node("g2", gpu, {xs[2]}, 64);   // list full (2) and x2 needs a copy: cut
+  b.node("g1", gpu, {xs[0]}, 64);  // copy exists: no cut
+  b.node("g2", gpu, {xs[2]}, 64);  // list full (2) and x2 needs a copy: cut
   SplitPlan capped = form(1, 2);
   ASSERT_EQ(capped.splits.size(), 3u);
   EXPECT_EQ(capped.splits[1].end_node, 5);
@@ -127,8 +127,8 @@ TEST_F(TwoBackends, GivenSplitsTakeTheDumpsInputOrder) {
   Index a = b.input("a", 16);
   Index x = b.node("x", cpu, {}, 64);
   b.node("y", gpu, {x, a}, 64);
-  b.scenario().given_splits = std::vector<GivenSplit>{{cpu, 0, 1, std::nullopt},
-                                                      {gpu, 1, 2, std::vector<Index>{a, x}}};
+  b.scenario().given_splits =
+      std::vector<GivenSplit>{{cpu, 0, 1, std::nullopt}, {gpu, 1, 2, std::vector<Index>{a, x}}};
   SplitPlan p = form();
   ASSERT_EQ(p.splits[1].inputs.size(), 2u);
   EXPECT_EQ(p.splits[1].inputs[0].source, a);
@@ -139,8 +139,8 @@ TEST_F(TwoBackends, GivenSplitsMustListEveryNeededInput) {
   Index a = b.input("a", 16);
   Index x = b.node("x", cpu, {}, 64);
   b.node("y", gpu, {x, a}, 64);
-  b.scenario().given_splits = std::vector<GivenSplit>{{cpu, 0, 1, std::nullopt},
-                                                      {gpu, 1, 2, std::vector<Index>{x}}};
+  b.scenario().given_splits =
+      std::vector<GivenSplit>{{cpu, 0, 1, std::nullopt}, {gpu, 1, 2, std::vector<Index>{x}}};
   try {
     form();
     FAIL() << "expected a ScenarioError";
@@ -153,8 +153,8 @@ TEST_F(TwoBackends, GivenSplitsMustListEveryNeededInput) {
 TEST_F(TwoBackends, GivenSplitsMustNotListATensorReadInPlace) {
   Index x = b.node("x", gpu, {}, 64);
   b.node("y", gpu, {x}, 64);
-  b.scenario().given_splits = std::vector<GivenSplit>{{gpu, 0, 1, std::nullopt},
-                                                      {gpu, 1, 2, std::vector<Index>{x}}};
+  b.scenario().given_splits =
+      std::vector<GivenSplit>{{gpu, 0, 1, std::nullopt}, {gpu, 1, 2, std::vector<Index>{x}}};
   try {
     form();
     FAIL() << "expected a ScenarioError";

@@ -13,7 +13,13 @@ namespace schedcheck::testing {
 
 enum FixtureBackend : Index { kG0 = 0, kG1 = 1, kVk = 2, kMtl = 3, kCpu = 4 };
 enum FixtureBuffer : Index {
-  kBufG0 = 0, kBufG1 = 1, kBufVk = 2, kBufMtl = 3, kBufHostCompute = 4, kBufPinned = 5, kBufPageable = 6
+  kBufG0 = 0,
+  kBufG1 = 1,
+  kBufVk = 2,
+  kBufMtl = 3,
+  kBufHostCompute = 4,
+  kBufPinned = 5,
+  kBufPageable = 6
 };
 
 inline Scenario fixture_scenario() {
@@ -83,17 +89,22 @@ struct HbWorld {
     return cs;
   }
   // A graph on backend b that reads `reads` and writes `writes`.
-  void kernel(Index b, std::initializer_list<TensorView> reads, std::initializer_list<TensorView> writes) {
+  void kernel(Index b, std::initializer_list<TensorView> reads,
+              std::initializer_list<TensorView> writes) {
     Operation op;
     op.kind = OpKind::compute;
     op.site = site();
-    for (const auto& r : reads) op.accesses.push_back({false, r.region, r.expected, r.tensor, kNone, 0, 0, -1});
-    for (const auto& w : writes) op.accesses.push_back({true, w.region, w.expected, w.tensor, kNone, 0, 0, -1});
+    for (const auto& r : reads)
+      op.accesses.push_back({false, r.region, r.expected, r.tensor, kNone, 0, 0, -1});
+    for (const auto& w : writes)
+      op.accesses.push_back({true, w.region, w.expected, w.tensor, kNone, 0, 0, -1});
     api.graph_compute_async(b, op);
   }
   void host_write(const TensorView& v) { api.host_write(v, site(Call::set_inputs)); }
   void host_read(const TensorView& v) { api.host_read(v, site(Call::host_read_output)); }
-  EventId event(Index backend, int slot = 0) const { return run.layout.sched_events[backend][slot]; }
+  EventId event(Index backend, int slot = 0) const {
+    return run.layout.sched_events[backend][slot];
+  }
 
   int races() const {
     int n = 0;

@@ -25,7 +25,8 @@ inline std::string read_all(const std::filesystem::path& p) {
 }
 
 inline std::filesystem::path scratch_dir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("schedcheck-test-" + name + "-" + std::to_string(::getpid()));
+  auto dir = std::filesystem::temp_directory_path() /
+             ("schedcheck-test-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   return dir;
 }
@@ -36,8 +37,8 @@ inline CommandResult run_schedcheck(const std::string& args) {
   auto dir = scratch_dir("cmd");
   auto out = dir / ("out" + std::to_string(counter));
   auto err = dir / ("err" + std::to_string(counter++));
-  std::string cmd = std::string("'") + SCHEDCHECK_BINARY + "' " + args + " >'" + out.string() + "' 2>'" +
-                    err.string() + "'";
+  std::string cmd = std::string("'") + SCHEDCHECK_BINARY + "' " + args + " >'" + out.string() +
+                    "' 2>'" + err.string() + "'";
   int status = std::system(cmd.c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

@@ -25,7 +25,8 @@ class ScenarioBuilder {
     be.name = name;
     be.kind = kind;
     if (is_host_backend(kind)) {
-      if (host_compute_ == kNone) host_compute_ = buffer(name + "_compute", host_kind, BufferUsage::compute, kNone, 0);
+      if (host_compute_ == kNone)
+        host_compute_ = buffer(name + "_compute", host_kind, BufferUsage::compute, kNone, 0);
       be.compute_buffer = host_compute_;
     } else {
       be.device = device;
@@ -35,7 +36,8 @@ class ScenarioBuilder {
     return b;
   }
 
-  Index buffer(const std::string& name, BufferKind kind, BufferUsage usage, Index owner, uint64_t size) {
+  Index buffer(const std::string& name, BufferKind kind, BufferUsage usage, Index owner,
+               uint64_t size) {
     s_.buffers.push_back(Buffer{name, kind, usage, owner, size, 32});
     return static_cast<Index>(s_.buffers.size()) - 1;
   }
