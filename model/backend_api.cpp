@@ -107,8 +107,9 @@ bool BackendApi::cpy_tensor_async(Index bs, Index bd, const TensorView& src, con
 
   const Backend& s_be = s_.backends[bs];
   const Backend& d_be = s_.backends[bd];
-  bool same_family = is_cuda_family(d_be.kind) ? s_be.kind == d_be.kind : s_be.kind == d_be.kind;
-  if (!c.cpy_async_device || !same_family || sbuf.owner != bs || l_.queue_of[bs] < 0) return false;
+  // CUDA, HIP and MUSA are separate builds: a device source must be of the same kind.
+  if (!c.cpy_async_device || s_be.kind != d_be.kind || sbuf.owner != bs || l_.queue_of[bs] < 0)
+    return false;
   if (c.cpy_async_same_device_only && s_be.device != d_be.device) return false;
   Operation op = copy_op(src, dst, site);
   if (c.device_copy_queue == CopyQueue::destination) {

@@ -96,7 +96,6 @@ struct OutputRead {
 struct EvalCallback {
   bool all_nodes = false;
   std::vector<Index> nodes;  // nodes the callback asks for (ask=true)
-  Index stop_after = kNone;  // node after which the callback returns false (stops the split)
 };
 
 struct DriverConfig {

@@ -1025,7 +1025,7 @@ class Loader {
   }
 
   void load_callback(const Json& j, const std::string& p) {
-    object(j, p, {"nodes", "stop_after"});
+    object(j, p, {"nodes"});
     EvalCallback cb;
     const Json& nodes = required(j, p, "nodes");
     const std::string np = at(p, "nodes");
@@ -1047,8 +1047,6 @@ class Loader {
         cb.nodes.push_back(n);
       }
     }
-    if (const Json* stop = optional(j, "stop_after"))
-      cb.stop_after = node_ref(*stop, at(p, "stop_after"));
     s_.driver.eval_callback = std::move(cb);
   }
 
@@ -1267,8 +1265,6 @@ Json save_driver(const Scenario& s) {
       for (Index n : d.eval_callback->nodes) nodes.push_back(s.nodes[n].name);
       cb["nodes"] = std::move(nodes);
     }
-    if (d.eval_callback->stop_after != kNone)
-      cb["stop_after"] = s.nodes[d.eval_callback->stop_after].name;
     j["eval_callback"] = std::move(cb);
   }
   if (!d.realloc_at.empty()) j["realloc_at"] = d.realloc_at;

@@ -151,17 +151,13 @@ void SemanticsEngine::read(AgentId agent, int entry, int index, const Access& a,
   shadow_.for_range(
       a.region.buffer, a.region.offset, a.region.end(), [&](uint64_t begin, ShadowCell& c) {
         LogicalValue value = c.written ? c.value : LogicalValue{};
-        bool raced = false;
         if (c.written && c.write.agent != agent && !v.knows(c.write.agent, c.write.epoch)) {
-          report(FindingKind::read_after_write, c.write, entry, index, agent, a.region.buffer,
-                 begin, c.end, value, a.value);
-          raced = true;
-          value.taint = static_cast<uint32_t>(findings_.size());
+          value.taint = report(FindingKind::read_after_write, c.write, entry, index, agent,
+                               a.region.buffer, begin, c.end, value, a.value);
         } else if (!value.same_data(a.value)) {
           value.taint = report_stale(c.written ? c.write.op : -1, c.written ? c.write.access : -1,
                                      entry, index, a.region.buffer, begin, c.end, value, a.value);
         }
-        (void)raced;
         if (value.taint) group_taint = value.taint;
         seen.push_back({begin - a.region.offset, c.end - begin, value});
         AccessStamp stamp{agent, epoch, entry, index};
@@ -231,12 +227,13 @@ Finding* SemanticsEngine::new_finding(FindingKind kind, int first_op, int first_
   return &findings_.back();
 }
 
-void SemanticsEngine::report(FindingKind kind, const AccessStamp& first, int second_op,
-                             int second_access, AgentId second_agent, int buffer, uint64_t begin,
-                             uint64_t end, const LogicalValue& seen, const LogicalValue& expected) {
+uint32_t SemanticsEngine::report(FindingKind kind, const AccessStamp& first, int second_op,
+                                 int second_access, AgentId second_agent, int buffer,
+                                 uint64_t begin, uint64_t end, const LogicalValue& seen,
+                                 const LogicalValue& expected) {
   Finding* f =
       new_finding(kind, first.op, first.access, second_op, second_access, buffer, begin, end);
-  if (!f) return;
+  if (!f) return last_merged_;
   f->first_agent = first.agent;
   f->second_agent = second_agent;
   f->seen = seen;
@@ -244,6 +241,7 @@ void SemanticsEngine::report(FindingKind kind, const AccessStamp& first, int sec
   f->known_epoch = clocks_[second_agent][first.agent];
   f->needed_epoch = first.epoch;
   f->learned_via = learned_via_[second_agent][first.agent];
+  return f->id;
 }
 
 uint32_t SemanticsEngine::report_stale(int writer_op, int writer_access, int op, int access,

@@ -63,9 +63,10 @@ class SemanticsEngine : public Executor {
             uint32_t& group_taint);
   void write(AgentId agent, int entry, int index, const Access& a,
              const std::vector<Segment>* carried, uint32_t taint);
-  void report(FindingKind kind, const AccessStamp& first, int second_op, int second_access,
-              AgentId second_agent, int buffer, uint64_t begin, uint64_t end,
-              const LogicalValue& seen, const LogicalValue& expected);
+  // Both return the id of the finding recorded or widened.
+  uint32_t report(FindingKind kind, const AccessStamp& first, int second_op, int second_access,
+                  AgentId second_agent, int buffer, uint64_t begin, uint64_t end,
+                  const LogicalValue& seen, const LogicalValue& expected);
   uint32_t report_stale(int writer_op, int writer_access, int op, int access, int buffer,
                         uint64_t begin, uint64_t end, const LogicalValue& seen,
                         const LogicalValue& expected);

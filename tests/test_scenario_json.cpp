@@ -207,7 +207,6 @@ TEST(ValidScenario, Full) {
   ASSERT_TRUE(d.eval_callback.has_value());
   EXPECT_FALSE(d.eval_callback->all_nodes);
   EXPECT_EQ(d.eval_callback->nodes, (std::vector<Index>{3, 5}));
-  EXPECT_EQ(d.eval_callback->stop_after, 5);
   EXPECT_EQ(d.realloc_at, std::vector<int>{1});
   EXPECT_EQ(d.sync_before_compute, (std::vector<int>{0, 2}));
 
@@ -269,7 +268,6 @@ TEST(ValidScenario, EvalCallbackAllNodes) {
   const Scenario s = load_scenario_text(text, "inline");
   ASSERT_TRUE(s.driver.eval_callback.has_value());
   EXPECT_TRUE(s.driver.eval_callback->all_nodes);
-  EXPECT_EQ(s.driver.eval_callback->stop_after, kNone);
 }
 
 // The complete examples of docs/scenario-format.md (its ```json blocks) load and form splits.
