@@ -2,6 +2,7 @@
 // 0 clean / all expectations met, 1 race, stale read or unmet expectation, 2 bad input or usage.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace schedcheck {
@@ -10,7 +11,21 @@ inline constexpr int kExitClean = 0;
 inline constexpr int kExitFindings = 1;
 inline constexpr int kExitBadInput = 2;
 
+struct CheckArgs {
+  std::string policy = "all";
+  int cases = 200;
+  uint64_t seed = 1;
+  double time_budget = 0;
+  int jobs = 1;
+  int shard_index = 0;  // 0-based
+  int shard_count = 1;
+  std::string save;
+  bool json = false;
+  bool assert_known = false;  // exit 0 iff every verdict matches the known table
+};
+
 int run_policies(bool json);
+int run_check(const CheckArgs& args);
 int run_replay(const std::string& file, const std::string& policy, bool json);
 int run_corpus(const std::string& dir, bool json);
 

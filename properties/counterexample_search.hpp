@@ -1,0 +1,68 @@
+// The search behind `schedcheck check`: generate scenarios case by case from a seed, replay
+// each under a policy, and shrink the first one that shows a race or stale read to a
+// 1-minimal counterexample. Deterministic: the result depends only on the seed, the case
+// range (cases, shard) and the policy, never on --jobs or timing (except where --time
+// stops the search before the first finding).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/policy.hpp"
+#include "properties/scenario_spec.hpp"
+#include "sim/race_report.hpp"
+
+namespace schedcheck {
+
+struct SearchOptions {
+  int cases = 200;
+  uint64_t seed = 1;
+  double time_budget_s = 0;  // 0: no budget
+  int jobs = 1;
+  int shard_index = 0;
+  int shard_count = 1;
+  bool first_only = false;  // stop at the first failing case (one counterexample)
+};
+
+struct Counterexample {
+  uint64_t seed = 0;
+  int case_index = 0;
+  ScenarioSpec original;
+  ScenarioSpec shrunk;
+  Scenario scenario;       // synthesize(shrunk)
+  PolicyVerdict verdict;   // of the shrunk scenario
+  std::string mechanism;   // the mechanism kept while shrinking
+  SpecSize size;
+  SpecSize original_size;
+  int shrink_steps = 0;
+  double find_seconds = 0;
+  double shrink_seconds = 0;
+};
+
+struct PolicySearch {
+  Policy policy;
+  int cases_run = 0;
+  bool stopped_by_time = false;
+  double seconds = 0;
+  // One shrunk counterexample per distinct mechanism, in the order the cases found them.
+  std::vector<Counterexample> found;
+};
+
+// The case's generator seed: a deterministic mix of the run seed and the case index.
+uint64_t case_seed(uint64_t seed, int case_index);
+// The spec case `case_index` of a run with `seed` generates.
+ScenarioSpec generate_case(uint64_t seed, int case_index);
+
+PolicySearch search_policy(const Policy& policy, const SearchOptions& options);
+
+// The mechanisms of a scenario's findings under a policy, in report order (empty if clean).
+std::vector<std::string> finding_mechanisms(const ScenarioSpec& spec, const Policy& policy);
+// Shrinks `spec` (failing with `mechanism`) with single removals until none keeps the
+// mechanism: splits, inputs of a split, ubatches, batches, GPUs. Returns the steps taken.
+int minimize_by_removal(ScenarioSpec& spec, const Policy& policy, const std::string& mechanism);
+// Every single removal of `spec` (used to check 1-minimality).
+std::vector<ScenarioSpec> single_removals(const ScenarioSpec& spec);
+
+}  // namespace schedcheck

@@ -1,0 +1,13 @@
+// What `schedcheck check` is known to find for each built-in policy on the generator
+// distribution (docs/policies.md): CI asserts these with --assert-known.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace schedcheck {
+
+// "race", "stale", "race+stale" or "clean"; nullopt for policies without a known verdict.
+std::optional<std::string> known_verdict(const std::string& policy);
+
+}  // namespace schedcheck
