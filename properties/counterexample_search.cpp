@@ -154,11 +154,13 @@ PolicySearch search_policy(const Policy& policy, const SearchOptions& o) {
       break;
     }
     const std::size_t end = std::min(indices.size(), w + wave);
+    // RapidCheck's generators keep global state: generate here, replay on the workers.
+    std::vector<ScenarioSpec> specs;
+    for (std::size_t i = w; i < end; ++i) specs.push_back(generate_case(o.seed, indices[i]));
     std::vector<std::vector<std::string>> mechanisms(end - w);
-    std::atomic<std::size_t> next{w};
+    std::atomic<std::size_t> next{0};
     auto worker = [&] {
-      for (std::size_t i; (i = next++) < end;)
-        mechanisms[i - w] = finding_mechanisms(generate_case(o.seed, indices[i]), policy);
+      for (std::size_t i; (i = next++) < specs.size();) mechanisms[i] = finding_mechanisms(specs[i], policy);
     };
     std::vector<std::thread> threads;
     for (int j = 1; j < o.jobs; ++j) threads.emplace_back(worker);

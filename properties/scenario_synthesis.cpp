@@ -123,12 +123,17 @@ class Synthesizer {
                                          static_cast<int>(s_.backends.size()));
       const uint64_t size = kSizes[std::clamp(sp.size_class, 0, 2)];
       std::vector<Index> sources;
-      Index ids = kNone;
+      Index first = kNone;
       if (sp.moe && is_gpu(b)) {
-        // The router runs where the previous split ran; its ids feed MUL_MAT_ID (spec §3.6 P5b).
-        ids = node(fmt::format("ffn_moe_ids-{}", k), "argsort", prev_backend, {prev}, 64);
-        sources = {persistent(fmt::format("ffn_up_exps-{}", k), host_weights_, kExperts * kExpertBytes), prev, ids};
-      } else if (sp.reads_previous || spec_.splits.empty()) {
+        // The router runs where the previous split ran; its ids feed MUL_MAT_ID (spec §3.6 P5b),
+        // which takes exactly {expert weights, activations, ids}.
+        const Index ids = node(fmt::format("ffn_moe_ids-{}", k), "argsort", prev_backend, {prev}, 64);
+        const Index experts = persistent(fmt::format("ffn_up_exps-{}", k), host_weights_, kExperts * kExpertBytes);
+        first = node(fmt::format("l{}.moe", k), "mul_mat_id", b, {experts, prev, ids}, size);
+        s_.nodes.back().n_expert = kExperts;
+        s_.nodes.back().experts_used = {{0, 1}, {2}, {1, 3}};
+        sources.push_back(first);
+      } else if (sp.reads_previous) {
         sources.push_back(prev);
       }
       for (int i : sp.inputs) {
@@ -138,11 +143,7 @@ class Synthesizer {
       if (sp.host_weight) sources.push_back(persistent(fmt::format("w_host-{}", k), host_weights_, 512));
       if (is_gpu(b)) sources.push_back(persistent(fmt::format("w-{}", k), device_weights_[b], 512));
       if (sources.empty()) sources.push_back(prev);
-      Index first = node(fmt::format("l{}.first", k), ids != kNone ? "mul_mat_id" : "mul_mat", b, sources, size);
-      if (ids != kNone) {
-        s_.nodes.back().n_expert = kExperts;
-        s_.nodes.back().experts_used = {{0, 1}, {2}, {1, 3}};
-      }
+      first = node(fmt::format("l{}.first", k), "mul_mat", b, sources, size);
       Index last = first;
       if (sp.kv) {
         const Index cache = persistent(fmt::format("cache_k-{}", k), is_gpu(b) ? device_kv_[b] : host_kv_, 512);
