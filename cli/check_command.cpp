@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/counterexample_file.hpp"
 #include "model/scenario_json.hpp"
 #include "properties/counterexample_search.hpp"
 #include "properties/known_verdicts.hpp"
@@ -16,39 +17,6 @@ namespace schedcheck {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// Writes the counterexample as a scenario file with its expectation; never overwrites a
-// different existing file. Returns the path written, or throws std::runtime_error.
-std::string save_counterexample(const Counterexample& c, const Policy& policy, fs::path path, bool exact_path) {
-  nlohmann::ordered_json doc = save_scenario(c.scenario);
-  doc["description"] = fmt::format(
-      "Counterexample found by `schedcheck check --policy {} --seed {}` (case {}), shrunk to {} splits, "
-      "{} ubatches, {} backends; {}. Reproduce: schedcheck replay <this file> --policy {}",
-      policy.name, c.seed, c.case_index, c.size.splits, c.size.ubatches, c.size.backends, c.mechanism,
-      policy.name);
-  if (!policy.builtin) {
-    nlohmann::ordered_json knobs;
-    for (const auto& k : describe_knobs(policy.knobs)) knobs[k.name] = k.value;
-    doc["policies"] = nlohmann::ordered_json::array(
-        {{{"name", policy.name}, {"base", "ggml-v0"}, {"knobs", knobs}}});
-  }
-  doc["expect"] = {{policy.name, {{"verdict", c.verdict.verdict}, {"mechanisms", {c.mechanism}}}}};
-  const std::string text = doc.dump(2) + "\n";
-  if (!path.parent_path().empty()) fs::create_directories(path.parent_path());
-  if (fs::exists(path) && read_file(path) != text) {
-    if (exact_path) throw std::runtime_error(path.string() + " exists and differs; not overwriting it");
-    for (int n = 2; fs::exists(path) && read_file(path) != text; ++n)
-      path.replace_filename(path.stem().string().substr(0, path.stem().string().rfind("~")) + "~" +
-                            std::to_string(n) + ".json");
-  }
-  std::ofstream(path, std::ios::binary) << text;
-  return path.string();
-}
 
 std::string size_text(const SpecSize& z) {
   return fmt::format("{} splits, {} ubatches, {} backends", z.splits, z.ubatches, z.backends);
@@ -67,26 +35,28 @@ int run_check(const CheckArgs& a) {
     return kExitBadInput;
   }
   if (!a.save.empty() && policies.size() > 1 && fs::exists(a.save) && !fs::is_directory(a.save)) {
-    std::cerr << "schedcheck: --save " << a.save << ": with several policies --save names a folder\n";
+    std::cerr << "schedcheck: --save " << a.save
+              << ": with several policies --save names a folder\n";
     return kExitBadInput;
   }
   SearchOptions o{a.cases, a.seed, a.time_budget, a.jobs, a.shard_index, a.shard_count};
   const bool tty = isatty(STDERR_FILENO);
   if (!a.json)
-    std::cout << fmt::format("schedcheck check: seed {}, {} cases per policy, shard {}/{}\n", a.seed, a.cases,
-                             a.shard_index + 1, a.shard_count);
+    std::cout << fmt::format("schedcheck check: seed {}, {} cases per policy, shard {}/{}\n",
+                             a.seed, a.cases, a.shard_index + 1, a.shard_count);
 
   nlohmann::ordered_json results = nlohmann::ordered_json::array();
   bool found_any = false, unexpected = false;
   for (const Policy& policy : policies) {
-    if (tty) std::cerr << fmt::format("\r{}: searching {} cases...", policy.name, a.cases) << std::flush;
+    if (tty)
+      std::cerr << fmt::format("\r{}: searching {} cases...", policy.name, a.cases) << std::flush;
     const PolicySearch r = search_policy(policy, o);
     if (tty) std::cerr << "\r" << std::string(60, ' ') << "\r";
-    std::cerr << fmt::format("timing: {}: {} cases in {:.3f} s{}\n", policy.name, r.cases_run, r.seconds,
-                             r.stopped_by_time ? " [time budget reached]" : "");
+    std::cerr << fmt::format("timing: {}: {} cases in {:.3f} s{}\n", policy.name, r.cases_run,
+                             r.seconds, r.stopped_by_time ? " [time budget reached]" : "");
     for (const Counterexample& c : r.found)
-      std::cerr << fmt::format("timing: {} [{}]: found after {:.3f} s, shrunk in {:.3f} s\n", policy.name,
-                               c.mechanism, c.find_seconds, c.shrink_seconds);
+      std::cerr << fmt::format("timing: {} [{}]: found after {:.3f} s, shrunk in {:.3f} s\n",
+                               policy.name, c.mechanism, c.find_seconds, c.shrink_seconds);
 
     std::string verdict = "clean";
     bool race = false, stale = false;
@@ -104,13 +74,15 @@ int run_check(const CheckArgs& a) {
       unexpected |= !ok;
       j["known_verdict"] = *known;
       if (!ok)
-        std::cerr << fmt::format("schedcheck: {}: expected verdict {}, found {}\n", policy.name, *known, verdict);
+        std::cerr << fmt::format("schedcheck: {}: expected verdict {}, found {}\n", policy.name,
+                                 *known, verdict);
     }
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     if (!a.json) {
       std::string mechanisms;
       for (const Counterexample& c : r.found)
-        mechanisms += fmt::format("{}{} (case {})", mechanisms.empty() ? "" : ", ", c.mechanism, c.case_index);
+        mechanisms += fmt::format("{}{} (case {})", mechanisms.empty() ? "" : ", ", c.mechanism,
+                                  c.case_index);
       std::cout << fmt::format("{}: {} in {} cases{}{}\n", policy.name, verdict, r.cases_run,
                                mechanisms.empty() ? "" : ": " + mechanisms,
                                r.stopped_by_time ? " (time budget reached)" : "");
@@ -119,11 +91,11 @@ int run_check(const CheckArgs& a) {
       found_any = true;
       std::string saved;
       try {
-        const std::string file = fmt::format("{}-{}-seed{}-case{}.json", policy.name, c.mechanism, c.seed, c.case_index);
         const bool exact = !a.save.empty() && policies.size() == 1 && r.found.size() == 1;
-        fs::path target = a.save.empty() ? fs::path("schedcheck-counterexamples") / file
-                          : exact        ? fs::path(a.save)
-                                         : fs::path(a.save) / file;
+        const fs::path fallback = default_counterexample_path(c, policy);
+        const fs::path target = a.save.empty() ? fallback
+                                : exact        ? fs::path(a.save)
+                                               : fs::path(a.save) / fallback.filename();
         saved = save_counterexample(c, policy, target, exact);
       } catch (const std::exception& e) {
         std::cerr << "schedcheck: " << e.what() << "\n";
@@ -133,7 +105,10 @@ int run_check(const CheckArgs& a) {
       list.push_back({{"seed", c.seed},
                       {"case", c.case_index},
                       {"mechanism", c.mechanism},
-                      {"size", {{"splits", c.size.splits}, {"ubatches", c.size.ubatches}, {"backends", c.size.backends}}},
+                      {"size",
+                       {{"splits", c.size.splits},
+                        {"ubatches", c.size.ubatches},
+                        {"backends", c.size.backends}}},
                       {"original_size",
                        {{"splits", c.original_size.splits},
                         {"ubatches", c.original_size.ubatches},
@@ -144,9 +119,10 @@ int run_check(const CheckArgs& a) {
                       {"report", verdict_json(ctx, c.verdict)}});
       if (a.json) continue;
       std::cout << fmt::format(
-          "\n  [{}] case {} of seed {}; shrunk in {} steps from {} to {}\n  saved: {}\n  reproduce: {}\n\n",
-          c.mechanism, c.case_index, c.seed, c.shrink_steps, size_text(c.original_size), size_text(c.size), saved,
-          repro_command(ctx, policy.name));
+          "\n  [{}] case {} of seed {}; shrunk in {} steps from {} to {}\n  saved: {}\n  "
+          "reproduce: {}\n\n",
+          c.mechanism, c.case_index, c.seed, c.shrink_steps, size_text(c.original_size),
+          size_text(c.size), saved, repro_command(ctx, policy.name));
       std::cout << format_text(ctx, c.verdict) << "\n";
     }
     j["counterexamples"] = list;
@@ -156,7 +132,8 @@ int run_check(const CheckArgs& a) {
     std::cout << nlohmann::ordered_json{{"schema", "schedcheck-check/1"},
                                         {"seed", a.seed},
                                         {"cases", a.cases},
-                                        {"shard", fmt::format("{}/{}", a.shard_index + 1, a.shard_count)},
+                                        {"shard",
+                                         fmt::format("{}/{}", a.shard_index + 1, a.shard_count)},
                                         {"policies", results}}
                      .dump(2)
               << "\n";

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace schedcheck {
 
@@ -24,8 +25,22 @@ struct CheckArgs {
   bool assert_known = false;  // exit 0 iff every verdict matches the known table
 };
 
+// One (file, policy) expectation of the corpus and whether the model meets it.
+struct CorpusOutcome {
+  std::string file;
+  std::string policy;
+  std::string expected;
+  std::string got;
+  std::vector<std::string> missing_mechanisms;
+  bool ok = false;
+};
+// Throws ScenarioError for a file that does not load.
+std::vector<CorpusOutcome> corpus_outcomes(const std::string& dir);
+
 int run_policies(bool json);
 int run_check(const CheckArgs& args);
+// `schedcheck check` without arguments: every built-in policy, then the corpus, in one table.
+int run_main_job(const std::string& corpus_dir);
 int run_replay(const std::string& file, const std::string& policy, bool json);
 int run_corpus(const std::string& dir, bool json);
 

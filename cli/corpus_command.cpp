@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -13,15 +14,6 @@
 namespace schedcheck {
 namespace {
 
-struct Outcome {
-  std::string file;
-  std::string policy;
-  std::string expected;
-  std::string got;
-  std::vector<std::string> missing_mechanisms;
-  bool ok = false;
-};
-
 std::vector<std::string> scenario_files(const std::string& dir) {
   std::vector<std::string> files;
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
@@ -32,38 +24,43 @@ std::vector<std::string> scenario_files(const std::string& dir) {
 
 }  // namespace
 
+std::vector<CorpusOutcome> corpus_outcomes(const std::string& dir) {
+  std::vector<CorpusOutcome> outcomes;
+  for (const std::string& file : scenario_files(dir)) {
+    const Scenario s = load_scenario_file(file);
+    if (s.expectations.empty()) {
+      outcomes.push_back({file, "-", "some expectation", "none given", {}, false});
+      continue;
+    }
+    for (const Expectation& e : s.expectations) {
+      const PolicyVerdict v = explain(replay(s, *find_policy(s, e.policy)));
+      CorpusOutcome o{file, e.policy, e.verdict, v.verdict, {}, v.verdict == e.verdict};
+      for (const std::string& m : e.mechanisms)
+        if (std::none_of(v.groups.begin(), v.groups.end(),
+                         [&](const FindingGroup& g) { return g.mechanism == m; }))
+          o.missing_mechanisms.push_back(m);
+      o.ok = o.ok && o.missing_mechanisms.empty();
+      outcomes.push_back(o);
+    }
+  }
+  return outcomes;
+}
+
 int run_corpus(const std::string& dir, bool json) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
     std::cerr << "schedcheck: corpus folder \"" << dir << "\" does not exist or is not a folder\n";
     return kExitBadInput;
   }
-  std::vector<Outcome> outcomes;
-  for (const std::string& file : scenario_files(dir)) {
-    try {
-      const Scenario s = load_scenario_file(file);
-      if (s.expectations.empty()) {
-        outcomes.push_back({file, "-", "some expectation", "none given", {}, false});
-        continue;
-      }
-      for (const Expectation& e : s.expectations) {
-        const Policy* p = find_policy(s, e.policy);
-        const PolicyVerdict v = explain(replay(s, *p));
-        Outcome o{file, e.policy, e.verdict, v.verdict, {}, v.verdict == e.verdict};
-        for (const std::string& m : e.mechanisms)
-          if (std::none_of(v.groups.begin(), v.groups.end(),
-                           [&](const FindingGroup& g) { return g.mechanism == m; }))
-            o.missing_mechanisms.push_back(m);
-        o.ok = o.ok && o.missing_mechanisms.empty();
-        outcomes.push_back(o);
-      }
-    } catch (const ScenarioError& e) {
-      std::cerr << "schedcheck: " << e.what() << "\n";
-      return kExitBadInput;
-    }
+  std::vector<CorpusOutcome> outcomes;
+  try {
+    outcomes = corpus_outcomes(dir);
+  } catch (const ScenarioError& e) {
+    std::cerr << "schedcheck: " << e.what() << "\n";
+    return kExitBadInput;
   }
   const auto failed =
-      std::count_if(outcomes.begin(), outcomes.end(), [](const Outcome& o) { return !o.ok; });
+      std::count_if(outcomes.begin(), outcomes.end(), [](const CorpusOutcome& o) { return !o.ok; });
   if (json) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (const auto& o : outcomes)
@@ -83,10 +80,8 @@ int run_corpus(const std::string& dir, bool json) {
     for (const auto& o : outcomes) {
       std::string line = fmt::format("{:<4} {}  {:<12} expected {:<10} got {}",
                                      o.ok ? "ok" : "FAIL", o.file, o.policy, o.expected, o.got);
-      if (!o.missing_mechanisms.empty()) {
-        line += "; missing mechanisms:";
-        for (const auto& m : o.missing_mechanisms) line += " " + m;
-      }
+      if (!o.missing_mechanisms.empty())
+        line += "; missing mechanisms: " + fmt::format("{}", fmt::join(o.missing_mechanisms, " "));
       std::cout << line << "\n";
     }
     std::cout << fmt::format("corpus: {} passed, {} failed\n", outcomes.size() - failed, failed);

@@ -26,15 +26,22 @@ int main(int argc, char** argv) {
 
   schedcheck::CheckArgs check_args;
   std::string shard = "1/1";
-  auto* check = app.add_subcommand("check", "Property-based search for races over generated scenarios");
+  auto* check =
+      app.add_subcommand("check", "Property-based search for races over generated scenarios");
   check->add_option("--policy", check_args.policy, "Policy name, or 'all' (the built-in ones)");
-  check->add_option("--cases", check_args.cases, "Generated scenarios per policy")->check(CLI::Range(1, 100000000));
-  check->add_option("--seed", check_args.seed, "Seed of the case stream (printed with every finding)");
-  check->add_option("--time", check_args.time_budget, "Stop starting new cases after SECONDS per policy")
+  check->add_option("--cases", check_args.cases, "Generated scenarios per policy")
+      ->check(CLI::Range(1, 100000000));
+  check->add_option("--seed", check_args.seed,
+                    "Seed of the case stream (printed with every finding)");
+  check
+      ->add_option("--time", check_args.time_budget,
+                   "Stop starting new cases after SECONDS per policy")
       ->check(CLI::PositiveNumber);
-  check->add_option("--jobs", check_args.jobs, "Parallel workers (same result as 1)")->check(CLI::Range(1, 256));
+  check->add_option("--jobs", check_args.jobs, "Parallel workers (same result as 1)")
+      ->check(CLI::Range(1, 256));
   check->add_option("--shard", shard, "I/N: check only the cases i with i mod N == I-1");
-  check->add_option("--save", check_args.save, "Where to save the shrunk counterexample (a folder with several policies)");
+  check->add_option("--save", check_args.save,
+                    "Where to save the shrunk counterexample (a folder with several policies)");
   check->add_flag("--json", check_args.json, "Stable JSON output (schedcheck-check/1)");
   check->add_flag("--assert-known", check_args.assert_known,
                   "Exit 0 iff every policy's verdict is the known one (for CI)");
@@ -52,11 +59,14 @@ int main(int argc, char** argv) {
   if (*policies) return schedcheck::run_policies(json);
   if (*replay) return schedcheck::run_replay(file, policy, json);
   if (*corpus) return schedcheck::run_corpus(dir, json);
+  if (*check && argc == 2) return schedcheck::run_main_job(SCHEDCHECK_DEFAULT_CORPUS);
   if (*check) {
     int i = 0, n = 0;
     char slash = 0;
-    if (std::sscanf(shard.c_str(), "%d%c%d", &i, &slash, &n) != 3 || slash != '/' || n < 1 || i < 1 || i > n) {
-      std::fprintf(stderr, "schedcheck: --shard expects I/N with 1 <= I <= N, got \"%s\"\n", shard.c_str());
+    if (std::sscanf(shard.c_str(), "%d%c%d", &i, &slash, &n) != 3 || slash != '/' || n < 1 ||
+        i < 1 || i > n) {
+      std::fprintf(stderr, "schedcheck: --shard expects I/N with 1 <= I <= N, got \"%s\"\n",
+                   shard.c_str());
       return schedcheck::kExitBadInput;
     }
     check_args.shard_index = i - 1;

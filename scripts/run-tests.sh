@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite twice: a normal build, then an AddressSanitizer+UBSan
-# build. GPU tests (ctest label "gpu") skip themselves when no CUDA device is present.
+# build; then fuzzes every built-in policy for a time budget, asserting the known verdicts.
+# GPU tests (ctest label "gpu") skip themselves when no CUDA device is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -11,3 +12,6 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSCHEDCHECK_SANITIZE=ON -DSCH
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"
+# Fuzzing: a time-budgeted search per policy; fails if a version's verdict changes.
+build/bin/schedcheck check --policy all --cases 100000000 --time "${SCHEDCHECK_FUZZ_SECONDS:-20}" \
+  --jobs "$jobs" --assert-known
