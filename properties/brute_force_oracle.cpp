@@ -105,11 +105,11 @@ class Memory {
 constexpr int kHostLane = 0;
 
 struct EntryPlan {
-  int lane = kHostLane;  // where the entry completes: the host or a queue lane
-  int pos = -1;          // position within its lane (the host's is the trace index)
-  int marker = -1;       // wait_event, host_wait_event: the record captured at issue, or -1
-  int wait_lane = -1;    // wait_queue: the queue's lane (-1: the queue never got an entry)
-  int wait_count = 0;    // wait_queue: entries of that lane issued before the wait
+  int lane = kHostLane;   // where the entry completes: the host or a queue lane
+  int pos = -1;           // position within its lane (the host's is the trace index)
+  int marker = -1;        // wait_event, host_wait_event: the record captured at issue, or -1
+  int wait_lane = -1;     // wait_queue: the queue's lane (-1: the queue never got an entry)
+  int wait_count = 0;     // wait_queue: entries of that lane issued before the wait
   int host_accesses = 0;  // accesses performed at the host step
   int lane_accesses = 0;  // accesses performed at the queue step
 };
@@ -364,9 +364,9 @@ class Explorer {
           bad = true;
           const AccessRef ref{entry, static_cast<int>(a)};
           if (!mismatches_.contains(ref))
-            mismatches_.emplace(
-                ref, OracleMismatch{ref, x.region.buffer, x.region.offset + piece.begin,
-                                    x.region.offset + piece.end, piece.value, x.value});
+            mismatches_.emplace(ref,
+                                OracleMismatch{ref, x.region.buffer, x.region.offset + piece.begin,
+                                               x.region.offset + piece.end, piece.value, x.value});
           break;
         }
         note_order(s, id);
@@ -577,8 +577,8 @@ std::string describe(const OracleResult& r) {
       << " orders (" << r.mismatching_orders << " with a wrong read), " << r.pairs.size()
       << " conflicting pairs\n";
   if (const OracleMismatch* m = r.first_mismatch())
-    out << "  first wrong read: entry " << m->read.op << " access " << m->read.access
-        << " bytes [" << m->begin << ", " << m->end << ") of buffer " << m->buffer << " saw "
+    out << "  first wrong read: entry " << m->read.op << " access " << m->read.access << " bytes ["
+        << m->begin << ", " << m->end << ") of buffer " << m->buffer << " saw "
         << value_text(m->seen) << ", expected " << value_text(m->expected) << "\n";
   if (const OraclePair* p = r.first_reorderable())
     out << "  first reorderable pair: entry " << p->first.op << " access " << p->first.access

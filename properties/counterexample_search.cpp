@@ -13,10 +13,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 // RapidCheck's size grows with the case index, capped at its nominal size.
-int case_size(int case_index) { return std::min(case_index, rc::kNominalSize); }
+int case_size(int case_index) {
+  return std::min(case_index, rc::kNominalSize);
+}
 
 bool keeps(const ScenarioSpec& spec, const Policy& policy, const std::string& mechanism) {
   const auto found = finding_mechanisms(spec, policy);
@@ -27,7 +31,8 @@ bool keeps(const ScenarioSpec& spec, const Policy& policy, const std::string& me
 
 uint64_t case_seed(uint64_t seed, int case_index) {
   // splitmix64 of the pair: nearby seeds and cases give unrelated streams.
-  uint64_t z = seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(case_index) + 0x632BE59BD9B4E019ull;
+  uint64_t z =
+      seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(case_index) + 0x632BE59BD9B4E019ull;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
@@ -37,7 +42,9 @@ static rc::Shrinkable<ScenarioSpec> case_shrinkable(uint64_t seed, int case_inde
   return gen_scenario_spec()(rc::Random(case_seed(seed, case_index)), case_size(case_index));
 }
 
-ScenarioSpec generate_case(uint64_t seed, int case_index) { return case_shrinkable(seed, case_index).value(); }
+ScenarioSpec generate_case(uint64_t seed, int case_index) {
+  return case_shrinkable(seed, case_index).value();
+}
 
 std::vector<std::string> finding_mechanisms(const ScenarioSpec& spec, const Policy& policy) {
   const PolicyVerdict v = explain(replay(synthesize(spec), policy));
@@ -102,7 +109,8 @@ int minimize_by_removal(ScenarioSpec& spec, const Policy& policy, const std::str
 
 namespace {
 
-Counterexample shrink_case(const Policy& policy, uint64_t seed, int case_index, const std::string& mechanism) {
+Counterexample shrink_case(const Policy& policy, uint64_t seed, int case_index,
+                           const std::string& mechanism) {
   const auto start = Clock::now();
   Counterexample c;
   c.seed = seed;
@@ -139,38 +147,41 @@ PolicySearch search_policy(const Policy& policy, const SearchOptions& o) {
   PolicySearch result;
   result.policy = policy;
   const auto start = Clock::now();
-  std::vector<int> indices;
-  for (int i = 0; i < o.cases; ++i)
-    if (i % o.shard_count == o.shard_index) indices.push_back(i);
+  // This shard's cases, in order: i = shard_index, shard_index + shard_count, ...
+  auto case_at = [&](long long k) { return static_cast<int>(k * o.shard_count + o.shard_index); };
+  const long long shard_cases =
+      o.cases > o.shard_index ? (o.cases - o.shard_index + o.shard_count - 1) / o.shard_count : 0;
 
   // Waves of cases in parallel; results are taken in case order, as with one job.
   std::vector<std::pair<int, std::string>> firsts;  // (case, mechanism) in discovery order
   std::vector<double> found_at;
-  const std::size_t wave = static_cast<std::size_t>(std::max(1, o.jobs)) * 8;
+  const long long wave = static_cast<long long>(std::max(1, o.jobs)) * 8;
   bool done = false;
-  for (std::size_t w = 0; w < indices.size() && !done; w += wave) {
+  for (long long w = 0; w < shard_cases && !done; w += wave) {
     if (o.time_budget_s > 0 && since(start) >= o.time_budget_s) {
       result.stopped_by_time = true;
       break;
     }
-    const std::size_t end = std::min(indices.size(), w + wave);
+    const long long end = std::min(shard_cases, w + wave);
     // RapidCheck's generators keep global state: generate here, replay on the workers.
     std::vector<ScenarioSpec> specs;
-    for (std::size_t i = w; i < end; ++i) specs.push_back(generate_case(o.seed, indices[i]));
-    std::vector<std::vector<std::string>> mechanisms(end - w);
+    for (long long k = w; k < end; ++k) specs.push_back(generate_case(o.seed, case_at(k)));
+    std::vector<std::vector<std::string>> mechanisms(specs.size());
     std::atomic<std::size_t> next{0};
     auto worker = [&] {
-      for (std::size_t i; (i = next++) < specs.size();) mechanisms[i] = finding_mechanisms(specs[i], policy);
+      for (std::size_t i; (i = next++) < specs.size();)
+        mechanisms[i] = finding_mechanisms(specs[i], policy);
     };
     std::vector<std::thread> threads;
     for (int j = 1; j < o.jobs; ++j) threads.emplace_back(worker);
     worker();
     for (auto& t : threads) t.join();
-    for (std::size_t i = w; i < end && !done; ++i) {
+    for (std::size_t i = 0; i < specs.size() && !done; ++i) {
       ++result.cases_run;
-      for (const std::string& m : mechanisms[i - w]) {
-        if (std::any_of(firsts.begin(), firsts.end(), [&](const auto& f) { return f.second == m; })) continue;
-        firsts.emplace_back(indices[i], m);
+      for (const std::string& m : mechanisms[i]) {
+        if (std::any_of(firsts.begin(), firsts.end(), [&](const auto& f) { return f.second == m; }))
+          continue;
+        firsts.emplace_back(case_at(w + static_cast<long long>(i)), m);
         found_at.push_back(since(start));
       }
       done = o.first_only && !firsts.empty();

@@ -31,9 +31,9 @@ struct Counterexample {
   int case_index = 0;
   ScenarioSpec original;
   ScenarioSpec shrunk;
-  Scenario scenario;       // synthesize(shrunk)
-  PolicyVerdict verdict;   // of the shrunk scenario
-  std::string mechanism;   // the mechanism kept while shrinking
+  Scenario scenario;      // synthesize(shrunk)
+  PolicyVerdict verdict;  // of the shrunk scenario
+  std::string mechanism;  // the mechanism kept while shrinking
   SpecSize size;
   SpecSize original_size;
   int shrink_steps = 0;

@@ -107,7 +107,8 @@ ScenarioSpec p4() {  // an op the GPU cannot run: GPU -> CPU -> GPU
   return spec;
 }
 
-ScenarioSpec p5() {  // MoE experts on the CPU: GPU -> CPU -> GPU, MUL_MAT_ID offloaded for big batches
+ScenarioSpec
+p5() {  // MoE experts on the CPU: GPU -> CPU -> GPU, MUL_MAT_ID offloaded for big batches
   ScenarioSpec spec;
   spec.shape = "P5";
   gen_driver(spec);

@@ -8,7 +8,7 @@
 
 namespace schedcheck {
 
-rc::Gen<ScenarioSpec> gen_scenario_spec();  // any shape
+rc::Gen<ScenarioSpec> gen_scenario_spec();                  // any shape
 rc::Gen<ScenarioSpec> gen_shape(const std::string& shape);  // "P1".."P6" or "free"
 const std::vector<std::string>& shape_names();
 

@@ -14,7 +14,8 @@ namespace schedcheck {
 
 struct GpuSpec {
   BackendKind kind = BackendKind::cuda;
-  int device = 0;  // < own index: share that backend's GPU (virtual devices); shrinks to sharing GPU 0
+  int device =
+      0;  // < own index: share that backend's GPU (virtual devices); shrinks to sharing GPU 0
 
   bool operator==(const GpuSpec&) const = default;
 };
@@ -36,14 +37,14 @@ struct ScenarioSpec {
   std::string shape = "free";     // P1..P6 or free: how it was generated (informational)
   std::vector<GpuSpec> gpus{{}};  // 1..4
   bool blas = false;
-  bool pinned_compute = true;     // the CPU compute buffer is the GPU's pinned host type
-  bool pinned_weights = false;    // host weights pinned (else pageable, e.g. mmap)
+  bool pinned_compute = true;   // the CPU compute buffer is the GPU's pinned host type
+  bool pinned_weights = false;  // host weights pinned (else pageable, e.g. mmap)
   bool pinned_output = true;
-  bool pipeline_parallel = false; // llama.cpp's conditions hold (needs >= 2 GPUs)
-  int max_copies = 4;             // 1..4
-  int n_inputs = 2;               // 1..4 user inputs besides the token ids
+  bool pipeline_parallel = false;              // llama.cpp's conditions hold (needs >= 2 GPUs)
+  int max_copies = 4;                          // 1..4
+  int n_inputs = 2;                            // 1..4 user inputs besides the token ids
   std::vector<SplitSpec> splits{SplitSpec{}};  // after the CPU embedding split; at most 8 used
-  std::vector<int> ubatches{1};   // per batch, 1..8; at most 3 batches used
+  std::vector<int> ubatches{1};                // per batch, 1..8; at most 3 batches used
   bool graph_reuse = false;
   bool eval_callback = false;
   bool outputs_every_ubatch = true;
@@ -61,9 +62,9 @@ Scenario synthesize(const ScenarioSpec& spec, const std::string& name = "generat
 
 // Sizes of a spec as reported for counterexamples.
 struct SpecSize {
-  int splits = 0;     // splits of the synthesized graph (including the CPU embedding split)
-  int ubatches = 0;   // total evaluations
-  int backends = 0;   // including the CPU
+  int splits = 0;    // splits of the synthesized graph (including the CPU embedding split)
+  int ubatches = 0;  // total evaluations
+  int backends = 0;  // including the CPU
 };
 SpecSize spec_size(const Scenario& s);
 

@@ -54,17 +54,19 @@ class Synthesizer {
     s_.backends.push_back(Backend{"CPU", BackendKind::cpu, -1, kNone, {}});
   }
 
-  Index add_buffer(std::string name, BufferKind kind, BufferUsage usage, Index owner, uint64_t size) {
+  Index add_buffer(std::string name, BufferKind kind, BufferUsage usage, Index owner,
+                   uint64_t size) {
     s_.buffers.push_back(Buffer{std::move(name), kind, usage, owner, size, 32});
     return static_cast<Index>(s_.buffers.size()) - 1;
   }
 
   void buffers() {
-    const BufferKind host = spec_.pinned_compute ? BufferKind::pinned_host : BufferKind::pageable_host;
+    const BufferKind host =
+        spec_.pinned_compute ? BufferKind::pinned_host : BufferKind::pageable_host;
     host_compute_ = add_buffer("CPU_compute", host, BufferUsage::compute, kNone, 0);
-    host_weights_ = add_buffer("CPU_weights",
-                               spec_.pinned_weights ? BufferKind::pinned_host : BufferKind::pageable_host,
-                               BufferUsage::weights, kNone, 0);
+    host_weights_ = add_buffer(
+        "CPU_weights", spec_.pinned_weights ? BufferKind::pinned_host : BufferKind::pageable_host,
+        BufferUsage::weights, kNone, 0);
     host_kv_ = add_buffer("CPU_kv", host, BufferUsage::kv, kNone, 0);
     for (Index b = 0; b < static_cast<Index>(s_.backends.size()); ++b) {
       if (!is_gpu(b)) {
@@ -72,8 +74,10 @@ class Synthesizer {
         continue;
       }
       const std::string& n = s_.backends[b].name;
-      s_.backends[b].compute_buffer = add_buffer(n + "_compute", BufferKind::device, BufferUsage::compute, b, 0);
-      device_weights_[b] = add_buffer(n + "_weights", BufferKind::device, BufferUsage::weights, b, 0);
+      s_.backends[b].compute_buffer =
+          add_buffer(n + "_compute", BufferKind::device, BufferUsage::compute, b, 0);
+      device_weights_[b] =
+          add_buffer(n + "_weights", BufferKind::device, BufferUsage::weights, b, 0);
       device_kv_[b] = add_buffer(n + "_kv", BufferKind::device, BufferUsage::kv, b, 0);
     }
   }
@@ -90,8 +94,8 @@ class Synthesizer {
     return static_cast<Index>(s_.tensors.size()) - 1;
   }
 
-  Index node(const std::string& name, const std::string& op, Index backend, std::vector<Index> sources,
-             uint64_t size, uint8_t flags = 0) {
+  Index node(const std::string& name, const std::string& op, Index backend,
+             std::vector<Index> sources, uint64_t size, uint8_t flags = 0) {
     Node n;
     n.name = name;
     n.op = op;
@@ -127,8 +131,10 @@ class Synthesizer {
       if (sp.moe && is_gpu(b)) {
         // The router runs where the previous split ran; its ids feed MUL_MAT_ID (spec §3.6 P5b),
         // which takes exactly {expert weights, activations, ids}.
-        const Index ids = node(fmt::format("ffn_moe_ids-{}", k), "argsort", prev_backend, {prev}, 64);
-        const Index experts = persistent(fmt::format("ffn_up_exps-{}", k), host_weights_, kExperts * kExpertBytes);
+        const Index ids =
+            node(fmt::format("ffn_moe_ids-{}", k), "argsort", prev_backend, {prev}, 64);
+        const Index experts =
+            persistent(fmt::format("ffn_up_exps-{}", k), host_weights_, kExperts * kExpertBytes);
         first = node(fmt::format("l{}.moe", k), "mul_mat_id", b, {experts, prev, ids}, size);
         s_.nodes.back().n_expert = kExperts;
         s_.nodes.back().experts_used = {{0, 1}, {2}, {1, 3}};
@@ -140,13 +146,15 @@ class Synthesizer {
         Index in = inputs_[static_cast<std::size_t>(((i % n_inputs) + n_inputs) % n_inputs)];
         if (std::find(sources.begin(), sources.end(), in) == sources.end()) sources.push_back(in);
       }
-      if (sp.host_weight) sources.push_back(persistent(fmt::format("w_host-{}", k), host_weights_, 512));
+      if (sp.host_weight)
+        sources.push_back(persistent(fmt::format("w_host-{}", k), host_weights_, 512));
       if (is_gpu(b)) sources.push_back(persistent(fmt::format("w-{}", k), device_weights_[b], 512));
       if (sources.empty()) sources.push_back(prev);
       first = node(fmt::format("l{}.first", k), "mul_mat", b, sources, size);
       Index last = first;
       if (sp.kv) {
-        const Index cache = persistent(fmt::format("cache_k-{}", k), is_gpu(b) ? device_kv_[b] : host_kv_, 512);
+        const Index cache =
+            persistent(fmt::format("cache_k-{}", k), is_gpu(b) ? device_kv_[b] : host_kv_, 512);
         Node store;
         store.name = fmt::format("l{}.kv_store", k);
         store.op = "set_rows";
@@ -184,10 +192,13 @@ class Synthesizer {
     d.graph_reuse = spec_.graph_reuse;
     d.sync_after_batch = true;
     const int max_ub = *std::max_element(d.ubatches_per_batch.begin(), d.ubatches_per_batch.end());
-    const Index logits = add_buffer("logits", spec_.pinned_output ? BufferKind::pinned_host : BufferKind::pageable_host,
-                                    BufferUsage::output, kNone,
-                                    s_.tensors[output_].size * static_cast<uint64_t>(spec_.outputs_every_ubatch ? max_ub : 1));
-    d.outputs.push_back(OutputRead{output_, logits, spec_.outputs_every_ubatch ? OutputRead::When::all : OutputRead::When::last});
+    const Index logits = add_buffer(
+        "logits", spec_.pinned_output ? BufferKind::pinned_host : BufferKind::pageable_host,
+        BufferUsage::output, kNone,
+        s_.tensors[output_].size * static_cast<uint64_t>(spec_.outputs_every_ubatch ? max_ub : 1));
+    d.outputs.push_back(
+        OutputRead{output_, logits,
+                   spec_.outputs_every_ubatch ? OutputRead::When::all : OutputRead::When::last});
     if (spec_.eval_callback) d.eval_callback = EvalCallback{false, {s_.tensors[output_].producer}};
     int gpus = 0;
     for (const Backend& b : s_.backends) gpus += !is_host_backend(b.kind);
@@ -210,7 +221,9 @@ class Synthesizer {
 
 }  // namespace
 
-Scenario synthesize(const ScenarioSpec& spec, const std::string& name) { return Synthesizer(spec).run(name); }
+Scenario synthesize(const ScenarioSpec& spec, const std::string& name) {
+  return Synthesizer(spec).run(name);
+}
 
 SpecSize spec_size(const Scenario& s) {
   SpecSize z;
@@ -222,10 +235,13 @@ SpecSize spec_size(const Scenario& s) {
 
 std::string describe_spec(const ScenarioSpec& spec) {
   std::string gpus;
-  for (const auto& g : spec.gpus) gpus += fmt::format("{}{}@{} ", gpus.empty() ? "" : "", to_string(g.kind), g.device);
-  return fmt::format("shape {}, gpus [{}], {} splits, ubatches {}, pp {} (max_copies {}), reuse {}, pinned compute {}",
-                     spec.shape, gpus, spec.splits.size(), fmt::join(spec.ubatches, "+"),
-                     spec.pipeline_parallel, spec.max_copies, spec.graph_reuse, spec.pinned_compute);
+  for (const auto& g : spec.gpus)
+    gpus += fmt::format("{}{}@{} ", gpus.empty() ? "" : "", to_string(g.kind), g.device);
+  return fmt::format(
+      "shape {}, gpus [{}], {} splits, ubatches {}, pp {} (max_copies {}), reuse {}, pinned "
+      "compute {}",
+      spec.shape, gpus, spec.splits.size(), fmt::join(spec.ubatches, "+"), spec.pipeline_parallel,
+      spec.max_copies, spec.graph_reuse, spec.pinned_compute);
 }
 
 }  // namespace schedcheck
