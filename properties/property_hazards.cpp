@@ -1,0 +1,68 @@
+// What each built-in policy does with each hazard class of spec §8 on generated scenarios
+// (docs/policies.md, "Hazards per policy").
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <algorithm>
+
+#include "model/execution_layout.hpp"
+#include "properties/counterexample_search.hpp"
+#include "properties/scenario_generators.hpp"
+
+namespace schedcheck {
+namespace {
+
+bool has(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+bool has_kind(const Scenario& s, BackendKind k) {
+  return std::any_of(s.backends.begin(), s.backends.end(),
+                     [&](const Backend& b) { return b.kind == k; });
+}
+
+const Policy& policy(const char* name) {
+  return *find_builtin_policy(name);
+}
+
+RC_GTEST_PROP(Hazards, Ggml20793IsCleanOnEveryGeneratedScenario, ()) {
+  const ScenarioSpec spec = *gen_scenario_spec();
+  RC_ASSERT(finding_mechanisms(spec, policy("ggml-20793")).empty());
+}
+
+RC_GTEST_PROP(Hazards, TheBuiltInVersionsNeverReadStaleData, ()) {
+  // B2 and B4 were fixed before every built-in version: only races remain.
+  const ScenarioSpec spec = *gen_scenario_spec();
+  for (const Policy& p : builtin_policies())
+    for (const std::string& m : finding_mechanisms(spec, p))
+      RC_ASSERT(m.rfind("stale", 0) != 0 && m != "uninitialized");
+}
+
+RC_GTEST_PROP(Hazards, H1NeedsPipelineParallelism, ()) {
+  // Without events every version synchronizes the destination before the copy into its slot.
+  const ScenarioSpec spec = *gen_scenario_spec();
+  const Scenario s = synthesize(spec);
+  for (const Policy& p : builtin_policies())
+    if (has(finding_mechanisms(spec, p), "H1"))
+      RC_ASSERT(make_layout(s, p.knobs.profile).pipeline_parallel);
+}
+
+RC_GTEST_PROP(Hazards, H2OnCudaOnlyWhereCudaAcceptsHostSources, ()) {
+  // V0-code versions decline host->CUDA copies (blocking fallback): their H2 needs a backend
+  // that reads pinned host memory asynchronously (Vulkan). ggml-17795 adds CUDA copy_from_host.
+  const ScenarioSpec spec = *gen_scenario_spec();
+  const Scenario s = synthesize(spec);
+  for (const char* name : {"ggml-v0", "ggml-20463", "ggml-25138", "ggml-26040"})
+    if (has(finding_mechanisms(spec, policy(name)), "H2"))
+      RC_ASSERT(has_kind(s, BackendKind::vulkan));
+}
+
+RC_GTEST_PROP(Hazards, Ggml26040RacesOnlyWhereGgml25138Does, ()) {
+  // #26040 only adds synchronization (and the Vulkan transfer-queue wait) to the same code.
+  const ScenarioSpec spec = *gen_scenario_spec();
+  if (!finding_mechanisms(spec, policy("ggml-26040")).empty())
+    RC_ASSERT(!finding_mechanisms(spec, policy("ggml-25138")).empty());
+}
+
+}  // namespace
+}  // namespace schedcheck
