@@ -23,6 +23,10 @@ struct CheckArgs {
   std::string save;
   bool json = false;
   bool assert_known = false;  // exit 0 iff every verdict matches the known table
+  bool exhaustive = false;
+  int max_splits = 2;
+  int max_backends = 3;
+  int max_ubatches = 2;
 };
 
 // One (file, policy) expectation of the corpus and whether the model meets it.
@@ -39,6 +43,7 @@ std::vector<CorpusOutcome> corpus_outcomes(const std::string& dir);
 
 int run_policies(bool json);
 int run_check(const CheckArgs& args);
+int run_exhaustive(const CheckArgs& args);
 // `schedcheck check` without arguments: every built-in policy, then the corpus, in one table.
 int run_main_job(const std::string& corpus_dir);
 int run_replay(const std::string& file, const std::string& policy, bool json);

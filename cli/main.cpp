@@ -43,6 +43,20 @@ int main(int argc, char** argv) {
   check->add_option("--save", check_args.save,
                     "Where to save the shrunk counterexample (a folder with several policies)");
   check->add_flag("--json", check_args.json, "Stable JSON output (schedcheck-check/1)");
+  check->add_flag("--exhaustive", check_args.exhaustive,
+                  "Enumerate every scenario within the bounds below");
+  check
+      ->add_option("--max-splits", check_args.max_splits,
+                   "Exhaustive: splits after the CPU embedding split")
+      ->check(CLI::Range(1, 6));
+  check
+      ->add_option("--max-backends", check_args.max_backends,
+                   "Exhaustive: backends including the CPU")
+      ->check(CLI::Range(2, 5));
+  check
+      ->add_option("--max-ubatches", check_args.max_ubatches,
+                   "Exhaustive: ubatches of the one decode")
+      ->check(CLI::Range(1, 8));
   check->add_flag("--assert-known", check_args.assert_known,
                   "Exit 0 iff every policy's verdict is the known one (for CI)");
 
@@ -71,7 +85,8 @@ int main(int argc, char** argv) {
     }
     check_args.shard_index = i - 1;
     check_args.shard_count = n;
-    return schedcheck::run_check(check_args);
+    return check_args.exhaustive ? schedcheck::run_exhaustive(check_args)
+                                 : schedcheck::run_check(check_args);
   }
   return schedcheck::kExitBadInput;
 }

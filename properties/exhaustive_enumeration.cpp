@@ -1,0 +1,45 @@
+#include "properties/exhaustive_enumeration.hpp"
+
+namespace schedcheck {
+
+uint64_t enumerate_specs(const ExhaustiveBounds& b,
+                         const std::function<bool(const ScenarioSpec&)>& visit) {
+  uint64_t visited = 0;
+  for (int gpus = 1; gpus <= b.max_backends - 1; ++gpus) {
+    const int choices = 2 * (gpus + 1);  // backend (GPUs + CPU) x (no user input, one)
+    for (int n_splits = 1; n_splits <= b.max_splits; ++n_splits) {
+      uint64_t combos = 1;
+      for (int k = 0; k < n_splits; ++k) combos *= static_cast<uint64_t>(choices);
+      for (uint64_t code = 0; code < combos; ++code)
+        for (int ubatches = 1; ubatches <= b.max_ubatches; ++ubatches)
+          for (int pp = 0; pp <= (gpus >= 2 ? 1 : 0); ++pp)
+            for (int reuse = 0; reuse <= 1; ++reuse)
+              for (int pageable = 0; pageable <= 1; ++pageable) {
+                ScenarioSpec spec;
+                spec.shape = "exhaustive";
+                spec.gpus.clear();
+                for (int g = 0; g < gpus; ++g) spec.gpus.push_back(GpuSpec{BackendKind::cuda, g});
+                spec.n_inputs = 1;
+                spec.splits.clear();
+                uint64_t c = code;
+                for (int k = 0; k < n_splits; ++k, c /= static_cast<uint64_t>(choices)) {
+                  SplitSpec sp;
+                  const int choice = static_cast<int>(c % static_cast<uint64_t>(choices));
+                  sp.backend = choice / 2;
+                  if (choice % 2) sp.inputs = {0};
+                  spec.splits.push_back(sp);
+                }
+                spec.ubatches = {ubatches};
+                spec.pipeline_parallel = pp == 1;
+                spec.max_copies = 2;
+                spec.graph_reuse = reuse == 1;
+                spec.pinned_compute = pageable == 0;
+                ++visited;
+                if (!visit(spec)) return visited;
+              }
+    }
+  }
+  return visited;
+}
+
+}  // namespace schedcheck
