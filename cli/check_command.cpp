@@ -24,16 +24,31 @@ std::string size_text(const SpecSize& z) {
 
 }  // namespace
 
-int run_check(const CheckArgs& a) {
-  std::vector<Policy> policies;
-  if (a.policy == "all") {
-    policies = builtin_policies();
-  } else if (const Policy* p = find_builtin_policy(a.policy)) {
-    policies.push_back(*p);
-  } else {
-    std::cerr << "schedcheck: unknown policy \"" << a.policy << "\" (built-in policies or all)\n";
-    return kExitBadInput;
+std::optional<std::vector<Policy>> resolve_check_policies(const CheckArgs& a) {
+  std::vector<Policy> extra;
+  if (!a.policies_file.empty()) {
+    try {
+      extra = load_policy_file(a.policies_file);
+    } catch (const ScenarioError& e) {
+      std::cerr << "schedcheck: " << e.what() << "\n";
+      return std::nullopt;
+    }
   }
+  std::vector<Policy> all = builtin_policies();
+  all.insert(all.end(), extra.begin(), extra.end());
+  if (a.policy == "all") return all;
+  for (const Policy& p : all)
+    if (p.name == a.policy) return std::vector<Policy>{p};
+  std::string known;
+  for (const Policy& p : all) known += (known.empty() ? "" : ", ") + p.name;
+  std::cerr << "schedcheck: unknown policy \"" << a.policy << "\" (known: " << known << ", all)\n";
+  return std::nullopt;
+}
+
+int run_check(const CheckArgs& a) {
+  const auto resolved = resolve_check_policies(a);
+  if (!resolved) return kExitBadInput;
+  const std::vector<Policy>& policies = *resolved;
   if (!a.save.empty() && policies.size() > 1 && fs::exists(a.save) && !fs::is_directory(a.save)) {
     std::cerr << "schedcheck: --save " << a.save
               << ": with several policies --save names a folder\n";

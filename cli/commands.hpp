@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "model/policy.hpp"
 
 namespace schedcheck {
 
@@ -21,6 +24,7 @@ struct CheckArgs {
   int shard_index = 0;  // 0-based
   int shard_count = 1;
   std::string save;
+  std::string policies_file;  // extra policies ("schedcheck-policies/1")
   bool json = false;
   bool assert_known = false;  // exit 0 iff every verdict matches the known table
   bool exhaustive = false;
@@ -42,6 +46,9 @@ struct CorpusOutcome {
 std::vector<CorpusOutcome> corpus_outcomes(const std::string& dir);
 
 int run_policies(bool json);
+// The policies a check run names: built-ins and those of --policies; nullopt after printing
+// the reason (bad file or unknown name).
+std::optional<std::vector<Policy>> resolve_check_policies(const CheckArgs& args);
 int run_check(const CheckArgs& args);
 int run_exhaustive(const CheckArgs& args);
 // `schedcheck check` without arguments: every built-in policy, then the corpus, in one table.

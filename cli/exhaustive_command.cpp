@@ -14,15 +14,9 @@
 namespace schedcheck {
 
 int run_exhaustive(const CheckArgs& a) {
-  std::vector<Policy> policies;
-  if (a.policy == "all") {
-    policies = builtin_policies();
-  } else if (const Policy* p = find_builtin_policy(a.policy)) {
-    policies.push_back(*p);
-  } else {
-    std::cerr << "schedcheck: unknown policy \"" << a.policy << "\" (built-in policies or all)\n";
-    return kExitBadInput;
-  }
+  const auto resolved = resolve_check_policies(a);
+  if (!resolved) return kExitBadInput;
+  const std::vector<Policy>& policies = *resolved;
   const ExhaustiveBounds bounds{a.max_splits, a.max_backends, a.max_ubatches};
   const uint64_t total = enumerate_specs(bounds, [](const ScenarioSpec&) { return true; });
   if (!a.json)

@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
   check->add_option("--jobs", check_args.jobs, "Parallel workers (same result as 1)")
       ->check(CLI::Range(1, 256));
   check->add_option("--shard", shard, "I/N: check only the cases i with i mod N == I-1");
+  check->add_option("--policies", check_args.policies_file,
+                    "A policy file (schedcheck-policies/1) adding policies of your own");
   check->add_option("--save", check_args.save,
                     "Where to save the shrunk counterexample (a folder with several policies)");
   check->add_flag("--json", check_args.json, "Stable JSON output (schedcheck-check/1)");

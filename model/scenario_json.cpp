@@ -300,6 +300,18 @@ class Loader {
     return std::move(s_);
   }
 
+  // A policy file: {"schema": "schedcheck-policies/1", "policies": [...]}, the policies in the
+  // same form as a scenario's "policies".
+  std::vector<Policy> load_policies_only(const Json& root) {
+    if (!root.is_object()) fail("", "expected an object at the top level, got " + describe(root));
+    const Json& schema = required(root, "", "schema");
+    if (!schema.is_string() || schema.get<std::string>() != kPolicySchema)
+      fail("/schema", std::string("expected \"") + kPolicySchema + "\", got " + schema.dump());
+    check_keys(root, "", {"schema", "policies"});
+    load_policies(required(root, "", "policies"));
+    return std::move(s_.custom_policies);
+  }
+
  private:
   [[noreturn]] void fail(const std::string& path, const std::string& message) const {
     throw ScenarioError(file_, path, message);
@@ -1274,14 +1286,18 @@ Json save_driver(const Scenario& s) {
 
 }  // namespace
 
-Scenario load_scenario_text(const std::string& text, const std::string& file) {
+namespace {
+
+template <typename Result, typename LoadFn>
+Result parse_document(const std::string& text, const std::string& file, LoadFn load) {
   try {
     DomBuilder builder(text);
     const bool ok = Json::sax_parse(text, &builder, Json::input_format_t::json, true, false);
     if (const auto& problem = builder.problem())
       throw ScenarioError(file, problem->path, problem->message);
     if (!ok) throw ScenarioError(file, "", "syntax error");
-    return Loader(file).load(builder.root());
+    Loader loader(file);
+    return load(loader, builder.root());
   } catch (const ScenarioError&) {
     throw;
   } catch (const nlohmann::json::exception& e) {
@@ -1290,7 +1306,7 @@ Scenario load_scenario_text(const std::string& text, const std::string& file) {
   }
 }
 
-Scenario load_scenario_file(const std::string& path) {
+std::string read_text_file(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw ScenarioError(path, "", "cannot read the file: it is a directory");
@@ -1308,7 +1324,24 @@ Scenario load_scenario_file(const std::string& path) {
           path, "", "the file is larger than " + std::to_string(kMaxFileBytes >> 20) + " MiB");
   }
   if (in.bad()) throw ScenarioError(path, "", "error while reading the file");
-  return load_scenario_text(text, path);
+  return text;
+}
+
+}  // namespace
+
+Scenario load_scenario_text(const std::string& text, const std::string& file) {
+  return parse_document<Scenario>(text, file,
+                                  [](Loader& l, const Json& root) { return l.load(root); });
+}
+
+Scenario load_scenario_file(const std::string& path) {
+  return load_scenario_text(read_text_file(path), path);
+}
+
+std::vector<Policy> load_policy_file(const std::string& path) {
+  return parse_document<std::vector<Policy>>(
+      read_text_file(path), path,
+      [](Loader& l, const Json& root) { return l.load_policies_only(root); });
 }
 
 nlohmann::ordered_json save_scenario(const Scenario& s) {

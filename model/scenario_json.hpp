@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -12,11 +13,15 @@
 namespace schedcheck {
 
 inline constexpr const char* kScenarioSchema = "schedcheck-scenario/1";
+inline constexpr const char* kPolicySchema = "schedcheck-policies/1";
 
 // Parses and validates; `file` labels messages. Throws ScenarioError.
 Scenario load_scenario_text(const std::string& text, const std::string& file);
 // Reads the file first (an unreadable file is a ScenarioError too).
 Scenario load_scenario_file(const std::string& path);
+// A policy file: {"schema": "schedcheck-policies/1", "policies": [...]} (custom policies in the
+// form a scenario's "policies" takes). Throws ScenarioError.
+std::vector<Policy> load_policy_file(const std::string& path);
 // The inverse of loading: a document that loads back into an equal scenario.
 nlohmann::ordered_json save_scenario(const Scenario& s);
 

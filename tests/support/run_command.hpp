@@ -31,13 +31,14 @@ inline std::filesystem::path scratch_dir(const std::string& name) {
   return dir;
 }
 
-// `args` is appended to the binary's path as shell words (callers quote as needed).
-inline CommandResult run_schedcheck(const std::string& args) {
+// `args` is appended to the binary's path as shell words (callers quote as needed); the command
+// runs in `cwd` when given.
+inline CommandResult run_schedcheck(const std::string& args, const std::string& cwd = "") {
   static int counter = 0;
   auto dir = scratch_dir("cmd");
   auto out = dir / ("out" + std::to_string(counter));
   auto err = dir / ("err" + std::to_string(counter++));
-  std::string cmd = std::string("'") + SCHEDCHECK_BINARY + "' " + args + " >'" + out.string() +
+  std::string cmd = (cwd.empty() ? std::string() : "cd '" + cwd + "' && ") + "'" + SCHEDCHECK_BINARY + "' " + args + " >'" + out.string() +
                     "' 2>'" + err.string() + "'";
   int status = std::system(cmd.c_str());
   CommandResult r;
