@@ -175,6 +175,14 @@ void SemanticsEngine::write(AgentId agent, int entry, int index, const Access& a
                             const std::vector<Segment>* carried, uint32_t taint) {
   const VectorClock& v = clocks_[agent];
   const uint32_t epoch = v[agent];
+  // A copy carries several values when its source held several: cut the destination's cells
+  // where the carried values change, so each part receives its own value.
+  if (carried)
+    for (const Segment& s : *carried) {
+      const uint64_t b = a.region.offset + s.offset;
+      const uint64_t e = std::min(b + s.size, a.region.end());
+      if (b < e) shadow_.for_range(a.region.buffer, b, e, [](uint64_t, ShadowCell&) {});
+    }
   shadow_.for_range(
       a.region.buffer, a.region.offset, a.region.end(), [&](uint64_t begin, ShadowCell& c) {
         LogicalValue produced = a.value;
