@@ -44,6 +44,7 @@ SplitSpec split_on(int backend, int n_inputs, bool inputs) {
   sp.kv = *arbitrary<bool>();
   sp.extra_nodes = *inRange(0, 3);
   sp.size_class = *inRange(0, 3);
+  sp.inputs_first = *weightedElement<bool>({{3, false}, {1, true}});
   return sp;
 }
 

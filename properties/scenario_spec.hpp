@@ -29,6 +29,7 @@ struct SplitSpec {
   bool kv = false;             // writes, then reads, a KV cache on its backend (P6 on the CPU)
   int extra_nodes = 0;         // 0..2 more nodes (allocator reuse)
   int size_class = 0;          // 0..2: tensors of 128, 256 or 512 bytes
+  bool inputs_first = false;   // user inputs come before the activation in the split's inputs
 
   bool operator==(const SplitSpec&) const = default;
 };

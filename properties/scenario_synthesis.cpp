@@ -142,10 +142,13 @@ class Synthesizer {
       } else if (sp.reads_previous) {
         sources.push_back(prev);
       }
+      std::vector<Index> users;
       for (int i : sp.inputs) {
         Index in = inputs_[static_cast<std::size_t>(((i % n_inputs) + n_inputs) % n_inputs)];
-        if (std::find(sources.begin(), sources.end(), in) == sources.end()) sources.push_back(in);
+        if (std::find(users.begin(), users.end(), in) == users.end()) users.push_back(in);
       }
+      // Split inputs are listed in the order the first node meets its sources.
+      sources.insert(sp.inputs_first ? sources.begin() : sources.end(), users.begin(), users.end());
       if (sp.host_weight)
         sources.push_back(persistent(fmt::format("w_host-{}", k), host_weights_, 512));
       if (is_gpu(b)) sources.push_back(persistent(fmt::format("w-{}", k), device_weights_[b], 512));
