@@ -9,6 +9,19 @@ std::string call_pattern(const std::vector<HostCall>& calls, std::string_view sk
   return out;
 }
 
+Access access_of(const TensorView& v, bool is_write, int from_read) {
+  Access a;
+  a.is_write = is_write;
+  a.region = v.region;
+  a.value = v.expected;
+  a.tensor = v.tensor;
+  a.copy = v.copy;
+  a.slot = v.slot;
+  a.from_read = from_read;
+  a.tensor_offset = v.tensor_offset;
+  return a;
+}
+
 void BackendApi::synchronize(Index b, const CallSite& site) {
   if (!l_.caps[b].async_queue) return;  // CPU/BLAS: no synchronize member, a no-op
   x_.host_wait_queue(l_.queue_of[b], site);
@@ -38,9 +51,10 @@ Operation BackendApi::copy_op(const TensorView& src, const TensorView& dst,
   Operation op;
   op.kind = OpKind::copy;
   op.site = site;
-  op.accesses.push_back({false, src.region, src.expected, src.tensor, src.copy, src.slot, 0, -1});
-  LogicalValue produced = src.expected;
-  op.accesses.push_back({true, dst.region, produced, dst.tensor, dst.copy, dst.slot, 0, 0});
+  op.accesses.push_back(access_of(src, false));
+  Access write = access_of(dst, true, 0);
+  write.value = src.expected;  // a copy produces what it reads
+  op.accesses.push_back(write);
   return op;
 }
 
@@ -167,7 +181,7 @@ void BackendApi::tensor_get(const TensorView& src, const CallSite& site) {
   Operation op;
   op.kind = OpKind::host_read;
   op.site = site;
-  op.accesses.push_back({false, src.region, src.expected, src.tensor, src.copy, src.slot, 0, -1});
+  op.accesses.push_back(access_of(src, false));
   Index owner = is_host(src.region) ? kNone : s_.buffers[src.region.buffer].owner;
   blocking(owner, op, 'a');
 }
@@ -186,7 +200,7 @@ void BackendApi::host_write(const TensorView& dst, const CallSite& site) {
   Operation op;
   op.kind = OpKind::host_write;
   op.site = site;
-  op.accesses.push_back({true, dst.region, dst.expected, dst.tensor, dst.copy, dst.slot, 0, -1});
+  op.accesses.push_back(access_of(dst, true));
   x_.host_op(op);
   log('i', site);
 }
@@ -195,7 +209,7 @@ void BackendApi::host_read(const TensorView& src, const CallSite& site) {
   Operation op;
   op.kind = OpKind::host_read;
   op.site = site;
-  op.accesses.push_back({false, src.region, src.expected, src.tensor, src.copy, src.slot, 0, -1});
+  op.accesses.push_back(access_of(src, false));
   x_.host_op(op);
   log('h', site);
 }

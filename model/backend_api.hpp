@@ -20,7 +20,11 @@ struct TensorView {
   int slot = 0;
   Index backend = kNone;  // backend the tensor is assigned to
   LogicalValue expected;  // value a reader must see
+  uint64_t tensor_offset = 0;  // where region starts within the logical tensor
 };
+
+// The access of a view by an operation (reads: value expected; writes: value produced).
+Access access_of(const TensorView& v, bool is_write, int from_read = -1);
 
 // One host-visible call in compute_splits / the driver, as a pattern letter:
 // s sync, a copy, g GPU graph launch, c CPU graph, e event_synchronize, w event_wait,

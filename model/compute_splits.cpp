@@ -160,8 +160,10 @@ void Scheduler::moe_partial_copy(const EvalContext& ctx, Index k, const SplitInp
     TensorView from = src, to = dst;
     from.region.offset += offset;
     from.region.size = size;
+    from.tensor_offset += offset;
     to.region.offset += offset;
     to.region.size = size;
+    to.tensor_offset += offset;
     CallSite cs = site(ctx, Call::set_tensor_async, k, b, "moe experts");
     cs.tensor = in.source;
     cs.copy = in.copy;
@@ -214,16 +216,25 @@ Operation Scheduler::compute_op(const EvalContext& ctx, Index k, Index first, In
         const uint64_t eb = v.region.size / static_cast<uint64_t>(node.n_expert);
         for (int e : experts_for(node, ctx.eval)) {
           Region rows{v.region.buffer, v.region.offset + static_cast<uint64_t>(e) * eb, eb};
-          op.accesses.push_back({false, rows, v.expected, v.tensor, v.copy, v.slot, group, -1});
+          Access a = access_of(v, false);
+          a.region = rows;
+          a.tensor_offset = static_cast<uint64_t>(e) * eb;
+          a.group = group;
+          op.accesses.push_back(a);
         }
         continue;
       }
-      op.accesses.push_back({false, v.region, v.expected, v.tensor, v.copy, v.slot, group, -1});
+      Access a = access_of(v, false);
+      a.group = group;
+      op.accesses.push_back(a);
     }
     TensorView out = tensor_view(node.output, ctx.eval);
     LogicalValue produced{node.output, ctx.eval, 0};
     if (node.writes_persistent) persistent_eval_[node.output] = ctx.eval;
-    op.accesses.push_back({true, out.region, produced, node.output, kNone, 0, group, -1});
+    Access w = access_of(out, true);
+    w.value = produced;
+    w.group = group;
+    op.accesses.push_back(w);
   }
   return op;
 }

@@ -21,6 +21,7 @@ struct Access {
   int slot = 0;
   int group = 0;  // compute: node index within the split; a write's taint joins its group's reads
   int from_read = -1;  // copies: index (in accesses) of the read whose value this write carries
+  uint64_t tensor_offset = 0;  // where the region starts within the logical tensor (row ranges)
 };
 
 struct Operation {
