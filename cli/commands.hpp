@@ -14,6 +14,7 @@ namespace schedcheck {
 inline constexpr int kExitClean = 0;
 inline constexpr int kExitFindings = 1;
 inline constexpr int kExitBadInput = 2;
+inline constexpr int kExitNoDevice = 3;
 
 struct CheckArgs {
   std::string policy = "all";
@@ -44,6 +45,16 @@ struct CorpusOutcome {
 };
 // Throws ScenarioError for a file that does not load.
 std::vector<CorpusOutcome> corpus_outcomes(const std::string& dir);
+
+struct RealArgs {
+  std::string file;
+  std::string policy = "all";
+  std::string delays = "auto";  // none | auto | random:SEED | FILE
+  int runs = 1;
+  std::string save_plan;
+  bool json = false;
+};
+int run_real(const RealArgs& args);
 
 int run_policies(bool json);
 // The policies a check run names: built-ins and those of --policies; nullopt after printing

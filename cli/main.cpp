@@ -62,6 +62,17 @@ int main(int argc, char** argv) {
   check->add_flag("--assert-known", check_args.assert_known,
                   "Exit 0 iff every policy's verdict is the known one (for CI)");
 
+  schedcheck::RealArgs real_args;
+  auto* real =
+      app.add_subcommand("real", "Run a scenario on the GPU and compare with the CPU reference");
+  real->add_option("FILE", real_args.file, "Scenario file")->required();
+  real->add_option("--policy", real_args.policy, "Policy name, or 'all'");
+  real->add_option("--delays", real_args.delays,
+                   "none | auto (targeted at each predicted race) | random:SEED | FILE");
+  real->add_option("--runs", real_args.runs, "Runs per delay plan")->check(CLI::Range(1, 10000));
+  real->add_option("--save-plan", real_args.save_plan, "Write the (first) delay plan used to FILE");
+  real->add_flag("--json", real_args.json, "JSON output (schedcheck-real/1)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -75,6 +86,7 @@ int main(int argc, char** argv) {
   if (*policies) return schedcheck::run_policies(json);
   if (*replay) return schedcheck::run_replay(file, policy, json);
   if (*corpus) return schedcheck::run_corpus(dir, json);
+  if (*real) return schedcheck::run_real(real_args);
   if (*check && argc == 2) return schedcheck::run_main_job(SCHEDCHECK_DEFAULT_CORPUS);
   if (*check) {
     int i = 0, n = 0;

@@ -328,6 +328,7 @@ class Explainer {
 
   void consequences(FindingGroup& g) const {
     const auto reads = corrupted_host_reads(r_.trace, victim_of(g.first), 3);
+    g.reaches_host = !reads.empty();
     if (reads.empty()) {
       g.corrupts = "no host-visible read in this run depends on the wrong value";
       return;

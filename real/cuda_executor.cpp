@@ -1,0 +1,367 @@
+// The CUDA executor (host code, C++20): the Executor primitives on a real GPU. One non-blocking
+// stream per backend queue (backends on the physical GPUs round-robin, as ggml's virtual devices),
+// the per-thread default stream for blocking copies, CUDA events, buffers laid out exactly as the
+// allocator placed the tensors (pinned cudaMallocHost, pageable malloc, cudaMalloc), CPU splits on
+// the host.
+#include <cuda_runtime.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <thread>
+
+#include "model/backend_api.hpp"
+#include "model/decode_driver.hpp"
+#include "model/prepared_run.hpp"
+#include "model/scenario_error.hpp"
+#include "real/cuda_kernels.hpp"
+#include "real/real_run.hpp"
+#include "real/reference_values.hpp"
+#include "real/value_hash.hpp"
+
+namespace schedcheck {
+namespace {
+
+class CudaExecutor : public Executor {
+ public:
+  CudaExecutor(const PreparedRun& run, const DelayPlan& plan, ReferenceValues& reference,
+               RealRunResult& result)
+      : r_(run), s_(run.scenario), l_(run.layout), reference_(reference), result_(result) {
+    for (const Delay& d : plan.delays) delays_.emplace(d.call, d);
+    check(cudaGetDeviceCount(&gpus_), "cudaGetDeviceCount");
+    create_streams();
+    create_buffers();
+    create_events();
+  }
+
+  ~CudaExecutor() override {
+    // Best effort: a failed run must still release what it took.
+    for (auto& [agent, stream] : streams_) {
+      cudaStreamSynchronize(stream);
+      cudaStreamDestroy(stream);
+    }
+    for (cudaEvent_t e : events_) cudaEventDestroy(e);
+    for (std::size_t b = 0; b < memory_.size(); ++b) release(b);
+    for (void* p : staging_) cudaFreeHost(p);
+  }
+
+  void host_op(const Operation& op) override {
+    begin_call(kHostAgent, op.site);
+    if (op.kind == OpKind::compute) return compute_on_host(op);
+    if (op.kind == OpKind::copy) {
+      // A host-performed copy (host memcpy; Metal's shared memory in the model) may touch
+      // device memory here, which only the CUDA runtime can reach.
+      check(cudaMemcpy(pointer(op.accesses[1].region), pointer(op.accesses[0].region),
+                       op.accesses[0].region.size, cudaMemcpyDefault),
+            "cudaMemcpy (host-side copy)", op.site);
+      return;
+    }
+    if (op.kind == OpKind::host_write) {
+      const Access& a = op.accesses[0];
+      const auto bytes = reference_.bytes(a.value, a.tensor_offset, a.region.size);
+      std::memcpy(pointer(a.region), bytes.data(), bytes.size());
+      return;
+    }
+    const Access& a = op.accesses[0];
+    std::vector<uint8_t> got(a.region.size);
+    check(cudaMemcpy(got.data(), pointer(a.region), got.size(), cudaMemcpyDefault),
+          "cudaMemcpy (host read)", op.site);
+    compare(op, a, got);
+  }
+
+  void blocking_op(AgentId stream, const Operation& op) override {
+    begin_call(stream, op.site);
+    set_device(l_.agents[stream].device);
+    const Access& src = op.accesses[0];
+    if (op.kind == OpKind::copy) {
+      const Access& dst = op.accesses[1];
+      check(cudaMemcpyAsync(pointer(dst.region), pointer(src.region), src.region.size,
+                            cudaMemcpyDefault, cudaStreamPerThread),
+            "cudaMemcpyAsync on cudaStreamPerThread", op.site);
+      check(cudaStreamSynchronize(cudaStreamPerThread),
+            "cudaStreamSynchronize(cudaStreamPerThread)", op.site);
+      return;
+    }
+    std::vector<uint8_t> got(src.region.size);
+    check(cudaMemcpyAsync(got.data(), pointer(src.region), got.size(), cudaMemcpyDefault,
+                          cudaStreamPerThread),
+          "cudaMemcpyAsync (tensor_get) on cudaStreamPerThread", op.site);
+    check(cudaStreamSynchronize(cudaStreamPerThread), "cudaStreamSynchronize(cudaStreamPerThread)",
+          op.site);
+    compare(op, src, got);
+  }
+
+  void enqueue(AgentId queue, const Operation& op) override {
+    begin_call(queue, op.site);
+    cudaStream_t stream = stream_of(queue);
+    if (op.kind == OpKind::compute) return compute_on_stream(stream, op);
+    const Access& src = op.accesses[0];
+    const Access& dst = op.accesses[1];
+    const void* from = pointer(src.region);
+    if (op.reads_at_call) {
+      // The host side is captured during the call (pageable staging, Metal set_async).
+      void* staging = nullptr;
+      check(cudaMallocHost(&staging, src.region.size), "cudaMallocHost (staging)", op.site);
+      staging_.push_back(staging);
+      std::memcpy(staging, from, src.region.size);
+      from = staging;
+    }
+    check(cudaMemcpyAsync(pointer(dst.region), from, src.region.size, cudaMemcpyDefault, stream),
+          "cudaMemcpyAsync", op.site);
+  }
+
+  void host_wait_queue(AgentId queue, const CallSite& site) override {
+    begin_call(kHostAgent, site);
+    check(cudaStreamSynchronize(stream_of(queue)), "cudaStreamSynchronize", site);
+  }
+
+  void record_event(EventId event, AgentId queue, const CallSite& site) override {
+    begin_call(queue, site);
+    check(cudaEventRecord(events_[event], stream_of(queue)), "cudaEventRecord", site);
+  }
+
+  void queue_wait_event(AgentId queue, EventId event, const CallSite& site) override {
+    begin_call(queue, site);
+    check(cudaStreamWaitEvent(stream_of(queue), events_[event], 0), "cudaStreamWaitEvent", site);
+  }
+
+  void host_wait_event(EventId event, const CallSite& site) override {
+    begin_call(kHostAgent, site);
+    check(cudaEventSynchronize(events_[event]), "cudaEventSynchronize", site);
+  }
+
+  LogicalValue observed_value() const override { return observed_; }
+
+  void finish() {
+    for (auto& [agent, stream] : streams_)
+      check(cudaStreamSynchronize(stream), "cudaStreamSynchronize (end)");
+    result_.calls = call_;
+  }
+
+  void initialize(const Region& r, const LogicalValue& v) {
+    const auto bytes = reference_.bytes(v, 0, r.size);
+    copy_in(r, bytes.data());
+  }
+
+ private:
+  void check(cudaError_t e, const char* what, const CallSite* site = nullptr) const {
+    if (e == cudaSuccess) return;
+    std::string where =
+        site ? fmt::format(" during {} (batch {} ubatch {}, call #{})", to_string(site->call),
+                           site->batch, site->ubatch, call_ - 1)
+             : "";
+    throw RealError(fmt::format("{} failed: {} ({}){}", what, cudaGetErrorString(e),
+                                cudaGetErrorName(e), where));
+  }
+  void check(cudaError_t e, const char* what, const CallSite& site) const { check(e, what, &site); }
+
+  int physical(int device) const { return device < 0 ? 0 : device % gpus_; }
+  void set_device(int device) const { check(cudaSetDevice(physical(device)), "cudaSetDevice"); }
+
+  void begin_call(AgentId agent, const CallSite& site) {
+    const int call = call_++;
+    auto [first, last] = delays_.equal_range(call);
+    for (auto it = first; it != last; ++it) {
+      const Delay& d = it->second;
+      const AgentKind k = l_.agents[agent].kind;
+      if (d.on_queue && (k == AgentKind::queue || k == AgentKind::transfer_queue)) {
+        check(launch_spin(stream_of(agent),
+                          static_cast<unsigned long long>(d.microseconds) * 1000ULL),
+              "spin kernel launch (delay)", site);
+      } else {
+        std::this_thread::sleep_for(std::chrono::microseconds(d.microseconds));
+      }
+    }
+  }
+
+  void create_streams() {
+    for (AgentId a = 0; a < static_cast<AgentId>(l_.agents.size()); ++a) {
+      const Agent& agent = l_.agents[a];
+      if (agent.kind != AgentKind::queue && agent.kind != AgentKind::transfer_queue) continue;
+      set_device(agent.device);
+      cudaStream_t stream;
+      check(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
+      streams_[a] = stream;
+    }
+  }
+  cudaStream_t stream_of(AgentId a) const { return streams_.at(a); }
+
+  void create_events() {
+    for (const Event& e : l_.events) {
+      set_device(s_.backends[e.backend].device);
+      cudaEvent_t ev;
+      check(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming), "cudaEventCreateWithFlags");
+      events_.push_back(ev);
+    }
+  }
+
+  void create_buffers() {
+    memory_.assign(s_.buffers.size(), nullptr);
+    for (std::size_t b = 0; b < s_.buffers.size(); ++b) {
+      const Buffer& buf = s_.buffers[b];
+      const std::size_t size = std::max<uint64_t>(r_.alloc.buffer_size[b], 1);
+      if (buf.kind == BufferKind::device) {
+        set_device(s_.backends[buf.owner].device);
+        check(cudaMalloc(&memory_[b], size), "cudaMalloc");
+        check(cudaMemset(memory_[b], values::kPoison, size), "cudaMemset (poison)");
+      } else if (buf.kind == BufferKind::pinned_host) {
+        check(cudaMallocHost(&memory_[b], size), "cudaMallocHost");
+        std::memset(memory_[b], values::kPoison, size);
+      } else {
+        memory_[b] = std::malloc(size);
+        if (!memory_[b]) throw RealError("malloc of a pageable buffer failed");
+        std::memset(memory_[b], values::kPoison, size);
+      }
+    }
+    check(cudaDeviceSynchronize(), "cudaDeviceSynchronize (after poisoning)");
+  }
+
+  void release(std::size_t b) {
+    if (!memory_[b]) return;
+    const BufferKind k = s_.buffers[b].kind;
+    if (k == BufferKind::device)
+      cudaFree(memory_[b]);
+    else if (k == BufferKind::pinned_host)
+      cudaFreeHost(memory_[b]);
+    else
+      std::free(memory_[b]);
+    memory_[b] = nullptr;
+  }
+
+  uint8_t* pointer(const Region& r) const {
+    return static_cast<uint8_t*>(memory_[r.buffer]) + r.offset;
+  }
+
+  void copy_in(const Region& r, const uint8_t* bytes) {
+    check(cudaMemcpy(pointer(r), bytes, r.size, cudaMemcpyDefault),
+          "cudaMemcpy (initial contents)");
+  }
+
+  void compute_on_host(const Operation& op) {
+    reference_.note_compute(op);
+    const auto nodes = node_computations(op);
+    std::size_t w = 0;
+    for (const Access& a : op.accesses) {
+      if (!a.is_write) continue;
+      const NodeComputation& c = nodes[w++];
+      std::vector<std::vector<uint8_t>> bytes;
+      for (const Access& src : op.accesses)
+        if (!src.is_write && src.group == a.group) {
+          const uint8_t* p = pointer(src.region);
+          bytes.emplace_back(p, p + src.region.size);
+        }
+      const uint32_t digest = digest_of(bytes, c.sources);
+      const uint32_t seed = values::value_seed(a.value.tensor, a.value.eval);
+      uint8_t* out = pointer(a.region);
+      for (uint64_t i = 0; i < a.region.size; ++i)
+        out[i] = values::node_byte(seed, digest, a.tensor_offset + i);
+    }
+  }
+
+  void compute_on_stream(cudaStream_t stream, const Operation& op) {
+    reference_.note_compute(op);
+    for (const Access& a : op.accesses) {
+      if (!a.is_write) continue;
+      NodeLaunch launch{};
+      for (const Access& src : op.accesses) {
+        if (src.is_write || src.group != a.group) continue;
+        if (s_.buffers[src.region.buffer].kind == BufferKind::pageable_host)
+          throw ScenarioError(
+              s_.file, "", "a GPU graph reads pageable host memory directly, which CUDA cannot do");
+        if (launch.n_src == kMaxSources)
+          throw ScenarioError(s_.file, "",
+                              fmt::format("a node has more than {} source ranges", kMaxSources));
+        launch.src[launch.n_src++] = {pointer(src.region), src.region.size, src.tensor_offset};
+      }
+      launch.out = pointer(a.region);
+      launch.out_size = a.region.size;
+      launch.out_position = a.tensor_offset;
+      launch.seed = values::value_seed(a.value.tensor, a.value.eval);
+      check(launch_node(stream, launch), "node kernel launch", op.site);
+    }
+  }
+
+  void compare(const Operation& op, const Access& a, const std::vector<uint8_t>& got) {
+    ++result_.host_reads_checked;
+    const auto expected = reference_.bytes(a.value, a.tensor_offset, a.region.size);
+    observed_ = decode(a, got);
+    if (got == expected) return;
+    ValueMismatch m;
+    m.call = call_ - 1;
+    m.read = std::string(to_string(op.site.call));
+    m.tensor = a.value.tensor;
+    m.tensor_name = a.value.tensor == kNone ? "?" : s_.tensors[a.value.tensor].name;
+    m.eval = a.value.eval;
+    for (std::size_t i = 0; i < got.size(); ++i)
+      if (got[i] != expected[i]) {
+        if (!m.wrong_bytes) {
+          m.element = a.tensor_offset + i;
+          m.expected = expected[i];
+          m.got = got[i];
+        }
+        ++m.wrong_bytes;
+      }
+    result_.mismatches.push_back(m);
+  }
+
+  // Which evaluation's value the bytes are (the MoE path chooses experts from it).
+  LogicalValue decode(const Access& a, const std::vector<uint8_t>& got) {
+    for (int e = a.value.eval; e >= kInitialEval; --e) {
+      LogicalValue v{a.value.tensor, e, 0};
+      if (reference_.bytes(v, a.tensor_offset, a.region.size) == got) return v;
+    }
+    return LogicalValue{};
+  }
+
+  const PreparedRun& r_;
+  const Scenario& s_;
+  const ExecutionLayout& l_;
+  ReferenceValues& reference_;
+  RealRunResult& result_;
+  int gpus_ = 0;
+  int call_ = 0;
+  std::multimap<int, Delay> delays_;
+  std::map<AgentId, cudaStream_t> streams_;
+  std::vector<cudaEvent_t> events_;
+  std::vector<void*> memory_;
+  std::vector<void*> staging_;
+  LogicalValue observed_;
+};
+
+}  // namespace
+
+bool cuda_available(std::string* reason) {
+  int n = 0;
+  const cudaError_t e = cudaGetDeviceCount(&n);
+  if (e != cudaSuccess) {
+    if (reason)
+      *reason = fmt::format("no CUDA device: {} ({})", cudaGetErrorString(e), cudaGetErrorName(e));
+    return false;
+  }
+  if (n == 0) {
+    if (reason) *reason = "no CUDA device: the driver reports 0 devices";
+    return false;
+  }
+  return true;
+}
+
+RealRunResult run_on_gpu(const Scenario& s, const Policy& policy, const DelayPlan& plan) {
+  const auto start = std::chrono::steady_clock::now();
+  const PreparedRun run = prepare_run(s, policy);
+  ReferenceValues reference(run.scenario);
+  RealRunResult result;
+  {
+    CudaExecutor executor(run, plan, reference, result);
+    for (Index t = 0; t < static_cast<Index>(run.scenario.tensors.size()); ++t)
+      if (run.scenario.tensors[t].role == TensorRole::persistent)
+        executor.initialize(run.alloc.tensor_region(t, 0), LogicalValue{t, kInitialEval, 0});
+    BackendApi api(run.scenario, run.layout, executor);
+    run_decode(run, api);
+    executor.finish();
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace schedcheck

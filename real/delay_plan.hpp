@@ -1,0 +1,41 @@
+// Delay plans for the real executor: spin N microseconds on a queue right before one of its
+// operations, or sleep the host before one of its calls. Operations are named by their index
+// in the executor call sequence, which is the same in the simulator and on the GPU.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/replay.hpp"
+
+namespace schedcheck {
+
+struct Delay {
+  int call = 0;          // executor call index (= simulator trace index)
+  bool on_queue = true;  // spin on the queue that call runs on; false: the host sleeps before it
+  int microseconds = 0;
+  std::string reason;
+};
+
+struct DelayPlan {
+  std::string name = "none";
+  std::vector<Delay> delays;
+};
+
+inline constexpr const char* kDelayPlanSchema = "schedcheck-delays/1";
+
+// Pushes the finding's first access the wrong way: its queue waits long enough for the
+// conflicting access to happen first.
+DelayPlan targeted_plan(const ReplayResult& r, const Finding& f, int microseconds = 50000);
+// Seeded stress: random spins before queue operations and short host sleeps.
+DelayPlan random_plan(const ReplayResult& r, uint64_t seed);
+
+nlohmann::ordered_json delay_plan_json(const DelayPlan& plan);
+// Throws ScenarioError (file, JSON pointer, message) on bad input.
+DelayPlan load_delay_plan(const std::string& path);
+DelayPlan delay_plan_from_json(const nlohmann::json& j, const std::string& file);
+
+}  // namespace schedcheck

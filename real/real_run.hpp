@@ -1,0 +1,48 @@
+// Runs a scenario under a policy on the GPU: the same decode driver and policy code as the
+// simulator, through the backend API into the CUDA executor, with a delay plan; every value the
+// host reads is compared with the CPU reference.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "model/policy.hpp"
+#include "model/scenario.hpp"
+#include "real/delay_plan.hpp"
+
+namespace schedcheck {
+
+// A CUDA call failed: which call, and during which scenario operation.
+class RealError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ValueMismatch {
+  int call = -1;     // executor call index of the host read
+  std::string read;  // "host reads output", "eval callback reads", ...
+  Index tensor = kNone;
+  std::string tensor_name;
+  int eval = 0;
+  uint64_t element = 0;  // byte position within the tensor
+  unsigned expected = 0;
+  unsigned got = 0;
+  uint64_t wrong_bytes = 0;
+};
+
+struct RealRunResult {
+  std::vector<ValueMismatch> mismatches;  // one per host read that saw a wrong value
+  int host_reads_checked = 0;
+  int calls = 0;
+  double seconds = 0;
+};
+
+// True if this build has CUDA and a device is present; otherwise why not.
+bool cuda_available(std::string* reason);
+
+// Throws RealError when a CUDA call fails, ScenarioError for a scenario the executor cannot run.
+RealRunResult run_on_gpu(const Scenario& s, const Policy& policy, const DelayPlan& plan);
+
+}  // namespace schedcheck

@@ -1,0 +1,137 @@
+// The host-side parts of the real executor, which need no GPU: the CPU reference values, delay
+// plans (targeted, random, saved and loaded), and `schedcheck real` without a device (exit 3).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "model/scenario_error.hpp"
+#include "model/scenario_json.hpp"
+#include "real/delay_plan.hpp"
+#include "real/real_run.hpp"
+#include "real/reference_values.hpp"
+#include "real/value_hash.hpp"
+#include "sim/race_report.hpp"
+#include "tests/support/paths.hpp"
+#include "tests/support/run_command.hpp"
+
+namespace schedcheck::testing {
+namespace {
+
+Operation node(Index out, int eval, std::vector<std::pair<LogicalValue, uint64_t>> sources) {
+  Operation op;
+  op.kind = OpKind::compute;
+  for (const auto& [v, size] : sources) {
+    Access a;
+    a.value = v;
+    a.region = Region{0, 0, size};
+    op.accesses.push_back(a);
+  }
+  Access w;
+  w.is_write = true;
+  w.value = LogicalValue{out, eval, 0};
+  w.region = Region{0, 0, 64};
+  op.accesses.push_back(w);
+  return op;
+}
+
+Scenario three_tensors() {
+  Scenario s;
+  for (const char* n : {"a", "b", "out"}) {
+    Tensor t;
+    t.name = n;
+    t.size = 64;
+    s.tensors.push_back(t);
+  }
+  return s;
+}
+
+TEST(ReferenceValues, LeavesDependOnTensorAndEvaluation) {
+  const Scenario s = three_tensors();
+  ReferenceValues ref(s);
+  EXPECT_NE(ref.bytes({0, 0, 0}, 0, 64), ref.bytes({0, 1, 0}, 0, 64));
+  EXPECT_NE(ref.bytes({0, 0, 0}, 0, 64), ref.bytes({1, 0, 0}, 0, 64));
+  const std::vector<uint8_t> whole = ref.bytes({0, 0, 0}, 0, 64);
+  EXPECT_EQ(ref.bytes({0, 0, 0}, 16, 8), std::vector<uint8_t>(whole.begin() + 16, whole.begin() + 24));
+  EXPECT_EQ(ref.bytes({}, 0, 4), std::vector<uint8_t>(4, values::kPoison));
+}
+
+TEST(ReferenceValues, ANodesOutputDependsOnTheValuesItsSourcesMustHave) {
+  const Scenario s = three_tensors();
+  ReferenceValues ref(s), stale(s);
+  ref.note_compute(node(2, 1, {{{0, 1, 0}, 64}, {{1, 1, 0}, 64}}));
+  stale.note_compute(node(2, 1, {{{0, 0, 0}, 64}, {{1, 1, 0}, 64}}));  // a source of another ubatch
+  EXPECT_NE(ref.bytes({2, 1, 0}, 0, 64), stale.bytes({2, 1, 0}, 0, 64));
+  // The same computation gives the same bytes (the GPU kernel uses the same functions).
+  ReferenceValues again(s);
+  again.note_compute(node(2, 1, {{{0, 1, 0}, 64}, {{1, 1, 0}, 64}}));
+  EXPECT_EQ(ref.bytes({2, 1, 0}, 0, 64), again.bytes({2, 1, 0}, 0, 64));
+}
+
+TEST(ReferenceValues, EverySourceByteMatters) {
+  std::vector<uint8_t> a(64, 1), b(64, 1);
+  b[37] = 2;
+  const std::vector<NodeSource> sources{{{0, 0, 0}, 0, 64}};
+  EXPECT_NE(digest_of({a}, sources), digest_of({b}, sources));
+}
+
+TEST(DelayPlan, TargetedPlansHoldTheQueueOfTheFirstAccess) {
+  const Scenario s = load_scenario_file(source_path("reports/canonical/two-gpu-pp.json"));
+  const ReplayResult r = replay(s, *find_builtin_policy("ggml-26040"));
+  const PolicyVerdict v = explain(r);
+  ASSERT_FALSE(v.groups.empty());
+  const DelayPlan plan = targeted_plan(r, v.groups.front().first);
+  ASSERT_EQ(plan.delays.size(), 1u);
+  EXPECT_EQ(plan.delays[0].call, v.groups.front().first.first_op);
+  EXPECT_TRUE(plan.delays[0].on_queue);
+  EXPECT_GE(plan.delays[0].microseconds, 10000);
+}
+
+TEST(DelayPlan, RandomPlansAreSeededAndSavedPlansLoadBack) {
+  const Scenario s = load_scenario_file(source_path("reports/canonical/two-gpu-pp.json"));
+  const ReplayResult r = replay(s, *find_builtin_policy("ggml-v0"));
+  const DelayPlan a = random_plan(r, 7), b = random_plan(r, 7), c = random_plan(r, 8);
+  EXPECT_EQ(delay_plan_json(a).dump(), delay_plan_json(b).dump());
+  EXPECT_NE(delay_plan_json(a).dump(), delay_plan_json(c).dump());
+  const auto dir = scratch_dir("plans");
+  std::ofstream(dir / "p.json") << delay_plan_json(a).dump(2);
+  EXPECT_EQ(delay_plan_json(load_delay_plan((dir / "p.json").string())).dump(),
+            delay_plan_json(a).dump());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(DelayPlan, MalformedPlansNameTheJsonPath) {
+  auto error = [](const std::string& text) {
+    try {
+      delay_plan_from_json(nlohmann::json::parse(text), "plan.json");
+    } catch (const ScenarioError& e) {
+      return e.json_path();
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error(R"({"delays": []})"), "/schema");
+  EXPECT_EQ(
+      error(R"({"schema": "schedcheck-delays/1", "delays": [{"call": -1, "microseconds": 5}]})"),
+      "/delays/0/call");
+  EXPECT_EQ(
+      error(
+          R"({"schema": "schedcheck-delays/1", "delays": [{"call": 1, "microseconds": 5, "on": "gpu"}]})"),
+      "/delays/0/on");
+  EXPECT_EQ(
+      error(
+          R"({"schema": "schedcheck-delays/1", "delays": [{"call": 1, "microseconds": 99999999}]})"),
+      "/delays/0/microseconds");
+  EXPECT_EQ(error(R"({"schema": "schedcheck-delays/1", "delays": [], "x": 1})"), "/x");
+}
+
+TEST(RealCommand, WithoutACudaDeviceItExitsThreeAndSaysWhy) {
+  std::string why;
+  if (cuda_available(&why)) GTEST_SKIP() << "a CUDA device is present";
+  CommandResult r =
+      run_schedcheck("real '" + source_path("reports/canonical/single-gpu.json") + "'");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("no CUDA device"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace schedcheck::testing
