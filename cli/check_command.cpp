@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -10,6 +11,7 @@
 #include "model/scenario_json.hpp"
 #include "properties/counterexample_search.hpp"
 #include "properties/known_verdicts.hpp"
+#include "real/real_run.hpp"
 #include "sim/replay.hpp"
 #include "sim/report_writer.hpp"
 
@@ -23,6 +25,30 @@ std::string size_text(const SpecSize& z) {
 }
 
 }  // namespace
+
+// Runs a shrunk counterexample on the GPU: the delay plan targeted at its finding (none for a
+// stale read), at most 2 runs. Returns what happened, in words.
+std::string confirm_on_gpu(const Counterexample& c, const Policy& policy) {
+  const ReplayResult sim = replay(c.scenario, policy);
+  const PolicyVerdict v = explain(sim);
+  const auto g = std::find_if(v.groups.begin(), v.groups.end(), [&](const FindingGroup& group) {
+    return group.mechanism == c.mechanism;
+  });
+  if (g == v.groups.end()) return "not run (the finding is gone)";
+  const DelayPlan plan = is_race(g->first.kind) ? targeted_plan(sim, g->first) : DelayPlan{};
+  for (int run = 1; run <= 2; ++run) {
+    const RealRunResult r = run_on_gpu(c.scenario, policy, plan);
+    if (r.mismatches.empty()) continue;
+    const ValueMismatch& m = r.mismatches.front();
+    return fmt::format(
+        "confirmed in run {} with delays {}: {} of {} (evaluation {}) byte {}: expected 0x{:02x}, "
+        "got 0x{:02x}",
+        run, plan.name, m.read, m.tensor_name, m.eval, m.element, m.expected, m.got);
+  }
+  return g->reaches_host ? fmt::format("NOT confirmed in 2 runs with delays {}", plan.name)
+                         : "not observable: no host-visible read depends on the wrong value "
+                           "(docs/agreement.md)";
+}
 
 std::optional<std::vector<Policy>> resolve_check_policies(const CheckArgs& a) {
   std::vector<Policy> extra;
@@ -49,6 +75,10 @@ int run_check(const CheckArgs& a) {
   const auto resolved = resolve_check_policies(a);
   if (!resolved) return kExitBadInput;
   const std::vector<Policy>& policies = *resolved;
+  if (std::string why; a.real && !cuda_available(&why)) {
+    std::cerr << "schedcheck: --real: " << why << "\n";
+    return kExitNoDevice;
+  }
   if (!a.save.empty() && policies.size() > 1 && fs::exists(a.save) && !fs::is_directory(a.save)) {
     std::cerr << "schedcheck: --save " << a.save
               << ": with several policies --save names a folder\n";
@@ -117,27 +147,31 @@ int run_check(const CheckArgs& a) {
         return kExitBadInput;
       }
       const ReportContext ctx{c.scenario.name, saved};
-      list.push_back({{"seed", c.seed},
-                      {"case", c.case_index},
-                      {"mechanism", c.mechanism},
-                      {"size",
-                       {{"splits", c.size.splits},
-                        {"ubatches", c.size.ubatches},
-                        {"backends", c.size.backends}}},
-                      {"original_size",
-                       {{"splits", c.original_size.splits},
-                        {"ubatches", c.original_size.ubatches},
-                        {"backends", c.original_size.backends}}},
-                      {"shrink_steps", c.shrink_steps},
-                      {"saved", saved},
-                      {"reproduce", repro_command(ctx, policy.name)},
-                      {"report", verdict_json(ctx, c.verdict)}});
+      const std::string gpu = a.real ? confirm_on_gpu(c, policy) : "";
+      list.push_back(
+          {{"seed", c.seed},
+           {"case", c.case_index},
+           {"mechanism", c.mechanism},
+           {"size",
+            {{"splits", c.size.splits},
+             {"ubatches", c.size.ubatches},
+             {"backends", c.size.backends}}},
+           {"original_size",
+            {{"splits", c.original_size.splits},
+             {"ubatches", c.original_size.ubatches},
+             {"backends", c.original_size.backends}}},
+           {"shrink_steps", c.shrink_steps},
+           {"saved", saved},
+           {"reproduce", repro_command(ctx, policy.name)},
+           {"report", verdict_json(ctx, c.verdict)},
+           {"gpu", a.real ? nlohmann::ordered_json(gpu) : nlohmann::ordered_json(nullptr)}});
       if (a.json) continue;
       std::cout << fmt::format(
           "\n  [{}] case {} of seed {}; shrunk in {} steps from {} to {}\n  saved: {}\n  "
           "reproduce: {}\n\n",
           c.mechanism, c.case_index, c.seed, c.shrink_steps, size_text(c.original_size),
           size_text(c.size), saved, repro_command(ctx, policy.name));
+      if (a.real) std::cout << "  GPU: " << gpu << "\n\n";
       std::cout << format_text(ctx, c.verdict) << "\n";
     }
     j["counterexamples"] = list;

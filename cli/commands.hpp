@@ -28,6 +28,7 @@ struct CheckArgs {
   std::string policies_file;  // extra policies ("schedcheck-policies/1")
   bool json = false;
   bool assert_known = false;  // exit 0 iff every verdict matches the known table
+  bool real = false;          // confirm each counterexample on the GPU right after shrinking
   bool exhaustive = false;
   int max_splits = 2;
   int max_backends = 3;

@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
   check->add_option("--save", check_args.save,
                     "Where to save the shrunk counterexample (a folder with several policies)");
   check->add_flag("--json", check_args.json, "Stable JSON output (schedcheck-check/1)");
+  check->add_flag("--real", check_args.real,
+                  "Confirm each counterexample on the GPU right after shrinking");
   check->add_flag("--exhaustive", check_args.exhaustive,
                   "Enumerate every scenario within the bounds below");
   check

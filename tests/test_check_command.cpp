@@ -6,6 +6,7 @@
 #include <fstream>
 #include <regex>
 
+#include "real/real_run.hpp"
 #include "tests/support/paths.hpp"
 #include "tests/support/run_command.hpp"
 
@@ -89,6 +90,14 @@ TEST(CheckCommand, TheMainJobChecksEveryPolicyAndTheCorpusInOneTable) {
   EXPECT_NE(r.err.find("found after (s)"), std::string::npos);  // wall times on stderr
   EXPECT_TRUE(fs::is_directory(dir / "schedcheck-counterexamples"));
   fs::remove_all(dir);
+}
+
+TEST(CheckCommand, RealConfirmationNeedsADevice) {
+  std::string why;
+  if (cuda_available(&why)) GTEST_SKIP() << "a CUDA device is present";
+  CommandResult r = run_schedcheck("check --policy ggml-17795 --real");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("no CUDA device"), std::string::npos) << r.err;
 }
 
 }  // namespace
