@@ -32,6 +32,36 @@ int Scenario::total_evaluations() const {
   return std::accumulate(driver.ubatches_per_batch.begin(), driver.ubatches_per_batch.end(), 0);
 }
 
+Index add_persistent_tensor(Scenario& s, const std::string& name, Index buffer, uint64_t size) {
+  Tensor t;
+  t.name = name;
+  t.role = TensorRole::persistent;
+  t.size = size;
+  t.buffer = buffer;
+  t.offset = s.buffers[buffer].size;
+  s.buffers[buffer].size += size;
+  s.tensors.push_back(t);
+  return static_cast<Index>(s.tensors.size()) - 1;
+}
+
+Index add_node(Scenario& s, const std::string& name, const std::string& op, Index backend,
+               std::vector<Index> sources, uint64_t size, uint8_t flags) {
+  Node n;
+  n.name = name;
+  n.op = op;
+  n.backend = backend;
+  n.sources = std::move(sources);
+  n.output = static_cast<Index>(s.tensors.size());
+  Tensor t;
+  t.name = name;
+  t.size = size;
+  t.flags = flags;
+  t.producer = static_cast<Index>(s.nodes.size());
+  s.tensors.push_back(t);
+  s.nodes.push_back(n);
+  return n.output;
+}
+
 Capabilities backend_capabilities(const Scenario& s, Index backend, const VersionProfile& profile) {
   const Backend& b = s.backends[backend];
   Capabilities caps = capabilities_for(b.kind, profile);

@@ -137,6 +137,12 @@ struct Scenario {
   int total_evaluations() const;
 };
 
+// Building scenarios in code (generators, tests): a persistent tensor appended at the end of
+// `buffer` (which grows), and a node producing a tensor of its own name. Both return the tensor.
+Index add_persistent_tensor(Scenario& s, const std::string& name, Index buffer, uint64_t size);
+Index add_node(Scenario& s, const std::string& name, const std::string& op, Index backend,
+               std::vector<Index> sources, uint64_t size, uint8_t flags = 0);
+
 // Capabilities of one backend under a policy profile, overrides applied.
 Capabilities backend_capabilities(const Scenario& s, Index backend, const VersionProfile& profile);
 

@@ -83,33 +83,12 @@ class Synthesizer {
   }
 
   Index persistent(const std::string& name, Index buffer, uint64_t size) {
-    Tensor t;
-    t.name = name;
-    t.role = TensorRole::persistent;
-    t.size = size;
-    t.buffer = buffer;
-    t.offset = s_.buffers[buffer].size;
-    s_.buffers[buffer].size += size;
-    s_.tensors.push_back(t);
-    return static_cast<Index>(s_.tensors.size()) - 1;
+    return add_persistent_tensor(s_, name, buffer, size);
   }
 
   Index node(const std::string& name, const std::string& op, Index backend,
              std::vector<Index> sources, uint64_t size, uint8_t flags = 0) {
-    Node n;
-    n.name = name;
-    n.op = op;
-    n.backend = backend;
-    n.sources = std::move(sources);
-    Tensor t;
-    t.name = name;
-    t.size = size;
-    t.flags = flags;
-    t.producer = static_cast<Index>(s_.nodes.size());
-    n.output = static_cast<Index>(s_.tensors.size());
-    s_.tensors.push_back(t);
-    s_.nodes.push_back(n);
-    return n.output;
+    return add_node(s_, name, op, backend, std::move(sources), size, flags);
   }
 
   void graph() {

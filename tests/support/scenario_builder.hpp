@@ -44,15 +44,7 @@ class ScenarioBuilder {
 
   // A persistent tensor appended to `buffer` (grows the buffer).
   Index weight(const std::string& name, Index buffer, uint64_t size) {
-    Tensor t;
-    t.name = name;
-    t.role = TensorRole::persistent;
-    t.size = size;
-    t.buffer = buffer;
-    t.offset = s_.buffers[buffer].size;
-    s_.buffers[buffer].size += size;
-    s_.tensors.push_back(t);
-    return static_cast<Index>(s_.tensors.size()) - 1;
+    return add_persistent_tensor(s_, name, buffer, size);
   }
 
   Index input(const std::string& name, uint64_t size) {
@@ -68,21 +60,9 @@ class ScenarioBuilder {
   // A node producing a tensor of its own name; returns the tensor index.
   Index node(const std::string& name, Index backend, std::vector<Index> sources, uint64_t size,
              uint8_t flags = 0, bool inplace = false, const std::string& op = "op") {
-    Node n;
-    n.name = name;
-    n.op = op;
-    n.backend = backend;
-    n.sources = std::move(sources);
-    n.inplace = inplace;
-    Tensor t;
-    t.name = name;
-    t.size = size;
-    t.flags = flags;
-    t.producer = static_cast<Index>(s_.nodes.size());
-    n.output = static_cast<Index>(s_.tensors.size());
-    s_.tensors.push_back(t);
-    s_.nodes.push_back(n);
-    return n.output;
+    const Index t = add_node(s_, name, op, backend, std::move(sources), size, flags);
+    s_.nodes.back().inplace = inplace;
+    return t;
   }
 
   Scenario& scenario() { return s_; }
