@@ -206,9 +206,13 @@ class Explainer {
           "read";
       return;
     }
-    if (rk == AgentKind::blocking_stream || wk == AgentKind::blocking_stream) {
+    // A blocking copy runs on a hidden stream (CUDA) or as a host memcpy (Metal's shared memory):
+    // either way nothing orders it with the backend's queue.
+    const bool blocking_write = wk == AgentKind::blocking_stream ||
+                                (wk == AgentKind::host && site(write_op).call == Call::tensor_copy);
+    if (rk == AgentKind::blocking_stream || blocking_write) {
       g.mechanism = "H3";
-      g.mechanism_text = "blocking copy on a hidden stream not ordered with the backend's queue";
+      g.mechanism_text = "blocking copy (hidden stream or host memcpy) not ordered with the backend's queue";
       return;
     }
     if (site(f.second_op).call == Call::host_read_output) {
