@@ -1,5 +1,7 @@
 #include "model/backend_api.hpp"
 
+#include <algorithm>
+
 namespace schedcheck {
 
 std::string call_pattern(const std::vector<HostCall>& calls, std::string_view skip) {
@@ -22,11 +24,18 @@ Access access_of(const TensorView& v, bool is_write, int from_read) {
   return a;
 }
 
+bool BackendApi::next_sync(int& id) {
+  id = sync_count_++;
+  return std::find(suppressed_.begin(), suppressed_.end(), id) == suppressed_.end();
+}
+
 void BackendApi::synchronize(Index b, const CallSite& site) {
   if (!l_.caps[b].async_queue) return;  // CPU/BLAS: no synchronize member, a no-op
+  int id;
+  if (!next_sync(id)) return;
   x_.host_wait_queue(l_.queue_of[b], site);
   if (l_.transfer_queue_of[b] >= 0) x_.host_wait_queue(l_.transfer_queue_of[b], site);
-  log('s', site);
+  log('s', site, id);
 }
 
 void BackendApi::event_record(EventId e, Index b, const CallSite& site) {
@@ -35,15 +44,19 @@ void BackendApi::event_record(EventId e, Index b, const CallSite& site) {
 }
 
 void BackendApi::event_wait(Index b, EventId e, const CallSite& site) {
+  int id;
+  if (!next_sync(id)) return;
   x_.queue_wait_event(l_.queue_of[b], e, site);
   if (l_.transfer_queue_of[b] >= 0 && l_.caps[b].transfer_queue_waits_events)
     x_.queue_wait_event(l_.transfer_queue_of[b], e, site);
-  log('w', site);
+  log('w', site, id);
 }
 
 void BackendApi::event_synchronize(EventId e, const CallSite& site) {
+  int id;
+  if (!next_sync(id)) return;
   x_.host_wait_event(e, site);
-  log('e', site);
+  log('e', site, id);
 }
 
 Operation BackendApi::copy_op(const TensorView& src, const TensorView& dst,

@@ -18,8 +18,8 @@ struct TensorView {
   Index tensor = kNone;  // logical tensor (the source tensor for copy slots)
   Index copy = kNone;    // set for copy slots
   int slot = 0;
-  Index backend = kNone;  // backend the tensor is assigned to
-  LogicalValue expected;  // value a reader must see
+  Index backend = kNone;       // backend the tensor is assigned to
+  LogicalValue expected;       // value a reader must see
   uint64_t tensor_offset = 0;  // where region starts within the logical tensor
 };
 
@@ -32,6 +32,7 @@ Access access_of(const TensorView& v, bool is_write, int from_read = -1);
 struct HostCall {
   char letter;
   CallSite site;
+  int sync_id = -1;  // synchronize / event_synchronize / event_wait: its number in the run
 };
 
 class BackendApi {
@@ -65,6 +66,11 @@ class BackendApi {
   void host_write(const TensorView& dst, const CallSite& site);
   void host_read(const TensorView& src, const CallSite& site);
 
+  // Synchronizations (synchronize of an async backend, event_synchronize, event_wait) are
+  // numbered in call order; the ones listed here are skipped (required-sync analysis). The
+  // host program does not depend on timing, so the numbering is the same in every run.
+  void suppress_syncs(std::vector<int> ids) { suppressed_ = std::move(ids); }
+
   // The value the host saw in its most recent read (drives the MoE expert selection).
   LogicalValue observed_value() const { return x_.observed_value(); }
 
@@ -76,7 +82,11 @@ class BackendApi {
   void blocking(Index device_backend, const Operation& op, char letter);
   void enqueue_host_transfer(Index backend, AgentId queue, HostTransfer timing, Operation op,
                              const CallSite& site);
-  void log(char letter, const CallSite& site) { calls_.push_back({letter, site}); }
+  void log(char letter, const CallSite& site, int sync_id = -1) {
+    calls_.push_back({letter, site, sync_id});
+  }
+  // Numbers the next synchronization; false if it is suppressed (then nothing is issued).
+  bool next_sync(int& id);
   bool is_host(const Region& r) const { return is_host_buffer(s_.buffers[r.buffer].kind); }
   bool is_pinned(const Region& r) const {
     return s_.buffers[r.buffer].kind == BufferKind::pinned_host;
@@ -86,6 +96,8 @@ class BackendApi {
   const ExecutionLayout& l_;
   Executor& x_;
   std::vector<HostCall> calls_;
+  std::vector<int> suppressed_;
+  int sync_count_ = 0;
 };
 
 // The pattern string of a call list, e.g. "ssassasg"; skip lists letters to leave out.

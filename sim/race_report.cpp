@@ -212,7 +212,8 @@ class Explainer {
                                 (wk == AgentKind::host && site(write_op).call == Call::tensor_copy);
     if (rk == AgentKind::blocking_stream || blocking_write) {
       g.mechanism = "H3";
-      g.mechanism_text = "blocking copy (hidden stream or host memcpy) not ordered with the backend's queue";
+      g.mechanism_text =
+          "blocking copy (hidden stream or host memcpy) not ordered with the backend's queue";
       return;
     }
     if (site(f.second_op).call == Call::host_read_output) {

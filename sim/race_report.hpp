@@ -41,7 +41,7 @@ struct FindingGroup {
   std::string cheapest_fix;
   bool fix_blocks_host = false;
   std::string effect;
-  std::string corrupts;  // the host-visible reads the wrong value reaches, or why none
+  std::string corrupts;       // the host-visible reads the wrong value reaches, or why none
   bool reaches_host = false;  // some host read in the run depends on the wrong value
 };
 

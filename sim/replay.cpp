@@ -4,7 +4,8 @@
 
 namespace schedcheck {
 
-ReplayResult replay(const Scenario& s, const Policy& policy) {
+ReplayResult replay(const Scenario& s, const Policy& policy,
+                    const std::vector<int>& suppressed_syncs) {
   ReplayResult r;
   r.run = prepare_run(s, policy);
   SemanticsEngine engine(r.run.layout, r.run.alloc.buffer_size);
@@ -12,6 +13,7 @@ ReplayResult replay(const Scenario& s, const Policy& policy) {
     if (r.run.scenario.tensors[t].role == TensorRole::persistent)
       engine.initialize(r.run.alloc.tensor_region(t, 0), LogicalValue{t, kInitialEval, 0});
   BackendApi api(r.run.scenario, r.run.layout, engine);
+  api.suppress_syncs(suppressed_syncs);
   r.stats = run_decode(r.run, api);
   r.trace = engine.trace();
   r.findings = engine.findings();

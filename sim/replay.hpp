@@ -21,7 +21,9 @@ struct ReplayResult {
   std::size_t accesses = 0;
 };
 
-ReplayResult replay(const Scenario& s, const Policy& policy);
+// suppressed_syncs: synchronizations to leave out (see BackendApi::suppress_syncs).
+ReplayResult replay(const Scenario& s, const Policy& policy,
+                    const std::vector<int>& suppressed_syncs = {});
 
 // Built-in policies followed by the scenario's own.
 std::vector<Policy> policies_for(const Scenario& s);

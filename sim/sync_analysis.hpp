@@ -1,0 +1,31 @@
+// Required-sync analysis: for each synchronization a run issues (synchronize, event_synchronize,
+// event_wait), whether removing it alone creates a race or stale read (necessary) or not
+// (redundant), and a minimal set of them with which the run stays as clean as it was.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sim/replay.hpp"
+
+namespace schedcheck {
+
+struct SyncVerdict {
+  HostCall call;           // the synchronization (letter s/e/w, its call site, sync_id)
+  bool necessary = false;  // removing it alone adds a finding
+  bool host_blocking = false;
+  std::string new_finding;  // the first finding its removal adds (kind, mechanism, where)
+};
+
+struct SyncAnalysis {
+  std::vector<SyncVerdict> syncs;  // in call order
+  std::vector<int> minimal_set;    // sync ids kept by the minimal set
+  int baseline_findings = 0;
+};
+
+// Removes each synchronization alone; then, starting from all of them, drops host-blocking ones
+// first, then the others, while no finding is added, giving a set from which no single sync can
+// be removed.
+SyncAnalysis analyze_syncs(const Scenario& s, const Policy& policy);
+
+}  // namespace schedcheck
