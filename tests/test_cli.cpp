@@ -128,6 +128,21 @@ TEST(Cli, CorpusFailsNamingTheReportWhenAnExpectationIsWrong) {
   fs::remove_all(dir);
 }
 
+TEST(Cli, AdviseMarksRedundantSynchronizationsAndCountsHostBlockingOnes) {
+  CommandResult r = run_schedcheck("advise '" + canonical("single-gpu") + "' --policy ggml-v0");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("s? s? a (s) s? a (s) s? a (s) s? a (s) g"), std::string::npos) << r.out;
+  EXPECT_NE(
+      r.out.find("host-blocking synchronizations per ubatch: 6.00 issued, 1.00 in a minimal set"),
+      std::string::npos)
+      << r.out;
+  CommandResult j =
+      run_schedcheck("advise '" + canonical("single-gpu") + "' --policy ggml-v0 --json");
+  EXPECT_NE(j.out.find("\"schema\": \"schedcheck-advise/1\""), std::string::npos);
+  EXPECT_EQ(run_schedcheck("advise '" + canonical("single-gpu") + "'").exit_code,
+            2);  // --policy required
+}
+
 TEST(Cli, CorpusOfAMissingFolderIsBadInput) {
   EXPECT_EQ(run_schedcheck("corpus /nonexistent/reports").exit_code, 2);
 }
