@@ -44,6 +44,16 @@ Index add_persistent_tensor(Scenario& s, const std::string& name, Index buffer, 
   return static_cast<Index>(s.tensors.size()) - 1;
 }
 
+Index add_user_input(Scenario& s, const std::string& name, uint64_t size) {
+  Tensor t;
+  t.name = name;
+  t.role = TensorRole::user_input;
+  t.flags = kFlagInput;
+  t.size = size;
+  s.tensors.push_back(t);
+  return static_cast<Index>(s.tensors.size()) - 1;
+}
+
 Index add_node(Scenario& s, const std::string& name, const std::string& op, Index backend,
                std::vector<Index> sources, uint64_t size, uint8_t flags) {
   Node n;

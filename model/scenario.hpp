@@ -140,6 +140,7 @@ struct Scenario {
 // Building scenarios in code (generators, tests): a persistent tensor appended at the end of
 // `buffer` (which grows), and a node producing a tensor of its own name. Both return the tensor.
 Index add_persistent_tensor(Scenario& s, const std::string& name, Index buffer, uint64_t size);
+Index add_user_input(Scenario& s, const std::string& name, uint64_t size);
 Index add_node(Scenario& s, const std::string& name, const std::string& op, Index backend,
                std::vector<Index> sources, uint64_t size, uint8_t flags = 0);
 

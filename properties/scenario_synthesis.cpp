@@ -156,13 +156,7 @@ class Synthesizer {
   }
 
   Index user_input(const std::string& name, uint64_t size) {
-    Tensor t;
-    t.name = name;
-    t.role = TensorRole::user_input;
-    t.flags = kFlagInput;
-    t.size = size;
-    s_.tensors.push_back(t);
-    return static_cast<Index>(s_.tensors.size()) - 1;
+    return add_user_input(s_, name, size);
   }
 
   void driver() {

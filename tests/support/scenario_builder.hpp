@@ -47,15 +47,7 @@ class ScenarioBuilder {
     return add_persistent_tensor(s_, name, buffer, size);
   }
 
-  Index input(const std::string& name, uint64_t size) {
-    Tensor t;
-    t.name = name;
-    t.role = TensorRole::user_input;
-    t.flags = kFlagInput;
-    t.size = size;
-    s_.tensors.push_back(t);
-    return static_cast<Index>(s_.tensors.size()) - 1;
-  }
+  Index input(const std::string& name, uint64_t size) { return add_user_input(s_, name, size); }
 
   // A node producing a tensor of its own name; returns the tensor index.
   Index node(const std::string& name, Index backend, std::vector<Index> sources, uint64_t size,
