@@ -75,7 +75,6 @@ class BackendApi {
   LogicalValue observed_value() const { return x_.observed_value(); }
 
   const std::vector<HostCall>& calls() const { return calls_; }
-  const ExecutionLayout& layout() const { return l_; }
 
  private:
   Operation copy_op(const TensorView& src, const TensorView& dst, const CallSite& site) const;

@@ -30,8 +30,6 @@ class Scheduler {
   void graph_compute_async(const EvalContext& ctx);
 
   bool is_alloc() const { return is_alloc_; }
-  int cur_copy() const { return cur_copy_; }
-  int bound_copy() const { return bound_copy_; }
 
   // Views of tensors as the graph bound them (user inputs at the bound slot).
   TensorView tensor_view(Index tensor, int eval) const;

@@ -30,6 +30,7 @@ class Explainer {
     v.commit = r_.run.policy.commit;
     v.reference = r_.run.policy.reference;
     v.evaluations = r_.stats.evaluations;
+    v.reused_graphs = r_.stats.reused_graphs;
     v.operations = r_.trace.size();
     v.accesses = r_.accesses;
     v.n_copies = l_.n_copies;

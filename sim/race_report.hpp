@@ -55,6 +55,7 @@ struct PolicyVerdict {
       split_patterns;        // per split of the first evaluation, e.g. "CUDA0: ssasg"
   std::string call_pattern;  // first evaluation, whole
   int evaluations = 0;
+  int reused_graphs = 0;  // evaluations that reused the previous graph (llama.cpp graph reuse)
   std::size_t operations = 0;
   std::size_t accesses = 0;
   int n_copies = 1;

@@ -59,7 +59,8 @@ std::string format_text(const ReportContext& ctx, const PolicyVerdict& v) {
   if (!v.groups.empty())
     out += fmt::format(" ({} finding{}, {} occurrence{})", v.groups.size(),
                        v.groups.size() == 1 ? "" : "s", occurrences, occurrences == 1 ? "" : "s");
-  out += fmt::format("; {} evaluations, {} operations, n_copies {}{}\n", v.evaluations,
+  out += fmt::format("; {} evaluations{}, {} operations, n_copies {}{}\n", v.evaluations,
+                     v.reused_graphs ? fmt::format(" ({} on a reused graph)", v.reused_graphs) : "",
                      v.operations, v.n_copies, v.pipeline_parallel ? ", pipeline parallel" : "");
   std::string splits;
   for (const auto& p : v.split_patterns) splits += (splits.empty() ? "" : " | ") + p;
@@ -90,6 +91,7 @@ nlohmann::ordered_json verdict_json(const ReportContext& ctx, const PolicyVerdic
   j["reference"] = v.reference;
   j["verdict"] = v.verdict;
   j["evaluations"] = v.evaluations;
+  j["reused_graphs"] = v.reused_graphs;
   j["operations"] = v.operations;
   j["accesses"] = v.accesses;
   j["n_copies"] = v.n_copies;

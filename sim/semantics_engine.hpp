@@ -36,7 +36,6 @@ class SemanticsEngine : public Executor {
 
   const std::vector<TraceEntry>& trace() const { return trace_; }
   const std::vector<Finding>& findings() const { return findings_; }
-  const std::vector<VectorClock>& clocks() const { return clocks_; }
   std::size_t access_count() const { return accesses_; }
 
  private:

@@ -47,10 +47,4 @@ void ShadowMemory::initialize(int buffer, uint64_t begin, uint64_t end, const Lo
   });
 }
 
-std::size_t ShadowMemory::cell_count() const {
-  std::size_t n = 0;
-  for (const auto& b : buffers_) n += b.size();
-  return n;
-}
-
 }  // namespace schedcheck

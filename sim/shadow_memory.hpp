@@ -34,7 +34,6 @@ class ShadowMemory {
                  const std::function<void(uint64_t begin, ShadowCell&)>& visit);
   // Marks [begin, end) as written before the run (weights, KV cache).
   void initialize(int buffer, uint64_t begin, uint64_t end, const LogicalValue& value);
-  std::size_t cell_count() const;
 
  private:
   std::map<uint64_t, ShadowCell>::iterator split_at(std::map<uint64_t, ShadowCell>& cells,

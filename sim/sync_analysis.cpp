@@ -9,13 +9,20 @@
 namespace schedcheck {
 namespace {
 
-std::string describe_first_new(const ReplayResult& r, int baseline) {
-  const PolicyVerdict v = explain(r);
-  if (v.groups.empty()) return "";
-  (void)baseline;
-  const FindingGroup& g = v.groups.front();
-  return fmt::format("{} [{}] on {}: {} -> {}", g.kind, g.mechanism, g.buffer, g.first_access.where,
+std::string group_key(const FindingGroup& g) {
+  return fmt::format("{}|{}|{}|{}|{}", g.kind, g.mechanism, g.buffer, g.first_access.where,
                      g.second_access.where);
+}
+
+// The first finding of `without` that the baseline run does not have.
+std::string describe_first_new(const ReplayResult& without, const PolicyVerdict& baseline) {
+  std::vector<std::string> known;
+  for (const FindingGroup& g : baseline.groups) known.push_back(group_key(g));
+  for (const FindingGroup& g : explain(without).groups)
+    if (std::find(known.begin(), known.end(), group_key(g)) == known.end())
+      return fmt::format("{} [{}] on {}: {} -> {}", g.kind, g.mechanism, g.buffer,
+                         g.first_access.where, g.second_access.where);
+  return "";
 }
 
 }  // namespace
@@ -23,6 +30,7 @@ std::string describe_first_new(const ReplayResult& r, int baseline) {
 SyncAnalysis analyze_syncs(const Scenario& s, const Policy& policy) {
   SyncAnalysis a;
   const ReplayResult base = replay(s, policy);
+  const PolicyVerdict base_verdict = explain(base);
   a.baseline_findings = static_cast<int>(base.findings.size());
   std::vector<int> all;
   for (const HostCall& c : base.calls) {
@@ -33,7 +41,7 @@ SyncAnalysis analyze_syncs(const Scenario& s, const Policy& policy) {
     v.host_blocking = c.letter != 'w';
     const ReplayResult without = replay(s, policy, {c.sync_id});
     v.necessary = static_cast<int>(without.findings.size()) > a.baseline_findings;
-    if (v.necessary) v.new_finding = describe_first_new(without, a.baseline_findings);
+    if (v.necessary) v.new_finding = describe_first_new(without, base_verdict);
     a.syncs.push_back(v);
   }
   // Greedy minimal set: try to drop host-blocking syncs first (the expensive ones), then waits.

@@ -166,6 +166,7 @@ TEST(CopyIndex, RotatesWithoutReuseAndStaysWithReuse) {
   EXPECT_EQ(slots(replay(s, policy("ggml-v0"))), (std::vector<int>{0, 1, 2, 3, 0, 1}));
   s.driver.graph_reuse = true;
   EXPECT_EQ(slots(replay(s, policy("ggml-v0"))), (std::vector<int>{0, 0, 0, 0, 0, 0}));
+  EXPECT_EQ(explain(replay(s, policy("ggml-v0"))).reused_graphs, 5);
   // llama#20463 disables reuse under pipeline parallelism: rotation continues.
   EXPECT_EQ(slots(replay(s, policy("ggml-20463"))), (std::vector<int>{0, 1, 2, 3, 0, 1}));
 }

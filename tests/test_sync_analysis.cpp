@@ -100,5 +100,21 @@ TEST(SyncAnalysis, IndividuallyRedundantIsNotJointlyRemovable) {
   EXPECT_TRUE(kept);
 }
 
+TEST(SyncAnalysis, OnARacyRunTheReasonNamesTheFindingTheRemovalAdds) {
+  // ggml-v0 on two-gpu-pp already has an H1 race; a necessary sync's reason must be the race its
+  // removal adds (H3 for the slot copies, H4 for llama_get_logits), never the baseline's H1.
+  const Scenario s = load_scenario_file(source_path("reports/canonical/two-gpu-pp.json"));
+  const SyncAnalysis a = analyze_syncs(s, *find_builtin_policy("ggml-v0"));
+  EXPECT_GT(a.baseline_findings, 0);
+  int necessary = 0;
+  for (const SyncVerdict& v : a.syncs) {
+    if (!v.necessary) continue;
+    ++necessary;
+    EXPECT_FALSE(v.new_finding.empty());
+    EXPECT_EQ(v.new_finding.find("[H1]"), std::string::npos) << v.new_finding;
+  }
+  EXPECT_EQ(necessary, 5);
+}
+
 }  // namespace
 }  // namespace schedcheck::testing
