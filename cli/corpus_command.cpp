@@ -78,7 +78,7 @@ int run_corpus(const std::string& dir, bool json) {
               << "\n";
   } else {
     for (const auto& o : outcomes) {
-      std::string line = fmt::format("{:<4} {}  {:<12} expected {:<10} got {}",
+      std::string line = fmt::format("{:<4} {}  {:<14} expected {:<10} got {}",
                                      o.ok ? "ok" : "FAIL", o.file, o.policy, o.expected, o.got);
       if (!o.missing_mechanisms.empty())
         line += "; missing mechanisms: " + fmt::format("{}", fmt::join(o.missing_mechanisms, " "));

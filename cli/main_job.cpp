@@ -16,10 +16,10 @@ int run_main_job(const std::string& corpus_dir) {
   std::cout << fmt::format(
       "schedcheck: every built-in policy on {} generated scenarios (seed {}), then the corpus\n\n",
       o.cases, o.seed);
-  std::cout << fmt::format("{:<12} {:<8} {:<6} {:<16} {:<34} {}\n", "policy", "verdict", "known",
+  std::cout << fmt::format("{:<14} {:<8} {:<6} {:<16} {:<34} {}\n", "policy", "verdict", "known",
                            "mechanism", "smallest counterexample", "saved to");
   // Wall times vary from run to run: they go to stderr, after the deterministic results.
-  std::string timing = fmt::format("{:<12} {:<16} {:>15} {:>14}\n", "timing", "mechanism",
+  std::string timing = fmt::format("{:<14} {:<16} {:>15} {:>14}\n", "timing", "mechanism",
                                    "found after (s)", "shrunk in (s)");
   bool ok = true;
   for (const Policy& policy : builtin_policies()) {
@@ -35,10 +35,10 @@ int run_main_job(const std::string& corpus_dir) {
     ok &= matches;
     const std::string known_text = !known ? "-" : matches ? "yes" : "NO";
     if (r.found.empty()) {
-      std::cout << fmt::format("{:<12} {:<8} {:<6} {:<16} {:<34} {}\n", policy.name, verdict,
+      std::cout << fmt::format("{:<14} {:<8} {:<6} {:<16} {:<34} {}\n", policy.name, verdict,
                                known_text, "-", "none in " + std::to_string(r.cases_run) + " cases",
                                "-");
-      timing += fmt::format("{:<12} {:<16} {:>15} {:>14}\n", policy.name, "-", "-", "-");
+      timing += fmt::format("{:<14} {:<16} {:>15} {:>14}\n", policy.name, "-", "-", "-");
       continue;
     }
     for (std::size_t k = 0; k < r.found.size(); ++k) {
@@ -52,9 +52,9 @@ int run_main_job(const std::string& corpus_dir) {
       }
       const std::string size = fmt::format("{} splits / {} ubatches / {} backends", c.size.splits,
                                            c.size.ubatches, c.size.backends);
-      std::cout << fmt::format("{:<12} {:<8} {:<6} {:<16} {:<34} {}\n", k ? "" : policy.name,
+      std::cout << fmt::format("{:<14} {:<8} {:<6} {:<16} {:<34} {}\n", k ? "" : policy.name,
                                k ? "" : verdict, k ? "" : known_text, c.mechanism, size, saved);
-      timing += fmt::format("{:<12} {:<16} {:>15.3f} {:>14.3f}\n", policy.name, c.mechanism,
+      timing += fmt::format("{:<14} {:<16} {:>15.3f} {:>14.3f}\n", policy.name, c.mechanism,
                             c.find_seconds, c.shrink_seconds);
     }
   }

@@ -51,6 +51,12 @@ class BackendApi {
   bool cpy_tensor_async(Index bs, Index bd, const TensorView& src, const TensorView& dst,
                         const CallSite& site);
   bool has_cpy_tensor_async(Index backend) const { return l_.caps[backend].cpy_async_member; }
+  // A backend without a queue computes on the host (CPU, BLAS): graph_compute returns done.
+  bool runs_on_host(Index backend) const { return !l_.caps[backend].async_queue; }
+  // CUDA-family backends copy on their compute stream; Vulkan may use a transfer queue.
+  bool copies_on_compute_queue(Index backend) const { return l_.transfer_queue_of[backend] < 0; }
+  // ggml_backend_buffer_is_host.
+  bool is_host_memory(const Region& r) const { return is_host(r); }
   // Generic ggml_backend_tensor_copy_async: the member, else sync both + blocking copy.
   void tensor_copy_async(Index bs, Index bd, const TensorView& src, const TensorView& dst,
                          const CallSite& site);
@@ -69,7 +75,12 @@ class BackendApi {
   // Synchronizations (synchronize of an async backend, event_synchronize, event_wait) are
   // numbered in call order; the ones listed here are skipped (required-sync analysis). The
   // host program does not depend on timing, so the numbering is the same in every run.
-  void suppress_syncs(std::vector<int> ids) { suppressed_ = std::move(ids); }
+  // Adds to the ids suppressed so far (the policy's own skip_syncs, the analysis' removals).
+  void suppress_syncs(const std::vector<int>& ids) {
+    suppressed_.insert(suppressed_.end(), ids.begin(), ids.end());
+  }
+  // How many synchronizations the run has numbered so far (suppressed ones included).
+  int syncs_numbered() const { return sync_count_; }
 
   // The value the host saw in its most recent read (drives the MoE expert selection).
   LogicalValue observed_value() const { return x_.observed_value(); }

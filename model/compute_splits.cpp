@@ -23,7 +23,10 @@ void Scheduler::compute_splits(const EvalContext& ctx) {
     if (k_.zero_input_split_waits_prev && split.inputs.empty() && prev != kNone && prev != b) {
       const EventId ev_prev = l.sched_events[prev][cur_copy_];
       CallSite cs = site(ctx, Call::event_synchronize, k, prev, "zero-input split waits previous");
-      if (ev_prev >= 0) {
+      if (ev_prev >= 0 && k_.device_side_waits && queue_can_wait(b, prev)) {
+        cs.call = Call::event_wait;
+        api_.event_wait(b, ev_prev, cs);
+      } else if (ev_prev >= 0) {
         api_.event_synchronize(ev_prev, cs);
       } else {
         cs.call = Call::synchronize;
@@ -32,7 +35,23 @@ void Scheduler::compute_splits(const EvalContext& ctx) {
     }
     if (wants(k_.split_start_sync, ev >= 0))
       api_.synchronize(b, site(ctx, Call::synchronize, k, b, "split start"));
-    for (const SplitInput& in : split.inputs) copy_input(ctx, k, in, ev);
+    // A host backend's split writes host memory from here on (its input copies, its compute).
+    if (api_.runs_on_host(b)) release_host_sources(ctx, k);
+    // What the input copies wait for: the slot's event (ggml), or a fence recorded now, which
+    // covers everything the destination queue has been given (output reads included).
+    EventId guard = ev;
+    if (const EventId fence = l.fence_event_of[b]; fence >= 0 && !split.inputs.empty()) {
+      api_.event_record(fence, b, site(ctx, Call::event_record, k, b, "destination fence"));
+      guard = fence;
+    }
+    bool read_host = false;
+    for (const SplitInput& in : split.inputs) read_host |= copy_input(ctx, k, in, guard);
+    if (read_host) {
+      if (l.release_event_of[b] >= 0)
+        api_.event_record(l.release_event_of[b], b,
+                          site(ctx, Call::event_record, k, b, "host sources copied"));
+      release_pending_[b] = true;
+    }
     if (wants(k_.prelaunch_sync, ev >= 0))
       api_.synchronize(b, site(ctx, Call::synchronize, k, b, "before launch"));
     launch(ctx, k);
@@ -40,9 +59,31 @@ void Scheduler::compute_splits(const EvalContext& ctx) {
       api_.event_record(ev, b, site(ctx, Call::event_record, k, b, "after launch"));
     prev = b;
   }
+  release_host_sources(ctx, kNone);
 }
 
-void Scheduler::copy_input(const EvalContext& ctx, Index k, const SplitInput& in, EventId ev) {
+bool Scheduler::queue_can_wait(Index waiter, Index owner) const {
+  return !api_.runs_on_host(waiter) && s_.backends[waiter].kind == s_.backends[owner].kind;
+}
+
+void Scheduler::release_host_sources(const EvalContext& ctx, Index k) {
+  for (Index b = 0; b < static_cast<Index>(release_pending_.size()); ++b) {
+    if (!release_pending_[b]) continue;
+    release_pending_[b] = false;
+    const EventId ev = r_.layout.release_event_of[b];
+    const std::string_view step = k == kNone ? "release host sources" : "before host compute";
+    if (ev >= 0)
+      api_.event_synchronize(ev, site(ctx, Call::event_synchronize, k, b, step));
+    else
+      api_.synchronize(b, site(ctx, Call::synchronize, k, b, step));
+  }
+}
+
+bool Scheduler::copy_input(const EvalContext& ctx, Index k, const SplitInput& in, EventId ev) {
+  // With device-side waits, a queue does not wait on its own event: its copies are ordered
+  // after its earlier work anyway, unless the backend copies on a queue of its own.
+  const bool own_wait =
+      !k_.device_side_waits || !api_.copies_on_compute_queue(r_.plan.splits[k].backend);
   const Index b = r_.plan.splits[k].backend;
   const Index src_backend = tensor_backend(s_, in.source);
   const TensorView src = tensor_view(in.source, ctx.eval);
@@ -57,32 +98,45 @@ void Scheduler::copy_input(const EvalContext& ctx, Index k, const SplitInput& in
     return c;
   };
 
+  // Whether an asynchronous copy reads host memory (released by release_host_sources).
+  const bool host_source = k_.release_host_sources && api_.is_host_memory(src.region);
+
   if (s_.tensors[in.source].flags & kFlagInput) {
     // "inputs from the user must be copied immediately"
-    if (ev >= 0)
+    const bool async = k_.user_input_copy == UserInputCopy::copy_async;
+    if (ev >= 0 && async && k_.device_side_waits && !api_.runs_on_host(b)) {
+      if (own_wait) api_.event_wait(b, ev, cs(Call::event_wait, b, "user input"));
+    } else if (ev >= 0)
       api_.event_synchronize(ev, cs(Call::event_synchronize, b, "user input"));
     else if (presync_no_event)
       api_.synchronize(b, cs(Call::synchronize, b, "user input"));
-    if (k_.user_input_copy == UserInputCopy::blocking)
+    if (!async) {
       api_.tensor_copy(src, dst, cs(Call::tensor_copy, b, "user input"));
-    else
-      api_.tensor_copy_async(src_backend, b, src, dst,
-                             cs(Call::tensor_copy_async, b, "user input"));
-    return;
+      return false;
+    }
+    api_.tensor_copy_async(src_backend, b, src, dst, cs(Call::tensor_copy_async, b, "user input"));
+    return host_source;
   }
 
-  if (ev >= 0)
-    api_.event_wait(b, ev, cs(Call::event_wait, b, "input"));
-  else if (presync_no_event)
+  if (ev >= 0) {
+    if (own_wait) api_.event_wait(b, ev, cs(Call::event_wait, b, "input"));
+  } else if (presync_no_event) {
     api_.synchronize(b, cs(Call::synchronize, b, "input"));
-  if (is_moe_input(k, in)) return moe_partial_copy(ctx, k, in, src, dst);
+  }
+  // The copy may run on the source queue: that queue waits for the destination's fence.
+  if (k_.destination_fence && ev >= 0 && src_backend != b && queue_can_wait(src_backend, b))
+    api_.event_wait(src_backend, ev, cs(Call::event_wait, src_backend, "source waits fence"));
+  if (is_moe_input(k, in)) {
+    moe_partial_copy(ctx, k, in, src, dst);
+    return false;
+  }
   if (api_.cpy_tensor_async(src_backend, b, src, dst, cs(Call::cpy_tensor_async, b, "input")))
-    return;
+    return host_source;
   if (k_.declined_copy == DeclinedCopy::set_async_after_source_sync) {
     // Before llama#8897: sync the source, then an asynchronous upload from the host pointer.
     api_.synchronize(src_backend, cs(Call::synchronize, src_backend, "declined copy"));
     api_.set_tensor_async(b, src, dst, cs(Call::set_tensor_async, b, "declined copy"));
-    return;
+    return host_source;
   }
   api_.synchronize(src_backend, cs(Call::synchronize, src_backend, "declined copy"));
   if (ev >= 0)
@@ -90,6 +144,7 @@ void Scheduler::copy_input(const EvalContext& ctx, Index k, const SplitInput& in
   else
     api_.synchronize(b, cs(Call::synchronize, b, "declined copy"));
   api_.tensor_copy(src, dst, cs(Call::tensor_copy, b, "declined copy"));
+  return false;
 }
 
 bool Scheduler::is_moe_input(Index k, const SplitInput& in) const {

@@ -37,6 +37,7 @@ DriverStats run_decode(const PreparedRun& run, BackendApi& api) {
   const bool pp = run.layout.pipeline_parallel;
   Scheduler sched(run, api);
   DriverStats stats;
+  api.suppress_syncs(run.policy.skipped_syncs);
 
   auto driver_site = [](Call call, int eval, int batch, int ubatch) {
     CallSite cs;

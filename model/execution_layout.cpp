@@ -2,7 +2,8 @@
 
 namespace schedcheck {
 
-ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile) {
+ExecutionLayout make_layout(const Scenario& s, const PolicyKnobs& knobs) {
+  const VersionProfile& profile = knobs.profile;
   ExecutionLayout l;
   const Index nb = static_cast<Index>(s.backends.size());
   for (Index b = 0; b < nb; ++b) l.caps.push_back(backend_capabilities(s, b, profile));
@@ -53,6 +54,8 @@ ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile) {
   l.sched_events.assign(nb, std::vector<EventId>(l.n_copies, -1));
   l.copy_event_of.assign(nb, -1);
   l.transfer_event_of.assign(nb, -1);
+  l.release_event_of.assign(nb, -1);
+  l.fence_event_of.assign(nb, -1);
   for (Index b = 0; b < nb; ++b) {
     if (l.n_copies > 1 && l.caps[b].events)
       for (int c = 0; c < l.n_copies; ++c) {
@@ -69,6 +72,15 @@ ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile) {
       l.transfer_event_of[b] = static_cast<EventId>(l.events.size());
       l.events.push_back(
           {EventKind::transfer, "transfer_semaphore(" + s.backends[b].name + ")", b, 0});
+    }
+    if (knobs.release_host_sources && l.caps[b].async_queue && l.caps[b].events) {
+      l.release_event_of[b] = static_cast<EventId>(l.events.size());
+      l.events.push_back(
+          {EventKind::release, "host_sources_copied(" + s.backends[b].name + ")", b, 0});
+    }
+    if (knobs.destination_fence && l.caps[b].async_queue && l.caps[b].events) {
+      l.fence_event_of[b] = static_cast<EventId>(l.events.size());
+      l.events.push_back({EventKind::fence, "fence(" + s.backends[b].name + ")", b, 0});
     }
   }
   return l;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "model/capabilities.hpp"
+#include "model/policy_knobs.hpp"
 #include "model/scenario.hpp"
 
 namespace schedcheck {
@@ -23,7 +24,7 @@ struct Agent {
   int device = -1;        // blocking streams
 };
 
-enum class EventKind : uint8_t { sched, copy, transfer };
+enum class EventKind : uint8_t { sched, copy, transfer, release, fence };
 
 struct Event {
   EventKind kind = EventKind::sched;
@@ -42,10 +43,12 @@ struct ExecutionLayout {
   std::vector<std::vector<EventId>> sched_events;  // [backend][slot], -1 when NULL
   std::vector<EventId> copy_event_of;              // per source backend, -1 if none
   std::vector<EventId> transfer_event_of;          // per backend with a transfer queue
+  std::vector<EventId> release_event_of;  // per backend: host sources copied (policy knob), or -1
+  std::vector<EventId> fence_event_of;    // per backend: destination fence (policy knob), or -1
   bool pipeline_parallel = false;
   int n_copies = 1;
 };
 
-ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile);
+ExecutionLayout make_layout(const Scenario& s, const PolicyKnobs& knobs);
 
 }  // namespace schedcheck

@@ -26,7 +26,8 @@ std::vector<Policy> make_builtins() {
             "baseline (parent of llama#17795)",
             "per-input synchronization; user inputs copied with a blocking copy",
             v0_knobs(),
-            true};
+            true,
+            {}};
   out.push_back(v0);
 
   Policy v1{"ggml-17795",
@@ -35,7 +36,8 @@ std::vector<Policy> make_builtins() {
             "\"saaasg\" without events, no split-level sync with events; user inputs via "
             "tensor_copy_async; CUDA-family copy_from_host",
             v0_knobs(),
-            true};
+            true,
+            {}};
   v1.knobs.split_start_sync = SyncWhen::if_no_event;
   v1.knobs.prelaunch_sync = SyncWhen::if_no_event;
   v1.knobs.noev_presync = PresyncNoEvent::never;
@@ -52,7 +54,8 @@ std::vector<Policy> make_builtins() {
             "revert of #17795 (compute_splits = V0); llama.cpp disables graph reuse under "
             "pipeline parallelism",
             v0_knobs(),
-            true};
+            true,
+            {}};
   v2.knobs.reuse_policy = ReusePolicy::no_reuse_under_pp;
   v2.knobs.profile.vulkan_cpy_async = true;
   out.push_back(v2);
@@ -63,7 +66,8 @@ std::vector<Policy> make_builtins() {
             "unconditional sync at split start and before launch (\"saaasg\" for all); "
             "copy_from_host for CUDA only",
             v0_knobs(),
-            true};
+            true,
+            {}};
   v3.knobs.split_start_sync = SyncWhen::always;
   v3.knobs.prelaunch_sync = SyncWhen::always;
   v3.knobs.noev_presync = PresyncNoEvent::if_dst_lacks_cpy_async;
@@ -73,8 +77,9 @@ std::vector<Policy> make_builtins() {
   v3.knobs.profile.vulkan_cpy_async = true;
   out.push_back(v3);
 
-  Policy v4{"ggml-25138", "d3f96b8d", "llama#25138", "revert of #20793 (compute_splits = V0)",
-            v0_knobs(),   true};
+  Policy v4{
+      "ggml-25138", "d3f96b8d", "llama#25138", "revert of #20793 (compute_splits = V0)", v0_knobs(),
+      true,         {}};
   v4.knobs.reuse_policy = ReusePolicy::reuse_with_full_sync_under_pp;
   v4.knobs.profile.vulkan_cpy_async = true;
   out.push_back(v4);
@@ -85,7 +90,8 @@ std::vector<Policy> make_builtins() {
             "V0 + a split with no inputs waits for the previous split's backend; event "
             "recorded after every split",
             v0_knobs(),
-            true};
+            true,
+            {}};
   v5.knobs.record_event = RecordWhen::always;
   v5.knobs.zero_input_split_waits_prev = true;
   v5.knobs.reuse_policy = ReusePolicy::reuse_with_full_sync_under_pp;
@@ -93,6 +99,26 @@ std::vector<Policy> make_builtins() {
   v5.knobs.profile.vulkan_transfer_waits_events = true;  // f257513c (2026-07-16)
   v5.knobs.profile.max_split_inputs = 0;                 // e8e7ea4f (2026-08-03)
   out.push_back(v5);
+
+  // Not a ggml version: the policy designed from the required-sync analysis (docs/policies.md).
+  Policy min{"schedcheck-min",
+             "-",
+             "schedcheck",
+             "device-side waits where a queue can wait; the host waits only for copies that read "
+             "host memory before it writes host memory again",
+             v5.knobs,
+             true,
+             {}};
+  min.knobs.user_input_copy = UserInputCopy::copy_async;
+  min.knobs.zero_input_split_waits_prev = false;
+  min.knobs.reuse_policy = ReusePolicy::reuse_no_sync;
+  min.knobs.device_side_waits = true;
+  min.knobs.destination_fence = true;
+  min.knobs.release_host_sources = true;
+  min.knobs.profile.cuda_host_to_device = true;
+  min.knobs.profile.hip_host_to_device = true;
+  min.knobs.profile.musa_host_to_device = true;
+  out.push_back(min);
   return out;
 }
 

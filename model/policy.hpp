@@ -18,6 +18,9 @@ struct Policy {
   std::string description;  // one line
   PolicyKnobs knobs;
   bool builtin = false;
+  // Instance level (schedcheck advise --apply): the numbers of the synchronizations this
+  // policy leaves out of its run of one scenario, as `schedcheck advise` numbers them.
+  std::vector<int> skipped_syncs;
 };
 
 const std::vector<Policy>& builtin_policies();

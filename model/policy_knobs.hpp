@@ -39,6 +39,16 @@ struct PolicyKnobs {
   SyncCopyReset sync_copy_reset = SyncCopyReset::if_not_alloc;
   ReallocSync realloc_sync = ReallocSync::per_backend;
   ReusePolicy reuse_policy = ReusePolicy::reuse_with_full_sync_under_pp;
+  // schedcheck-min's rules (docs/policies.md); every ggml version has them off.
+  // Waits the ggml versions do on the host become queue waits where the copy is asynchronous:
+  // the user-input slot guard and the zero-input split's wait for the previous backend.
+  bool device_side_waits = false;
+  // Input copies wait on a fence recorded on the destination queue at split start (not on the
+  // slot's event), and a copy from another backend's queue makes that queue wait on it too.
+  bool destination_fence = false;
+  // An event is recorded after the asynchronous copies that read host memory; the host waits
+  // for it before it writes host memory again (a CPU split, the next set_inputs).
+  bool release_host_sources = false;
   VersionProfile profile;
 
   bool operator==(const PolicyKnobs&) const = default;

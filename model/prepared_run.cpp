@@ -6,7 +6,7 @@ PreparedRun prepare_run(const Scenario& s, const Policy& policy) {
   PreparedRun r;
   r.scenario = s;
   r.policy = policy;
-  r.layout = make_layout(s, policy.knobs.profile);
+  r.layout = make_layout(s, policy.knobs);
   r.plan = form_splits(r.scenario,
                        SplitOptions{r.layout.n_copies, policy.knobs.profile.max_split_inputs});
   r.alloc = allocate(r.scenario, r.plan);

@@ -1,5 +1,7 @@
 #include "model/scenario_json.hpp"
 
+#include "model/sync_count.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -297,7 +299,23 @@ class Loader {
     if (const Json* d = optional(root, "driver")) load_driver(*d);
     if (const Json* p = optional(root, "policies")) load_policies(*p);
     if (const Json* e = optional(root, "expect")) load_expect(*e);
+    check_skipped_syncs();
     return std::move(s_);
+  }
+
+  // A skipped synchronization must exist in the run (the numbering `schedcheck advise` prints).
+  void check_skipped_syncs() const {
+    for (const auto& [index, path] : skip_paths_) {
+      const Policy& pol = s_.custom_policies[index];
+      const int count = count_syncs(s_, pol);
+      for (std::size_t n = 0; n < pol.skipped_syncs.size(); ++n)
+        if (pol.skipped_syncs[n] >= count)
+          fail(at(path, n), "synchronization " + std::to_string(pol.skipped_syncs[n]) +
+                                " does not exist: this scenario's run under policy " +
+                                in_quotes(pol.name) + " numbers " + std::to_string(count) +
+                                " synchronization(s), 0 .. " + std::to_string(count - 1) +
+                                " (schedcheck advise lists them)");
+    }
   }
 
   // A policy file: {"schema": "schedcheck-policies/1", "policies": [...]}, the policies in the
@@ -308,6 +326,7 @@ class Loader {
     if (!schema.is_string() || schema.get<std::string>() != kPolicySchema)
       fail("/schema", std::string("expected \"") + kPolicySchema + "\", got " + schema.dump());
     check_keys(root, "", {"schema", "policies"});
+    in_scenario_ = false;
     load_policies(required(root, "", "policies"));
     return std::move(s_.custom_policies);
   }
@@ -1086,7 +1105,8 @@ class Loader {
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string p = at("/policies", i);
       const Json& j =
-          object(list[i], p, {"name", "base", "commit", "reference", "description", "knobs"});
+          object(list[i], p,
+                 {"name", "base", "commit", "reference", "description", "knobs", "skip_syncs"});
       Policy pol;
       pol.name = name(required(j, p, "name"), at(p, "name"));
       if (find_builtin_policy(pol.name))
@@ -1126,6 +1146,22 @@ class Loader {
             fail(vp, "expected a string, a boolean or an integer, got " + describe(value));
           if (auto error = set_knob(pol.knobs, knob, text)) fail(vp, *error);
         }
+      }
+      if (const Json* skip = optional(j, "skip_syncs")) {
+        const std::string sp = at(p, "skip_syncs");
+        if (!in_scenario_)
+          fail(sp,
+               "skip_syncs numbers the synchronizations of one scenario's run; it belongs "
+               "to a policy inside that scenario, not to a policy file");
+        array(*skip, sp);
+        for (std::size_t n = 0; n < skip->size(); ++n) {
+          const int id = small_int((*skip)[n], at(sp, n), 0, 999999);
+          if (std::find(pol.skipped_syncs.begin(), pol.skipped_syncs.end(), id) !=
+              pol.skipped_syncs.end())
+            fail(at(sp, n), "synchronization " + std::to_string(id) + " is listed twice");
+          pol.skipped_syncs.push_back(id);
+        }
+        skip_paths_.emplace_back(s_.custom_policies.size(), sp);
       }
       pol.builtin = false;
       custom_policy_.emplace(pol.name, s_.custom_policies.size());
@@ -1181,6 +1217,8 @@ class Loader {
   std::unordered_map<std::string, Index> backend_index_, buffer_index_, node_index_;
   std::unordered_map<std::string, TensorName> tensor_names_;
   std::unordered_map<std::string, std::size_t> custom_policy_;
+  std::vector<std::pair<std::size_t, std::string>> skip_paths_;  // policy index, JSON path
+  bool in_scenario_ = true;  // false while loading a policy file
   std::vector<std::string> compute_buffer_names_;
   std::vector<std::string> tensor_path_;  // per tensor: the object that defines it
   std::vector<std::string> node_path_;
@@ -1442,6 +1480,7 @@ nlohmann::ordered_json save_scenario(const Scenario& s) {
         if (k >= base.size() || settings[k].value != base[k].value)
           knobs[settings[k].name] = knob_json(settings[k].value);
       if (!knobs.empty()) pj["knobs"] = std::move(knobs);
+      if (!p.skipped_syncs.empty()) pj["skip_syncs"] = p.skipped_syncs;
       policies.push_back(std::move(pj));
     }
     j["policies"] = std::move(policies);

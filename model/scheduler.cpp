@@ -5,6 +5,7 @@ namespace schedcheck {
 Scheduler::Scheduler(const PreparedRun& run, BackendApi& api)
     : r_(run), s_(run.scenario), k_(run.policy.knobs), api_(api) {
   persistent_eval_.assign(s_.tensors.size(), kInitialEval);
+  release_pending_.assign(s_.backends.size(), false);
 }
 
 CallSite Scheduler::site(const EvalContext& ctx, Call call, Index split, Index backend,

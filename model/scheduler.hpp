@@ -38,7 +38,12 @@ class Scheduler {
 
  private:
   void compute_splits(const EvalContext& ctx);
-  void copy_input(const EvalContext& ctx, Index k, const SplitInput& in, EventId ev);
+  // Issues the copy of one split input; true if it is asynchronous and reads host memory.
+  bool copy_input(const EvalContext& ctx, Index k, const SplitInput& in, EventId ev);
+  // The host waits for the pending host-source copies (release_host_sources knob).
+  void release_host_sources(const EvalContext& ctx, Index k);
+  // Whether the queue of `waiter` can wait on an event of `owner` (same backend API).
+  bool queue_can_wait(Index waiter, Index owner) const;
   void moe_partial_copy(const EvalContext& ctx, Index k, const SplitInput& in,
                         const TensorView& src, const TensorView& dst);
   void launch(const EvalContext& ctx, Index k);
@@ -62,6 +67,7 @@ class Scheduler {
   Index prev_ids_tensor_ = kNone;
   Index prev_ids_copy_ = kNone;
   std::vector<int> used_experts_;
+  std::vector<bool> release_pending_;  // per backend: host-source copies not yet waited for
 };
 
 }  // namespace schedcheck

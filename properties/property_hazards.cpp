@@ -44,7 +44,7 @@ RC_GTEST_PROP(Hazards, H1NeedsPipelineParallelism, ()) {
   const Scenario s = synthesize(spec);
   for (const Policy& p : builtin_policies())
     if (has(finding_mechanisms(spec, p), "H1"))
-      RC_ASSERT(make_layout(s, p.knobs.profile).pipeline_parallel);
+      RC_ASSERT(make_layout(s, p.knobs).pipeline_parallel);
 }
 
 RC_GTEST_PROP(Hazards, H2OnCudaOnlyWhereCudaAcceptsHostSources, ()) {

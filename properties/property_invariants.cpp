@@ -20,7 +20,7 @@ struct Planned {
 
 Planned plan_for(const ScenarioSpec& spec, const Policy& policy) {
   Planned p{synthesize(spec), {}, {}};
-  const ExecutionLayout l = make_layout(p.s, policy.knobs.profile);
+  const ExecutionLayout l = make_layout(p.s, policy.knobs);
   p.plan = form_splits(p.s, SplitOptions{l.n_copies, policy.knobs.profile.max_split_inputs});
   p.alloc = allocate(p.s, p.plan);
   return p;

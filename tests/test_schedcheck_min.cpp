@@ -1,0 +1,66 @@
+// schedcheck-min (docs/policies.md): clean on the corpus and the canonical scenarios, with fewer
+// host-blocking synchronizations per ubatch than every ggml version.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "model/scenario_json.hpp"
+#include "sim/replay.hpp"
+#include "tests/support/paths.hpp"
+
+namespace schedcheck::testing {
+namespace {
+
+const Policy& min_policy() {
+  return *find_builtin_policy("schedcheck-min");
+}
+
+int host_blocking(const ReplayResult& r) {
+  return static_cast<int>(std::count_if(r.calls.begin(), r.calls.end(), [](const HostCall& c) {
+    return c.sync_id >= 0 && c.letter != 'w';
+  }));
+}
+
+TEST(SchedcheckMin, CleanOnEveryCorpusScenario) {
+  int files = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(source_path("reports"))) {
+    if (entry.path().extension() != ".json") continue;
+    const Scenario s = load_scenario_file(entry.path().string());
+    const ReplayResult r = replay(s, min_policy());
+    EXPECT_TRUE(r.findings.empty()) << entry.path();
+    ++files;
+  }
+  EXPECT_GE(files, 16);
+}
+
+TEST(SchedcheckMin, FewerHostBlockingSyncsThanEveryGgmlVersionOnTheCanonicalScenarios) {
+  // single-gpu: the release of the pinned input copies + llama_get_logits' per ubatch (2 x 3);
+  // two-gpu-pp: one release per GPU and ubatch + the final sched_synchronize of both (2x6 + 2).
+  const std::pair<const char*, int> expected[] = {{"single-gpu", 6}, {"two-gpu-pp", 14}};
+  for (const auto& [name, count] : expected) {
+    const Scenario s =
+        load_scenario_file(source_path("reports/canonical/" + std::string(name) + ".json"));
+    const ReplayResult mine = replay(s, min_policy());
+    EXPECT_TRUE(mine.findings.empty()) << name;
+    EXPECT_EQ(host_blocking(mine), count) << name;
+    for (const Policy& p : builtin_policies()) {
+      if (p.name == min_policy().name) continue;
+      EXPECT_LT(count, host_blocking(replay(s, p))) << name << " vs " << p.name;
+    }
+  }
+}
+
+TEST(SchedcheckMin, TheHostWaitsOnlyForCopiesNeverForAWholeQueueInsideTheScheduler) {
+  // Inside compute_splits schedcheck-min's host-blocking waits are event_synchronize on the
+  // "host sources copied" event (release), not synchronize of a queue, on CUDA scenarios.
+  const Scenario s = load_scenario_file(source_path("reports/canonical/two-gpu-pp.json"));
+  for (const HostCall& c : replay(s, min_policy()).calls) {
+    if (c.sync_id < 0 || c.letter == 'w' || c.site.role != Role::policy) continue;
+    EXPECT_EQ(c.letter, 'e') << c.site.step;
+    EXPECT_EQ(c.site.step, "release host sources");
+  }
+}
+
+}  // namespace
+}  // namespace schedcheck::testing
