@@ -1,6 +1,8 @@
 // `schedcheck advise FILE --policy NAME`: which synchronizations the run needs.
 #include <fmt/format.h>
 
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -11,8 +13,54 @@
 #include "sim/sync_analysis.hpp"
 
 namespace schedcheck {
+namespace {
 
-int run_advise(const std::string& file, const std::string& policy_name, bool json) {
+// Writes the scenario with one more custom policy: `policy` without the synchronizations the
+// minimal set drops, and the verdict its replay gives as the expectation.
+int apply_minimal_set(Scenario s, const Policy& policy, const SyncAnalysis& a,
+                      const std::string& out) {
+  namespace fs = std::filesystem;
+  if (fs::exists(out)) {
+    std::cerr << "schedcheck: --apply " << out << ": the file exists; choose a new name\n";
+    return kExitBadInput;
+  }
+  Policy applied = policy;
+  applied.name = policy.name + "-minimal";
+  if (find_policy(s, applied.name)) {
+    std::cerr << "schedcheck: --apply: the scenario already has a policy named \"" << applied.name
+              << "\"\n";
+    return kExitBadInput;
+  }
+  applied.builtin = false;
+  for (const SyncVerdict& v : a.syncs)
+    if (std::find(a.minimal_set.begin(), a.minimal_set.end(), v.call.sync_id) ==
+        a.minimal_set.end())
+      applied.skipped_syncs.push_back(v.call.sync_id);
+  std::sort(applied.skipped_syncs.begin(), applied.skipped_syncs.end());
+  applied.description = fmt::format(
+      "{} with the minimal synchronization set for scenario {} (schedcheck advise --apply): "
+      "{} of {} synchronizations kept",
+      policy.name, s.name, a.minimal_set.size(), a.syncs.size());
+  const std::string verdict = explain(replay(s, applied)).verdict;
+  s.custom_policies.push_back(applied);
+  s.expectations.push_back({applied.name, verdict, {}});
+  std::ofstream f(out);
+  f << save_scenario(s).dump(2) << "\n";
+  if (!f) {
+    std::cerr << "schedcheck: --apply " << out << ": cannot write the file\n";
+    return kExitBadInput;
+  }
+  std::cerr << fmt::format(
+      "wrote {}: policy {} skips {} synchronization(s), replays {}\n  schedcheck replay {} "
+      "--policy {}\n",
+      out, applied.name, applied.skipped_syncs.size(), verdict, out, applied.name);
+  return kExitClean;
+}
+
+}  // namespace
+
+int run_advise(const std::string& file, const std::string& policy_name, bool json,
+               const std::string& apply) {
   Scenario s;
   const Policy* policy = nullptr;
   try {
@@ -27,6 +75,8 @@ int run_advise(const std::string& file, const std::string& policy_name, bool jso
     return kExitBadInput;
   }
   const SyncAnalysis a = analyze_syncs(s, *policy);
+  if (!apply.empty())
+    if (const int rc = apply_minimal_set(s, *policy, a, apply); rc != kExitClean) return rc;
   const ReplayResult base = replay(s, *policy);
   const PolicyVerdict verdict = explain(base);
   std::map<int, const SyncVerdict*> by_id;

@@ -57,7 +57,8 @@ struct RealArgs {
 };
 int run_real(const RealArgs& args);
 
-int run_advise(const std::string& file, const std::string& policy, bool json);
+int run_advise(const std::string& file, const std::string& policy, bool json,
+               const std::string& apply);
 int run_policies(bool json);
 // The policies a check run names: built-ins and those of --policies; nullopt after printing
 // the reason (bad file or unknown name).

@@ -64,12 +64,15 @@ int main(int argc, char** argv) {
   check->add_flag("--assert-known", check_args.assert_known,
                   "Exit 0 iff every policy's verdict is the known one (for CI)");
 
-  std::string advise_file, advise_policy;
+  std::string advise_file, advise_policy, advise_apply;
   auto* advise = app.add_subcommand(
       "advise", "Which synchronizations a run needs (necessary / redundant / minimal set)");
   advise->add_option("FILE", advise_file, "Scenario file")->required();
   advise->add_option("--policy", advise_policy, "Policy name")->required();
   advise->add_flag("--json", json, "JSON output (schedcheck-advise/1)");
+  advise->add_option("--apply", advise_apply,
+                     "Write a copy of the scenario with a policy <NAME>-minimal that keeps only "
+                     "the minimal set (a new file; an existing one is not overwritten)");
 
   schedcheck::RealArgs real_args;
   auto* real =
@@ -96,7 +99,7 @@ int main(int argc, char** argv) {
   if (*replay) return schedcheck::run_replay(file, policy, json);
   if (*corpus) return schedcheck::run_corpus(dir, json);
   if (*real) return schedcheck::run_real(real_args);
-  if (*advise) return schedcheck::run_advise(advise_file, advise_policy, json);
+  if (*advise) return schedcheck::run_advise(advise_file, advise_policy, json, advise_apply);
   if (*check && argc == 2) return schedcheck::run_main_job(SCHEDCHECK_DEFAULT_CORPUS);
   if (*check) {
     int i = 0, n = 0;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 #include "sim/race_report.hpp"
 
@@ -14,15 +15,22 @@ std::string group_key(const FindingGroup& g) {
                      g.second_access.where);
 }
 
-// The first finding of `without` that the baseline run does not have.
+// The first finding of `without` that the baseline run does not have, or failing that, the
+// first group that occurs more often than in the baseline (the same race in more places).
 std::string describe_first_new(const ReplayResult& without, const PolicyVerdict& baseline) {
-  std::vector<std::string> known;
-  for (const FindingGroup& g : baseline.groups) known.push_back(group_key(g));
-  for (const FindingGroup& g : explain(without).groups)
-    if (std::find(known.begin(), known.end(), group_key(g)) == known.end())
-      return fmt::format("{} [{}] on {}: {} -> {}", g.kind, g.mechanism, g.buffer,
-                         g.first_access.where, g.second_access.where);
-  return "";
+  std::map<std::string, std::size_t> known;
+  for (const FindingGroup& g : baseline.groups) known[group_key(g)] = g.evals.size();
+  auto describe = [](const FindingGroup& g, std::string_view more) {
+    return fmt::format("{}{} [{}] on {}: {} -> {}", more, g.kind, g.mechanism, g.buffer,
+                       g.first_access.where, g.second_access.where);
+  };
+  const PolicyVerdict v = explain(without);
+  for (const FindingGroup& g : v.groups)
+    if (!known.count(group_key(g))) return describe(g, "");
+  for (const FindingGroup& g : v.groups)
+    if (g.evals.size() > known[group_key(g)])
+      return describe(g, "more occurrences of the baseline's ");
+  return "more findings of the baseline's kinds";
 }
 
 }  // namespace

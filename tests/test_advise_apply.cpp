@@ -1,0 +1,101 @@
+// `schedcheck advise --apply`: the written scenario carries the minimal set as a policy of its
+// own, which loads, replays as the analysis says, and never overwrites a file.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "model/scenario_json.hpp"
+#include "model/sync_count.hpp"
+#include "sim/race_report.hpp"
+#include "sim/sync_analysis.hpp"
+#include "tests/support/paths.hpp"
+#include "tests/support/run_command.hpp"
+
+namespace schedcheck::testing {
+namespace {
+
+std::string canonical(const std::string& name) {
+  return source_path("reports/canonical/" + name + ".json");
+}
+
+int host_blocking(const ReplayResult& r) {
+  return static_cast<int>(std::count_if(r.calls.begin(), r.calls.end(), [](const HostCall& c) {
+    return c.sync_id >= 0 && c.letter != 'w';
+  }));
+}
+
+TEST(AdviseApply, WrittenPolicyKeepsExactlyTheMinimalSetAndReplaysClean) {
+  const auto out = scratch_dir("apply") / "two-gpu-pp-min.json";
+  std::filesystem::remove(out);
+  const CommandResult r = run_schedcheck("advise '" + canonical("two-gpu-pp") +
+                                         "' --policy ggml-20793 --apply '" + out.string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("ggml-20793-minimal"), std::string::npos) << r.err;
+
+  const Scenario written = load_scenario_file(out.string());
+  const Policy* applied = find_policy(written, "ggml-20793-minimal");
+  ASSERT_NE(applied, nullptr);
+  const Scenario original = load_scenario_file(canonical("two-gpu-pp"));
+  const SyncAnalysis a = analyze_syncs(original, *find_builtin_policy("ggml-20793"));
+  EXPECT_EQ(applied->skipped_syncs.size(), a.syncs.size() - a.minimal_set.size());
+
+  const ReplayResult replayed = replay(written, *applied);
+  EXPECT_TRUE(replayed.findings.empty());
+  std::vector<int> kept;
+  for (const HostCall& c : replayed.calls)
+    if (c.sync_id >= 0) kept.push_back(c.sync_id);
+  EXPECT_EQ(kept, a.minimal_set);
+  // One host-blocking synchronization per ubatch (6) instead of ggml-20793's 56.
+  EXPECT_EQ(host_blocking(replayed), 6);
+  EXPECT_EQ(host_blocking(replay(original, *find_builtin_policy("ggml-20793"))), 56);
+
+  // The corpus expectation written with it holds.
+  const CommandResult corpus = run_schedcheck("corpus '" + out.parent_path().string() + "'");
+  EXPECT_EQ(corpus.exit_code, 0) << corpus.out << corpus.err;
+}
+
+TEST(AdviseApply, AnExistingFileIsNotOverwritten) {
+  const auto out = scratch_dir("apply-exists") / "taken.json";
+  { std::ofstream(out) << "keep me\n"; }
+  const CommandResult r = run_schedcheck("advise '" + canonical("single-gpu") +
+                                         "' --policy ggml-v0 --apply '" + out.string() + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("exists"), std::string::npos) << r.err;
+  EXPECT_EQ(read_all(out), "keep me\n");
+}
+
+TEST(AdviseApply, SkipSyncsBeyondTheRunIsRejectedAtItsPath) {
+  Scenario s = load_scenario_file(canonical("single-gpu"));
+  Policy p = *find_builtin_policy("ggml-v0");
+  p.name = "mine";
+  p.builtin = false;
+  const int count = count_syncs(s, p);
+  p.skipped_syncs = {0, count};
+  s.custom_policies.push_back(p);
+  const auto file = scratch_dir("apply-range") / "bad.json";
+  { std::ofstream(file) << save_scenario(s).dump(2); }
+  try {
+    load_scenario_file(file.string());
+    FAIL() << "accepted a synchronization the run does not have";
+  } catch (const ScenarioError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("/policies/0/skip_syncs/1"), std::string::npos) << what;
+    EXPECT_NE(what.find("numbers " + std::to_string(count)), std::string::npos) << what;
+  }
+}
+
+TEST(AdviseApply, SkipSyncsIsNotAcceptedInAPolicyFile) {
+  const auto file = scratch_dir("apply-policy-file") / "policies.json";
+  {
+    std::ofstream(file) << R"({"schema": "schedcheck-policies/1",
+      "policies": [{"name": "mine", "skip_syncs": [0]}]})";
+  }
+  const CommandResult r =
+      run_schedcheck("check --policies '" + file.string() + "' --policy mine --cases 1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("/policies/0/skip_syncs"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace schedcheck::testing
