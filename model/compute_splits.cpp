@@ -36,14 +36,11 @@ void Scheduler::compute_splits(const EvalContext& ctx) {
     if (wants(k_.split_start_sync, ev >= 0))
       api_.synchronize(b, site(ctx, Call::synchronize, k, b, "split start"));
     // A host backend's split writes host memory from here on (its input copies, its compute).
-    if (api_.runs_on_host(b)) release_host_sources(ctx, k);
-    // What the input copies wait for: the slot's event (ggml), or a fence recorded now, which
-    // covers everything the destination queue has been given (output reads included).
+    // What the input copies wait for: the slot's event (ggml), or a fence recorded at the first
+    // wait, which covers everything the destination queue has been given (output reads too).
     EventId guard = ev;
-    if (const EventId fence = l.fence_event_of[b]; fence >= 0 && !split.inputs.empty()) {
-      api_.event_record(fence, b, site(ctx, Call::event_record, k, b, "destination fence"));
-      guard = fence;
-    }
+    if (const EventId fence = l.fence_event_of[b]; fence >= 0 && !split.inputs.empty())
+      guard = unrecorded_fence_ = fence;
     bool read_host = false;
     for (const SplitInput& in : split.inputs) read_host |= copy_input(ctx, k, in, guard);
     if (read_host) {
@@ -52,14 +49,31 @@ void Scheduler::compute_splits(const EvalContext& ctx) {
                           site(ctx, Call::event_record, k, b, "host sources copied"));
       release_pending_[b] = true;
     }
+    unrecorded_fence_ = -1;
     if (wants(k_.prelaunch_sync, ev >= 0))
       api_.synchronize(b, site(ctx, Call::synchronize, k, b, "before launch"));
+    if (api_.runs_on_host(b)) release_host_sources(ctx, k);  // the host computes into its memory
     launch(ctx, k);
-    if (ev >= 0 && (k_.record_event == RecordWhen::always || !split.inputs.empty()))
+    if (ev >= 0 && (k_.record_event == RecordWhen::always ||
+                    (k_.record_event == RecordWhen::has_inputs && !split.inputs.empty())))
       api_.event_record(ev, b, site(ctx, Call::event_record, k, b, "after launch"));
     prev = b;
   }
   release_host_sources(ctx, kNone);
+}
+
+EventId Scheduler::armed(EventId ev, const EvalContext& ctx, Index k) {
+  if (ev >= 0 && ev == unrecorded_fence_) {
+    const Index b = r_.plan.splits[k].backend;
+    api_.event_record(ev, b, site(ctx, Call::event_record, k, b, "destination fence"));
+    unrecorded_fence_ = -1;
+  }
+  return ev;
+}
+
+void Scheduler::synchronize_source(Index backend, const CallSite& cs) {
+  api_.synchronize(backend, cs);
+  release_pending_[backend] = false;  // its queue is drained, host-source copies included
 }
 
 bool Scheduler::queue_can_wait(Index waiter, Index owner) const {
@@ -100,16 +114,21 @@ bool Scheduler::copy_input(const EvalContext& ctx, Index k, const SplitInput& in
 
   // Whether an asynchronous copy reads host memory (released by release_host_sources).
   const bool host_source = k_.release_host_sources && api_.is_host_memory(src.region);
+  // A copy into host memory may overwrite what a pending copy still has to read.
+  auto before_host_write = [&] {
+    if (api_.is_host_memory(dst.region)) release_host_sources(ctx, k);
+  };
 
   if (s_.tensors[in.source].flags & kFlagInput) {
     // "inputs from the user must be copied immediately"
     const bool async = k_.user_input_copy == UserInputCopy::copy_async;
     if (ev >= 0 && async && k_.device_side_waits && !api_.runs_on_host(b)) {
-      if (own_wait) api_.event_wait(b, ev, cs(Call::event_wait, b, "user input"));
+      if (own_wait) api_.event_wait(b, armed(ev, ctx, k), cs(Call::event_wait, b, "user input"));
     } else if (ev >= 0)
-      api_.event_synchronize(ev, cs(Call::event_synchronize, b, "user input"));
+      api_.event_synchronize(armed(ev, ctx, k), cs(Call::event_synchronize, b, "user input"));
     else if (presync_no_event)
       api_.synchronize(b, cs(Call::synchronize, b, "user input"));
+    before_host_write();
     if (!async) {
       api_.tensor_copy(src, dst, cs(Call::tensor_copy, b, "user input"));
       return false;
@@ -119,13 +138,14 @@ bool Scheduler::copy_input(const EvalContext& ctx, Index k, const SplitInput& in
   }
 
   if (ev >= 0) {
-    if (own_wait) api_.event_wait(b, ev, cs(Call::event_wait, b, "input"));
+    if (own_wait) api_.event_wait(b, armed(ev, ctx, k), cs(Call::event_wait, b, "input"));
   } else if (presync_no_event) {
     api_.synchronize(b, cs(Call::synchronize, b, "input"));
   }
   // The copy may run on the source queue: that queue waits for the destination's fence.
   if (k_.destination_fence && ev >= 0 && src_backend != b && queue_can_wait(src_backend, b))
-    api_.event_wait(src_backend, ev, cs(Call::event_wait, src_backend, "source waits fence"));
+    api_.event_wait(src_backend, armed(ev, ctx, k),
+                    cs(Call::event_wait, src_backend, "source waits fence"));
   if (is_moe_input(k, in)) {
     moe_partial_copy(ctx, k, in, src, dst);
     return false;
@@ -138,11 +158,12 @@ bool Scheduler::copy_input(const EvalContext& ctx, Index k, const SplitInput& in
     api_.set_tensor_async(b, src, dst, cs(Call::set_tensor_async, b, "declined copy"));
     return host_source;
   }
-  api_.synchronize(src_backend, cs(Call::synchronize, src_backend, "declined copy"));
+  synchronize_source(src_backend, cs(Call::synchronize, src_backend, "declined copy"));
   if (ev >= 0)
-    api_.event_synchronize(ev, cs(Call::event_synchronize, b, "declined copy"));
+    api_.event_synchronize(armed(ev, ctx, k), cs(Call::event_synchronize, b, "declined copy"));
   else
     api_.synchronize(b, cs(Call::synchronize, b, "declined copy"));
+  before_host_write();
   api_.tensor_copy(src, dst, cs(Call::tensor_copy, b, "declined copy"));
   return false;
 }

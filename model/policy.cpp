@@ -111,6 +111,7 @@ std::vector<Policy> make_builtins() {
              {}};
   min.knobs.user_input_copy = UserInputCopy::copy_async;
   min.knobs.zero_input_split_waits_prev = false;
+  min.knobs.record_event = RecordWhen::never;  // nothing waits on the slot events: fences do
   min.knobs.reuse_policy = ReusePolicy::reuse_no_sync;
   min.knobs.device_side_waits = true;
   min.knobs.destination_fence = true;

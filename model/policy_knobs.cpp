@@ -20,7 +20,8 @@ const Names<PresyncNoEvent> kPresync{
 const Names<UserInputCopy> kUserCopy{{UserInputCopy::blocking, "blocking"},
                                      {UserInputCopy::copy_async, "copy_async"}};
 const Names<RecordWhen> kRecord{{RecordWhen::has_inputs, "has_inputs"},
-                                {RecordWhen::always, "always"}};
+                                {RecordWhen::always, "always"},
+                                {RecordWhen::never, "never"}};
 const Names<DeclinedCopy> kDeclined{
     {DeclinedCopy::blocking_after_wait, "blocking_after_wait"},
     {DeclinedCopy::set_async_after_source_sync, "set_async_after_source_sync"}};

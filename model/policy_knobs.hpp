@@ -14,7 +14,7 @@ namespace schedcheck {
 enum class SyncWhen { never, if_no_event, always };
 enum class PresyncNoEvent { always, never, if_dst_lacks_cpy_async };
 enum class UserInputCopy { blocking, copy_async };
-enum class RecordWhen { has_inputs, always };
+enum class RecordWhen { has_inputs, always, never };
 // What a declined non-user copy does (llama#8897 changed it).
 enum class DeclinedCopy { blocking_after_wait, set_async_after_source_sync };
 // Where the copy index advances (179d73c9 moved it into alloc_graph).

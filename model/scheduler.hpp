@@ -42,6 +42,9 @@ class Scheduler {
   bool copy_input(const EvalContext& ctx, Index k, const SplitInput& in, EventId ev);
   // The host waits for the pending host-source copies (release_host_sources knob).
   void release_host_sources(const EvalContext& ctx, Index k);
+  // ev, after recording it first if it is the split's fence and not recorded yet.
+  EventId armed(EventId ev, const EvalContext& ctx, Index k);
+  void synchronize_source(Index backend, const CallSite& cs);
   // Whether the queue of `waiter` can wait on an event of `owner` (same backend API).
   bool queue_can_wait(Index waiter, Index owner) const;
   void moe_partial_copy(const EvalContext& ctx, Index k, const SplitInput& in,
@@ -68,6 +71,7 @@ class Scheduler {
   Index prev_ids_copy_ = kNone;
   std::vector<int> used_experts_;
   std::vector<bool> release_pending_;  // per backend: host-source copies not yet waited for
+  EventId unrecorded_fence_ = -1;      // the current split's fence until its first use
 };
 
 }  // namespace schedcheck
