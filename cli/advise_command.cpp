@@ -104,6 +104,12 @@ int run_advise(const std::string& file, const std::string& policy_name, bool jso
     }
     line += (line.empty() ? "" : " ") + token;
   }
+  // Missing edges (the run's races) on the line of the access that needs the wait.
+  for (const FindingGroup& g : verdict.groups) {
+    std::string& line = lines[{g.second_access.eval, g.second_access.split}];
+    line += fmt::format("{}+wait([{}] {} -> {})", line.empty() ? "" : " ", g.mechanism,
+                        g.first_access.agent, g.second_access.agent);
+  }
   const int evals = std::max(1, s.total_evaluations());
   if (json) {
     nlohmann::ordered_json syncs = nlohmann::ordered_json::array();
@@ -136,8 +142,9 @@ int run_advise(const std::string& file, const std::string& policy_name, bool jso
               << "\n";
     return verdict.groups.empty() ? kExitClean : kExitFindings;
   }
-  std::cout << fmt::format("== {} under {}: s = necessary, s? = redundant, e/w = event calls ==\n",
-                           s.name, policy->name);
+  std::cout << fmt::format(
+      "== {} under {}: s = necessary, s? = redundant, e/w = event calls, +wait = missing ==\n",
+      s.name, policy->name);
   for (const auto& [key, line] : lines) {
     const auto [eval, split] = key;
     const std::string where = split < 0 ? "driver" : fmt::format("split {}", split);

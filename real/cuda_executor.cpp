@@ -137,6 +137,7 @@ class CudaExecutor : public Executor {
     for (auto& [agent, stream] : streams_)
       check(cudaStreamSynchronize(stream), "cudaStreamSynchronize (end)");
     result_.calls = call_;
+    result_.finish_seconds = since_start();
   }
 
   void initialize(const Region& r, const LogicalValue& v) {
@@ -156,11 +157,16 @@ class CudaExecutor : public Executor {
   }
   void check(cudaError_t e, const char* what, const CallSite& site) const { check(e, what, &site); }
 
+  double since_start() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
   int physical(int device) const { return device < 0 ? 0 : device % gpus_; }
   void set_device(int device) const { check(cudaSetDevice(physical(device)), "cudaSetDevice"); }
 
   void begin_call(AgentId agent, const CallSite& site) {
     const int call = call_++;
+    if (site.eval >= static_cast<int>(result_.eval_start_seconds.size()))
+      result_.eval_start_seconds.resize(static_cast<std::size_t>(site.eval) + 1, since_start());
     auto [first, last] = delays_.equal_range(call);
     for (auto it = first; it != last; ++it) {
       const Delay& d = it->second;
@@ -327,6 +333,7 @@ class CudaExecutor : public Executor {
   std::vector<void*> memory_;
   std::vector<void*> staging_;
   LogicalValue observed_;
+  const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace

@@ -37,6 +37,10 @@ struct RealRunResult {
   int host_reads_checked = 0;
   int calls = 0;
   double seconds = 0;
+  // Host clock (seconds since the run started) at the first call of each evaluation, and when
+  // the final drain returned: the host time per ubatch (bench/gpu_sync_bench).
+  std::vector<double> eval_start_seconds;
+  double finish_seconds = 0;
 };
 
 // True if this build has CUDA and a device is present; otherwise why not.

@@ -66,4 +66,10 @@ SyncAnalysis analyze_syncs(const Scenario& s, const Policy& policy) {
   return a;
 }
 
+int host_blocking_syncs(const std::vector<HostCall>& calls) {
+  return static_cast<int>(std::count_if(calls.begin(), calls.end(), [](const HostCall& c) {
+    return c.sync_id >= 0 && c.letter != 'w';
+  }));
+}
+
 }  // namespace schedcheck

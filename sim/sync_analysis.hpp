@@ -28,4 +28,8 @@ struct SyncAnalysis {
 // be removed.
 SyncAnalysis analyze_syncs(const Scenario& s, const Policy& policy);
 
+// Host-blocking synchronizations among a run's calls (synchronize, event_synchronize; not the
+// queue-side event_wait).
+int host_blocking_syncs(const std::vector<HostCall>& calls);
+
 }  // namespace schedcheck

@@ -19,12 +19,6 @@ std::string canonical(const std::string& name) {
   return source_path("reports/canonical/" + name + ".json");
 }
 
-int host_blocking(const ReplayResult& r) {
-  return static_cast<int>(std::count_if(r.calls.begin(), r.calls.end(), [](const HostCall& c) {
-    return c.sync_id >= 0 && c.letter != 'w';
-  }));
-}
-
 TEST(AdviseApply, WrittenPolicyKeepsExactlyTheMinimalSetAndReplaysClean) {
   const auto out = scratch_dir("apply") / "two-gpu-pp-min.json";
   std::filesystem::remove(out);
@@ -47,8 +41,8 @@ TEST(AdviseApply, WrittenPolicyKeepsExactlyTheMinimalSetAndReplaysClean) {
     if (c.sync_id >= 0) kept.push_back(c.sync_id);
   EXPECT_EQ(kept, a.minimal_set);
   // One host-blocking synchronization per ubatch (6) instead of ggml-20793's 56.
-  EXPECT_EQ(host_blocking(replayed), 6);
-  EXPECT_EQ(host_blocking(replay(original, *find_builtin_policy("ggml-20793"))), 56);
+  EXPECT_EQ(host_blocking_syncs(replayed.calls), 6);
+  EXPECT_EQ(host_blocking_syncs(replay(original, *find_builtin_policy("ggml-20793")).calls), 56);
 
   // The corpus expectation written with it holds.
   const CommandResult corpus = run_schedcheck("corpus '" + out.parent_path().string() + "'");
@@ -95,6 +89,24 @@ TEST(AdviseApply, SkipSyncsIsNotAcceptedInAPolicyFile) {
       run_schedcheck("check --policies '" + file.string() + "' --policy mine --cases 1");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("/policies/0/skip_syncs"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace schedcheck::testing
+
+namespace schedcheck::testing {
+namespace {
+
+TEST(Advise, MissingEdgesAreMarkedOnTheLineOfTheAccessThatNeedsTheWait) {
+  // ggml-v0 on two-gpu-pp: the H1 copy into CUDA1's slot in ubatch 4 needs CUDA0's queue to
+  // wait for CUDA1's graph of ubatch 0.
+  const CommandResult r = run_schedcheck(
+      "advise '" + source_path("reports/canonical/two-gpu-pp.json") + "' --policy ggml-v0");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("eval 4   split 2"), std::string::npos) << r.out;
+  const auto line = r.out.substr(r.out.find("eval 4   split 2"));
+  EXPECT_NE(line.substr(0, line.find('\n')).find("+wait([H1] CUDA1 -> CUDA0)"), std::string::npos)
+      << r.out;
 }
 
 }  // namespace
