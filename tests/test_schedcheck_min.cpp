@@ -17,15 +17,16 @@ const Policy& min_policy() {
   return *find_builtin_policy("schedcheck-min");
 }
 
-TEST(SchedcheckMin, CleanOnEveryCorpusScenario) {
+TEST(SchedcheckMin, CleanOnEveryCorpusAndBenchmarkScenario) {
   int files = 0;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(source_path("reports"))) {
-    if (entry.path().extension() != ".json") continue;
-    const Scenario s = load_scenario_file(entry.path().string());
-    const ReplayResult r = replay(s, min_policy());
-    EXPECT_TRUE(r.findings.empty()) << entry.path();
-    ++files;
-  }
+  for (const char* dir : {"reports", "bench/scenarios"})
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(source_path(dir))) {
+      if (entry.path().extension() != ".json") continue;
+      const Scenario s = load_scenario_file(entry.path().string());
+      const ReplayResult r = replay(s, min_policy());
+      EXPECT_TRUE(r.findings.empty()) << entry.path();
+      ++files;
+    }
   EXPECT_GE(files, 18);
 }
 
