@@ -94,6 +94,19 @@ Scenario single_gpu(int batches, int ubatches) {
   return std::move(b.scenario());
 }
 
+Scenario single_gpu_full_offload(int batches, int ubatches) {
+  SyncBoundBuilder b("sync-bound-single-gpu-full-offload",
+                     "Sync-bound full offload on one CUDA GPU: CPU embedding | CUDA0 layers 0-6 "
+                     "+ output; 1 KiB activations.");
+  const Index cuda = b.gpu("CUDA0", 0);
+  const Index cpu = b.cpu();
+  b.inputs();
+  Index x = b.embedding(cpu);
+  for (int i = 0; i < 7; ++i) x = b.layer(i, cuda, x);
+  b.head(cuda, x, batches, ubatches);
+  return std::move(b.scenario());
+}
+
 Scenario two_gpu_pp(int batches, int ubatches) {
   SyncBoundBuilder b("sync-bound-two-gpu-pp",
                      "Sync-bound pipeline parallelism over two CUDA backends (n_copies 4): CPU "
@@ -113,7 +126,8 @@ Scenario two_gpu_pp(int batches, int ubatches) {
 }  // namespace
 
 std::vector<Scenario> sync_bound_scenarios(int batches, int ubatches) {
-  return {single_gpu(batches, ubatches), two_gpu_pp(batches, ubatches)};
+  return {single_gpu(batches, ubatches), single_gpu_full_offload(batches, ubatches),
+          two_gpu_pp(batches, ubatches)};
 }
 
 }  // namespace schedcheck

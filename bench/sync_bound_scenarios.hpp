@@ -11,6 +11,7 @@ namespace schedcheck {
 
 // "sync-bound-single-gpu": partial offload on one CUDA GPU (CPU embedding | CUDA0 layers 0-2 |
 // CPU layer 3 | CUDA0 layers 4-6 and the output head).
+// "sync-bound-single-gpu-full-offload": the same layers all on CUDA0 (two splits per ubatch).
 // "sync-bound-two-gpu-pp": two CUDA backends with pipeline parallelism (CPU embedding | CUDA0
 // layers 0-3 | CUDA1 layers 4-7 and the output head); on one physical GPU they are two virtual
 // devices, as ggml maps them.
