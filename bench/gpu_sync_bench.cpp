@@ -45,17 +45,6 @@ Policy without_syncs(const Scenario& s, const Policy& base) {
   return p;
 }
 
-Policy minimal_set_of(const Scenario& s, const Policy& base) {
-  const SyncAnalysis a = analyze_syncs(s, base);
-  Policy p = base;
-  p.name = base.name + "-minimal";
-  for (const SyncVerdict& v : a.syncs)
-    if (std::find(a.minimal_set.begin(), a.minimal_set.end(), v.call.sync_id) ==
-        a.minimal_set.end())
-      p.skipped_syncs.push_back(v.call.sync_id);
-  return p;
-}
-
 Variant variant(Policy p, bool lower_bound = false) {
   Variant v;
   v.policy = std::move(p);
@@ -66,7 +55,8 @@ Variant variant(Policy p, bool lower_bound = false) {
 std::vector<Variant> variants_for(const Scenario& s) {
   std::vector<Variant> out;
   for (const Policy& p : builtin_policies()) out.push_back(variant(p));
-  out.push_back(variant(minimal_set_of(s, *find_builtin_policy("ggml-20793"))));
+  const Policy& v3 = *find_builtin_policy("ggml-20793");
+  out.push_back(variant(minimal_set_policy(v3, analyze_syncs(s, v3))));
   out.push_back(variant(without_syncs(s, *find_builtin_policy("ggml-20793")), true));
   out.push_back(variant(without_syncs(s, *find_builtin_policy("schedcheck-min")), true));
   for (Variant& v : out) {

@@ -81,28 +81,15 @@ class SyncBoundBuilder {
   Index tokens_ = kNone, pos_ = kNone, mask_ = kNone, out_ids_ = kNone;
 };
 
-Scenario single_gpu(int batches, int ubatches) {
-  SyncBoundBuilder b("sync-bound-single-gpu",
-                     "Sync-bound partial offload on one CUDA GPU: CPU embedding | CUDA0 layers "
-                     "0-2 | CPU layer 3 | CUDA0 layers 4-6 + output; 1 KiB activations.");
+// Seven layers on CUDA0, except `cpu_layer` (-1: none) on the CPU.
+Scenario single_gpu(const std::string& name, const std::string& description, int cpu_layer,
+                    int batches, int ubatches) {
+  SyncBoundBuilder b(name, description);
   const Index cuda = b.gpu("CUDA0", 0);
   const Index cpu = b.cpu();
   b.inputs();
   Index x = b.embedding(cpu);
-  for (int i = 0; i < 7; ++i) x = b.layer(i, i == 3 ? cpu : cuda, x);
-  b.head(cuda, x, batches, ubatches);
-  return std::move(b.scenario());
-}
-
-Scenario single_gpu_full_offload(int batches, int ubatches) {
-  SyncBoundBuilder b("sync-bound-single-gpu-full-offload",
-                     "Sync-bound full offload on one CUDA GPU: CPU embedding | CUDA0 layers 0-6 "
-                     "+ output; 1 KiB activations.");
-  const Index cuda = b.gpu("CUDA0", 0);
-  const Index cpu = b.cpu();
-  b.inputs();
-  Index x = b.embedding(cpu);
-  for (int i = 0; i < 7; ++i) x = b.layer(i, cuda, x);
+  for (int i = 0; i < 7; ++i) x = b.layer(i, i == cpu_layer ? cpu : cuda, x);
   b.head(cuda, x, batches, ubatches);
   return std::move(b.scenario());
 }
@@ -126,7 +113,14 @@ Scenario two_gpu_pp(int batches, int ubatches) {
 }  // namespace
 
 std::vector<Scenario> sync_bound_scenarios(int batches, int ubatches) {
-  return {single_gpu(batches, ubatches), single_gpu_full_offload(batches, ubatches),
+  return {single_gpu("sync-bound-single-gpu",
+                     "Sync-bound partial offload on one CUDA GPU: CPU embedding | CUDA0 layers "
+                     "0-2 | CPU layer 3 | CUDA0 layers 4-6 + output; 1 KiB activations.",
+                     3, batches, ubatches),
+          single_gpu("sync-bound-single-gpu-full-offload",
+                     "Sync-bound full offload on one CUDA GPU: CPU embedding | CUDA0 layers 0-6 "
+                     "+ output; 1 KiB activations.",
+                     -1, batches, ubatches),
           two_gpu_pp(batches, ubatches)};
 }
 

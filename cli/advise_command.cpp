@@ -24,19 +24,12 @@ int apply_minimal_set(Scenario s, const Policy& policy, const SyncAnalysis& a,
     std::cerr << "schedcheck: --apply " << out << ": the file exists; choose a new name\n";
     return kExitBadInput;
   }
-  Policy applied = policy;
-  applied.name = policy.name + "-minimal";
+  Policy applied = minimal_set_policy(policy, a);
   if (find_policy(s, applied.name)) {
     std::cerr << "schedcheck: --apply: the scenario already has a policy named \"" << applied.name
               << "\"\n";
     return kExitBadInput;
   }
-  applied.builtin = false;
-  for (const SyncVerdict& v : a.syncs)
-    if (std::find(a.minimal_set.begin(), a.minimal_set.end(), v.call.sync_id) ==
-        a.minimal_set.end())
-      applied.skipped_syncs.push_back(v.call.sync_id);
-  std::sort(applied.skipped_syncs.begin(), applied.skipped_syncs.end());
   applied.description = fmt::format(
       "{} with the minimal synchronization set for scenario {} (schedcheck advise --apply): "
       "{} of {} synchronizations kept",

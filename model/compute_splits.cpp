@@ -30,12 +30,11 @@ void Scheduler::compute_splits(const EvalContext& ctx) {
         api_.event_synchronize(ev_prev, cs);
       } else {
         cs.call = Call::synchronize;
-        api_.synchronize(prev, cs);
+        synchronize_backend(prev, cs);
       }
     }
     if (wants(k_.split_start_sync, ev >= 0))
-      api_.synchronize(b, site(ctx, Call::synchronize, k, b, "split start"));
-    // A host backend's split writes host memory from here on (its input copies, its compute).
+      synchronize_backend(b, site(ctx, Call::synchronize, k, b, "split start"));
     // What the input copies wait for: the slot's event (ggml), or a fence recorded at the first
     // wait, which covers everything the destination queue has been given (output reads too).
     EventId guard = ev;
@@ -51,7 +50,7 @@ void Scheduler::compute_splits(const EvalContext& ctx) {
     }
     unrecorded_fence_ = -1;
     if (wants(k_.prelaunch_sync, ev >= 0))
-      api_.synchronize(b, site(ctx, Call::synchronize, k, b, "before launch"));
+      synchronize_backend(b, site(ctx, Call::synchronize, k, b, "before launch"));
     if (api_.runs_on_host(b)) release_host_sources(ctx, k);  // the host computes into its memory
     launch(ctx, k);
     if (ev >= 0 && (k_.record_event == RecordWhen::always ||
@@ -71,9 +70,9 @@ EventId Scheduler::armed(EventId ev, const EvalContext& ctx, Index k) {
   return ev;
 }
 
-void Scheduler::synchronize_source(Index backend, const CallSite& cs) {
+void Scheduler::synchronize_backend(Index backend, const CallSite& cs) {
   api_.synchronize(backend, cs);
-  release_pending_[backend] = false;  // its queue is drained, host-source copies included
+  release_pending_[backend] = false;  // its queues are drained, host-source copies included
 }
 
 bool Scheduler::queue_can_wait(Index waiter, Index owner) const {
@@ -85,20 +84,19 @@ void Scheduler::release_host_sources(const EvalContext& ctx, Index k) {
     if (!release_pending_[b]) continue;
     release_pending_[b] = false;
     const EventId ev = r_.layout.release_event_of[b];
-    const std::string_view step = k == kNone ? "release host sources" : "before host compute";
+    const std::string_view step = k == kNone ? "release host sources" : "before a host write";
     if (ev >= 0)
       api_.event_synchronize(ev, site(ctx, Call::event_synchronize, k, b, step));
     else
-      api_.synchronize(b, site(ctx, Call::synchronize, k, b, step));
+      synchronize_backend(b, site(ctx, Call::synchronize, k, b, step));
   }
 }
 
 bool Scheduler::copy_input(const EvalContext& ctx, Index k, const SplitInput& in, EventId ev) {
+  const Index b = r_.plan.splits[k].backend;
   // With device-side waits, a queue does not wait on its own event: its copies are ordered
   // after its earlier work anyway, unless the backend copies on a queue of its own.
-  const bool own_wait =
-      !k_.device_side_waits || !api_.copies_on_compute_queue(r_.plan.splits[k].backend);
-  const Index b = r_.plan.splits[k].backend;
+  const bool own_wait = !k_.device_side_waits || !api_.copies_on_compute_queue(b);
   const Index src_backend = tensor_backend(s_, in.source);
   const TensorView src = tensor_view(in.source, ctx.eval);
   const TensorView dst = copy_view(in.copy, cur_copy_, ctx.eval);
@@ -122,12 +120,14 @@ bool Scheduler::copy_input(const EvalContext& ctx, Index k, const SplitInput& in
   if (s_.tensors[in.source].flags & kFlagInput) {
     // "inputs from the user must be copied immediately"
     const bool async = k_.user_input_copy == UserInputCopy::copy_async;
-    if (ev >= 0 && async && k_.device_side_waits && !api_.runs_on_host(b)) {
-      if (own_wait) api_.event_wait(b, armed(ev, ctx, k), cs(Call::event_wait, b, "user input"));
-    } else if (ev >= 0)
+    // An asynchronous copy lands on a queue, which can do the waiting (else the host waits).
+    const bool queue_waits = async && k_.device_side_waits && !api_.runs_on_host(b);
+    if (ev >= 0 && queue_waits && own_wait)
+      api_.event_wait(b, armed(ev, ctx, k), cs(Call::event_wait, b, "user input"));
+    else if (ev >= 0 && !queue_waits)
       api_.event_synchronize(armed(ev, ctx, k), cs(Call::event_synchronize, b, "user input"));
-    else if (presync_no_event)
-      api_.synchronize(b, cs(Call::synchronize, b, "user input"));
+    else if (ev < 0 && presync_no_event)
+      synchronize_backend(b, cs(Call::synchronize, b, "user input"));
     before_host_write();
     if (!async) {
       api_.tensor_copy(src, dst, cs(Call::tensor_copy, b, "user input"));
@@ -140,7 +140,7 @@ bool Scheduler::copy_input(const EvalContext& ctx, Index k, const SplitInput& in
   if (ev >= 0) {
     if (own_wait) api_.event_wait(b, armed(ev, ctx, k), cs(Call::event_wait, b, "input"));
   } else if (presync_no_event) {
-    api_.synchronize(b, cs(Call::synchronize, b, "input"));
+    synchronize_backend(b, cs(Call::synchronize, b, "input"));
   }
   // The copy may run on the source queue: that queue waits for the destination's fence.
   if (k_.destination_fence && ev >= 0 && src_backend != b && queue_can_wait(src_backend, b))
@@ -154,15 +154,15 @@ bool Scheduler::copy_input(const EvalContext& ctx, Index k, const SplitInput& in
     return host_source;
   if (k_.declined_copy == DeclinedCopy::set_async_after_source_sync) {
     // Before llama#8897: sync the source, then an asynchronous upload from the host pointer.
-    api_.synchronize(src_backend, cs(Call::synchronize, src_backend, "declined copy"));
+    synchronize_backend(src_backend, cs(Call::synchronize, src_backend, "declined copy"));
     api_.set_tensor_async(b, src, dst, cs(Call::set_tensor_async, b, "declined copy"));
     return host_source;
   }
-  synchronize_source(src_backend, cs(Call::synchronize, src_backend, "declined copy"));
+  synchronize_backend(src_backend, cs(Call::synchronize, src_backend, "declined copy"));
   if (ev >= 0)
     api_.event_synchronize(armed(ev, ctx, k), cs(Call::event_synchronize, b, "declined copy"));
   else
-    api_.synchronize(b, cs(Call::synchronize, b, "declined copy"));
+    synchronize_backend(b, cs(Call::synchronize, b, "declined copy"));
   before_host_write();
   api_.tensor_copy(src, dst, cs(Call::tensor_copy, b, "declined copy"));
   return false;
@@ -184,7 +184,7 @@ void Scheduler::moe_partial_copy(const EvalContext& ctx, Index k, const SplitInp
   const Index b = split.backend;
   const Index src_backend = tensor_backend(s_, in.source);
   const Node& node = s_.nodes[split.first_node];
-  api_.synchronize(src_backend, site(ctx, Call::synchronize, k, src_backend, "moe"));
+  synchronize_backend(src_backend, site(ctx, Call::synchronize, k, src_backend, "moe"));
 
   // Which ids tensor the host reads: the node's (rewritten) src[2], or, with the llama#15488
   // fix, the original when its copy is a later input of this split (not yet copied).
@@ -216,7 +216,7 @@ void Scheduler::moe_partial_copy(const EvalContext& ctx, Index k, const SplitInp
     cs.copy = ids.copy;
     api_.get_tensor_async(ids_backend, ids, host_ids, cs);
     cs.call = Call::synchronize;
-    api_.synchronize(ids_backend, cs);
+    synchronize_backend(ids_backend, cs);
     cs.call = Call::moe_ids_read;
     api_.host_read(host_ids, cs);
     used_experts_ = experts_for(node, api_.observed_value().eval);
@@ -263,7 +263,7 @@ void Scheduler::launch(const EvalContext& ctx, Index k) {
     while (j1 + 1 < split.end_node && !asks(j1)) ++j1;
     api_.graph_compute_async(split.backend, compute_op(ctx, k, j0, j1 + 1));
     CallSite cs = site(ctx, Call::synchronize, k, split.backend, "eval callback");
-    api_.synchronize(split.backend, cs);
+    synchronize_backend(split.backend, cs);
     if (asks(j1)) {
       cs.call = Call::eval_callback_read;
       cs.tensor = s_.nodes[j1].output;

@@ -56,32 +56,28 @@ ExecutionLayout make_layout(const Scenario& s, const PolicyKnobs& knobs) {
   l.transfer_event_of.assign(nb, -1);
   l.release_event_of.assign(nb, -1);
   l.fence_event_of.assign(nb, -1);
+  auto add_event = [&](EventKind kind, std::string name, Index b, int slot) {
+    l.events.push_back({kind, std::move(name), b, slot});
+    return static_cast<EventId>(l.events.size()) - 1;
+  };
   for (Index b = 0; b < nb; ++b) {
-    if (l.n_copies > 1 && l.caps[b].events)
-      for (int c = 0; c < l.n_copies; ++c) {
-        l.sched_events[b][c] = static_cast<EventId>(l.events.size());
-        l.events.push_back(
-            {EventKind::sched, "ev[" + s.backends[b].name + "][" + std::to_string(c) + "]", b, c});
-      }
-    if (l.caps[b].async_queue && l.caps[b].cpy_async_device &&
-        l.caps[b].device_copy_queue == CopyQueue::source_then_event) {
-      l.copy_event_of[b] = static_cast<EventId>(l.events.size());
-      l.events.push_back({EventKind::copy, "copy_event(" + s.backends[b].name + ")", b, 0});
-    }
-    if (l.transfer_queue_of[b] >= 0) {
-      l.transfer_event_of[b] = static_cast<EventId>(l.events.size());
-      l.events.push_back(
-          {EventKind::transfer, "transfer_semaphore(" + s.backends[b].name + ")", b, 0});
-    }
-    if (knobs.release_host_sources && l.caps[b].async_queue && l.caps[b].events) {
-      l.release_event_of[b] = static_cast<EventId>(l.events.size());
-      l.events.push_back(
-          {EventKind::release, "host_sources_copied(" + s.backends[b].name + ")", b, 0});
-    }
-    if (knobs.destination_fence && l.caps[b].async_queue && l.caps[b].events) {
-      l.fence_event_of[b] = static_cast<EventId>(l.events.size());
-      l.events.push_back({EventKind::fence, "fence(" + s.backends[b].name + ")", b, 0});
-    }
+    const std::string& name = s.backends[b].name;
+    const Capabilities& c = l.caps[b];
+    if (l.n_copies > 1 && c.events)
+      for (int slot = 0; slot < l.n_copies; ++slot)
+        l.sched_events[b][slot] =
+            add_event(EventKind::sched, "ev[" + name + "][" + std::to_string(slot) + "]", b, slot);
+    if (c.async_queue && c.cpy_async_device && c.device_copy_queue == CopyQueue::source_then_event)
+      l.copy_event_of[b] = add_event(EventKind::copy, "copy_event(" + name + ")", b, 0);
+    if (l.transfer_queue_of[b] >= 0)
+      l.transfer_event_of[b] =
+          add_event(EventKind::transfer, "transfer_semaphore(" + name + ")", b, 0);
+    // schedcheck-min's events (docs/policies.md).
+    if (knobs.release_host_sources && c.async_queue && c.events)
+      l.release_event_of[b] =
+          add_event(EventKind::release, "host_sources_copied(" + name + ")", b, 0);
+    if (knobs.destination_fence && c.async_queue && c.events)
+      l.fence_event_of[b] = add_event(EventKind::fence, "fence(" + name + ")", b, 0);
   }
   return l;
 }

@@ -44,7 +44,8 @@ class Scheduler {
   void release_host_sources(const EvalContext& ctx, Index k);
   // ev, after recording it first if it is the split's fence and not recorded yet.
   EventId armed(EventId ev, const EvalContext& ctx, Index k);
-  void synchronize_source(Index backend, const CallSite& cs);
+  // synchronize(backend) from compute_splits: also settles its pending host-source release.
+  void synchronize_backend(Index backend, const CallSite& cs);
   // Whether the queue of `waiter` can wait on an event of `owner` (same backend API).
   bool queue_can_wait(Index waiter, Index owner) const;
   void moe_partial_copy(const EvalContext& ctx, Index k, const SplitInput& in,

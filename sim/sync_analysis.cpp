@@ -66,6 +66,18 @@ SyncAnalysis analyze_syncs(const Scenario& s, const Policy& policy) {
   return a;
 }
 
+Policy minimal_set_policy(const Policy& policy, const SyncAnalysis& a) {
+  Policy p = policy;
+  p.name = policy.name + "-minimal";
+  p.builtin = false;
+  for (const SyncVerdict& v : a.syncs)
+    if (std::find(a.minimal_set.begin(), a.minimal_set.end(), v.call.sync_id) ==
+        a.minimal_set.end())
+      p.skipped_syncs.push_back(v.call.sync_id);
+  std::sort(p.skipped_syncs.begin(), p.skipped_syncs.end());
+  return p;
+}
+
 int host_blocking_syncs(const std::vector<HostCall>& calls) {
   return static_cast<int>(std::count_if(calls.begin(), calls.end(), [](const HostCall& c) {
     return c.sync_id >= 0 && c.letter != 'w';

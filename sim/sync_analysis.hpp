@@ -28,6 +28,10 @@ struct SyncAnalysis {
 // be removed.
 SyncAnalysis analyze_syncs(const Scenario& s, const Policy& policy);
 
+// `policy` keeping only the minimal set: named "<policy>-minimal", its skip_syncs are the
+// policy's own plus every synchronization the minimal set drops (ascending).
+Policy minimal_set_policy(const Policy& policy, const SyncAnalysis& a);
+
 // Host-blocking synchronizations among a run's calls (synchronize, event_synchronize; not the
 // queue-side event_wait).
 int host_blocking_syncs(const std::vector<HostCall>& calls);

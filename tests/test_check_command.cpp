@@ -18,16 +18,20 @@ namespace fs = std::filesystem;
 TEST(CheckCommand, Policy17795Seed1FindsAndShrinksThePinnedHostToDeviceRace) {
   const fs::path dir = scratch_dir("check17795");
   fs::remove_all(dir / "out");
-  CommandResult r = run_schedcheck("check --policy ggml-17795 --seed 1 --save '" + (dir / "out").string() + "'");
+  CommandResult r =
+      run_schedcheck("check --policy ggml-17795 --seed 1 --save '" + (dir / "out").string() + "'");
   EXPECT_EQ(r.exit_code, 1) << r.err;
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(r.out, m, std::regex("\\[H2\\] case \\d+ of seed 1; shrunk in \\d+ steps from .* to "
-                                                     "(\\d+) splits, (\\d+) ubatches, (\\d+) backends")))
+  ASSERT_TRUE(
+      std::regex_search(r.out, m,
+                        std::regex("\\[H2\\] case \\d+ of seed 1; shrunk in \\d+ steps from .* to "
+                                   "(\\d+) splits, (\\d+) ubatches, (\\d+) backends")))
       << r.out;
   EXPECT_LE(std::stoi(m[1]), 3);
   EXPECT_LE(std::stoi(m[2]), 2);
   EXPECT_LE(std::stoi(m[3]), 3);
-  ASSERT_TRUE(std::regex_search(r.out, m, std::regex("saved: (\\S+-H2-seed1-case\\d+\\.json)"))) << r.out;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex("saved: (\\S+-H2-seed1-case\\d+\\.json)")))
+      << r.out;
   const std::string saved = m[1];
   EXPECT_TRUE(fs::exists(saved));
   CommandResult replay = run_schedcheck("replay '" + saved + "' --policy ggml-17795");
@@ -39,12 +43,15 @@ TEST(CheckCommand, Policy17795Seed1FindsAndShrinksThePinnedHostToDeviceRace) {
 
 TEST(CheckCommand, SameArgumentsPrintTheSameAndJobsDoNotMatter) {
   const fs::path dir = scratch_dir("checkdet");
-  const std::string args = "check --policy all --seed 5 --cases 150 --save '" + (dir / "out").string() + "'";
-  CommandResult a = run_schedcheck(args), b = run_schedcheck(args), c = run_schedcheck(args + " --jobs 2");
+  const std::string args =
+      "check --policy all --seed 5 --cases 150 --save '" + (dir / "out").string() + "'";
+  CommandResult a = run_schedcheck(args), b = run_schedcheck(args),
+                c = run_schedcheck(args + " --jobs 2");
   EXPECT_EQ(a.exit_code, 1);
   EXPECT_EQ(a.out, b.out);
   EXPECT_EQ(a.out, c.out);
-  CommandResult j1 = run_schedcheck(args + " --json"), j2 = run_schedcheck(args + " --json --jobs 2");
+  CommandResult j1 = run_schedcheck(args + " --json"),
+                j2 = run_schedcheck(args + " --json --jobs 2");
   EXPECT_EQ(j1.out, j2.out);
   EXPECT_NE(j1.out.find("\"schema\": \"schedcheck-check/1\""), std::string::npos);
   fs::remove_all(dir);
@@ -63,8 +70,9 @@ TEST(CheckCommand, ACustomPolicyFromAPolicyFileIsChecked) {
   const fs::path dir = scratch_dir("checkpolicy");
   std::ofstream(dir / "p.json") << R"({"schema": "schedcheck-policies/1", "policies": [
     {"name": "all-syncs", "base": "ggml-20793", "knobs": {"noev_presync": "always"}}]})";
-  CommandResult r = run_schedcheck("check --policies '" + (dir / "p.json").string() + "' --policy all-syncs --cases 80 --save '" +
-                                   (dir / "out").string() + "'");
+  CommandResult r =
+      run_schedcheck("check --policies '" + (dir / "p.json").string() +
+                     "' --policy all-syncs --cases 80 --save '" + (dir / "out").string() + "'");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("all-syncs: clean in 80 cases"), std::string::npos) << r.out;
   fs::remove_all(dir);
@@ -72,8 +80,10 @@ TEST(CheckCommand, ACustomPolicyFromAPolicyFileIsChecked) {
 
 TEST(CheckCommand, ExhaustiveModeReportsHowManyScenariosItChecked) {
   const fs::path dir = scratch_dir("exhaustive");
-  CommandResult r = run_schedcheck("check --exhaustive --max-splits 2 --max-backends 3 --max-ubatches 2 --policy ggml-20793 --save '" +
-                                   (dir / "out").string() + "'");
+  CommandResult r = run_schedcheck(
+      "check --exhaustive --max-splits 2 --max-backends 3 --max-ubatches 2 --policy ggml-20793 "
+      "--save '" +
+      (dir / "out").string() + "'");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("832 scenarios per policy"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("ggml-20793: clean in all 832 scenarios"), std::string::npos) << r.out;
@@ -84,9 +94,13 @@ TEST(CheckCommand, TheMainJobChecksEveryPolicyAndTheCorpusInOneTable) {
   const fs::path dir = scratch_dir("mainjob");
   CommandResult r = run_schedcheck("check", dir.string());
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  for (const char* p : {"ggml-v0", "ggml-17795", "ggml-20463", "ggml-20793", "ggml-25138", "ggml-26040"})
-    EXPECT_TRUE(std::regex_search(r.out, std::regex(std::string("\\n") + p + " +(race|clean) +yes"))) << p;
-  EXPECT_TRUE(std::regex_search(r.out, std::regex("corpus \\(.*\\): \\d+ passed, 0 failed"))) << r.out;
+  for (const char* p :
+       {"ggml-v0", "ggml-17795", "ggml-20463", "ggml-20793", "ggml-25138", "ggml-26040"})
+    EXPECT_TRUE(
+        std::regex_search(r.out, std::regex(std::string("\\n") + p + " +(race|clean) +yes")))
+        << p;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("corpus \\(.*\\): \\d+ passed, 0 failed")))
+      << r.out;
   EXPECT_NE(r.err.find("found after (s)"), std::string::npos);  // wall times on stderr
   EXPECT_TRUE(fs::is_directory(dir / "schedcheck-counterexamples"));
   fs::remove_all(dir);

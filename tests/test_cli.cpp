@@ -14,18 +14,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string canonical(const std::string& name) {
-  return source_path("reports/canonical/" + name + ".json");
-}
-
 TEST(Cli, ReplayOfACleanScenarioExitsZero) {
-  CommandResult r = run_schedcheck("replay '" + canonical("single-gpu") + "'");
+  CommandResult r = run_schedcheck("replay '" + canonical_path("single-gpu") + "'");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("verdict: CLEAN"), std::string::npos);
 }
 
 TEST(Cli, ReplayReportsThePinnedHostToDeviceRaceAndExitsOne) {
-  CommandResult r = run_schedcheck("replay '" + canonical("two-gpu-pp") + "' --policy ggml-17795");
+  CommandResult r =
+      run_schedcheck("replay '" + canonical_path("two-gpu-pp") + "' --policy ggml-17795");
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.out.find("WRITE-AFTER-READ race [H2]"), std::string::npos) << r.out;
   for (const char* part : {"ordering present:", "missing edge:", "cheapest fix:", "effect:",
@@ -34,7 +31,8 @@ TEST(Cli, ReplayReportsThePinnedHostToDeviceRaceAndExitsOne) {
 }
 
 TEST(Cli, UnknownPolicyIsAUsageError) {
-  CommandResult r = run_schedcheck("replay '" + canonical("single-gpu") + "' --policy ggml-99999");
+  CommandResult r =
+      run_schedcheck("replay '" + canonical_path("single-gpu") + "' --policy ggml-99999");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("unknown policy \"ggml-99999\""), std::string::npos) << r.err;
 }
@@ -78,7 +76,7 @@ TEST(Cli, EveryMalformedScenarioExitsTwoNamingFileAndJsonPath) {
 
 TEST(Cli, SameInputGivesByteIdenticalOutput) {
   for (const char* flags : {"--policy all", "--policy all --json"}) {
-    const std::string args = "replay '" + canonical("two-gpu-pp") + "' " + flags;
+    const std::string args = "replay '" + canonical_path("two-gpu-pp") + "' " + flags;
     CommandResult a = run_schedcheck(args), b = run_schedcheck(args);
     EXPECT_EQ(a.exit_code, 1);
     EXPECT_EQ(a.out, b.out) << flags;
@@ -88,7 +86,7 @@ TEST(Cli, SameInputGivesByteIdenticalOutput) {
 
 TEST(Cli, JsonReportHasItsSchemaAndAFindingPerGroup) {
   CommandResult r =
-      run_schedcheck("replay '" + canonical("two-gpu-pp") + "' --policy ggml-v0 --json");
+      run_schedcheck("replay '" + canonical_path("two-gpu-pp") + "' --policy ggml-v0 --json");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("\"schema\": \"schedcheck-report/1\""), std::string::npos);
   EXPECT_NE(r.out.find("\"mechanism\": \"H1\""), std::string::npos);
@@ -129,7 +127,8 @@ TEST(Cli, CorpusFailsNamingTheReportWhenAnExpectationIsWrong) {
 }
 
 TEST(Cli, AdviseMarksRedundantSynchronizationsAndCountsHostBlockingOnes) {
-  CommandResult r = run_schedcheck("advise '" + canonical("single-gpu") + "' --policy ggml-v0");
+  CommandResult r =
+      run_schedcheck("advise '" + canonical_path("single-gpu") + "' --policy ggml-v0");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("s? s? a (s) s? a (s) s? a (s) s? a (s) g"), std::string::npos) << r.out;
   EXPECT_NE(
@@ -137,9 +136,9 @@ TEST(Cli, AdviseMarksRedundantSynchronizationsAndCountsHostBlockingOnes) {
       std::string::npos)
       << r.out;
   CommandResult j =
-      run_schedcheck("advise '" + canonical("single-gpu") + "' --policy ggml-v0 --json");
+      run_schedcheck("advise '" + canonical_path("single-gpu") + "' --policy ggml-v0 --json");
   EXPECT_NE(j.out.find("\"schema\": \"schedcheck-advise/1\""), std::string::npos);
-  EXPECT_EQ(run_schedcheck("advise '" + canonical("single-gpu") + "'").exit_code,
+  EXPECT_EQ(run_schedcheck("advise '" + canonical_path("single-gpu") + "'").exit_code,
             2);  // --policy required
 }
 

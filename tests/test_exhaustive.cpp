@@ -11,7 +11,8 @@
 namespace schedcheck {
 namespace {
 
-// sum over GPU counts g of: (sum over split counts s of (2 (g+1))^s) x U x (PP: 1 or 2) x reuse 2 x pinned 2
+// sum over GPU counts g of: (sum over split counts s of (2 (g+1))^s) x U x (PP: 1 or 2) x reuse 2 x
+// pinned 2
 uint64_t expected_count(int K, int B, int U) {
   uint64_t total = 0;
   for (int g = 1; g <= B - 1; ++g) {
@@ -27,7 +28,8 @@ TEST(Exhaustive, CountsMatchTheClosedForm) {
   for (int K = 1; K <= 3; ++K)
     for (int B = 2; B <= 4; ++B)
       for (int U = 1; U <= 3; ++U)
-        EXPECT_EQ(enumerate_specs({K, B, U}, [](const ScenarioSpec&) { return true; }), expected_count(K, B, U))
+        EXPECT_EQ(enumerate_specs({K, B, U}, [](const ScenarioSpec&) { return true; }),
+                  expected_count(K, B, U))
             << K << " " << B << " " << U;
 }
 

@@ -19,7 +19,7 @@ const Policy& policy(const std::string& name) {
 }
 
 Scenario canonical(const std::string& name) {
-  return load_scenario_file(source_path("reports/canonical/" + name + ".json"));
+  return load_scenario_file(canonical_path(name));
 }
 
 // Host calls of one split in one evaluation, without the letters in `skip`.

@@ -52,7 +52,8 @@ TEST(ReferenceValues, LeavesDependOnTensorAndEvaluation) {
   EXPECT_NE(ref.bytes({0, 0, 0}, 0, 64), ref.bytes({0, 1, 0}, 0, 64));
   EXPECT_NE(ref.bytes({0, 0, 0}, 0, 64), ref.bytes({1, 0, 0}, 0, 64));
   const std::vector<uint8_t> whole = ref.bytes({0, 0, 0}, 0, 64);
-  EXPECT_EQ(ref.bytes({0, 0, 0}, 16, 8), std::vector<uint8_t>(whole.begin() + 16, whole.begin() + 24));
+  EXPECT_EQ(ref.bytes({0, 0, 0}, 16, 8),
+            std::vector<uint8_t>(whole.begin() + 16, whole.begin() + 24));
   EXPECT_EQ(ref.bytes({}, 0, 4), std::vector<uint8_t>(4, values::kPoison));
 }
 
@@ -76,7 +77,7 @@ TEST(ReferenceValues, EverySourceByteMatters) {
 }
 
 TEST(DelayPlan, TargetedPlansHoldTheQueueOfTheFirstAccess) {
-  const Scenario s = load_scenario_file(source_path("reports/canonical/two-gpu-pp.json"));
+  const Scenario s = load_scenario_file(canonical_path("two-gpu-pp"));
   const ReplayResult r = replay(s, *find_builtin_policy("ggml-26040"));
   const PolicyVerdict v = explain(r);
   ASSERT_FALSE(v.groups.empty());
@@ -88,7 +89,7 @@ TEST(DelayPlan, TargetedPlansHoldTheQueueOfTheFirstAccess) {
 }
 
 TEST(DelayPlan, RandomPlansAreSeededAndSavedPlansLoadBack) {
-  const Scenario s = load_scenario_file(source_path("reports/canonical/two-gpu-pp.json"));
+  const Scenario s = load_scenario_file(canonical_path("two-gpu-pp"));
   const ReplayResult r = replay(s, *find_builtin_policy("ggml-v0"));
   const DelayPlan a = random_plan(r, 7), b = random_plan(r, 7), c = random_plan(r, 8);
   EXPECT_EQ(delay_plan_json(a).dump(), delay_plan_json(b).dump());
@@ -127,8 +128,7 @@ TEST(DelayPlan, MalformedPlansNameTheJsonPath) {
 TEST(RealCommand, WithoutACudaDeviceItExitsThreeAndSaysWhy) {
   std::string why;
   if (cuda_available(&why)) GTEST_SKIP() << "a CUDA device is present";
-  CommandResult r =
-      run_schedcheck("real '" + source_path("reports/canonical/single-gpu.json") + "'");
+  CommandResult r = run_schedcheck("real '" + canonical_path("single-gpu") + "'");
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.err.find("no CUDA device"), std::string::npos) << r.err;
 }

@@ -35,8 +35,7 @@ TEST(SchedcheckMin, FewerHostBlockingSyncsThanEveryGgmlVersionOnTheCanonicalScen
   // two-gpu-pp: one release per GPU and ubatch + the final sched_synchronize of both (2x6 + 2).
   const std::pair<const char*, int> expected[] = {{"single-gpu", 6}, {"two-gpu-pp", 14}};
   for (const auto& [name, count] : expected) {
-    const Scenario s =
-        load_scenario_file(source_path("reports/canonical/" + std::string(name) + ".json"));
+    const Scenario s = load_scenario_file(canonical_path(name));
     const ReplayResult mine = replay(s, min_policy());
     EXPECT_TRUE(mine.findings.empty()) << name;
     EXPECT_EQ(host_blocking_syncs(mine.calls), count) << name;
@@ -50,7 +49,7 @@ TEST(SchedcheckMin, FewerHostBlockingSyncsThanEveryGgmlVersionOnTheCanonicalScen
 TEST(SchedcheckMin, TheHostWaitsOnlyForCopiesNeverForAWholeQueueInsideTheScheduler) {
   // Inside compute_splits schedcheck-min's host-blocking waits are event_synchronize on the
   // "host sources copied" event (release), not synchronize of a queue, on CUDA scenarios.
-  const Scenario s = load_scenario_file(source_path("reports/canonical/two-gpu-pp.json"));
+  const Scenario s = load_scenario_file(canonical_path("two-gpu-pp"));
   for (const HostCall& c : replay(s, min_policy()).calls) {
     if (c.sync_id < 0 || c.letter == 'w' || c.site.role != Role::policy) continue;
     EXPECT_EQ(c.letter, 'e') << c.site.step;

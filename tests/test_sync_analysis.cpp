@@ -11,7 +11,7 @@ namespace schedcheck::testing {
 namespace {
 
 Scenario single_gpu() {
-  return load_scenario_file(source_path("reports/canonical/single-gpu.json"));
+  return load_scenario_file(canonical_path("single-gpu"));
 }
 
 TEST(SyncAnalysis, V0SingleGpuEverySynchronizeAfterTheFirstInASplitIsRedundant) {
@@ -103,7 +103,7 @@ TEST(SyncAnalysis, IndividuallyRedundantIsNotJointlyRemovable) {
 TEST(SyncAnalysis, OnARacyRunTheReasonNamesTheFindingTheRemovalAdds) {
   // ggml-v0 on two-gpu-pp already has an H1 race; a necessary sync's reason must be the race its
   // removal adds (H3 for the slot copies, H4 for llama_get_logits), never the baseline's H1.
-  const Scenario s = load_scenario_file(source_path("reports/canonical/two-gpu-pp.json"));
+  const Scenario s = load_scenario_file(canonical_path("two-gpu-pp"));
   const SyncAnalysis a = analyze_syncs(s, *find_builtin_policy("ggml-v0"));
   EXPECT_GT(a.baseline_findings, 0);
   int necessary = 0;

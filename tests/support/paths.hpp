@@ -9,4 +9,9 @@ inline std::string source_path(const std::string& relative) {
   return std::string(SCHEDCHECK_SOURCE_DIR) + "/" + relative;
 }
 
+// A canonical scenario file by name ("single-gpu", "two-gpu-pp").
+inline std::string canonical_path(const std::string& name) {
+  return source_path("reports/canonical/" + name + ".json");
+}
+
 }  // namespace schedcheck::testing
