@@ -79,9 +79,9 @@ bool Scheduler::queue_can_wait(Index waiter, Index owner) const {
   return !api_.runs_on_host(waiter) && s_.backends[waiter].kind == s_.backends[owner].kind;
 }
 
-void Scheduler::release_host_sources(const EvalContext& ctx, Index k) {
+void Scheduler::release_host_sources(const EvalContext& ctx, Index k, Index ordered_on) {
   for (Index b = 0; b < static_cast<Index>(release_pending_.size()); ++b) {
-    if (!release_pending_[b]) continue;
+    if (!release_pending_[b] || (b == ordered_on && api_.copies_on_compute_queue(b))) continue;
     release_pending_[b] = false;
     const EventId ev = r_.layout.release_event_of[b];
     const std::string_view step = k == kNone ? "release host sources" : "before a host write";
@@ -152,6 +152,17 @@ bool Scheduler::copy_input(const EvalContext& ctx, Index k, const SplitInput& in
   }
   if (api_.cpy_tensor_async(src_backend, b, src, dst, cs(Call::cpy_tensor_async, b, "input")))
     return host_source;
+  if (k_.declined_copy == DeclinedCopy::source_queue_read && api_.runs_on_host(b)) {
+    // The host is the destination's queue, so nothing of b is pending. The source queue reads
+    // the value back after computing it: one host wait instead of a source sync followed by a
+    // blocking copy. Host-source copies on other queues must not see their bytes replaced.
+    release_host_sources(ctx, k, src_backend);
+    CallSite get = cs(Call::get_tensor_async, src_backend, "declined copy");
+    api_.get_tensor_async(src_backend, src, dst, get);
+    get.call = Call::synchronize;
+    synchronize_backend(src_backend, get);
+    return false;
+  }
   if (k_.declined_copy == DeclinedCopy::set_async_after_source_sync) {
     // Before llama#8897: sync the source, then an asynchronous upload from the host pointer.
     synchronize_backend(src_backend, cs(Call::synchronize, src_backend, "declined copy"));

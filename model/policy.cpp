@@ -116,6 +116,7 @@ std::vector<Policy> make_builtins() {
   min.knobs.device_side_waits = true;
   min.knobs.destination_fence = true;
   min.knobs.release_host_sources = true;
+  min.knobs.declined_copy = DeclinedCopy::source_queue_read;
   min.knobs.profile.cuda_host_to_device = true;
   min.knobs.profile.hip_host_to_device = true;
   min.knobs.profile.musa_host_to_device = true;

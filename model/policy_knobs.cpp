@@ -24,7 +24,8 @@ const Names<RecordWhen> kRecord{{RecordWhen::has_inputs, "has_inputs"},
                                 {RecordWhen::never, "never"}};
 const Names<DeclinedCopy> kDeclined{
     {DeclinedCopy::blocking_after_wait, "blocking_after_wait"},
-    {DeclinedCopy::set_async_after_source_sync, "set_async_after_source_sync"}};
+    {DeclinedCopy::set_async_after_source_sync, "set_async_after_source_sync"},
+    {DeclinedCopy::source_queue_read, "source_queue_read"}};
 const Names<CopyAdvance> kAdvance{{CopyAdvance::at_alloc, "at_alloc"},
                                   {CopyAdvance::after_compute, "after_compute"}};
 const Names<SyncCopyReset> kReset{{SyncCopyReset::never, "never"},

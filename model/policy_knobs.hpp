@@ -15,8 +15,8 @@ enum class SyncWhen { never, if_no_event, always };
 enum class PresyncNoEvent { always, never, if_dst_lacks_cpy_async };
 enum class UserInputCopy { blocking, copy_async };
 enum class RecordWhen { has_inputs, always, never };
-// What a declined non-user copy does (llama#8897 changed it).
-enum class DeclinedCopy { blocking_after_wait, set_async_after_source_sync };
+// What a declined non-user copy does (llama#8897 changed it; source_queue_read: schedcheck-min).
+enum class DeclinedCopy { blocking_after_wait, set_async_after_source_sync, source_queue_read };
 // Where the copy index advances (179d73c9 moved it into alloc_graph).
 enum class CopyAdvance { at_alloc, after_compute };
 // When sched_synchronize resets the copy index (05a56dc9: always; d567bed7: only unallocated).

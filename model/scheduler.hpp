@@ -40,8 +40,9 @@ class Scheduler {
   void compute_splits(const EvalContext& ctx);
   // Issues the copy of one split input; true if it is asynchronous and reads host memory.
   bool copy_input(const EvalContext& ctx, Index k, const SplitInput& in, EventId ev);
-  // The host waits for the pending host-source copies (release_host_sources knob).
-  void release_host_sources(const EvalContext& ctx, Index k);
+  // The host waits for the pending host-source copies (release_host_sources knob), except
+  // those that the queue `ordered_on` runs ahead of its next item anyway (kNone: all).
+  void release_host_sources(const EvalContext& ctx, Index k, Index ordered_on = kNone);
   // ev, after recording it first if it is the split's fence and not recorded yet.
   EventId armed(EventId ev, const EvalContext& ctx, Index k);
   // synchronize(backend) from compute_splits: also settles its pending host-source release.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <string>
 
 #include "model/scenario_json.hpp"
 #include "sim/replay.hpp"
@@ -55,6 +56,20 @@ TEST(SchedcheckMin, TheHostWaitsOnlyForCopiesNeverForAWholeQueueInsideTheSchedul
     EXPECT_EQ(c.letter, 'e') << c.site.step;
     EXPECT_EQ(c.site.step, "release host sources");
   }
+}
+
+TEST(SchedcheckMin, ACpuSplitReadsItsGpuInputOnTheSourceQueueWithOneHostWait) {
+  // Partial offload: the CPU layer's input comes from CUDA0. ggml syncs CUDA0 and then does a
+  // blocking copy (two round trips); schedcheck-min queues the read on CUDA0 and syncs once.
+  const Scenario s = load_scenario_file(source_path("bench/scenarios/sync-bound-single-gpu.json"));
+  std::string cpu_split_calls;
+  for (const HostCall& c : replay(s, min_policy()).calls)
+    if (c.site.eval == 0 && c.site.split == 2) cpu_split_calls += c.letter;
+  EXPECT_EQ(cpu_split_calls, "osc");
+  std::string ggml_calls;
+  for (const HostCall& c : replay(s, *find_builtin_policy("ggml-20793")).calls)
+    if (c.site.eval == 0 && c.site.split == 2) ggml_calls += c.letter;
+  EXPECT_EQ(ggml_calls, "sasc");  // sync CUDA0, blocking copy, pre-launch sync (of the CPU)
 }
 
 }  // namespace
