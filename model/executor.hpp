@@ -25,8 +25,9 @@ class Executor {
   virtual void queue_wait_event(AgentId queue, EventId event, const CallSite& site) = 0;
   // The host blocks until the event's last record completed (at once if never recorded).
   virtual void host_wait_event(EventId event, const CallSite& site) = 0;
-  // The logical value the first read of the most recent host_op saw.
-  virtual LogicalValue observed_value() const = 0;
+  // The logical value the first read of the most recent host read saw (an executor may settle
+  // deferred checks here, hence not const).
+  virtual LogicalValue observed_value() = 0;
 };
 
 }  // namespace schedcheck

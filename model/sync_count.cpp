@@ -16,7 +16,7 @@ class CallOnlyExecutor final : public Executor {
   void record_event(EventId, AgentId, const CallSite&) override {}
   void queue_wait_event(AgentId, EventId, const CallSite&) override {}
   void host_wait_event(EventId, const CallSite&) override {}
-  LogicalValue observed_value() const override { return last_; }
+  LogicalValue observed_value() override { return last_; }
 
  private:
   void remember(const Operation& op) {

@@ -34,6 +34,12 @@ void ReferenceValues::note_compute(const Operation& compute) {
     defined_[{c.produced.tensor, c.produced.eval}] = std::move(c);
 }
 
+bool ReferenceValues::redefines(const Operation& compute) const {
+  for (const Access& a : compute.accesses)
+    if (a.is_write && defined_.count({a.value.tensor, a.value.eval})) return true;
+  return false;
+}
+
 const std::vector<uint8_t>& ReferenceValues::whole(const LogicalValue& v, uint64_t size) {
   const auto key = std::make_pair(static_cast<int>(v.tensor), v.eval);
   if (auto it = memo_.find(key); it != memo_.end()) return it->second;

@@ -39,6 +39,8 @@ class ReferenceValues {
 
   // Records how the values a compute operation produces are defined.
   void note_compute(const Operation& compute);
+  // Whether compute defines a value that is already defined (the bytes of that value change).
+  bool redefines(const Operation& compute) const;
   // The bytes [offset, offset + size) of a logical value.
   std::vector<uint8_t> bytes(const LogicalValue& v, uint64_t offset, uint64_t size);
 

@@ -32,7 +32,7 @@ class SemanticsEngine : public Executor {
   void record_event(EventId event, AgentId queue, const CallSite& site) override;
   void queue_wait_event(AgentId queue, EventId event, const CallSite& site) override;
   void host_wait_event(EventId event, const CallSite& site) override;
-  LogicalValue observed_value() const override { return observed_; }
+  LogicalValue observed_value() override { return observed_; }
 
   const std::vector<TraceEntry>& trace() const { return trace_; }
   const std::vector<Finding>& findings() const { return findings_; }
