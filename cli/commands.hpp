@@ -54,6 +54,7 @@ struct RealArgs {
   int runs = 1;
   std::string save_plan;
   bool json = false;
+  std::string placement;  // physical | physical-no-peer | virtual; empty: environment, physical
 };
 int run_real(const RealArgs& args);
 

@@ -84,6 +84,11 @@ int main(int argc, char** argv) {
   real->add_option("--runs", real_args.runs, "Runs per delay plan")->check(CLI::Range(1, 10000));
   real->add_option("--save-plan", real_args.save_plan, "Write the (first) delay plan used to FILE");
   real->add_flag("--json", real_args.json, "JSON output (schedcheck-real/1)");
+  real->add_option("--placement", real_args.placement,
+                   "Backends on distinct GPUs when present (physical, default), the same without "
+                   "peer access (physical-no-peer), or all on GPU 0 (virtual); default from "
+                   "SCHEDCHECK_GPU_PLACEMENT")
+      ->check(CLI::IsMember({"physical", "physical-no-peer", "virtual"}));
 
   try {
     app.parse(argc, argv);

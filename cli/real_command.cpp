@@ -2,6 +2,7 @@
 // the host reads with the CPU reference.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -48,6 +49,21 @@ std::vector<PlannedRun> plans_for(const std::string& mode, const ReplayResult& s
   return out;
 }
 
+// "GPUs: CUDA0 -> 0, CUDA1 -> 1 (peer access on)"
+std::string placement_line(const Scenario& s, const RealRunResult& r) {
+  std::string line = "GPUs:";
+  std::vector<int> used;
+  for (std::size_t b = 0; b < r.backend_gpu.size(); ++b) {
+    if (r.backend_gpu[b] < 0) continue;
+    line +=
+        fmt::format("{} {} -> {}", used.empty() ? "" : ",", s.backends[b].name, r.backend_gpu[b]);
+    if (std::find(used.begin(), used.end(), r.backend_gpu[b]) == used.end())
+      used.push_back(r.backend_gpu[b]);
+  }
+  if (used.size() > 1) line += r.peer_access ? " (peer access on)" : " (peer access off)";
+  return line;
+}
+
 }  // namespace
 
 int run_real(const RealArgs& a) {
@@ -55,6 +71,15 @@ int run_real(const RealArgs& a) {
   if (!cuda_available(&why)) {
     std::cerr << "schedcheck: " << why << "\n";
     return kExitNoDevice;
+  }
+  GpuPlacement placement;
+  try {
+    placement = a.placement.empty() ? gpu_placement_from_env() : parse_gpu_placement(a.placement);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "schedcheck: "
+              << (a.placement.empty() ? "SCHEDCHECK_GPU_PLACEMENT" : "--placement") << ": "
+              << e.what() << "\n";
+    return kExitBadInput;
   }
   Scenario s;
   std::vector<Policy> chosen;
@@ -95,7 +120,7 @@ int run_real(const RealArgs& a) {
     for (std::size_t i = 0; i < plans.size(); ++i) {
       RealRunResult r;
       try {
-        r = run_on_gpu(s, policy, plans[i].plan);
+        r = run_on_gpu(s, policy, plans[i].plan, placement);
       } catch (const RealError& e) {
         std::cerr << "schedcheck: CUDA error: " << e.what() << "\n";
         return kExitBadInput;
@@ -119,8 +144,11 @@ int run_real(const RealArgs& a) {
                                     {"wrong_bytes", m.wrong_bytes},
                                     {"call", m.call}};
       }
+      run["backend_gpus"] = r.backend_gpu;
+      run["peer_access"] = r.peer_access;
       runs.push_back(run);
       if (a.json) continue;
+      if (i == 0) std::cout << placement_line(s, r) << "\n";
       std::cout << fmt::format(
           "{} run {}: {} ({} host reads checked, {:.1f} ms) with delays {}{}\n", policy.name, i + 1,
           r.mismatches.empty() ? "matches the reference" : "MISMATCH", r.host_reads_checked,

@@ -1,11 +1,13 @@
 // The CUDA executor (host code, C++20): the Executor primitives on a real GPU. One non-blocking
-// stream per backend queue (backends on the physical GPUs round-robin, as ggml's virtual devices),
+// stream per backend queue (a backend's device index on GPU index % count, or all on GPU 0 as
+// virtual devices; peer copies between distinct GPUs with or without peer access),
 // the per-thread default stream for blocking copies, CUDA events, buffers laid out exactly as the
 // allocator placed the tensors (pinned cudaMallocHost, pageable malloc, cudaMalloc), CPU splits on
 // the host.
 #include <cuda_runtime.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <map>
@@ -26,11 +28,15 @@ namespace {
 
 class CudaExecutor : public Executor {
  public:
-  CudaExecutor(const PreparedRun& run, const DelayPlan& plan, ReferenceValues& reference,
-               RealRunResult& result)
+  CudaExecutor(const PreparedRun& run, const DelayPlan& plan, const GpuPlacement& placement,
+               ReferenceValues& reference, RealRunResult& result)
       : r_(run), s_(run.scenario), l_(run.layout), reference_(reference), result_(result) {
     for (const Delay& d : plan.delays) delays_.emplace(d.call, d);
     check(cudaGetDeviceCount(&gpus_), "cudaGetDeviceCount");
+    if (!placement.physical) gpus_ = 1;
+    for (const Backend& b : s_.backends)
+      result_.backend_gpu.push_back(b.device < 0 ? -1 : physical(b.device));
+    set_peer_access(placement.peer_access);
     create_streams();
     create_buffers();
     create_events();
@@ -95,7 +101,7 @@ class CudaExecutor : public Executor {
 
   void enqueue(AgentId queue, const Operation& op) override {
     begin_call(queue, op.site);
-    cudaStream_t stream = stream_of(queue);
+    cudaStream_t stream = on_stream(queue);
     if (op.kind == OpKind::compute) return compute_on_stream(stream, op);
     const Access& src = op.accesses[0];
     const Access& dst = op.accesses[1];
@@ -108,6 +114,14 @@ class CudaExecutor : public Executor {
       std::memcpy(staging, from, src.region.size);
       from = staging;
     }
+    const int src_gpu = gpu_of(src.region), dst_gpu = gpu_of(dst.region);
+    if (src_gpu >= 0 && dst_gpu >= 0 && src_gpu != dst_gpu) {
+      // Between two GPUs, as ggml's cpy_tensor_async does it.
+      check(
+          cudaMemcpyPeerAsync(pointer(dst.region), dst_gpu, from, src_gpu, src.region.size, stream),
+          "cudaMemcpyPeerAsync", op.site);
+      return;
+    }
     check(cudaMemcpyAsync(pointer(dst.region), from, src.region.size, cudaMemcpyDefault, stream),
           "cudaMemcpyAsync", op.site);
   }
@@ -119,12 +133,13 @@ class CudaExecutor : public Executor {
 
   void record_event(EventId event, AgentId queue, const CallSite& site) override {
     begin_call(queue, site);
-    check(cudaEventRecord(events_[event], stream_of(queue)), "cudaEventRecord", site);
+    check(cudaEventRecord(events_[event], on_stream(queue)), "cudaEventRecord", site);
   }
 
   void queue_wait_event(AgentId queue, EventId event, const CallSite& site) override {
     begin_call(queue, site);
-    check(cudaStreamWaitEvent(stream_of(queue), events_[event], 0), "cudaStreamWaitEvent", site);
+    // The event may belong to another GPU: a cross-device wait.
+    check(cudaStreamWaitEvent(on_stream(queue), events_[event], 0), "cudaStreamWaitEvent", site);
   }
 
   void host_wait_event(EventId event, const CallSite& site) override {
@@ -174,7 +189,52 @@ class CudaExecutor : public Executor {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   }
   int physical(int device) const { return device < 0 ? 0 : device % gpus_; }
-  void set_device(int device) const { check(cudaSetDevice(physical(device)), "cudaSetDevice"); }
+  void set_device(int device) {
+    const int gpu = physical(device);
+    if (gpu == current_gpu_) return;
+    check(cudaSetDevice(gpu), "cudaSetDevice");
+    current_gpu_ = gpu;
+  }
+  // A queue's stream, with its GPU made current (kernels launch on the current device).
+  cudaStream_t on_stream(AgentId queue) {
+    set_device(l_.agents[queue].device);
+    return stream_of(queue);
+  }
+  // The GPU whose memory a region is in; -1 for host memory.
+  int gpu_of(const Region& r) const {
+    const Buffer& b = s_.buffers[r.buffer];
+    return b.kind == BufferKind::device ? physical(s_.backends[b.owner].device) : -1;
+  }
+
+  // Peer access between every pair of distinct GPUs the scenario uses, where supported; off
+  // otherwise (it is per context, so a previous run's setting is undone).
+  void set_peer_access(bool wanted) {
+    std::vector<int> used;
+    for (int gpu : result_.backend_gpu)
+      if (gpu >= 0 && std::find(used.begin(), used.end(), gpu) == used.end()) used.push_back(gpu);
+    result_.peer_access = used.size() > 1 && wanted;
+    for (int from : used)
+      for (int to : used) {
+        if (from == to) continue;
+        int can = 0;
+        check(cudaDeviceCanAccessPeer(&can, from, to), "cudaDeviceCanAccessPeer");
+        set_device(from);
+        if (wanted && can) {
+          const cudaError_t e = cudaDeviceEnablePeerAccess(to, 0);
+          if (e == cudaErrorPeerAccessAlreadyEnabled)
+            cudaGetLastError();  // clear it
+          else
+            check(e, "cudaDeviceEnablePeerAccess");
+        } else {
+          const cudaError_t e = cudaDeviceDisablePeerAccess(to);
+          if (e == cudaErrorPeerAccessNotEnabled)
+            cudaGetLastError();
+          else
+            check(e, "cudaDeviceDisablePeerAccess");
+        }
+        result_.peer_access = result_.peer_access && can;
+      }
+  }
 
   void begin_call(AgentId agent, const CallSite& site) {
     const int call = call_++;
@@ -185,7 +245,7 @@ class CudaExecutor : public Executor {
       const Delay& d = it->second;
       const AgentKind k = l_.agents[agent].kind;
       if (d.on_queue && (k == AgentKind::queue || k == AgentKind::transfer_queue)) {
-        check(launch_spin(stream_of(agent),
+        check(launch_spin(on_stream(agent),
                           static_cast<unsigned long long>(d.microseconds) * 1000ULL),
               "spin kernel launch (delay)", site);
       } else {
@@ -357,6 +417,7 @@ class CudaExecutor : public Executor {
   ReferenceValues& reference_;
   RealRunResult& result_;
   int gpus_ = 0;
+  int current_gpu_ = -1;
   int call_ = 0;
   std::multimap<int, Delay> delays_;
   std::map<AgentId, cudaStream_t> streams_;
@@ -385,13 +446,19 @@ bool cuda_available(std::string* reason) {
   return true;
 }
 
-RealRunResult run_on_gpu(const Scenario& s, const Policy& policy, const DelayPlan& plan) {
+int cuda_device_count() {
+  int n = 0;
+  return cudaGetDeviceCount(&n) == cudaSuccess ? n : 0;
+}
+
+RealRunResult run_on_gpu(const Scenario& s, const Policy& policy, const DelayPlan& plan,
+                         const GpuPlacement& placement) {
   const auto start = std::chrono::steady_clock::now();
   const PreparedRun run = prepare_run(s, policy);
   ReferenceValues reference(run.scenario);
   RealRunResult result;
   {
-    CudaExecutor executor(run, plan, reference, result);
+    CudaExecutor executor(run, plan, placement, reference, result);
     for (Index t = 0; t < static_cast<Index>(run.scenario.tensors.size()); ++t)
       if (run.scenario.tensors[t].role == TensorRole::persistent)
         executor.initialize(run.alloc.tensor_region(t, 0), LogicalValue{t, kInitialEval, 0});

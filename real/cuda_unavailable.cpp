@@ -11,7 +11,11 @@ bool cuda_available(std::string* reason) {
   return false;
 }
 
-RealRunResult run_on_gpu(const Scenario&, const Policy&, const DelayPlan&) {
+int cuda_device_count() {
+  return 0;
+}
+
+RealRunResult run_on_gpu(const Scenario&, const Policy&, const DelayPlan&, const GpuPlacement&) {
   throw RealError("this build has no CUDA support");
 }
 

@@ -32,6 +32,20 @@ struct ValueMismatch {
   uint64_t wrong_bytes = 0;
 };
 
+// How backends map onto GPUs. A scenario's device indices are spread over the GPUs present
+// (device % count), so two CUDA backends land on two physical GPUs when there are two; with
+// one GPU, or `physical == false`, they share GPU 0 as virtual devices, as ggml maps them.
+struct GpuPlacement {
+  bool physical = true;
+  // Peer access between the GPUs used, where the hardware supports it (ggml enables it);
+  // without it the driver stages peer copies through host memory.
+  bool peer_access = true;
+};
+// "physical" | "physical-no-peer" | "virtual"; throws std::invalid_argument otherwise.
+GpuPlacement parse_gpu_placement(const std::string& name);
+// SCHEDCHECK_GPU_PLACEMENT (same names), default physical.
+GpuPlacement gpu_placement_from_env();
+
 struct RealRunResult {
   std::vector<ValueMismatch> mismatches;  // one per host read that saw a wrong value
   int host_reads_checked = 0;
@@ -41,12 +55,19 @@ struct RealRunResult {
   // the final drain returned: the host time per ubatch (bench/gpu_sync_bench).
   std::vector<double> eval_start_seconds;
   double finish_seconds = 0;
+  // Where the run ran: the GPU of every backend (-1: the host), and whether peer access was
+  // enabled between every pair of distinct GPUs used.
+  std::vector<int> backend_gpu;
+  bool peer_access = false;
 };
 
 // True if this build has CUDA and a device is present; otherwise why not.
 bool cuda_available(std::string* reason);
+// How many CUDA devices there are (0 without CUDA).
+int cuda_device_count();
 
 // Throws RealError when a CUDA call fails, ScenarioError for a scenario the executor cannot run.
-RealRunResult run_on_gpu(const Scenario& s, const Policy& policy, const DelayPlan& plan);
+RealRunResult run_on_gpu(const Scenario& s, const Policy& policy, const DelayPlan& plan,
+                         const GpuPlacement& placement = gpu_placement_from_env());
 
 }  // namespace schedcheck

@@ -3,6 +3,8 @@
 // each race it predicts shows a mismatch under the delay plan targeted at it (at most 2 runs).
 // Cases: SCHEDCHECK_AGREEMENT_CASES (default 300), seed SCHEDCHECK_AGREEMENT_SEED (default 1).
 // Misses are saved under SCHEDCHECK_AGREEMENT_DIR (default agreement-misses/) for analysis.
+// SCHEDCHECK_AGREEMENT_MIN_DEVICES=N keeps only scenarios whose GPU backends use at least N
+// distinct device indices (several physical GPUs; SCHEDCHECK_GPU_PLACEMENT says how they map).
 #include <gtest/gtest.h>
 
 #include <execinfo.h>
@@ -13,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 
 #include "model/scenario_json.hpp"
 #include "properties/counterexample_search.hpp"
@@ -41,6 +44,13 @@ int env_int(const char* name, int fallback) {
   return v ? std::atoi(v) : fallback;
 }
 
+int distinct_devices(const Scenario& s) {
+  std::set<int> devices;
+  for (const Backend& b : s.backends)
+    if (b.device >= 0) devices.insert(b.device);
+  return static_cast<int>(devices.size());
+}
+
 TEST(Agreement, SimulatorAndGpuAgreeOnGeneratedScenarios) {
   std::string why;
   if (!cuda_available(&why)) GTEST_SKIP() << why;
@@ -60,9 +70,16 @@ TEST(Agreement, SimulatorAndGpuAgreeOnGeneratedScenarios) {
     std::cout << "MISS " << what << ": " << file.string() << "\n";
   };
   const bool verbose = std::getenv("SCHEDCHECK_AGREEMENT_VERBOSE") != nullptr;
-  for (int i = env_int("SCHEDCHECK_AGREEMENT_FIRST", 0); i < cases; ++i) {
+  const int min_devices = env_int("SCHEDCHECK_AGREEMENT_MIN_DEVICES", 0);
+  int scenarios = 0;
+  const int first = env_int("SCHEDCHECK_AGREEMENT_FIRST", 0);
+  for (int i = first; scenarios < cases && i < first + 100 * cases; ++i) {
     const Scenario s = synthesize(generate_case(seed, i), "agreement-case" + std::to_string(i));
-    if (i % 25 == 0) std::cerr << "agreement: case " << i << " of " << cases << std::endl;
+    if (distinct_devices(s) < min_devices) continue;
+    ++scenarios;
+    if (scenarios % 25 == 1)
+      std::cerr << "agreement: scenario " << scenarios << " of " << cases << " (case " << i << ")"
+                << std::endl;
     for (const Policy& policy : builtin_policies()) {
       SCOPED_TRACE("case " + std::to_string(i) + " under " + policy.name);
       if (verbose) std::cerr << "case " << i << " " << policy.name << std::endl;
@@ -105,8 +122,9 @@ TEST(Agreement, SimulatorAndGpuAgreeOnGeneratedScenarios) {
       }
     }
   }
-  std::cout << "agreement: " << cases << " generated scenarios x " << builtin_policies().size()
-            << " policies\n"
+  std::cout << "agreement: " << scenarios << " generated scenarios"
+            << (min_devices > 0 ? " with >= " + std::to_string(min_devices) + " devices" : "")
+            << " x " << builtin_policies().size() << " policies\n"
             << "  simulator clean: " << clean_runs << " runs under random delays, "
             << clean_mismatches << " mismatched\n"
             << "  predicted races: " << races << ", confirmed on the GPU: " << confirmed << "\n"

@@ -27,4 +27,4 @@ SCHEDCHECK_AGREEMENT_CASES=${AGREEMENT_CASES:-120} SCHEDCHECK_AGREEMENT_DIR="$ou
   timeout 300 gpu-bundle/test_agreement > "$out/agreement.log" 2>&1
 echo "exit $?"; grep -E "agreement|policy|PASSED|FAILED|mismatch" "$out/agreement.log" | tail -15
 echo "== sync-bound timing"
-gpu-bundle/gpu_sync_bench ${BENCH_ARGS:-20 25 8} 2>&1 | tee "$out/gpu_sync_bench.txt"
+gpu-bundle/gpu_sync_bench ${BENCH_ARGS:-100 3 8} "$out/gpu_sync_bench.csv" 2>&1 | tee "$out/gpu_sync_bench.txt"

@@ -1,5 +1,6 @@
 // The host-side parts of the real executor, which need no GPU: the CPU reference values, delay
-// plans (targeted, random, saved and loaded), and `schedcheck real` without a device (exit 3).
+// plans (targeted, random, saved and loaded), GPU placement names, and `schedcheck real` without
+// a device (exit 3) or with a bad placement (exit 2).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -131,6 +132,23 @@ TEST(RealCommand, WithoutACudaDeviceItExitsThreeAndSaysWhy) {
   CommandResult r = run_schedcheck("real '" + canonical_path("single-gpu") + "'");
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.err.find("no CUDA device"), std::string::npos) << r.err;
+}
+
+TEST(GpuPlacement, NamesParseAndAnythingElseIsRejected) {
+  EXPECT_TRUE(parse_gpu_placement("physical").physical);
+  EXPECT_TRUE(parse_gpu_placement("physical").peer_access);
+  EXPECT_TRUE(parse_gpu_placement("physical-no-peer").physical);
+  EXPECT_FALSE(parse_gpu_placement("physical-no-peer").peer_access);
+  EXPECT_FALSE(parse_gpu_placement("virtual").physical);
+  EXPECT_THROW(parse_gpu_placement("Physical"), std::invalid_argument);
+  EXPECT_THROW(parse_gpu_placement(""), std::invalid_argument);
+}
+
+TEST(RealCommand, AnUnknownPlacementIsBadInput) {
+  CommandResult r =
+      run_schedcheck("real '" + canonical_path("two-gpu-pp") + "' --placement sideways");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--placement"), std::string::npos) << r.err;
 }
 
 }  // namespace
