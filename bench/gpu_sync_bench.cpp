@@ -140,14 +140,14 @@ void measure(const Scenario& s, int runs, int warmup_evals, std::ostream* csv) {
                "host reads |\n|---|---|---|---|---|---|---|\n";
   for (const Variant& v : vs) {
     const std::vector<double> ratio = paired_ratios(v.run_median_us, bound);
+    const auto [ci_low, ci_high] = median_ci(ratio);
     const std::vector<double> vs_min = paired_ratios(min.run_median_us, v.run_median_us);
     const auto faster = std::count_if(vs_min.begin(), vs_min.end(), [](double x) { return x < 1; });
     std::cout << fmt::format(
         "| {}{} | {:.2f} | {:.1f} | {:.3f} [{:.3f}-{:.3f}] | {} | {:.1f} | {} of {}{} |\n",
         v.policy.name, v.lower_bound ? " (lower bound, unsafe)" : "",
         static_cast<double>(v.host_blocking) / s.total_evaluations(),
-        percentile(v.run_median_us, 0.5), percentile(ratio, 0.5), median_ci(ratio).first,
-        median_ci(ratio).second,
+        percentile(v.run_median_us, 0.5), percentile(ratio, 0.5), ci_low, ci_high,
         &v == &min ? std::string("-")
                    : fmt::format("{:.3f} ({}/{}, p={:.2g})", percentile(vs_min, 0.5), faster, runs,
                                  sign_test_p(static_cast<int>(faster), runs)),

@@ -28,7 +28,8 @@ std::string size_text(const SpecSize& z) {
 
 // Runs a shrunk counterexample on the GPU: the delay plan targeted at its finding (none for a
 // stale read), at most 2 runs. Returns what happened, in words.
-std::string confirm_on_gpu(const Counterexample& c, const Policy& policy) {
+std::string confirm_on_gpu(const Counterexample& c, const Policy& policy,
+                           const GpuPlacement& placement) {
   const ReplayResult sim = replay(c.scenario, policy);
   const PolicyVerdict v = explain(sim);
   const auto g = std::find_if(v.groups.begin(), v.groups.end(), [&](const FindingGroup& group) {
@@ -37,7 +38,12 @@ std::string confirm_on_gpu(const Counterexample& c, const Policy& policy) {
   if (g == v.groups.end()) return "not run (the finding is gone)";
   const DelayPlan plan = is_race(g->first.kind) ? targeted_plan(sim, g->first) : DelayPlan{};
   for (int run = 1; run <= 2; ++run) {
-    const RealRunResult r = run_on_gpu(c.scenario, policy, plan);
+    RealRunResult r;
+    try {
+      r = run_on_gpu(c.scenario, policy, plan, placement);
+    } catch (const std::exception& e) {  // a CUDA failure or a scenario CUDA cannot run
+      return fmt::format("not run: {}", e.what());
+    }
     if (r.mismatches.empty()) continue;
     const ValueMismatch& m = r.mismatches.front();
     return fmt::format(
@@ -75,6 +81,8 @@ int run_check(const CheckArgs& a) {
   const auto resolved = resolve_check_policies(a);
   if (!resolved) return kExitBadInput;
   const std::vector<Policy>& policies = *resolved;
+  std::optional<GpuPlacement> placement;
+  if (a.real && !(placement = resolve_placement(""))) return kExitBadInput;
   if (std::string why; a.real && !cuda_available(&why)) {
     std::cerr << "schedcheck: --real: " << why << "\n";
     return kExitNoDevice;
@@ -147,7 +155,7 @@ int run_check(const CheckArgs& a) {
         return kExitBadInput;
       }
       const ReportContext ctx{c.scenario.name, saved};
-      const std::string gpu = a.real ? confirm_on_gpu(c, policy) : "";
+      const std::string gpu = a.real ? confirm_on_gpu(c, policy, *placement) : "";
       list.push_back(
           {{"seed", c.seed},
            {"case", c.case_index},

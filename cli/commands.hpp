@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/policy.hpp"
+#include "real/real_run.hpp"
 
 namespace schedcheck {
 
@@ -57,6 +58,9 @@ struct RealArgs {
   std::string placement;  // physical | physical-no-peer | virtual; empty: environment, physical
 };
 int run_real(const RealArgs& args);
+// The GPU placement of --placement NAME (empty: SCHEDCHECK_GPU_PLACEMENT, else physical);
+// nullopt after printing why the name is wrong.
+std::optional<GpuPlacement> resolve_placement(const std::string& option);
 
 int run_advise(const std::string& file, const std::string& policy, bool json,
                const std::string& apply);

@@ -66,20 +66,23 @@ std::string placement_line(const Scenario& s, const RealRunResult& r) {
 
 }  // namespace
 
+std::optional<GpuPlacement> resolve_placement(const std::string& option) {
+  try {
+    return option.empty() ? gpu_placement_from_env() : parse_gpu_placement(option);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "schedcheck: " << (option.empty() ? "SCHEDCHECK_GPU_PLACEMENT" : "--placement")
+              << ": " << e.what() << "\n";
+    return std::nullopt;
+  }
+}
+
 int run_real(const RealArgs& a) {
+  const std::optional<GpuPlacement> placement = resolve_placement(a.placement);
+  if (!placement) return kExitBadInput;
   std::string why;
   if (!cuda_available(&why)) {
     std::cerr << "schedcheck: " << why << "\n";
     return kExitNoDevice;
-  }
-  GpuPlacement placement;
-  try {
-    placement = a.placement.empty() ? gpu_placement_from_env() : parse_gpu_placement(a.placement);
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "schedcheck: "
-              << (a.placement.empty() ? "SCHEDCHECK_GPU_PLACEMENT" : "--placement") << ": "
-              << e.what() << "\n";
-    return kExitBadInput;
   }
   Scenario s;
   std::vector<Policy> chosen;
@@ -120,7 +123,7 @@ int run_real(const RealArgs& a) {
     for (std::size_t i = 0; i < plans.size(); ++i) {
       RealRunResult r;
       try {
-        r = run_on_gpu(s, policy, plans[i].plan, placement);
+        r = run_on_gpu(s, policy, plans[i].plan, *placement);
       } catch (const RealError& e) {
         std::cerr << "schedcheck: CUDA error: " << e.what() << "\n";
         return kExitBadInput;

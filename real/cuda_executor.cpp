@@ -74,7 +74,7 @@ class CudaExecutor : public Executor {
     std::vector<uint8_t> got(a.region.size);
     check(cudaMemcpy(got.data(), pointer(a.region), got.size(), cudaMemcpyDefault),
           "cudaMemcpy (host read)", op.site);
-    compare(op, a, std::move(got));
+    defer_check(op, a, std::move(got));
   }
 
   void blocking_op(AgentId stream, const Operation& op) override {
@@ -96,7 +96,7 @@ class CudaExecutor : public Executor {
           "cudaMemcpyAsync (tensor_get) on cudaStreamPerThread", op.site);
     check(cudaStreamSynchronize(cudaStreamPerThread), "cudaStreamSynchronize(cudaStreamPerThread)",
           op.site);
-    compare(op, src, std::move(got));
+    defer_check(op, src, std::move(got));
   }
 
   void enqueue(AgentId queue, const Operation& op) override {
@@ -206,12 +206,18 @@ class CudaExecutor : public Executor {
     return b.kind == BufferKind::device ? physical(s_.backends[b.owner].device) : -1;
   }
 
-  // Peer access between every pair of distinct GPUs the scenario uses, where supported; off
-  // otherwise (it is per context, so a previous run's setting is undone).
-  void set_peer_access(bool wanted) {
+  // The distinct GPUs the backends run on (GPU 0 alone for a scenario without GPU backends).
+  std::vector<int> used_gpus() const {
     std::vector<int> used;
     for (int gpu : result_.backend_gpu)
       if (gpu >= 0 && std::find(used.begin(), used.end(), gpu) == used.end()) used.push_back(gpu);
+    return used.empty() ? std::vector<int>{0} : used;
+  }
+
+  // Peer access between every pair of distinct GPUs the scenario uses, where supported; off
+  // otherwise (it is per context, so a previous run's setting is undone).
+  void set_peer_access(bool wanted) {
+    const std::vector<int> used = used_gpus();
     result_.peer_access = used.size() > 1 && wanted;
     for (int from : used)
       for (int to : used) {
@@ -293,7 +299,12 @@ class CudaExecutor : public Executor {
         std::memset(memory_[b], values::kPoison, size);
       }
     }
-    check(cudaDeviceSynchronize(), "cudaDeviceSynchronize (after poisoning)");
+    // The poisoning memsets run on each GPU's legacy stream, which the non-blocking streams do
+    // not wait for: every GPU must be done with them first.
+    for (int gpu : used_gpus()) {
+      set_device(gpu);
+      check(cudaDeviceSynchronize(), "cudaDeviceSynchronize (after poisoning)");
+    }
   }
 
   void release(std::size_t b) {
@@ -368,7 +379,7 @@ class CudaExecutor : public Executor {
     }
   }
 
-  void compare(const Operation& op, const Access& a, std::vector<uint8_t> got) {
+  void defer_check(const Operation& op, const Access& a, std::vector<uint8_t> got) {
     pending_reads_.push_back(PendingRead{call_ - 1, op.site.call, a, std::move(got)});
   }
 
@@ -382,7 +393,7 @@ class CudaExecutor : public Executor {
     const std::vector<uint8_t>& got = r.got;
     ++result_.host_reads_checked;
     const auto expected = reference_.bytes(a.value, a.tensor_offset, a.region.size);
-    observed_ = decode(a, got);
+    observed_ = got == expected ? LogicalValue{a.value.tensor, a.value.eval, 0} : decode(a, got);
     if (got == expected) return;
     ValueMismatch m;
     m.call = r.call;
@@ -402,9 +413,9 @@ class CudaExecutor : public Executor {
     result_.mismatches.push_back(m);
   }
 
-  // Which evaluation's value the bytes are (the MoE path chooses experts from it).
+  // Which earlier evaluation's value wrong bytes are (the MoE path chooses experts from it).
   LogicalValue decode(const Access& a, const std::vector<uint8_t>& got) {
-    for (int e = a.value.eval; e >= kInitialEval; --e) {
+    for (int e = a.value.eval - 1; e >= kInitialEval; --e) {
       LogicalValue v{a.value.tensor, e, 0};
       if (reference_.bytes(v, a.tensor_offset, a.region.size) == got) return v;
     }

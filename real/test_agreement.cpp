@@ -122,6 +122,8 @@ TEST(Agreement, SimulatorAndGpuAgreeOnGeneratedScenarios) {
       }
     }
   }
+  EXPECT_EQ(scenarios, cases) << "too few generated scenarios with >= " << min_devices
+                              << " devices in " << 100 * cases << " cases";
   std::cout << "agreement: " << scenarios << " generated scenarios"
             << (min_devices > 0 ? " with >= " + std::to_string(min_devices) + " devices" : "")
             << " x " << builtin_policies().size() << " policies\n"

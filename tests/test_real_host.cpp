@@ -3,6 +3,7 @@
 // a device (exit 3) or with a bad placement (exit 2).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -149,6 +150,18 @@ TEST(RealCommand, AnUnknownPlacementIsBadInput) {
       run_schedcheck("real '" + canonical_path("two-gpu-pp") + "' --placement sideways");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--placement"), std::string::npos) << r.err;
+}
+
+TEST(RealCommand, AnUnknownPlacementInTheEnvironmentIsBadInputForRealAndCheck) {
+  ::setenv("SCHEDCHECK_GPU_PLACEMENT", "sideways", 1);  // the child process inherits it
+  for (const std::string& command :
+       {"real '" + canonical_path("two-gpu-pp") + "'", std::string("check --real --cases 1")}) {
+    CommandResult r = run_schedcheck(command);
+    EXPECT_EQ(r.exit_code, 2) << command;
+    EXPECT_NE(r.err.find("SCHEDCHECK_GPU_PLACEMENT: expected physical"), std::string::npos)
+        << r.err;
+  }
+  ::unsetenv("SCHEDCHECK_GPU_PLACEMENT");
 }
 
 }  // namespace
