@@ -40,13 +40,11 @@ SyncAnalysis analyze_syncs(const Scenario& s, const Policy& policy) {
   const ReplayResult base = replay(s, policy);
   const PolicyVerdict base_verdict = explain(base);
   a.baseline_findings = static_cast<int>(base.findings.size());
-  std::vector<int> all;
   for (const HostCall& c : base.calls) {
     if (c.sync_id < 0) continue;
-    all.push_back(c.sync_id);
     SyncVerdict v;
     v.call = c;
-    v.host_blocking = c.letter != 'w';
+    v.host_blocking = blocks_host(c);
     const ReplayResult without = replay(s, policy, {c.sync_id});
     v.necessary = static_cast<int>(without.findings.size()) > a.baseline_findings;
     if (v.necessary) v.new_finding = describe_first_new(without, base_verdict);
@@ -61,8 +59,9 @@ SyncAnalysis analyze_syncs(const Scenario& s, const Policy& policy) {
       if (static_cast<int>(replay(s, policy, removed).findings.size()) > a.baseline_findings)
         removed.pop_back();
     }
-  for (int id : all)
-    if (std::find(removed.begin(), removed.end(), id) == removed.end()) a.minimal_set.push_back(id);
+  for (const SyncVerdict& v : a.syncs)
+    if (std::find(removed.begin(), removed.end(), v.call.sync_id) == removed.end())
+      a.minimal_set.push_back(v.call.sync_id);
   return a;
 }
 
@@ -78,9 +77,13 @@ Policy minimal_set_policy(const Policy& policy, const SyncAnalysis& a) {
   return p;
 }
 
+bool blocks_host(const HostCall& sync) {
+  return sync.letter != 'w';
+}
+
 int host_blocking_syncs(const std::vector<HostCall>& calls) {
   return static_cast<int>(std::count_if(calls.begin(), calls.end(), [](const HostCall& c) {
-    return c.sync_id >= 0 && c.letter != 'w';
+    return c.sync_id >= 0 && blocks_host(c);
   }));
 }
 

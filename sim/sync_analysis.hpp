@@ -32,6 +32,10 @@ SyncAnalysis analyze_syncs(const Scenario& s, const Policy& policy);
 // policy's own plus every synchronization the minimal set drops (ascending).
 Policy minimal_set_policy(const Policy& policy, const SyncAnalysis& a);
 
+// Whether a synchronization call blocks the host (synchronize, event_synchronize; not the
+// queue-side event_wait).
+bool blocks_host(const HostCall& sync);
+
 // Host-blocking synchronizations among a run's calls (synchronize, event_synchronize; not the
 // queue-side event_wait).
 int host_blocking_syncs(const std::vector<HostCall>& calls);
