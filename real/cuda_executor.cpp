@@ -59,9 +59,8 @@ class CudaExecutor : public Executor {
     if (op.kind == OpKind::copy) {
       // A host-performed copy (host memcpy; Metal's shared memory in the model) may touch
       // device memory here, which only the CUDA runtime can reach.
-      check(cudaMemcpy(pointer(op.accesses[1].region), pointer(op.accesses[0].region),
-                       op.accesses[0].region.size, cudaMemcpyDefault),
-            "cudaMemcpy (host-side copy)", op.site);
+      copy_to_completion(pointer(op.accesses[1].region), pointer(op.accesses[0].region),
+                         op.accesses[0].region.size, "host-side copy", &op.site);
       return;
     }
     if (op.kind == OpKind::host_write) {
@@ -72,8 +71,7 @@ class CudaExecutor : public Executor {
     }
     const Access& a = op.accesses[0];
     std::vector<uint8_t> got(a.region.size);
-    check(cudaMemcpy(got.data(), pointer(a.region), got.size(), cudaMemcpyDefault),
-          "cudaMemcpy (host read)", op.site);
+    copy_to_completion(got.data(), pointer(a.region), got.size(), "host read", &op.site);
     defer_check(op, a, std::move(got));
   }
 
@@ -82,20 +80,12 @@ class CudaExecutor : public Executor {
     set_device(l_.agents[stream].device);
     const Access& src = op.accesses[0];
     if (op.kind == OpKind::copy) {
-      const Access& dst = op.accesses[1];
-      check(cudaMemcpyAsync(pointer(dst.region), pointer(src.region), src.region.size,
-                            cudaMemcpyDefault, cudaStreamPerThread),
-            "cudaMemcpyAsync on cudaStreamPerThread", op.site);
-      check(cudaStreamSynchronize(cudaStreamPerThread),
-            "cudaStreamSynchronize(cudaStreamPerThread)", op.site);
+      copy_to_completion(pointer(op.accesses[1].region), pointer(src.region), src.region.size,
+                         "blocking copy", &op.site);
       return;
     }
     std::vector<uint8_t> got(src.region.size);
-    check(cudaMemcpyAsync(got.data(), pointer(src.region), got.size(), cudaMemcpyDefault,
-                          cudaStreamPerThread),
-          "cudaMemcpyAsync (tensor_get) on cudaStreamPerThread", op.site);
-    check(cudaStreamSynchronize(cudaStreamPerThread), "cudaStreamSynchronize(cudaStreamPerThread)",
-          op.site);
+    copy_to_completion(got.data(), pointer(src.region), got.size(), "tensor_get", &op.site);
     defer_check(op, src, std::move(got));
   }
 
@@ -324,8 +314,20 @@ class CudaExecutor : public Executor {
   }
 
   void copy_in(const Region& r, const uint8_t* bytes) {
-    check(cudaMemcpy(pointer(r), bytes, r.size, cudaMemcpyDefault),
-          "cudaMemcpy (initial contents)");
+    copy_to_completion(pointer(r), bytes, r.size, "initial contents");
+  }
+
+  // A copy that is complete when the call returns, on the current GPU's per-thread stream (which
+  // the backends' non-blocking streams are not ordered with). Plain cudaMemcpy is not enough: it
+  // returns before a device-to-device copy, or the DMA of a pageable host-to-device copy, is done,
+  // and its legacy stream does not order the backends' streams either (a host-side copy into a
+  // GPU on another device was then read stale by the next kernel: agreement case 123).
+  void copy_to_completion(void* dst, const void* src, std::size_t size, const char* what,
+                          const CallSite* site = nullptr) {
+    check(cudaMemcpyAsync(dst, src, size, cudaMemcpyDefault, cudaStreamPerThread),
+          fmt::format("cudaMemcpyAsync ({}) on cudaStreamPerThread", what).c_str(), site);
+    check(cudaStreamSynchronize(cudaStreamPerThread),
+          fmt::format("cudaStreamSynchronize(cudaStreamPerThread) ({})", what).c_str(), site);
   }
 
   // Reads are compared with the reference after the run (or when the policy asks what a read
