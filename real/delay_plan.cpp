@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <optional>
 #include <random>
+#include <utility>
 
 #include "model/scenario_error.hpp"
 
@@ -23,6 +25,43 @@ DelayPlan targeted_plan(const ReplayResult& r, const Finding& f, int microsecond
        fmt::format("hold {} before #{} so that #{} ({}) happens first", agent.name, f.first_op,
                    f.second_op, r.run.layout.agents[f.second_agent].name)});
   return plan;
+}
+
+namespace {
+
+// The GPU a copy's region lives on (-1: host memory).
+int gpu_of(const Scenario& s, const Access& a, const std::vector<int>& backend_gpu) {
+  const Buffer& b = s.buffers[a.region.buffer];
+  return b.kind == BufferKind::device ? backend_gpu[b.owner] : -1;
+}
+
+// A copy between two distinct GPUs: its direction (source GPU, destination GPU); else nothing.
+std::optional<std::pair<int, int>> peer_direction(const Scenario& s, const TraceEntry& e,
+                                                  const std::vector<int>& backend_gpu) {
+  if (e.kind != TraceKind::access || e.op.kind != OpKind::copy) return std::nullopt;
+  const int from = gpu_of(s, e.op.accesses[0], backend_gpu);
+  const int to = gpu_of(s, e.op.accesses[1], backend_gpu);
+  if (from < 0 || to < 0 || from == to) return std::nullopt;
+  return std::pair{from, to};
+}
+
+}  // namespace
+
+bool staged_peer_copy_holds_second(const ReplayResult& r, const Finding& f,
+                                   const std::vector<int>& backend_gpu) {
+  const Scenario& s = r.run.scenario;
+  if (f.first_op < 0 || f.second_op < 0) return false;
+  // A peer copy the held queue issues after the first access, and a later one of the same
+  // direction on another agent, up to the second access: the second waits behind the first.
+  for (int i = f.first_op + 1; i < f.second_op; ++i) {
+    if (r.trace[i].agent != f.first_agent) continue;
+    const auto held = peer_direction(s, r.trace[i], backend_gpu);
+    if (!held) continue;
+    for (int j = i + 1; j <= f.second_op; ++j)
+      if (r.trace[j].agent != f.first_agent && peer_direction(s, r.trace[j], backend_gpu) == held)
+        return true;
+  }
+  return false;
 }
 
 DelayPlan random_plan(const ReplayResult& r, uint64_t seed) {

@@ -30,6 +30,14 @@ inline constexpr const char* kDelayPlanSchema = "schedcheck-delays/1";
 // Pushes the finding's first access the wrong way: its queue waits long enough for the
 // conflicting access to happen first.
 DelayPlan targeted_plan(const ReplayResult& r, const Finding& f, int microseconds = 50000);
+// Whether the targeted plan's hold also holds the second access on GPUs whose peer copies are
+// staged through host memory (peer access off): the driver runs the staged copies of one
+// direction in issue order across streams (docs/agreement.md), so when the held queue issues a
+// peer copy after the first access and another agent issues one of the same direction before the
+// second access, that copy, and what waits for it, waits for the hold. backend_gpu: the GPU of
+// each backend in that run (RealRunResult::backend_gpu).
+bool staged_peer_copy_holds_second(const ReplayResult& r, const Finding& f,
+                                   const std::vector<int>& backend_gpu);
 // Seeded stress: random spins before queue operations and short host sleeps.
 DelayPlan random_plan(const ReplayResult& r, uint64_t seed);
 

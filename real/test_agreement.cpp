@@ -61,7 +61,7 @@ TEST(Agreement, SimulatorAndGpuAgreeOnGeneratedScenarios) {
 
   int clean_runs = 0, clean_mismatches = 0, races = 0, confirmed = 0, stale = 0,
       stale_confirmed = 0;
-  int unobservable = 0, unobservable_seen = 0;
+  int unobservable = 0, unobservable_seen = 0, held_by_staging = 0;
   std::map<std::string, std::pair<int, int>> by_mechanism;  // mechanism -> (confirmed, total)
   auto save_miss = [&](const Scenario& s, const Policy& p, const std::string& what) {
     std::filesystem::create_directories(dir);
@@ -99,13 +99,23 @@ TEST(Agreement, SimulatorAndGpuAgreeOnGeneratedScenarios) {
         const bool race = is_race(g.first.kind);
         const DelayPlan plan = race ? targeted_plan(sim, g.first) : DelayPlan{};
         bool seen = false;
-        for (int run = 0; run < 2 && !seen; ++run)
-          seen = !run_on_gpu(s, policy, plan).mismatches.empty();
+        RealRunResult last;
+        for (int run = 0; run < 2 && !seen; ++run) {
+          last = run_on_gpu(s, policy, plan);
+          seen = !last.mismatches.empty();
+        }
         if (!g.reaches_host) {
           // The wrong value reaches no host read in this run (e.g. only an output nobody
           // reads): the GPU cannot show it. Counted apart (docs/agreement.md).
           ++unobservable;
           unobservable_seen += seen;
+          continue;
+        }
+        if (!seen && race && !last.peer_access &&
+            staged_peer_copy_holds_second(sim, g.first, last.backend_gpu)) {
+          // Held by the driver's in-order staging, not by anything the model missed
+          // (docs/agreement.md): the targeted hold cannot show this race on this placement.
+          ++held_by_staging;
           continue;
         }
         auto& m = by_mechanism[g.mechanism];
@@ -132,7 +142,9 @@ TEST(Agreement, SimulatorAndGpuAgreeOnGeneratedScenarios) {
             << "  predicted races: " << races << ", confirmed on the GPU: " << confirmed << "\n"
             << "  predicted stale reads: " << stale << ", confirmed: " << stale_confirmed << "\n"
             << "  findings that reach no host read (unobservable by comparison): " << unobservable
-            << ", mismatches seen anyway: " << unobservable_seen << "\n";
+            << ", mismatches seen anyway: " << unobservable_seen << "\n"
+            << "  races the targeted hold cannot show with staged peer copies (peer access off): "
+            << held_by_staging << "\n";
   for (const auto& [mechanism, counts] : by_mechanism)
     std::cout << "  " << mechanism << ": " << counts.first << " of " << counts.second
               << " confirmed\n";

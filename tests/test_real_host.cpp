@@ -90,6 +90,27 @@ TEST(DelayPlan, TargetedPlansHoldTheQueueOfTheFirstAccess) {
   EXPECT_GE(plan.delays[0].microseconds, 10000);
 }
 
+// Four pipeline stages on two GPUs (agreement case 189): holding CUDA2 also holds CUDA1's copy
+// into CUDA2's slot when peer copies are staged, because CUDA2's own copy to CUDA3 goes the same
+// way as CUDA0's copy to CUDA1, which CUDA1 waits for. Holding the last stage holds nothing.
+TEST(DelayPlan, StagedPeerCopiesOfOneDirectionCanHoldTheSecondAccess) {
+  const Scenario s = load_scenario_file(source_path("tests/scenarios/four-gpus-on-two.json"));
+  const ReplayResult r = replay(s, *find_builtin_policy("ggml-v0"));
+  const auto finding_held_on = [&](const std::string& queue) {
+    for (const Finding& f : r.findings)
+      if (r.run.layout.agents[f.first_agent].name == queue) return f;
+    ADD_FAILURE() << "no finding whose first access is on " << queue;
+    return Finding{};
+  };
+  const Finding on_cuda2 = finding_held_on("CUDA2"), on_cuda3 = finding_held_on("CUDA3");
+  const std::vector<int> two_gpus = {0, 1, 0, 1, -1}, four_gpus = {0, 1, 2, 3, -1};
+  EXPECT_TRUE(staged_peer_copy_holds_second(r, on_cuda2, two_gpus));
+  EXPECT_FALSE(staged_peer_copy_holds_second(r, on_cuda3, two_gpus));
+  // On four GPUs no two of the pipeline's copies go the same way.
+  EXPECT_FALSE(staged_peer_copy_holds_second(r, on_cuda2, four_gpus));
+  EXPECT_FALSE(staged_peer_copy_holds_second(r, on_cuda3, four_gpus));
+}
+
 TEST(DelayPlan, RandomPlansAreSeededAndSavedPlansLoadBack) {
   const Scenario s = load_scenario_file(canonical_path("two-gpu-pp"));
   const ReplayResult r = replay(s, *find_builtin_policy("ggml-v0"));
