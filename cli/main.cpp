@@ -82,7 +82,9 @@ int main(int argc, char** argv) {
   real->add_option("--delays", real_args.delays,
                    "none | auto (targeted at each predicted race) | random:SEED | FILE");
   real->add_option("--runs", real_args.runs, "Runs per delay plan")->check(CLI::Range(1, 10000));
-  real->add_option("--save-plan", real_args.save_plan, "Write the (first) delay plan used to FILE");
+  real->add_option(
+      "--save-plan", real_args.save_plan,
+      "Write the first delay plan to FILE (a new file; written before any device is needed)");
   real->add_flag("--json", real_args.json, "JSON output (schedcheck-real/1)");
   real->add_option("--placement", real_args.placement,
                    "Backends on distinct GPUs when present (physical, default), the same without "

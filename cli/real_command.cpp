@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -64,6 +65,31 @@ std::string placement_line(const Scenario& s, const RealRunResult& r) {
   return line;
 }
 
+// One policy's simulation and the plans its GPU runs use.
+struct PolicyRuns {
+  Policy policy;
+  PolicyVerdict verdict;
+  std::vector<PlannedRun> plans;
+};
+
+// The first plan (of the first policy that has one) to FILE, which must not exist yet.
+bool save_first_plan(const std::string& file, const std::vector<PolicyRuns>& todo) {
+  const auto first =
+      std::find_if(todo.begin(), todo.end(), [](const PolicyRuns& p) { return !p.plans.empty(); });
+  if (first == todo.end()) return true;
+  if (std::filesystem::exists(file)) {
+    std::cerr << "schedcheck: --save-plan " << file << ": the file exists; not overwritten\n";
+    return false;
+  }
+  std::ofstream out(file);
+  out << delay_plan_json(first->plans.front().plan).dump(2) << "\n";
+  if (!out) {
+    std::cerr << "schedcheck: --save-plan " << file << ": cannot write the file\n";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<GpuPlacement> resolve_placement(const std::string& option) {
@@ -79,11 +105,8 @@ std::optional<GpuPlacement> resolve_placement(const std::string& option) {
 int run_real(const RealArgs& a) {
   const std::optional<GpuPlacement> placement = resolve_placement(a.placement);
   if (!placement) return kExitBadInput;
-  std::string why;
-  if (!cuda_available(&why)) {
-    std::cerr << "schedcheck: " << why << "\n";
-    return kExitNoDevice;
-  }
+  // Everything the user gave is checked, and the plan saved, before a device is needed: bad
+  // input is exit 2 on any machine, and a plan can be made here and carried to a GPU.
   Scenario s;
   std::vector<Policy> chosen;
   try {
@@ -100,15 +123,12 @@ int run_real(const RealArgs& a) {
     std::cerr << "schedcheck: " << e.what() << "\n";
     return kExitBadInput;
   }
-
-  bool mismatch = false;
-  nlohmann::ordered_json results = nlohmann::ordered_json::array();
+  std::vector<PolicyRuns> todo;
   for (const Policy& policy : chosen) {
     const ReplayResult sim = replay(s, policy);
-    const PolicyVerdict verdict = explain(sim);
-    std::vector<PlannedRun> plans;
+    PolicyRuns runs{policy, explain(sim), {}};
     try {
-      plans = plans_for(a.delays, sim, verdict, a.runs);
+      runs.plans = plans_for(a.delays, sim, runs.verdict, a.runs);
     } catch (const ScenarioError& e) {
       std::cerr << "schedcheck: " << e.what() << "\n";
       return kExitBadInput;
@@ -116,8 +136,21 @@ int run_real(const RealArgs& a) {
       std::cerr << "schedcheck: --delays " << a.delays << ": " << e.what() << "\n";
       return kExitBadInput;
     }
-    if (!a.save_plan.empty() && !plans.empty())
-      std::ofstream(a.save_plan) << delay_plan_json(plans.front().plan).dump(2) << "\n";
+    todo.push_back(std::move(runs));
+  }
+  if (!a.save_plan.empty() && !save_first_plan(a.save_plan, todo)) return kExitBadInput;
+  std::string why;
+  if (!cuda_available(&why)) {
+    std::cerr << "schedcheck: " << why << "\n";
+    return kExitNoDevice;
+  }
+
+  bool mismatch = false;
+  nlohmann::ordered_json results = nlohmann::ordered_json::array();
+  for (const PolicyRuns& todo_policy : todo) {
+    const Policy& policy = todo_policy.policy;
+    const PolicyVerdict& verdict = todo_policy.verdict;
+    const std::vector<PlannedRun>& plans = todo_policy.plans;
     int mismatching_runs = 0;
     nlohmann::ordered_json runs = nlohmann::ordered_json::array();
     for (std::size_t i = 0; i < plans.size(); ++i) {

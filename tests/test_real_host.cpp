@@ -156,6 +156,40 @@ TEST(RealCommand, WithoutACudaDeviceItExitsThreeAndSaysWhy) {
   EXPECT_NE(r.err.find("no CUDA device"), std::string::npos) << r.err;
 }
 
+// Bad input is exit 2 whether or not a device is present: everything is checked before one is
+// needed.
+TEST(RealCommand, AMalformedDelayPlanIsBadInputOnAnyMachine) {
+  const auto dir = scratch_dir("bad-plan");
+  const auto plan = dir / "plan.json";
+  std::ofstream(plan) << R"({"schema": "schedcheck-delays/1", "delays": [{"call": 1}]})";
+  CommandResult r = run_schedcheck("real '" + canonical_path("single-gpu") + "' --delays '" +
+                                   plan.string() + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(plan.string() + ": /delays/0/microseconds"), std::string::npos) << r.err;
+}
+
+// --save-plan writes the first policy's first plan before a device is needed, and never over an
+// existing file.
+TEST(RealCommand, SavePlanWritesANewFileOnlyAndItLoadsBack) {
+  const auto dir = scratch_dir("save-plan");
+  const auto plan = dir / "plan.json";
+  std::filesystem::remove(plan);
+  const std::string command = "real '" + canonical_path("two-gpu-pp") +
+                              "' --policy all --save-plan '" + plan.string() + "'";
+  CommandResult first = run_schedcheck(command);
+  EXPECT_TRUE(first.exit_code == 0 || first.exit_code == 1 || first.exit_code == 3) << first.err;
+  const DelayPlan saved = load_delay_plan(plan.string());
+  const Scenario s = load_scenario_file(canonical_path("two-gpu-pp"));
+  const ReplayResult v0 = replay(s, *find_builtin_policy("ggml-v0"));  // the first policy
+  EXPECT_EQ(saved.name, targeted_plan(v0, explain(v0).groups.front().first).name);
+
+  std::ofstream(plan) << "mine";
+  CommandResult again = run_schedcheck(command);
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.err.find("exists; not overwritten"), std::string::npos) << again.err;
+  EXPECT_EQ(read_all(plan), "mine");
+}
+
 TEST(GpuPlacement, NamesParseAndAnythingElseIsRejected) {
   EXPECT_TRUE(parse_gpu_placement("physical").physical);
   EXPECT_TRUE(parse_gpu_placement("physical").peer_access);
