@@ -104,7 +104,8 @@ class CudaExecutor : public Executor {
       std::memcpy(staging, from, src.region.size);
       from = staging;
     }
-    const int src_gpu = gpu_of(src.region), dst_gpu = gpu_of(dst.region);
+    const int src_gpu = buffer_gpu(s_, src.region.buffer, result_.backend_gpu);
+    const int dst_gpu = buffer_gpu(s_, dst.region.buffer, result_.backend_gpu);
     if (src_gpu >= 0 && dst_gpu >= 0 && src_gpu != dst_gpu) {
       // Between two GPUs, as ggml's cpy_tensor_async does it.
       check(
@@ -189,11 +190,6 @@ class CudaExecutor : public Executor {
   cudaStream_t on_stream(AgentId queue) {
     set_device(l_.agents[queue].device);
     return stream_of(queue);
-  }
-  // The GPU whose memory a region is in; -1 for host memory.
-  int gpu_of(const Region& r) const {
-    const Buffer& b = s_.buffers[r.buffer];
-    return b.kind == BufferKind::device ? physical(s_.backends[b.owner].device) : -1;
   }
 
   // The distinct GPUs the backends run on (GPU 0 alone for a scenario without GPU backends).

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "model/scenario_error.hpp"
+#include "real/real_run.hpp"
 
 namespace schedcheck {
 
@@ -29,18 +30,12 @@ DelayPlan targeted_plan(const ReplayResult& r, const Finding& f, int microsecond
 
 namespace {
 
-// The GPU a copy's region lives on (-1: host memory).
-int gpu_of(const Scenario& s, const Access& a, const std::vector<int>& backend_gpu) {
-  const Buffer& b = s.buffers[a.region.buffer];
-  return b.kind == BufferKind::device ? backend_gpu[b.owner] : -1;
-}
-
 // A copy between two distinct GPUs: its direction (source GPU, destination GPU); else nothing.
 std::optional<std::pair<int, int>> peer_direction(const Scenario& s, const TraceEntry& e,
                                                   const std::vector<int>& backend_gpu) {
   if (e.kind != TraceKind::access || e.op.kind != OpKind::copy) return std::nullopt;
-  const int from = gpu_of(s, e.op.accesses[0], backend_gpu);
-  const int to = gpu_of(s, e.op.accesses[1], backend_gpu);
+  const int from = buffer_gpu(s, e.op.accesses[0].region.buffer, backend_gpu);
+  const int to = buffer_gpu(s, e.op.accesses[1].region.buffer, backend_gpu);
   if (from < 0 || to < 0 || from == to) return std::nullopt;
   return std::pair{from, to};
 }

@@ -18,4 +18,9 @@ GpuPlacement gpu_placement_from_env() {
   return v ? parse_gpu_placement(v) : GpuPlacement{};
 }
 
+int buffer_gpu(const Scenario& s, Index buffer, const std::vector<int>& backend_gpu) {
+  const Buffer& b = s.buffers[buffer];
+  return b.kind == BufferKind::device ? backend_gpu[b.owner] : -1;
+}
+
 }  // namespace schedcheck

@@ -45,6 +45,9 @@ struct GpuPlacement {
 GpuPlacement parse_gpu_placement(const std::string& name);
 // SCHEDCHECK_GPU_PLACEMENT (same names), default physical.
 GpuPlacement gpu_placement_from_env();
+// The GPU a buffer lives on in a run whose backends sit on backend_gpu (RealRunResult::
+// backend_gpu); -1 for host memory.
+int buffer_gpu(const Scenario& s, Index buffer, const std::vector<int>& backend_gpu);
 
 struct RealRunResult {
   std::vector<ValueMismatch> mismatches;  // one per host read that saw a wrong value

@@ -137,12 +137,24 @@ class CrossDevice : public ::testing::TestWithParam<bool> {
     EXPECT_EQ(cudaStreamSynchronize(a), cudaSuccess);
     cudaStreamDestroy(c);
     cudaFree(w0);
-    static const char* const kEarlier[] = {"nothing", "a GPU 0 -> GPU 1 peer copy",
-                                           "a GPU 0 -> GPU 1 peer copy"};
     std::cout << "probe: " << (same ? "GPU 0 -> GPU 1" : "GPU 1 -> GPU 0")
               << " peer copy done after " << ms << " ms; GPU 0's other stream spins 100 ms before "
-              << kEarlier[static_cast<int>(earlier)] << " (peer access "
-              << (GetParam() ? "on" : "off") << ")\n";
+              << (earlier == Earlier::nothing ? "nothing" : "a GPU 0 -> GPU 1 peer copy")
+              << " (peer access " << (GetParam() ? "on" : "off") << ")\n";
+    return ms;
+  }
+
+  // Issues a GPU 0 -> GPU 1 peer copy on stream `a` (busy: the caller queued a spin or a wait)
+  // and returns how long the call kept the host; then checks the copy brought x0's bytes (1).
+  double host_ms_to_issue_peer_copy_on_a(const char* busy_with) {
+    EXPECT_EQ(cudaSetDevice(0), cudaSuccess);
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(cudaMemcpyPeerAsync(y1, 1, x0, 0, kBytes, a), cudaSuccess);
+    const double ms = elapsed_ms(start);
+    std::cout << "probe: peer copy issued behind " << busy_with << " returned after " << ms
+              << " ms (peer access " << (GetParam() ? "on" : "off") << ")\n";
+    EXPECT_EQ(cudaStreamSynchronize(a), cudaSuccess);
+    EXPECT_EQ(count(1, y1, 1), kBytes);
     return ms;
   }
 
@@ -224,15 +236,7 @@ TEST_P(CrossDevice, TheSourceWaitingOnTheDestinationOrdersThePeerCopy) {
 TEST_P(CrossDevice, APeerCopyOnABusyStreamDoesNotBlockTheHost) {
   fill(0, x0, 1);
   spin(0, a, 100);
-  CK(cudaSetDevice(0));
-  const auto start = std::chrono::steady_clock::now();
-  CK(cudaMemcpyPeerAsync(y1, 1, x0, 0, kBytes, a));
-  const double ms = elapsed_ms(start);
-  std::cout << "probe: peer copy issued behind a 100 ms spin of its stream returned after " << ms
-            << " ms (peer access " << (GetParam() ? "on" : "off") << ")\n";
-  EXPECT_LT(ms, 50);
-  CK(cudaStreamSynchronize(a));
-  EXPECT_EQ(count(1, y1, 1), kBytes);
+  EXPECT_LT(host_ms_to_issue_peer_copy_on_a("a 100 ms spin of its stream"), 50);
 }
 
 // The same when the stream is busy only because it waits on another GPU's event.
@@ -242,14 +246,7 @@ TEST_P(CrossDevice, APeerCopyBehindACrossDeviceWaitDoesNotBlockTheHost) {
   CK(cudaEventRecord(on1, b));
   CK(cudaSetDevice(0));
   CK(cudaStreamWaitEvent(a, on1, 0));
-  const auto start = std::chrono::steady_clock::now();
-  CK(cudaMemcpyPeerAsync(y1, 1, x0, 0, kBytes, a));
-  const double ms = elapsed_ms(start);
-  std::cout << "probe: peer copy issued behind a wait on a 100 ms spin of the other GPU returned "
-            << "after " << ms << " ms (peer access " << (GetParam() ? "on" : "off") << ")\n";
-  EXPECT_LT(ms, 50);
-  CK(cudaStreamSynchronize(a));
-  EXPECT_EQ(count(1, y1, 1), kBytes);
+  EXPECT_LT(host_ms_to_issue_peer_copy_on_a("a wait on a 100 ms spin of the other GPU"), 50);
 }
 
 // A busy stream on the destination GPU does not hold a peer copy, staged or not.
