@@ -13,16 +13,21 @@ uint64_t align_up(uint64_t v, uint64_t a) {
   return a <= 1 ? v : (v + a - 1) / a * a;
 }
 
-// Best-fit free list over one buffer, with an open-ended tail.
+// Best-fit free list over one buffer with an open-ended tail, as ggml-alloc.c's dynamic
+// allocator: the free block that reaches the tail is the last resort, and among free blocks of
+// equal size the one at the highest offset wins (docs/fidelity.md, F1).
 class FreeList {
  public:
   FreeList(uint64_t base, uint64_t alignment) : end_(base), high_(base), alignment_(alignment) {}
 
   uint64_t allocate(uint64_t size) {
     size = align_up(std::max<uint64_t>(size, 1), alignment_);
+    auto tail = free_.end();
+    if (!free_.empty() && std::prev(free_.end())->first + std::prev(free_.end())->second == end_)
+      tail = std::prev(free_.end());
     auto best = free_.end();
-    for (auto it = free_.begin(); it != free_.end(); ++it)
-      if (it->second >= size && (best == free_.end() || it->second < best->second)) best = it;
+    for (auto it = free_.begin(); it != tail; ++it)
+      if (it->second >= size && (best == free_.end() || it->second <= best->second)) best = it;
     if (best != free_.end()) {
       uint64_t off = best->first;
       uint64_t rest = best->second - size;
@@ -30,14 +35,11 @@ class FreeList {
       if (rest) free_[off + size] = rest;
       return off;
     }
-    // Grow the tail; a free block touching the tail is extended.
+    // The tail: a free block reaching it is extended.
     uint64_t off = end_;
-    if (!free_.empty()) {
-      auto last = std::prev(free_.end());
-      if (last->first + last->second == end_) {
-        off = last->first;
-        free_.erase(last);
-      }
+    if (tail != free_.end()) {
+      off = tail->first;
+      free_.erase(tail);
     }
     end_ = off + size;
     high_ = std::max(high_, end_);
