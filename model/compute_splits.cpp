@@ -1,6 +1,7 @@
 // The unified compute_splits of spec §2.9: one implementation, every ggml version as knobs.
 #include <algorithm>
 
+#include "model/node_access.hpp"
 #include "model/scheduler.hpp"
 
 namespace schedcheck {
@@ -298,22 +299,7 @@ Operation Scheduler::compute_op(const EvalContext& ctx, Index k, Index first, In
       const SourceRef& ref = r_.plan.node_sources[n][j];
       TensorView v = ref.copy != kNone ? copy_view(ref.copy, bound_copy_, ctx.eval)
                                        : tensor_view(ref.tensor, ctx.eval);
-      if (node.is_mul_mat_id() && j == 0 && node.n_expert > 0) {
-        // MUL_MAT_ID reads only the rows of the experts this ubatch selects.
-        const uint64_t eb = v.region.size / static_cast<uint64_t>(node.n_expert);
-        for (int e : experts_for(node, ctx.eval)) {
-          Region rows{v.region.buffer, v.region.offset + static_cast<uint64_t>(e) * eb, eb};
-          Access a = access_of(v, false);
-          a.region = rows;
-          a.tensor_offset = static_cast<uint64_t>(e) * eb;
-          a.group = group;
-          op.accesses.push_back(a);
-        }
-        continue;
-      }
-      Access a = access_of(v, false);
-      a.group = group;
-      op.accesses.push_back(a);
+      append_source_reads(op, node, j, v, ctx.eval, group);
     }
     TensorView out = tensor_view(node.output, ctx.eval);
     LogicalValue produced{node.output, ctx.eval, 0};

@@ -31,11 +31,15 @@ bool has_outputs(const OutputRead& o, int ubatch, int n_ubatches) {
 }  // namespace
 
 DriverStats run_decode(const PreparedRun& run, BackendApi& api) {
+  Scheduler sched(run, api);
+  return run_decode(run, api, sched);
+}
+
+DriverStats run_decode(const PreparedRun& run, BackendApi& api, SchedulerPort& sched) {
   const Scenario& s = run.scenario;
   const DriverConfig& d = s.driver;
   const PolicyKnobs& k = run.policy.knobs;
   const bool pp = run.layout.pipeline_parallel;
-  Scheduler sched(run, api);
   DriverStats stats;
   api.suppress_syncs(run.policy.skipped_syncs);
 
@@ -74,7 +78,7 @@ DriverStats run_decode(const PreparedRun& run, BackendApi& api) {
         if (s.tensors[t].role != TensorRole::user_input) continue;
         CallSite cs = driver_site(Call::set_inputs, eval, batch, ub);
         cs.tensor = t;
-        api.host_write(sched.tensor_view(t, eval), cs);
+        sched.set_input(t, cs);
       }
 
       sched.graph_compute_async(ctx);
@@ -93,7 +97,7 @@ DriverStats run_decode(const PreparedRun& run, BackendApi& api) {
         CallSite cs = driver_site(Call::get_tensor_async, eval, batch, ub);
         cs.tensor = o.tensor;
         cs.backend = src.backend;
-        api.get_tensor_async(src.backend, src, dst, cs);
+        sched.get_output_async(o.tensor, dst, cs);
       }
       if (any_output) output_rows.push_back({eval, ub, row++});
       ++stats.evaluations;

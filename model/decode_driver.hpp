@@ -5,6 +5,7 @@
 
 #include "model/backend_api.hpp"
 #include "model/prepared_run.hpp"
+#include "model/scheduler_port.hpp"
 
 namespace schedcheck {
 
@@ -13,6 +14,9 @@ struct DriverStats {
   int reused_graphs = 0;
 };
 
+// Under schedcheck's model of the scheduler.
 DriverStats run_decode(const PreparedRun& run, BackendApi& api);
+// Under any scheduler (the model, or a real ggml tree through the bridge).
+DriverStats run_decode(const PreparedRun& run, BackendApi& api, SchedulerPort& sched);
 
 }  // namespace schedcheck

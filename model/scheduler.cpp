@@ -91,6 +91,15 @@ TensorView Scheduler::tensor_view(Index tensor, int eval) const {
   return v;
 }
 
+void Scheduler::set_input(Index tensor, const CallSite& site) {
+  api_.host_write(tensor_view(tensor, site.eval), site);
+}
+
+void Scheduler::get_output_async(Index tensor, const TensorView& host_dst, const CallSite& site) {
+  const TensorView src = tensor_view(tensor, site.eval);
+  api_.get_tensor_async(src.backend, src, host_dst, site);
+}
+
 TensorView Scheduler::copy_view(Index copy, int slot, int eval) const {
   const CopyTensor& c = r_.plan.copies[copy];
   TensorView v;

@@ -8,31 +8,27 @@
 
 #include "model/backend_api.hpp"
 #include "model/prepared_run.hpp"
+#include "model/scheduler_port.hpp"
 
 namespace schedcheck {
 
 // Experts a MUL_MAT_ID node selects in an evaluation (sorted, unique).
 std::vector<int> experts_for(const Node& node, int eval);
 
-struct EvalContext {
-  int eval = 0;
-  int batch = 0;
-  int ubatch = 0;
-};
-
-class Scheduler {
+class Scheduler final : public SchedulerPort {
  public:
   Scheduler(const PreparedRun& run, BackendApi& api);
 
-  void reset();
-  void alloc_graph(const EvalContext& ctx, bool realloc);
-  void synchronize(const CallSite& site);  // ggml_backend_sched_synchronize
-  void graph_compute_async(const EvalContext& ctx);
-
-  bool is_alloc() const { return is_alloc_; }
-
+  void reset() override;
+  void alloc_graph(const EvalContext& ctx, bool realloc) override;
+  void synchronize(const CallSite& site) override;  // ggml_backend_sched_synchronize
+  void graph_compute_async(const EvalContext& ctx) override;
+  bool is_alloc() const override { return is_alloc_; }
   // Views of tensors as the graph bound them (user inputs at the bound slot).
-  TensorView tensor_view(Index tensor, int eval) const;
+  TensorView tensor_view(Index tensor, int eval) const override;
+  void set_input(Index tensor, const CallSite& site) override;
+  void get_output_async(Index tensor, const TensorView& host_dst, const CallSite& site) override;
+
   TensorView copy_view(Index copy, int slot, int eval) const;
   LogicalValue expected_value(Index tensor, int eval) const;
 

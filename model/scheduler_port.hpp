@@ -1,0 +1,35 @@
+// The scheduler interface the decode driver talks to (DESIGN.md §8, the upper seam). Two
+// implementations: schedcheck's model of ggml_backend_sched (model/scheduler.hpp) and a real
+// ggml tree's scheduler over simulated devices (bridge/real_scheduler.hpp). Both issue their
+// calls through the backend API below them.
+#pragma once
+
+#include "model/backend_api.hpp"
+
+namespace schedcheck {
+
+struct EvalContext {
+  int eval = 0;
+  int batch = 0;
+  int ubatch = 0;
+};
+
+class SchedulerPort {
+ public:
+  virtual ~SchedulerPort() = default;
+  virtual void reset() = 0;                                         // ggml_backend_sched_reset
+  virtual void alloc_graph(const EvalContext& ctx, bool realloc) = 0;  // ..._alloc_graph
+  virtual void synchronize(const CallSite& site) = 0;               // ..._synchronize
+  virtual void graph_compute_async(const EvalContext& ctx) = 0;     // ..._graph_compute_async
+  virtual bool is_alloc() const = 0;
+  // Where the allocated graph placed a tensor (user inputs: the copy slot bound), with the
+  // value a reader must see in this evaluation.
+  virtual TensorView tensor_view(Index tensor, int eval) const = 0;
+  // llama.cpp's set_inputs: the host writes one user input of this evaluation.
+  virtual void set_input(Index tensor, const CallSite& site) = 0;
+  // llama.cpp's output read: ggml_backend_tensor_get_async into host memory.
+  virtual void get_output_async(Index tensor, const TensorView& host_dst,
+                                const CallSite& site) = 0;
+};
+
+}  // namespace schedcheck
