@@ -74,5 +74,7 @@ int run_exhaustive(const CheckArgs& args);
 int run_main_job(const std::string& corpus_dir);
 int run_replay(const std::string& file, const std::string& policy, bool json);
 int run_corpus(const std::string& dir, bool json);
+// The differential check: a ggml version's model against its real scheduler (docs/real-ggml.md).
+int run_diff(const std::string& file, const std::string& policy, bool json);
 
 }  // namespace schedcheck

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "bridge/real_scheduler.hpp"
 #include "cli/commands.hpp"
 
 int main(int argc, char** argv) {
@@ -17,6 +18,14 @@ int main(int argc, char** argv) {
   replay->add_option("FILE", file, "Scenario file (docs/scenario-format.md)")->required();
   replay->add_option("--policy", policy, "Policy name, or 'all' (built-in and the scenario's own)");
   replay->add_flag("--json", json, "Stable JSON report (docs/report-format.md)");
+
+  std::string diff_file, diff_policy = "all";
+  auto* diff = app.add_subcommand(
+      "diff", "Compare a ggml version's model with its real scheduler call by call");
+  diff->add_option("FILE", diff_file, "Scenario file")->required();
+  diff->add_option("--policy", diff_policy,
+                   "A version (ggml-20793), a real tree (ggml@TAG, ggml@PATH), or 'all'");
+  diff->add_flag("--json", json, "Machine-readable output");
 
   std::string dir = SCHEDCHECK_DEFAULT_CORPUS;
   auto* corpus =
@@ -102,25 +111,35 @@ int main(int argc, char** argv) {
     app.exit(e);
     return schedcheck::kExitBadInput;
   }
-  if (*policies) return schedcheck::run_policies(json);
-  if (*replay) return schedcheck::run_replay(file, policy, json);
-  if (*corpus) return schedcheck::run_corpus(dir, json);
-  if (*real) return schedcheck::run_real(real_args);
-  if (*advise) return schedcheck::run_advise(advise_file, advise_policy, json, advise_apply);
-  if (*check && argc == 2) return schedcheck::run_main_job(SCHEDCHECK_DEFAULT_CORPUS);
-  if (*check) {
-    int i = 0, n = 0;
-    char slash = 0;
-    if (std::sscanf(shard.c_str(), "%d%c%d", &i, &slash, &n) != 3 || slash != '/' || n < 1 ||
-        i < 1 || i > n) {
-      std::fprintf(stderr, "schedcheck: --shard expects I/N with 1 <= I <= N, got \"%s\"\n",
-                   shard.c_str());
-      return schedcheck::kExitBadInput;
+  // A real ggml tree that cannot be built or run (bridge/) is bad input, said with the reason.
+  auto dispatch = [&]() -> int {
+    if (*policies) return schedcheck::run_policies(json);
+    if (*replay) return schedcheck::run_replay(file, policy, json);
+    if (*corpus) return schedcheck::run_corpus(dir, json);
+    if (*diff) return schedcheck::run_diff(diff_file, diff_policy, json);
+    if (*real) return schedcheck::run_real(real_args);
+    if (*advise) return schedcheck::run_advise(advise_file, advise_policy, json, advise_apply);
+    if (*check && argc == 2) return schedcheck::run_main_job(SCHEDCHECK_DEFAULT_CORPUS);
+    if (*check) {
+      int i = 0, n = 0;
+      char slash = 0;
+      if (std::sscanf(shard.c_str(), "%d%c%d", &i, &slash, &n) != 3 || slash != '/' || n < 1 ||
+          i < 1 || i > n) {
+        std::fprintf(stderr, "schedcheck: --shard expects I/N with 1 <= I <= N, got \"%s\"\n",
+                     shard.c_str());
+        return schedcheck::kExitBadInput;
+      }
+      check_args.shard_index = i - 1;
+      check_args.shard_count = n;
+      return check_args.exhaustive ? schedcheck::run_exhaustive(check_args)
+                                   : schedcheck::run_check(check_args);
     }
-    check_args.shard_index = i - 1;
-    check_args.shard_count = n;
-    return check_args.exhaustive ? schedcheck::run_exhaustive(check_args)
-                                 : schedcheck::run_check(check_args);
+    return schedcheck::kExitBadInput;
+  };
+  try {
+    return dispatch();
+  } catch (const schedcheck::BridgeError& e) {
+    std::fprintf(stderr, "schedcheck: %s\n", e.what());
+    return schedcheck::kExitBadInput;
   }
-  return schedcheck::kExitBadInput;
 }

@@ -27,6 +27,7 @@ std::vector<Policy> make_builtins() {
             "per-input synchronization; user inputs copied with a blocking copy",
             v0_knobs(),
             true,
+            {},
             {}};
   out.push_back(v0);
 
@@ -37,6 +38,7 @@ std::vector<Policy> make_builtins() {
             "tensor_copy_async; CUDA-family copy_from_host",
             v0_knobs(),
             true,
+            {},
             {}};
   v1.knobs.split_start_sync = SyncWhen::if_no_event;
   v1.knobs.prelaunch_sync = SyncWhen::if_no_event;
@@ -55,6 +57,7 @@ std::vector<Policy> make_builtins() {
             "pipeline parallelism",
             v0_knobs(),
             true,
+            {},
             {}};
   v2.knobs.reuse_policy = ReusePolicy::no_reuse_under_pp;
   v2.knobs.profile.vulkan_cpy_async = true;
@@ -67,6 +70,7 @@ std::vector<Policy> make_builtins() {
             "copy_from_host for CUDA only",
             v0_knobs(),
             true,
+            {},
             {}};
   v3.knobs.split_start_sync = SyncWhen::always;
   v3.knobs.prelaunch_sync = SyncWhen::always;
@@ -79,7 +83,8 @@ std::vector<Policy> make_builtins() {
 
   Policy v4{
       "ggml-25138", "d3f96b8d", "llama#25138", "revert of #20793 (compute_splits = V0)", v0_knobs(),
-      true,         {}};
+      true,         {},
+      {}};
   v4.knobs.reuse_policy = ReusePolicy::reuse_with_full_sync_under_pp;
   v4.knobs.profile.vulkan_cpy_async = true;
   out.push_back(v4);
@@ -91,6 +96,7 @@ std::vector<Policy> make_builtins() {
             "recorded after every split",
             v0_knobs(),
             true,
+            {},
             {}};
   v5.knobs.record_event = RecordWhen::always;
   v5.knobs.zero_input_split_waits_prev = true;
@@ -108,6 +114,7 @@ std::vector<Policy> make_builtins() {
              "host memory before it writes host memory again",
              v5.knobs,
              true,
+             {},
              {}};
   min.knobs.user_input_copy = UserInputCopy::copy_async;
   min.knobs.zero_input_split_waits_prev = false;

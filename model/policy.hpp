@@ -21,6 +21,11 @@ struct Policy {
   // Instance level (schedcheck advise --apply): the numbers of the synchronizations this
   // policy leaves out of its run of one scenario, as `schedcheck advise` numbers them.
   std::vector<int> skipped_syncs;
+  // Set for a real ggml tree ("ggml@ggml-20793", "ggml@/path/to/ggml"): its own scheduler
+  // runs through the bridge (bridge/); the knobs then give only what lies outside the tree:
+  // llama.cpp's driver rules and the backends' capability profile of that era.
+  std::string ggml_tree;
+  bool is_real() const { return !ggml_tree.empty(); }
 };
 
 const std::vector<Policy>& builtin_policies();

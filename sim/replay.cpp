@@ -1,5 +1,8 @@
 #include "sim/replay.hpp"
 
+#include "bridge/plugin_library.hpp"
+#include "bridge/real_policy.hpp"
+#include "bridge/real_scheduler.hpp"
 #include "sim/semantics_engine.hpp"
 
 namespace schedcheck {
@@ -14,7 +17,15 @@ ReplayResult replay(const Scenario& s, const Policy& policy,
       engine.initialize(r.run.alloc.tensor_region(t, 0), LogicalValue{t, kInitialEval, 0});
   BackendApi api(r.run.scenario, r.run.layout, engine);
   api.suppress_syncs(suppressed_syncs);
-  r.stats = run_decode(r.run, api);
+  if (policy.is_real()) {
+    // The tree's own scheduler, over simulated devices (bridge/).
+    const PluginLibrary& plugin =
+        PluginLibrary::for_tree(policy.ggml_tree, r.run.scenario.scheduler.max_copies);
+    RealScheduler sched(r.run, api, plugin);
+    r.stats = run_decode(r.run, api, sched);
+  } else {
+    r.stats = run_decode(r.run, api);
+  }
   r.trace = engine.trace();
   r.findings = engine.findings();
   r.calls = api.calls();
@@ -30,6 +41,7 @@ std::vector<Policy> policies_for(const Scenario& s) {
 
 const Policy* find_policy(const Scenario& s, const std::string& name) {
   if (const Policy* p = find_builtin_policy(name)) return p;
+  if (is_real_policy_name(name)) return &real_policy(name);
   for (const auto& p : s.custom_policies)
     if (p.name == name) return &p;
   return nullptr;

@@ -1,0 +1,150 @@
+#include "bridge/ggml_tree.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "bridge/process.hpp"
+#include "bridge/real_scheduler.hpp"
+
+#ifndef SCHEDCHECK_SOURCE_DIR
+#define SCHEDCHECK_SOURCE_DIR ""
+#endif
+
+namespace schedcheck {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TagEra {
+  const char* tag;
+  const char* era;
+};
+// The bundle's tags and the built-in policy of each one's era (ggml-head has ggml-26040's
+// scheduler; README of the bundle).
+constexpr TagEra kTags[] = {{"ggml-v0", "ggml-v0"},       {"ggml-17795", "ggml-17795"},
+                            {"ggml-20463", "ggml-20463"}, {"ggml-20793", "ggml-20793"},
+                            {"ggml-25138", "ggml-25138"}, {"ggml-26040", "ggml-26040"},
+                            {"ggml-head", "ggml-26040"}};
+constexpr const char* kHeadEra = "ggml-26040";
+
+bool is_tree(const fs::path& p) {
+  return fs::exists(p / "src" / "ggml-backend.cpp") && fs::exists(p / "include" / "ggml.h");
+}
+
+fs::path self_dir() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::current_path() : exe.parent_path();
+}
+
+std::optional<fs::path> bundle_near(fs::path dir) {
+  for (; !dir.empty(); dir = dir.parent_path()) {
+    const fs::path candidate = dir / "shared" / "upstream" / "ggml-versions.bundle";
+    if (fs::exists(candidate)) return candidate;
+    if (dir == dir.root_path()) break;
+  }
+  return std::nullopt;
+}
+
+// git archive of a tag into the cache (once; a temporary folder renamed into place).
+fs::path extract_tag(const std::string& tag) {
+  const std::optional<fs::path> bundle = find_bundle();
+  if (!bundle)
+    throw BridgeError("ggml@" + tag +
+                      ": no ggml bundle found (set SCHEDCHECK_GGML_BUNDLE to "
+                      "shared/upstream/ggml-versions.bundle, or name a folder: ggml@/path/to/ggml)");
+  const fs::path root = cache_dir() / "trees";
+  fs::create_directories(root);
+  const fs::path git_dir = root / "bundle.git";
+  const fs::path log = root / ("extract-" + tag + ".log");
+  if (!fs::exists(git_dir / "HEAD")) {
+    const fs::path tmp = root / ("bundle.git.tmp" + std::to_string(getpid()));
+    if (run_process({"git", "clone", "-q", "--bare", bundle->string(), tmp.string()}, log) != 0)
+      throw BridgeError("git clone of " + bundle->string() + " failed:\n" + log_tail(log));
+    std::error_code ec;
+    fs::rename(tmp, git_dir, ec);
+    if (ec) fs::remove_all(tmp);
+  }
+  const fs::path dest = root / tag;
+  if (is_tree(dest)) return dest;
+  const fs::path tmp = root / (tag + ".tmp" + std::to_string(getpid()));
+  fs::create_directories(tmp);
+  const fs::path tar = tmp / "tree.tar";
+  if (run_process({"git", "--git-dir=" + git_dir.string(), "archive", "-o", tar.string(), tag,
+                   "include", "src"},
+                  log) != 0)
+    throw BridgeError("ggml@" + tag + ": not a tag of " + bundle->string() +
+                      " (tags: ggml-v0, ggml-17795, ggml-20463, ggml-20793, ggml-25138, "
+                      "ggml-26040, ggml-head)\n" + log_tail(log));
+  if (run_process({"tar", "-xf", tar.string(), "-C", tmp.string()}, log) != 0)
+    throw BridgeError("extracting ggml@" + tag + " failed:\n" + log_tail(log));
+  fs::remove(tar);
+  std::error_code ec;
+  fs::rename(tmp, dest, ec);
+  if (ec) fs::remove_all(tmp);  // another process extracted it first
+  return dest;
+}
+
+}  // namespace
+
+const std::vector<std::string>& bundle_tags() {
+  static const std::vector<std::string> tags = [] {
+    std::vector<std::string> out;
+    for (const TagEra& t : kTags) out.emplace_back(t.tag);
+    return out;
+  }();
+  return tags;
+}
+
+std::optional<fs::path> find_bundle() {
+  if (const char* env = std::getenv("SCHEDCHECK_GGML_BUNDLE"); env && *env) {
+    if (fs::exists(env)) return fs::path(env);
+    return std::nullopt;
+  }
+  if (auto b = bundle_near(self_dir())) return b;
+  if (auto b = bundle_near(fs::current_path())) return b;
+  if (*SCHEDCHECK_SOURCE_DIR) return bundle_near(fs::path(SCHEDCHECK_SOURCE_DIR));
+  return std::nullopt;
+}
+
+fs::path cache_dir() {
+  if (const char* env = std::getenv("SCHEDCHECK_CACHE"); env && *env) return fs::path(env);
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    return fs::path(xdg) / "schedcheck";
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return fs::path(home) / ".cache" / "schedcheck";
+  return fs::temp_directory_path() / "schedcheck-cache";
+}
+
+GgmlTree resolve_tree(std::string_view spec_in) {
+  std::string spec(spec_in);
+  std::string era;
+  if (const auto comma = spec.rfind(",as="); comma != std::string::npos) {
+    era = spec.substr(comma + 4);
+    spec = spec.substr(0, comma);
+  }
+  GgmlTree t;
+  t.label = std::string(kRealPolicyPrefix) + std::string(spec_in);
+  for (const TagEra& tag : kTags)
+    if (spec == tag.tag) {
+      t.root = extract_tag(spec);
+      t.era = era.empty() ? tag.era : era;
+      return t;
+    }
+  if (spec.empty() || (spec.find('/') == std::string::npos && !fs::exists(spec)))
+    throw BridgeError(t.label + ": expected a tag of the ggml bundle (ggml-v0, ggml-17795, "
+                      "ggml-20463, ggml-20793, ggml-25138, ggml-26040, ggml-head) or a folder "
+                      "holding a ggml tree");
+  fs::path root = fs::absolute(spec);
+  if (!is_tree(root) && is_tree(root / "ggml")) root /= "ggml";  // a llama.cpp checkout
+  if (!is_tree(root))
+    throw BridgeError(t.label + ": " + root.string() +
+                      " is not a ggml tree (expected src/ggml-backend.cpp and include/ggml.h)");
+  t.root = fs::canonical(root);
+  t.era = era.empty() ? kHeadEra : era;
+  return t;
+}
+
+}  // namespace schedcheck

@@ -1,0 +1,107 @@
+// The scenario as the plugin receives it: backends with the capabilities of their kind under
+// the run's version profile, one buffer type per buffer, tensors and nodes by index.
+#include "bridge/real_scheduler.hpp"
+
+namespace schedcheck {
+namespace {
+
+bridge::MemoryKind memory_kind(BufferKind k) {
+  switch (k) {
+    case BufferKind::device:
+      return bridge::MemoryKind::device;
+    case BufferKind::pinned_host:
+      return bridge::MemoryKind::pinned_host;
+    case BufferKind::pageable_host:
+      break;
+  }
+  return bridge::MemoryKind::pageable_host;
+}
+
+bridge::DeviceType device_type(BackendKind k) {
+  if (k == BackendKind::cpu) return bridge::DeviceType::cpu;
+  if (k == BackendKind::blas) return bridge::DeviceType::accel;
+  return bridge::DeviceType::gpu;
+}
+
+[[noreturn]] void refuse(const Scenario& s, const std::string& what) {
+  throw BridgeError("scenario \"" + s.name + "\": " + what);
+}
+
+}  // namespace
+
+bridge::GraphDesc graph_desc(const PreparedRun& run) {
+  const Scenario& s = run.scenario;
+  bridge::GraphDesc g;
+  for (Index b = 0; b < static_cast<Index>(s.backends.size()); ++b) {
+    const Capabilities& c = run.layout.caps[b];
+    bridge::BackendDesc d;
+    d.name = s.backends[b].name;
+    d.type = device_type(s.backends[b].kind);
+    d.async = c.async_queue;
+    d.events = c.async_queue && c.events;
+    d.set_get_async = c.async_queue && c.set_get_async;
+    d.cpy_async = c.async_queue && c.cpy_async_member;
+    d.compute_buffer = s.backends[b].compute_buffer;
+    if (d.compute_buffer == kNone) refuse(s, "backend " + d.name + " has no compute buffer");
+    for (Index buf = 0; buf < static_cast<Index>(s.buffers.size()); ++buf)
+      d.can_use.push_back(backend_can_use_buffer(s, b, buf));
+    g.backends.push_back(std::move(d));
+  }
+  for (Index buf = 0; buf < static_cast<Index>(s.buffers.size()); ++buf) {
+    const Buffer& b = s.buffers[buf];
+    bridge::BufferDesc d;
+    d.name = b.name;
+    d.kind = memory_kind(b.kind);
+    d.owner = b.owner;
+    d.alignment = b.alignment;
+    d.compute = b.usage == BufferUsage::compute;
+    d.size = d.compute ? 0 : run.alloc.buffer_size[buf];
+    d.weights = b.usage == BufferUsage::weights;
+    g.buffers.push_back(std::move(d));
+  }
+  for (const Tensor& t : s.tensors) {
+    bridge::TensorDesc d;
+    d.role = t.role == TensorRole::persistent   ? bridge::TensorRole::persistent
+             : t.role == TensorRole::user_input ? bridge::TensorRole::user_input
+                                                : bridge::TensorRole::node_output;
+    d.size = t.size;
+    d.input = (t.flags & kFlagInput) != 0;
+    d.output = (t.flags & kFlagOutput) != 0;
+    d.buffer = t.buffer;
+    d.offset = t.offset ? static_cast<int64_t>(*t.offset) : -1;
+    if (d.buffer != kNone && s.buffers[d.buffer].usage == BufferUsage::compute)
+      refuse(s, "tensor " + t.name + " is placed in a compute buffer");
+    if (t.role == TensorRole::persistent && (d.buffer == kNone || d.offset < 0))
+      refuse(s, "persistent tensor " + t.name + " has no explicit place");
+    g.tensors.push_back(d);
+  }
+  for (const Node& n : s.nodes) {
+    bridge::NodeDesc d;
+    d.op = n.op;
+    d.backend = n.backend;
+    d.sources = n.sources;
+    d.output = n.output;
+    d.writes_persistent = n.writes_persistent;
+    d.inplace = n.inplace;
+    if (n.is_mul_mat_id() && n.n_expert > 0 && n.sources.size() >= 3) {
+      bridge::TensorDesc& experts = g.tensors[n.sources[0]];
+      bridge::TensorDesc& ids = g.tensors[n.sources[2]];
+      if (experts.size % static_cast<uint64_t>(n.n_expert) != 0 || ids.size % 4 != 0)
+        refuse(s, "MUL_MAT_ID node " + n.name + ": sizes are not whole experts or int32 ids");
+      experts.expert_rows = static_cast<uint64_t>(n.n_expert);
+      ids.ids = true;
+    }
+    if (n.sources.size() > 10) refuse(s, "node " + n.name + " has more than 10 sources");
+    g.nodes.push_back(std::move(d));
+  }
+  g.parallel = run.layout.pipeline_parallel;
+  g.max_copies = s.scheduler.max_copies;
+  if (const auto& cb = s.driver.eval_callback) {
+    g.eval_callback = true;
+    g.callback_all_nodes = cb->all_nodes;
+    g.callback_nodes = cb->nodes;
+  }
+  return g;
+}
+
+}  // namespace schedcheck

@@ -1,0 +1,437 @@
+// Simulated devices as a ggml backend: every member the scheduler or ggml-backend.cpp calls is
+// reported to schedcheck (Host), which decides what it does; nothing is computed or copied.
+// The interface structs are zero-filled and set by member name, so this file compiles against
+// every ggml version (members added later stay NULL, which ggml treats as "not supported").
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bridge/plugin/plugin.hpp"
+#include "ggml-backend-impl.h"
+
+namespace schedcheck::bridge {
+
+namespace {
+// Addresses handed out for buffers: far above any real user-space pointer, 2^40 bytes apart.
+constexpr uintptr_t kAddressBase = uintptr_t{1} << 48;
+constexpr uintptr_t kAddressStride = uintptr_t{1} << 40;
+}  // namespace
+
+struct BufferTypeContext {
+  SimDevices::State* state = nullptr;
+  int buffer = -1;  // scenario buffer
+};
+
+struct BufferContext {
+  int buffer = -1;
+  uintptr_t base = 0;
+  uint64_t size = 0;
+};
+
+struct DeviceContext {
+  SimDevices::State* state = nullptr;
+  int backend = -1;
+  int next_event = 0;
+};
+
+struct EventContext {
+  int backend = -1;
+  int index = 0;
+};
+
+struct SimDevices::State {
+  const GraphDesc* desc = nullptr;
+  Host* host = nullptr;
+  ggml_backend_reg reg{};
+  std::vector<ggml_backend_device> devices;
+  std::vector<DeviceContext> device_contexts;
+  std::vector<ggml_backend_buffer_type> buffer_types;
+  std::vector<BufferTypeContext> buffer_type_contexts;
+  std::vector<std::string> names;         // backend names as ggml shows them
+  std::vector<BufferContext*> live;       // buffers allocated and not freed (for pointers)
+  std::vector<uintptr_t> generation_base;  // per scenario buffer: base of its next allocation
+  int allocations = 0;
+  ggml_backend_sched_t sched = nullptr;  // set once the scheduler exists
+};
+
+namespace {
+
+SimDevices::State* g_state = nullptr;  // one scenario per plugin instance at a time
+
+SimDevices::State& state() { return *g_state; }
+Host& host() { return *g_state->host; }
+int backend_index(ggml_backend_t b) { return static_cast<DeviceContext*>(b->device->context)->backend; }
+const BackendDesc& backend_desc(ggml_backend_t b) { return state().desc->backends[backend_index(b)]; }
+int buffer_of(ggml_backend_buffer_t b) { return static_cast<BufferContext*>(b->context)->buffer; }
+
+// ---- buffer type and buffers
+const char* buft_name(ggml_backend_buffer_type_t t) {
+  return state().desc->buffers[static_cast<BufferTypeContext*>(t->context)->buffer].name.c_str();
+}
+size_t buft_alignment(ggml_backend_buffer_type_t t) {
+  return state().desc->buffers[static_cast<BufferTypeContext*>(t->context)->buffer].alignment;
+}
+bool buft_is_host(ggml_backend_buffer_type_t t) {
+  return state().desc->buffers[static_cast<BufferTypeContext*>(t->context)->buffer].kind !=
+         MemoryKind::device;
+}
+
+void buffer_free(ggml_backend_buffer_t b) {
+  auto* ctx = static_cast<BufferContext*>(b->context);
+  auto& live = state().live;
+  for (std::size_t i = 0; i < live.size(); ++i)
+    if (live[i] == ctx) live.erase(live.begin() + static_cast<std::ptrdiff_t>(i));
+  delete ctx;
+}
+void* buffer_base(ggml_backend_buffer_t b) {
+  return reinterpret_cast<void*>(static_cast<BufferContext*>(b->context)->base);
+}
+void buffer_memset(ggml_backend_buffer_t, ggml_tensor* t, uint8_t, size_t, size_t) {
+  host().unsupported(std::string("memset_tensor of ") + t->name);
+}
+void buffer_set(ggml_backend_buffer_t, ggml_tensor* t, const void* data, size_t offset,
+                size_t size) {
+  TensorRef dst = tensor_ref(t);
+  dst.offset += offset;
+  dst.size = size;
+  dst.tensor_offset = offset;
+  host().buffer_set_tensor(dst, mem_ref(data, size));
+}
+void buffer_get(ggml_backend_buffer_t, const ggml_tensor* t, void* data, size_t offset,
+                size_t size) {
+  TensorRef src = tensor_ref(t);
+  src.offset += offset;
+  src.size = size;
+  src.tensor_offset = offset;
+  host().buffer_get_tensor(src, mem_ref(data, size), data);
+}
+bool buffer_cpy(ggml_backend_buffer_t, const ggml_tensor* src, ggml_tensor* dst) {
+  return host().buffer_cpy_tensor(tensor_ref(src), tensor_ref(dst));
+}
+void buffer_clear(ggml_backend_buffer_t b, uint8_t) {
+  host().unsupported("clear of buffer " + state().desc->buffers[buffer_of(b)].name);
+}
+
+ggml_backend_buffer_t buft_alloc(ggml_backend_buffer_type_t t, size_t size) {
+  SimDevices::State& s = state();
+  const int buffer = static_cast<BufferTypeContext*>(t->context)->buffer;
+  if (size >= kAddressStride) {
+    host().unsupported("a buffer of " + std::to_string(size) + " bytes (at most 2^40)");
+    return nullptr;
+  }
+  auto* ctx = new BufferContext;
+  ctx->buffer = buffer;
+  ctx->size = size;
+  ctx->base = kAddressBase + kAddressStride * static_cast<uintptr_t>(s.allocations++);
+  s.live.push_back(ctx);
+  if (s.desc->buffers[buffer].compute) host().compute_buffer_allocated(buffer, size);
+  ggml_backend_buffer_i it;
+  std::memset(&it, 0, sizeof(it));
+  it.free_buffer = buffer_free;
+  it.get_base = buffer_base;
+  it.memset_tensor = buffer_memset;
+  it.set_tensor = buffer_set;
+  it.get_tensor = buffer_get;
+  it.cpy_tensor = buffer_cpy;
+  it.clear = buffer_clear;
+  return ggml_backend_buffer_init(t, it, ctx, size);
+}
+
+// ---- backends
+const char* backend_name(ggml_backend_t b) { return state().names[backend_index(b)].c_str(); }
+void backend_free(ggml_backend_t b) { delete b; }
+void set_async(ggml_backend_t b, ggml_tensor* t, const void* data, size_t offset, size_t size) {
+  TensorRef dst = tensor_ref(t);
+  dst.offset += offset;
+  dst.size = size;
+  dst.tensor_offset = offset;
+  host().set_tensor_async(backend_index(b), dst, mem_ref(data, size));
+}
+void get_async(ggml_backend_t b, const ggml_tensor* t, void* data, size_t offset, size_t size) {
+  TensorRef src = tensor_ref(t);
+  src.offset += offset;
+  src.size = size;
+  src.tensor_offset = offset;
+  host().get_tensor_async(backend_index(b), src, mem_ref(data, size), data);
+}
+bool cpy_async(ggml_backend_t bs, ggml_backend_t bd, const ggml_tensor* src, ggml_tensor* dst) {
+  // A source backend that is not one of ours (none exists in a run) is declined.
+  if (bs->iface.get_name != backend_name) return false;
+  return host().cpy_tensor_async(backend_index(bs), backend_index(bd), tensor_ref(src),
+                                 tensor_ref(dst));
+}
+void synchronize(ggml_backend_t b) { host().synchronize(backend_index(b)); }
+void event_record(ggml_backend_t b, ggml_backend_event_t e) {
+  auto* ev = static_cast<EventContext*>(e->context);
+  host().event_record(backend_index(b), ev->backend, ev->index);
+}
+void event_wait(ggml_backend_t b, ggml_backend_event_t e) {
+  auto* ev = static_cast<EventContext*>(e->context);
+  host().event_wait(backend_index(b), ev->backend, ev->index);
+}
+enum ggml_status graph_compute(ggml_backend_t b, ggml_cgraph* g) {
+  std::vector<NodeRef> nodes;
+  for (int i = 0; i < ggml_graph_n_nodes(g); ++i) {
+    const ggml_tensor* n = ggml_graph_node(g, i);
+    NodeRef ref;
+    ref.node = node_of(n);
+    if (ref.node < 0) {
+      host().unsupported(std::string("a graph node the scenario does not have: ") + n->name);
+      return GGML_STATUS_FAILED;
+    }
+    for (int j = 0; j < GGML_MAX_SRC && n->src[j]; ++j) ref.sources.push_back(tensor_ref(n->src[j]));
+    ref.output = tensor_ref(n);
+    nodes.push_back(std::move(ref));
+  }
+  int split = -1;
+  bool ends = false;
+  if (state().sched) {
+    split = sched_split_of(state().sched, g);
+    if (split >= 0) ends = sched_split_ends(state().sched, split, g);
+  }
+  host().graph_compute(backend_index(b), split, ends, nodes);
+  return GGML_STATUS_SUCCESS;
+}
+
+ggml_guid g_guid = {0x73, 0x63, 0x68, 0x65, 0x64, 0x63, 0x68, 0x65,
+                    0x63, 0x6b, 0x2d, 0x73, 0x69, 0x6d, 0x76, 0x31};
+
+// ---- devices
+const char* dev_name(ggml_backend_dev_t d) {
+  return state().names[static_cast<DeviceContext*>(d->context)->backend].c_str();
+}
+void dev_memory(ggml_backend_dev_t, size_t* free_bytes, size_t* total) {
+  *free_bytes = *total = size_t{1} << 40;
+}
+enum ggml_backend_dev_type dev_type(ggml_backend_dev_t d) {
+  switch (state().desc->backends[static_cast<DeviceContext*>(d->context)->backend].type) {
+    case DeviceType::gpu:
+      return GGML_BACKEND_DEVICE_TYPE_GPU;
+    case DeviceType::accel:
+      return GGML_BACKEND_DEVICE_TYPE_ACCEL;
+    case DeviceType::cpu:
+      break;
+  }
+  return GGML_BACKEND_DEVICE_TYPE_CPU;
+}
+void dev_props(ggml_backend_dev_t d, ggml_backend_dev_props* p) {
+  const BackendDesc& b = state().desc->backends[static_cast<DeviceContext*>(d->context)->backend];
+  std::memset(p, 0, sizeof(*p));
+  p->name = dev_name(d);
+  p->description = dev_name(d);
+  p->type = dev_type(d);
+  dev_memory(d, &p->memory_free, &p->memory_total);
+  p->caps.async = b.async;
+  p->caps.events = b.events;
+}
+ggml_backend_t dev_init(ggml_backend_dev_t d, const char*) {
+  const int index = static_cast<DeviceContext*>(d->context)->backend;
+  const BackendDesc& b = state().desc->backends[index];
+  ggml_backend_i it;
+  std::memset(&it, 0, sizeof(it));
+  it.get_name = backend_name;
+  it.free = backend_free;
+  it.graph_compute = graph_compute;
+  if (b.async) it.synchronize = synchronize;
+  if (b.set_get_async) {
+    it.set_tensor_async = set_async;
+    it.get_tensor_async = get_async;
+  }
+  if (b.cpy_async) it.cpy_tensor_async = cpy_async;
+  if (b.events) {
+    it.event_record = event_record;
+    it.event_wait = event_wait;
+  }
+  auto* backend = new ggml_backend;
+  std::memset(static_cast<void*>(backend), 0, sizeof(*backend));
+  backend->guid = &g_guid;
+  backend->iface = it;
+  backend->device = d;
+  backend->context = nullptr;
+  return backend;
+}
+ggml_backend_buffer_type_t dev_buft(ggml_backend_dev_t d) {
+  const int index = static_cast<DeviceContext*>(d->context)->backend;
+  return &state().buffer_types[state().desc->backends[index].compute_buffer];
+}
+bool dev_supports_op(ggml_backend_dev_t, const ggml_tensor*) { return true; }
+bool dev_supports_buft(ggml_backend_dev_t d, ggml_backend_buffer_type_t t) {
+  if (t->iface.get_name != buft_name) return false;
+  const int index = static_cast<DeviceContext*>(d->context)->backend;
+  return state().desc->backends[index].can_use[static_cast<BufferTypeContext*>(t->context)->buffer];
+}
+bool dev_offload_op(ggml_backend_dev_t, const ggml_tensor*) { return false; }
+ggml_backend_event_t dev_event_new(ggml_backend_dev_t d) {
+  auto* dc = static_cast<DeviceContext*>(d->context);
+  auto* e = new ggml_backend_event;
+  e->device = d;
+  e->context = new EventContext{dc->backend, dc->next_event++};
+  return e;
+}
+void dev_event_free(ggml_backend_dev_t, ggml_backend_event_t e) {
+  delete static_cast<EventContext*>(e->context);
+  delete e;
+}
+void dev_event_synchronize(ggml_backend_dev_t, ggml_backend_event_t e) {
+  auto* ev = static_cast<EventContext*>(e->context);
+  host().event_synchronize(ev->backend, ev->index);
+}
+
+const char* reg_name(ggml_backend_reg_t) { return "schedcheck"; }
+size_t reg_count(ggml_backend_reg_t) { return state().devices.size(); }
+ggml_backend_dev_t reg_device(ggml_backend_reg_t, size_t i) { return &state().devices[i]; }
+
+}  // namespace
+
+SimDevices::SimDevices(const GraphDesc& graph, Host& h) : state_(new State) {
+  State& s = *state_;
+  g_state = state_;
+  s.desc = &graph;
+  s.host = &h;
+  ggml_backend_reg_i ri;
+  std::memset(&ri, 0, sizeof(ri));
+  ri.get_name = reg_name;
+  ri.get_device_count = reg_count;
+  ri.get_device = reg_device;
+  s.reg.api_version = GGML_BACKEND_API_VERSION;
+  s.reg.iface = ri;
+
+  const std::size_t nb = graph.backends.size();
+  s.devices.resize(nb);
+  s.device_contexts.resize(nb);
+  for (std::size_t b = 0; b < nb; ++b) {
+    const BackendDesc& desc = graph.backends[b];
+    // ggml names copies "<backend>#<tensor>#<copy>" in 64 bytes: long names become "b<i>".
+    s.names.push_back(desc.name.size() <= 24 && desc.name.find('#') == std::string::npos
+                          ? desc.name
+                          : "b" + std::to_string(b));
+    ggml_backend_device_i di;
+    std::memset(&di, 0, sizeof(di));
+    di.get_name = dev_name;
+    di.get_description = dev_name;
+    di.get_memory = dev_memory;
+    di.get_type = dev_type;
+    di.get_props = dev_props;
+    di.init_backend = dev_init;
+    di.get_buffer_type = dev_buft;
+    di.supports_op = dev_supports_op;
+    di.supports_buft = dev_supports_buft;
+    di.offload_op = dev_offload_op;
+    if (desc.events) {
+      di.event_new = dev_event_new;
+      di.event_free = dev_event_free;
+      di.event_synchronize = dev_event_synchronize;
+    }
+    s.device_contexts[b] = DeviceContext{state_, static_cast<int>(b), 0};
+    s.devices[b].iface = di;
+    s.devices[b].reg = &s.reg;
+    s.devices[b].context = &s.device_contexts[b];
+  }
+
+  const std::size_t nbuf = graph.buffers.size();
+  s.buffer_types.resize(nbuf);
+  s.buffer_type_contexts.resize(nbuf);
+  for (std::size_t i = 0; i < nbuf; ++i) {
+    ggml_backend_buffer_type_i ti;
+    std::memset(&ti, 0, sizeof(ti));
+    ti.get_name = buft_name;
+    ti.alloc_buffer = buft_alloc;
+    ti.get_alignment = buft_alignment;
+    ti.is_host = buft_is_host;
+    s.buffer_type_contexts[i] = BufferTypeContext{state_, static_cast<int>(i)};
+    const int owner = graph.buffers[i].owner;
+    s.buffer_types[i].iface = ti;
+    s.buffer_types[i].device = &s.devices[owner >= 0 ? owner : nb - 1];
+    s.buffer_types[i].context = &s.buffer_type_contexts[i];
+  }
+
+  for (std::size_t b = 0; b < nb; ++b) backends_.push_back(dev_init(&s.devices[b], nullptr));
+  persistent_.assign(nbuf, nullptr);
+  for (std::size_t i = 0; i < nbuf; ++i) {
+    const BufferDesc& desc = graph.buffers[i];
+    if (desc.compute) continue;
+    persistent_[i] = ggml_backend_buft_alloc_buffer(&s.buffer_types[i], desc.size ? desc.size : 1);
+    if (desc.weights) ggml_backend_buffer_set_usage(persistent_[i], GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
+  }
+}
+
+SimDevices::~SimDevices() {
+  for (ggml_backend_buffer_t b : persistent_)
+    if (b) ggml_backend_buffer_free(b);
+  for (ggml_backend_t b : backends_) ggml_backend_free(b);
+  if (g_state == state_) g_state = nullptr;
+  delete state_;
+}
+
+ggml_backend_buffer_type_t SimDevices::buffer_type(int buffer) const {
+  return &state_->buffer_types[buffer];
+}
+
+void SimDevices::set_scheduler(ggml_backend_sched_t sched) { state_->sched = sched; }
+
+void* SimDevices::address(int buffer, uint64_t offset) const {
+  for (const BufferContext* b : state_->live)
+    if (b->buffer == buffer) return reinterpret_cast<void*>(b->base + offset);
+  return nullptr;
+}
+
+MemRef mem_ref(const void* data, uint64_t size) {
+  const auto p = reinterpret_cast<uintptr_t>(data);
+  MemRef m;
+  m.size = size;
+  for (const BufferContext* b : state().live)
+    if (p >= b->base && p < b->base + kAddressStride) {
+      m.buffer = b->buffer;
+      m.offset = p - b->base;
+      return m;
+    }
+  return m;  // the caller's own memory
+}
+
+TensorRef tensor_ref(const ggml_tensor* t) {
+  TensorRef r;
+  const ggml_tensor* base = t->view_src ? t->view_src : t;
+  std::string name = t->name;
+  // A split-input copy: "<backend>#<name>#<copy>".
+  const std::size_t last = name.rfind('#');
+  if (last != std::string::npos && last > 0) {
+    const std::size_t mid = name.rfind('#', last - 1);
+    if (mid != std::string::npos) {
+      const std::string backend = name.substr(0, mid);
+      for (std::size_t b = 0; b < state().names.size(); ++b)
+        if (state().names[b] == backend) r.copy_backend = static_cast<int>(b);
+      r.slot = std::stoi(name.substr(last + 1));
+      name = name.substr(mid + 1, last - mid - 1);
+    }
+  }
+  if (!name.empty() && name[0] == 't') r.tensor = std::stoi(name.substr(1));
+  if (!name.empty() && name[0] == 'v') r.tensor = state().desc->nodes[std::stoi(name.substr(1))].output;
+  if (r.tensor < 0)
+    host().unsupported(std::string("a tensor the scenario does not have: ") + t->name);
+  if (t->data) {
+    const MemRef m = mem_ref(t->data, ggml_nbytes(t));
+    r.buffer = m.buffer;
+    r.offset = m.offset;
+  } else if (base->data) {
+    r.buffer = mem_ref(base->data, 0).buffer;
+  }
+  r.size = ggml_nbytes(t);
+  return r;
+}
+
+std::string tensor_name(int tensor) { return "t" + std::to_string(tensor); }
+std::string view_name(int node) { return "v" + std::to_string(node); }
+
+int node_of(const ggml_tensor* t) {
+  const char* n = t->name;
+  if (n[0] == 'v') return std::atoi(n + 1);
+  if (n[0] != 't' || std::strchr(n, '#')) return -1;
+  const int tensor = std::atoi(n + 1);
+  const auto& nodes = state().desc->nodes;
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    if (nodes[i].output == tensor && !nodes[i].writes_persistent) return static_cast<int>(i);
+  return -1;
+}
+
+}  // namespace schedcheck::bridge

@@ -1,0 +1,164 @@
+// The interface between schedcheck and a plugin built from one ggml source tree
+// (bridge/plugin/): the plugin runs that tree's real ggml_backend_sched over simulated devices
+// and reports every backend-interface call they receive; schedcheck turns each call into the
+// executor operations it stands for. The plugin is compiled at run time by the compiler that
+// built schedcheck (bridge/plugin_build.cpp), so plain C++ types cross the boundary.
+// This header is compiled by both sides and depends on the standard library only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace schedcheck::bridge {
+
+// Bumped whenever anything in this file changes; the plugin refuses another version.
+inline constexpr int kAbiVersion = 1;
+inline constexpr const char* kCreateSymbol = "schedcheck_bridge_create";
+
+// ---- What schedcheck tells the plugin: one scenario, validated and resolved to indices.
+
+enum class MemoryKind : int { device, pinned_host, pageable_host };
+enum class DeviceType : int { gpu, accel, cpu };
+
+struct BufferDesc {  // one per scenario buffer; each gets a buffer type of its own
+  std::string name;
+  MemoryKind kind = MemoryKind::pageable_host;
+  int owner = -1;  // device memory: the backend whose memory it is
+  uint64_t alignment = 32;
+  uint64_t size = 0;      // persistent buffers: allocated before the run
+  bool compute = false;   // allocated by the scheduler's allocator (size 0 here)
+  bool weights = false;   // GGML_BACKEND_BUFFER_USAGE_WEIGHTS
+};
+
+struct BackendDesc {
+  std::string name;
+  DeviceType type = DeviceType::cpu;
+  bool async = false;          // synchronize member; graph_compute only enqueues
+  bool events = false;         // event_new / record / wait / synchronize
+  bool set_get_async = false;  // set_tensor_async / get_tensor_async members
+  bool cpy_async = false;      // cpy_tensor_async member
+  int compute_buffer = -1;     // the scenario buffer the scheduler allocates its tensors in
+  std::vector<bool> can_use;   // per buffer: supports_buft
+};
+
+enum class TensorRole : int { persistent, user_input, node_output };
+
+struct TensorDesc {
+  TensorRole role = TensorRole::node_output;
+  uint64_t size = 0;
+  bool input = false;
+  bool output = false;
+  int buffer = -1;      // explicit placement (persistent tensors, placed outputs)
+  int64_t offset = -1;  // explicit offset in that buffer
+  uint64_t expert_rows = 0;  // > 0: MUL_MAT_ID expert weights, this many experts
+  bool ids = false;          // MUL_MAT_ID expert ids (int32)
+};
+
+struct NodeDesc {
+  std::string op;  // the scenario's op name; mapped to a ggml op by the plugin
+  int backend = -1;
+  std::vector<int> sources;  // tensors
+  int output = -1;           // tensor written (a persistent one for in-place writes)
+  bool writes_persistent = false;
+  bool inplace = false;
+};
+
+struct GraphDesc {
+  std::vector<BackendDesc> backends;  // the CPU backend last
+  std::vector<BufferDesc> buffers;
+  std::vector<TensorDesc> tensors;
+  std::vector<NodeDesc> nodes;  // in graph order
+  bool parallel = false;        // ggml_backend_sched_new(..., parallel, ...)
+  int max_copies = 4;           // GGML_SCHED_MAX_COPIES the plugin was built with
+  bool eval_callback = false;
+  bool callback_all_nodes = false;
+  std::vector<int> callback_nodes;
+};
+
+// ---- What the plugin reports: tensors and host memory resolved to scenario places.
+
+struct TensorRef {
+  int tensor = -1;        // scenario tensor (copies: the source tensor; views: the viewed one)
+  int copy_backend = -1;  // a split-input copy: the backend it was made for
+  int slot = 0;           // its copy index
+  int buffer = -1;        // scenario buffer holding the bytes (-1: none known)
+  uint64_t offset = 0;    // within that buffer
+  uint64_t size = 0;
+  uint64_t tensor_offset = 0;  // where these bytes start within the tensor (partial transfers)
+};
+
+struct MemRef {  // host memory given by pointer: inside a scenario buffer, or the caller's own
+  int buffer = -1;  // -1: memory of the caller (llama.cpp's arrays, the scheduler's ids vector)
+  uint64_t offset = 0;
+  uint64_t size = 0;
+};
+
+struct NodeRef {
+  int node = -1;  // scenario node
+  std::vector<TensorRef> sources;
+  TensorRef output;
+};
+
+// The simulated devices call this for everything the scheduler asks of them.
+class Host {
+ public:
+  virtual void synchronize(int backend) = 0;
+  virtual void event_record(int backend, int event_backend, int event_index) = 0;
+  virtual void event_wait(int backend, int event_backend, int event_index) = 0;
+  virtual void event_synchronize(int event_backend, int event_index) = 0;
+  // The destination backend's cpy_tensor_async member: true = accepted.
+  virtual bool cpy_tensor_async(int src_backend, int dst_backend, const TensorRef& src,
+                                const TensorRef& dst) = 0;
+  virtual void set_tensor_async(int backend, const TensorRef& dst, const MemRef& src) = 0;
+  // host_data: the destination; filled with expert ids when the scheduler reads ids.
+  virtual void get_tensor_async(int backend, const TensorRef& src, const MemRef& dst,
+                                void* host_data) = 0;
+  // split: the scheduler's split the nodes belong to; ends_split: they end it.
+  virtual void graph_compute(int backend, int split, bool ends_split,
+                             const std::vector<NodeRef>& nodes) = 0;
+  // Buffer members (blocking): host memcpy for host buffers, a hidden stream for device ones.
+  virtual void buffer_set_tensor(const TensorRef& dst, const MemRef& src) = 0;
+  virtual void buffer_get_tensor(const TensorRef& src, const MemRef& dst, void* host_data) = 0;
+  virtual bool buffer_cpy_tensor(const TensorRef& src, const TensorRef& dst) = 0;
+  // The scheduler's allocator (re)allocated a compute buffer.
+  virtual void compute_buffer_allocated(int buffer, uint64_t size) = 0;
+  // The eval callback is asked (ask = true) or given (ask = false) a node's tensor.
+  virtual bool eval_callback(int node, bool ask) = 0;
+  // A call the simulated devices cannot stand for; the run stops with this message.
+  virtual void unsupported(const std::string& what) = 0;
+
+ protected:
+  ~Host() = default;
+};
+
+// The plugin's side: ggml_backend_sched of its tree, driven the way llama.cpp drives it.
+class Scheduler {
+ public:
+  virtual ~Scheduler() = default;
+  virtual void reset() = 0;
+  // Builds the graph anew (llama.cpp builds one per ubatch) and allocates it; realloc: the
+  // graph differs from the previous one so that the scheduler must re-reserve.
+  virtual bool alloc_graph(bool realloc) = 0;
+  virtual bool graph_compute_async() = 0;
+  virtual void synchronize() = 0;
+  // Where the current graph placed a tensor (user inputs: the copy the scheduler bound).
+  virtual TensorRef place(int tensor) const = 0;
+  virtual void set_input(int tensor) = 0;  // ggml_backend_tensor_set from the caller's memory
+  // ggml_backend_tensor_get_async into a host buffer of the scenario.
+  virtual void get_output_async(int tensor, const MemRef& dst) = 0;
+  virtual int n_splits() const = 0;
+  virtual int n_copies() const = 0;
+  virtual int cur_copy() const = 0;  // the copy index the allocated graph is bound to
+};
+
+// extern "C" Scheduler* schedcheck_bridge_create(int abi, const GraphDesc*, Host*, std::string*)
+// returns nullptr with a message on failure (another ABI version, a graph ggml refuses).
+using CreateFn = Scheduler* (*)(int abi, const GraphDesc* graph, Host* host, std::string* error);
+
+// Errors inside ggml (GGML_ASSERT, GGML_ABORT) reach the caller as this exception.
+struct GgmlAbort {
+  std::string message;
+};
+
+}  // namespace schedcheck::bridge

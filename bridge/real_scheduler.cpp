@@ -1,0 +1,410 @@
+#include "bridge/real_scheduler.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "model/node_access.hpp"
+#include "model/scheduler.hpp"
+
+namespace schedcheck {
+
+RealScheduler::RealScheduler(PreparedRun& run, BackendApi& api, const PluginLibrary& plugin)
+    : run_(run), s_(run.scenario), api_(api), desc_(graph_desc(run)) {
+  persistent_eval_.assign(s_.tensors.size(), kInitialEval);
+  std::string error;
+  bridge::Scheduler* created = nullptr;
+  try {
+    created = plugin.create()(bridge::kAbiVersion, &desc_, this, &error);
+  } catch (const bridge::GgmlAbort& e) {
+    throw BridgeError("ggml: " + e.message);
+  }
+  if (!created) throw BridgeError(plugin.label() + ": " + error);
+  sched_.reset(created);
+  setup_ = false;
+}
+
+RealScheduler::~RealScheduler() = default;
+
+// ---- the scheduler interface (driver side)
+
+void RealScheduler::reset() {
+  sched_->reset();
+  is_alloc_ = false;
+}
+
+void RealScheduler::alloc_graph(const EvalContext& ctx, bool realloc) {
+  base_ = CallSite{};
+  base_.call = Call::synchronize;
+  base_.role = Role::driver;
+  base_.eval = ctx.eval;
+  base_.batch = ctx.batch;
+  base_.ubatch = ctx.ubatch;
+  base_.step = "alloc_splits re-reserve";
+  split_ = kNone;
+  launched_.reset();
+  try {
+    if (!sched_->alloc_graph(realloc)) throw BridgeError("ggml_backend_sched_alloc_graph failed");
+  } catch (const bridge::GgmlAbort& e) {
+    throw BridgeError("ggml: " + e.message);
+  }
+  is_alloc_ = true;
+}
+
+void RealScheduler::synchronize(const CallSite& site) {
+  base_ = site;
+  base_.call = Call::sched_synchronize;
+  split_ = kNone;
+  launched_.reset();
+  sched_->synchronize();
+}
+
+void RealScheduler::graph_compute_async(const EvalContext& ctx) {
+  base_ = CallSite{};
+  base_.role = Role::policy;
+  base_.eval = ctx.eval;
+  base_.batch = ctx.batch;
+  base_.ubatch = ctx.ubatch;
+  split_ = 0;
+  launched_.reset();
+  try {
+    if (!sched_->graph_compute_async())
+      throw BridgeError("ggml_backend_sched_graph_compute_async failed");
+  } catch (const bridge::GgmlAbort& e) {
+    throw BridgeError("ggml: " + e.message);
+  }
+  if (ids_read_) finish_ids_read();
+}
+
+TensorView RealScheduler::tensor_view(Index tensor, int eval) const {
+  TensorView v = view(sched_->place(tensor));
+  if (s_.tensors[tensor].role != TensorRole::persistent) v.expected = {tensor, eval, 0};
+  return v;
+}
+
+void RealScheduler::set_input(Index tensor, const CallSite& site) {
+  base_ = site;
+  split_ = kNone;
+  launched_.reset();
+  sched_->set_input(tensor);
+}
+
+void RealScheduler::get_output_async(Index tensor, const TensorView& host_dst,
+                                     const CallSite& site) {
+  base_ = site;
+  split_ = kNone;
+  launched_.reset();
+  sched_->get_output_async(tensor, bridge::MemRef{host_dst.region.buffer, host_dst.region.offset,
+                                                  host_dst.region.size});
+}
+
+// ---- the simulated devices' calls
+
+void RealScheduler::attribute(After kind, Index backend) {
+  if (!launched_) return;
+  const bool same = backend == launched_->backend;
+  const bool keep = (kind == After::record && same) ||
+                    (callback_mode() && ((kind == After::synchronize && same) ||
+                                         kind == After::callback_read));
+  if (keep) return;
+  if (launched_->ends_split) split_ = launched_->split + 1;
+  launched_.reset();
+}
+
+CallSite RealScheduler::site(Call call, Index backend) const {
+  CallSite cs = base_;
+  cs.call = base_.role == Role::driver ? base_.call : call;
+  cs.backend = backend;
+  if (base_.role == Role::policy) {
+    cs.split = split_;
+    cs.slot = sched_->cur_copy();
+  }
+  return cs;
+}
+
+void RealScheduler::synchronize(int backend) {
+  if (setup_) return;
+  const bool after_launch = launched_ && callback_mode() && launched_->backend == backend;
+  attribute(After::synchronize, backend);
+  CallSite cs = site(Call::synchronize, backend);
+  if (ids_read_ && ids_read_->backend == backend) {
+    cs.step = "moe ids";
+    api_.synchronize(backend, cs);
+    finish_ids_read();
+    return;
+  }
+  if (after_launch) cs.step = "eval callback";
+  api_.synchronize(backend, cs);
+}
+
+void RealScheduler::event_record(int backend, int event_backend, int event_index) {
+  if (setup_) return;
+  attribute(After::record, backend);
+  api_.event_record(event(event_backend, event_index), backend, site(Call::event_record, backend));
+}
+
+void RealScheduler::event_wait(int backend, int event_backend, int event_index) {
+  if (setup_) return;
+  attribute(After::other, backend);
+  api_.event_wait(backend, event(event_backend, event_index), site(Call::event_wait, backend));
+}
+
+void RealScheduler::event_synchronize(int event_backend, int event_index) {
+  if (setup_) return;
+  attribute(After::other, event_backend);
+  api_.event_synchronize(event(event_backend, event_index),
+                         site(Call::event_synchronize, event_backend));
+}
+
+bool RealScheduler::cpy_tensor_async(int src_backend, int dst_backend, const bridge::TensorRef& src,
+                                     const bridge::TensorRef& dst) {
+  if (setup_) unsupported("a copy while the graph is reserved");
+  attribute(After::other, dst_backend);
+  const TensorView sv = view(src);
+  const TensorView dv = view(dst);
+  // User inputs go through ggml_backend_tensor_copy_async, other inputs to the member directly.
+  const bool user = (s_.tensors[sv.tensor].flags & kFlagInput) != 0;
+  CallSite cs = site(user ? Call::tensor_copy_async : Call::cpy_tensor_async, dst_backend);
+  cs.tensor = sv.tensor;
+  cs.copy = dv.copy;
+  return api_.cpy_tensor_async(src_backend, dst_backend, sv, dv, cs);
+}
+
+void RealScheduler::set_tensor_async(int backend, const bridge::TensorRef& dst,
+                                     const bridge::MemRef& src) {
+  if (src.buffer < 0) unsupported("set_tensor_async from memory outside the scenario's buffers");
+  attribute(After::other, backend);
+  const TensorView dv = view(dst);
+  CallSite cs = site(Call::set_tensor_async, backend);
+  cs.tensor = dv.tensor;
+  cs.copy = dv.copy;
+  api_.set_tensor_async(backend, host_view(src, dv), dv, cs);
+}
+
+void RealScheduler::get_tensor_async(int backend, const bridge::TensorRef& src,
+                                     const bridge::MemRef& dst, void* host_data) {
+  attribute(After::other, backend);
+  const TensorView sv = view(src);
+  if (is_ids_read(src, dst)) {
+    start_ids_read(sv, host_data);
+    CallSite cs = site(Call::get_tensor_async, backend);
+    cs.step = "moe ids";
+    cs.tensor = sv.tensor;
+    cs.copy = sv.copy;
+    ids_read_->backend = backend;
+    api_.get_tensor_async(backend, sv, ids_read_->host, cs);
+    return;
+  }
+  if (dst.buffer < 0) unsupported("get_tensor_async into memory outside the scenario's buffers");
+  CallSite cs = site(Call::get_tensor_async, backend);
+  cs.tensor = sv.tensor;
+  api_.get_tensor_async(backend, sv, host_view(dst, sv), cs);
+}
+
+void RealScheduler::graph_compute(int backend, int split, bool ends_split,
+                                  const std::vector<bridge::NodeRef>& nodes) {
+  attribute(After::other, backend);
+  if (split >= 0) split_ = split;
+  Operation op;
+  op.kind = OpKind::compute;
+  op.site = site(Call::graph_compute, backend);
+  op.site.step = "launch";
+  const int eval = base_.eval;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const Node& node = s_.nodes[nodes[i].node];
+    const int group = static_cast<int>(i);
+    for (std::size_t j = 0; j < nodes[i].sources.size(); ++j) {
+      append_source_reads(op, node, j, view(nodes[i].sources[j]), eval, group);
+    }
+    if (node.writes_persistent) persistent_eval_[node.output] = eval;
+    Access w = access_of(view(nodes[i].output), true);
+    w.value = LogicalValue{node.output, eval, 0};
+    w.group = group;
+    op.accesses.push_back(w);
+  }
+  api_.graph_compute_async(backend, op);
+  launched_ = Launch{split_, backend, ends_split && split >= 0};
+}
+
+void RealScheduler::buffer_set_tensor(const bridge::TensorRef& dst, const bridge::MemRef& src) {
+  if (setup_) unsupported("a tensor write while the graph is reserved");
+  attribute(After::other, kNone);
+  const TensorView dv = view(dst);
+  const bool dst_host = is_host_buffer(s_.buffers[dv.region.buffer].kind);
+  if (src.buffer < 0) {
+    if (!dst_host) unsupported("a blocking upload from the caller's memory");
+    CallSite cs = site(Call::set_inputs, kNone);
+    cs.tensor = dv.tensor;
+    api_.host_write(dv, cs);
+    return;
+  }
+  CallSite cs = site(Call::tensor_copy, dv.backend);
+  cs.tensor = dv.tensor;
+  cs.copy = dv.copy;
+  api_.tensor_copy(host_view(src, dv), dv, cs);
+}
+
+void RealScheduler::buffer_get_tensor(const bridge::TensorRef& src, const bridge::MemRef& dst,
+                                      void* host_data) {
+  if (setup_) unsupported("a tensor read while the graph is reserved");
+  attribute(callback_read_ != kNone ? After::callback_read : After::other, kNone);
+  TensorView sv = view(src);
+  if (callback_read_ != kNone) {
+    CallSite cs = site(Call::eval_callback_read, sv.backend);
+    cs.call = Call::eval_callback_read;
+    cs.tensor = sv.tensor;
+    callback_read_ = kNone;
+    api_.tensor_get(sv, cs);
+    return;
+  }
+  if (is_ids_read(src, dst)) {  // a host backend's ids: ggml's get_async fallback
+    start_ids_read(sv, host_data);
+    CallSite cs = site(Call::get_tensor_async, sv.backend);
+    cs.step = "moe ids";
+    cs.tensor = sv.tensor;
+    api_.get_tensor_async(sv.backend, sv, ids_read_->host, cs);
+    finish_ids_read();
+    return;
+  }
+  if (dst.buffer < 0) unsupported("a blocking read into memory outside the scenario's buffers");
+  // Into a compute buffer: ggml_backend_tensor_copy to a host backend's split-input copy.
+  TensorView dv = host_view(dst, sv);
+  for (Index b = 0; b < static_cast<Index>(s_.backends.size()); ++b)
+    if (s_.backends[b].compute_buffer == dst.buffer && b != sv.backend &&
+        s_.buffers[dst.buffer].usage == BufferUsage::compute) {
+      dv.copy = copy_index(sv.tensor, b);
+      dv.slot = sched_->cur_copy();
+      dv.backend = b;
+      break;
+    }
+  CallSite cs = site(Call::tensor_copy, dv.backend);
+  cs.tensor = sv.tensor;
+  cs.copy = dv.copy;
+  api_.tensor_copy(sv, dv, cs);
+}
+
+bool RealScheduler::buffer_cpy_tensor(const bridge::TensorRef& src, const bridge::TensorRef& dst) {
+  attribute(After::other, kNone);
+  const TensorView sv = view(src);
+  const TensorView dv = view(dst);
+  if (is_host_buffer(s_.buffers[sv.region.buffer].kind) ||
+      is_host_buffer(s_.buffers[dv.region.buffer].kind))
+    return false;
+  CallSite cs = site(Call::tensor_copy, dv.backend);
+  cs.tensor = sv.tensor;
+  cs.copy = dv.copy;
+  api_.tensor_copy(sv, dv, cs);
+  return true;
+}
+
+void RealScheduler::compute_buffer_allocated(int, uint64_t) {
+  // The shadow memory grows with the accesses; nothing to do.
+}
+
+bool RealScheduler::eval_callback(int node, bool ask) {
+  const auto& cb = s_.driver.eval_callback;
+  if (ask)
+    return cb && (cb->all_nodes || std::find(cb->nodes.begin(), cb->nodes.end(), node) != cb->nodes.end());
+  callback_read_ = node;
+  return true;
+}
+
+void RealScheduler::unsupported(const std::string& what) {
+  throw BridgeError("the real scheduler made " + what + ", which the bridge cannot stand for");
+}
+
+// ---- places and values
+
+LogicalValue RealScheduler::expected(Index tensor) const {
+  if (s_.tensors[tensor].role == TensorRole::persistent)
+    return {tensor, persistent_eval_[tensor], 0};
+  return {tensor, base_.eval, 0};
+}
+
+Index RealScheduler::copy_index(Index source, Index backend) {
+  auto& copies = run_.plan.copies;
+  for (std::size_t i = 0; i < copies.size(); ++i)
+    if (copies[i].source == source && copies[i].backend == backend) return static_cast<Index>(i);
+  copies.push_back({source, backend, s_.backends[backend].name + "#" + s_.tensors[source].name});
+  return static_cast<Index>(copies.size()) - 1;
+}
+
+TensorView RealScheduler::view(const bridge::TensorRef& ref) const {
+  TensorView v;
+  v.region = Region{ref.buffer, ref.offset, ref.size};
+  v.tensor = ref.tensor;
+  v.tensor_offset = ref.tensor_offset;
+  v.expected = expected(ref.tensor);
+  v.backend = tensor_backend(s_, ref.tensor);
+  const bool graph_input_slot = s_.tensors[ref.tensor].role == TensorRole::user_input &&
+                                (ref.copy_backend < 0 || ref.copy_backend == v.backend);
+  if (graph_input_slot) {
+    v.slot = ref.copy_backend < 0 ? sched_->cur_copy() : ref.slot;
+  } else if (ref.copy_backend >= 0) {
+    v.copy = const_cast<RealScheduler*>(this)->copy_index(ref.tensor, ref.copy_backend);
+    v.slot = ref.slot;
+    v.backend = ref.copy_backend;
+  }
+  if (v.region.buffer < 0) throw BridgeError("tensor " + s_.tensors[ref.tensor].name + " has no place");
+  return v;
+}
+
+TensorView RealScheduler::host_view(const bridge::MemRef& mem, const TensorView& like) const {
+  TensorView v = like;
+  v.region = Region{mem.buffer, mem.offset, mem.size};
+  v.copy = kNone;
+  // A user input read by pointer is the graph's input, bound to the current copy.
+  v.slot = s_.tensors[like.tensor].role == TensorRole::user_input ? sched_->cur_copy() : 0;
+  v.backend = s_.cpu_backend();
+  return v;
+}
+
+EventId RealScheduler::event(int backend, int index) const {
+  const auto& events = run_.layout.sched_events;
+  if (backend < 0 || backend >= static_cast<int>(events.size()) || index < 0 ||
+      index >= static_cast<int>(events[backend].size()) || events[backend][index] < 0)
+    throw BridgeError("ggml used event " + std::to_string(index) + " of " +
+                      s_.backends[backend].name + ", which the run's layout does not have");
+  return events[backend][index];
+}
+
+bool RealScheduler::is_ids_read(const bridge::TensorRef& src, const bridge::MemRef& dst) const {
+  if (dst.buffer >= 0 || src.tensor < 0) return false;
+  return std::any_of(s_.nodes.begin(), s_.nodes.end(), [&](const Node& n) {
+    return n.is_mul_mat_id() && n.sources.size() >= 3 && n.sources[2] == src.tensor;
+  });
+}
+
+void RealScheduler::start_ids_read(const TensorView& src, void* host_data) {
+  IdsRead r;
+  for (Index n = 0; n < static_cast<Index>(s_.nodes.size()); ++n) {
+    const Node& node = s_.nodes[n];
+    if (!node.is_mul_mat_id() || node.sources.size() < 3 || node.sources[2] != src.tensor) continue;
+    if (split_ == kNone || run_.moe_ids_buffer.count(split_) == 0) continue;
+    r.node = n;
+  }
+  if (r.node == kNone) unsupported("an expert-ids read outside a MUL_MAT_ID split");
+  r.host = src;
+  r.host.region = Region{run_.moe_ids_buffer.at(split_), 0, src.region.size};
+  r.host.copy = kNone;
+  r.host.slot = 0;
+  r.host.backend = s_.cpu_backend();
+  r.data = host_data;
+  ids_read_ = r;
+}
+
+void RealScheduler::finish_ids_read() {
+  IdsRead r = *ids_read_;
+  ids_read_.reset();
+  CallSite cs = site(Call::moe_ids_read, kNone);
+  cs.call = Call::moe_ids_read;
+  cs.tensor = r.host.tensor;
+  api_.host_read(r.host, cs);
+  // The scheduler picks the experts from the ids it reads: those of the value it saw.
+  const std::vector<int> used = experts_for(s_.nodes[r.node], api_.observed_value().eval);
+  auto* ids = static_cast<int32_t*>(r.data);
+  const std::size_t n = r.host.region.size / sizeof(int32_t);
+  for (std::size_t i = 0; i < n; ++i)
+    ids[i] = used.empty() ? 0 : used[i % used.size()];
+}
+
+}  // namespace schedcheck

@@ -1,0 +1,114 @@
+// A real ggml tree's ggml_backend_sched behind the scheduler interface: the driver's calls go
+// to the tree's scheduler (in its plugin), and every call the scheduler makes of the simulated
+// devices comes back here and becomes the backend-API call it stands for, with the byte ranges
+// ggml's own allocator chose and the value the graph's sequential semantics prescribe.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "bridge/plugin_abi.hpp"
+#include "bridge/plugin_library.hpp"
+#include "model/prepared_run.hpp"
+#include "model/scheduler_port.hpp"
+
+namespace schedcheck {
+
+// A call the bridge cannot stand for, or an error inside ggml: the run stops with it.
+class BridgeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The scenario as the plugin receives it (bridge/plugin_abi.hpp).
+bridge::GraphDesc graph_desc(const PreparedRun& run);
+
+class RealScheduler final : public SchedulerPort, private bridge::Host {
+ public:
+  // Creates the tree's scheduler and reserves the graph (nothing reaches the api until then).
+  RealScheduler(PreparedRun& run, BackendApi& api, const PluginLibrary& plugin);
+  ~RealScheduler() override;
+  RealScheduler(const RealScheduler&) = delete;
+  RealScheduler& operator=(const RealScheduler&) = delete;
+
+  void reset() override;
+  void alloc_graph(const EvalContext& ctx, bool realloc) override;
+  void synchronize(const CallSite& site) override;
+  void graph_compute_async(const EvalContext& ctx) override;
+  bool is_alloc() const override { return is_alloc_; }
+  TensorView tensor_view(Index tensor, int eval) const override;
+  void set_input(Index tensor, const CallSite& site) override;
+  void get_output_async(Index tensor, const TensorView& host_dst, const CallSite& site) override;
+
+  int n_splits() const { return sched_->n_splits(); }
+
+ private:
+  // bridge::Host: the simulated devices' calls.
+  void synchronize(int backend) override;
+  void event_record(int backend, int event_backend, int event_index) override;
+  void event_wait(int backend, int event_backend, int event_index) override;
+  void event_synchronize(int event_backend, int event_index) override;
+  bool cpy_tensor_async(int src_backend, int dst_backend, const bridge::TensorRef& src,
+                        const bridge::TensorRef& dst) override;
+  void set_tensor_async(int backend, const bridge::TensorRef& dst,
+                        const bridge::MemRef& src) override;
+  void get_tensor_async(int backend, const bridge::TensorRef& src, const bridge::MemRef& dst,
+                        void* host_data) override;
+  void graph_compute(int backend, int split, bool ends_split,
+                     const std::vector<bridge::NodeRef>& nodes) override;
+  void buffer_set_tensor(const bridge::TensorRef& dst, const bridge::MemRef& src) override;
+  void buffer_get_tensor(const bridge::TensorRef& src, const bridge::MemRef& dst,
+                         void* host_data) override;
+  bool buffer_cpy_tensor(const bridge::TensorRef& src, const bridge::TensorRef& dst) override;
+  void compute_buffer_allocated(int buffer, uint64_t size) override;
+  bool eval_callback(int node, bool ask) override;
+  [[noreturn]] void unsupported(const std::string& what) override;
+
+  // The call site of a call made now, in the current driver or scheduler step.
+  CallSite site(Call call, Index backend) const;
+  bool callback_mode() const { return s_.driver.eval_callback.has_value(); }
+  TensorView view(const bridge::TensorRef& ref) const;
+  // Host memory given by pointer, holding (part of) `like`'s tensor.
+  TensorView host_view(const bridge::MemRef& mem, const TensorView& like) const;
+  Index copy_index(Index source, Index backend);
+  EventId event(int backend, int index) const;
+  LogicalValue expected(Index tensor) const;
+  // The scheduler's read of expert ids (MUL_MAT_ID): into its private host vector.
+  bool is_ids_read(const bridge::TensorRef& src, const bridge::MemRef& dst) const;
+  void start_ids_read(const TensorView& src, void* host_data);
+  void finish_ids_read();
+
+  PreparedRun& run_;
+  const Scenario& s_;
+  BackendApi& api_;
+  bridge::GraphDesc desc_;
+  std::unique_ptr<bridge::Scheduler> sched_;
+  bool setup_ = true;  // reserve at creation: nothing is reported
+  bool is_alloc_ = false;
+  CallSite base_;               // the driver step in progress
+  Index split_ = 0;  // split of the calls made now
+  // The last launch: the calls right after it that still belong to its split (its event
+  // record; with an eval callback, its synchronize and the callback's read).
+  struct Launch {
+    Index split = kNone;
+    Index backend = kNone;
+    bool ends_split = false;
+  };
+  std::optional<Launch> launched_;
+  // Called by every device call: which split it belongs to.
+  enum class After { record, synchronize, callback_read, other };
+  void attribute(After kind, Index backend);
+  Index callback_read_ = kNone;
+  std::vector<int> persistent_eval_;
+  struct IdsRead {
+    TensorView host;
+    void* data = nullptr;
+    Index backend = kNone;
+    Index node = kNone;
+  };
+  std::optional<IdsRead> ids_read_;
+};
+
+}  // namespace schedcheck
