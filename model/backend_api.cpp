@@ -159,6 +159,7 @@ void BackendApi::tensor_copy_async(Index bs, Index bd, const TensorView& src, co
   fallback.step = "tensor_copy_async fallback";
   synchronize(bs, fallback);
   synchronize(bd, fallback);
+  fallback.call = Call::tensor_copy;  // the fallback is a blocking ggml_backend_tensor_copy
   tensor_copy(src, dst, fallback);
 }
 

@@ -1,10 +1,13 @@
 #include "model/prepared_run.hpp"
 
+#include "model/backend_upgrade.hpp"
+
 namespace schedcheck {
 
 PreparedRun prepare_run(const Scenario& s, const Policy& policy) {
   PreparedRun r;
   r.scenario = s;
+  upgrade_node_backends(r.scenario);  // ggml's pass 3, before splits are formed
   r.policy = policy;
   r.layout = make_layout(s, policy.knobs);
   r.plan = form_splits(r.scenario,
