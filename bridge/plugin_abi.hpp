@@ -119,7 +119,9 @@ class Host {
                              const std::vector<NodeRef>& nodes) = 0;
   // Buffer members (blocking): host memcpy for host buffers, a hidden stream for device ones.
   virtual void buffer_set_tensor(const TensorRef& dst, const MemRef& src) = 0;
-  virtual void buffer_get_tensor(const TensorRef& src, const MemRef& dst, void* host_data) = 0;
+  // dst_copy: the split-input copy at dst, when ggml_backend_tensor_copy reads into one.
+  virtual void buffer_get_tensor(const TensorRef& src, const MemRef& dst, const TensorRef* dst_copy,
+                                 void* host_data) = 0;
   virtual bool buffer_cpy_tensor(const TensorRef& src, const TensorRef& dst) = 0;
   // The scheduler's allocator (re)allocated a compute buffer.
   virtual void compute_buffer_allocated(int buffer, uint64_t size) = 0;

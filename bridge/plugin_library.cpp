@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,7 +21,10 @@ const PluginLibrary& PluginLibrary::for_tree(const std::string& tree_spec, int m
   if (slot) return *slot;
   const GgmlTree tree = resolve_tree(tree_spec);
   const PluginBuild build = build_plugin(tree, max_copies);
+  // ggml.cpp installs a terminate handler that runs gdb for a backtrace: keep ours.
+  const std::terminate_handler previous = std::get_terminate();
   void* handle = dlopen(build.library.c_str(), RTLD_NOW | RTLD_LOCAL);
+  std::set_terminate(previous);
   if (!handle) throw BridgeError(tree.label + ": cannot load " + build.library.string() + ": " + dlerror());
   auto create = reinterpret_cast<bridge::CreateFn>(dlsym(handle, bridge::kCreateSymbol));
   if (!create) throw BridgeError(tree.label + ": " + build.library.string() + " has no " + bridge::kCreateSymbol);

@@ -8,16 +8,26 @@
 
 namespace schedcheck {
 
+namespace {
+
+// Runs a call into the plugin; an error inside ggml (GGML_ASSERT) becomes a BridgeError.
+template <typename F>
+auto guarded(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const bridge::GgmlAbort& e) {
+    throw BridgeError("ggml: " + e.message);
+  }
+}
+
+}  // namespace
+
 RealScheduler::RealScheduler(PreparedRun& run, BackendApi& api, const PluginLibrary& plugin)
     : run_(run), s_(run.scenario), api_(api), desc_(graph_desc(run)) {
   persistent_eval_.assign(s_.tensors.size(), kInitialEval);
   std::string error;
   bridge::Scheduler* created = nullptr;
-  try {
-    created = plugin.create()(bridge::kAbiVersion, &desc_, this, &error);
-  } catch (const bridge::GgmlAbort& e) {
-    throw BridgeError("ggml: " + e.message);
-  }
+  created = guarded([&] { return plugin.create()(bridge::kAbiVersion, &desc_, this, &error); });
   if (!created) throw BridgeError(plugin.label() + ": " + error);
   sched_.reset(created);
   setup_ = false;
@@ -28,7 +38,7 @@ RealScheduler::~RealScheduler() = default;
 // ---- the scheduler interface (driver side)
 
 void RealScheduler::reset() {
-  sched_->reset();
+  guarded([&] { sched_->reset(); });
   is_alloc_ = false;
 }
 
@@ -42,11 +52,8 @@ void RealScheduler::alloc_graph(const EvalContext& ctx, bool realloc) {
   base_.step = "alloc_splits re-reserve";
   split_ = kNone;
   launched_.reset();
-  try {
-    if (!sched_->alloc_graph(realloc)) throw BridgeError("ggml_backend_sched_alloc_graph failed");
-  } catch (const bridge::GgmlAbort& e) {
-    throw BridgeError("ggml: " + e.message);
-  }
+  if (!guarded([&] { return sched_->alloc_graph(realloc); }))
+    throw BridgeError("ggml_backend_sched_alloc_graph failed");
   is_alloc_ = true;
 }
 
@@ -55,7 +62,7 @@ void RealScheduler::synchronize(const CallSite& site) {
   base_.call = Call::sched_synchronize;
   split_ = kNone;
   launched_.reset();
-  sched_->synchronize();
+  guarded([&] { sched_->synchronize(); });
 }
 
 void RealScheduler::graph_compute_async(const EvalContext& ctx) {
@@ -66,17 +73,13 @@ void RealScheduler::graph_compute_async(const EvalContext& ctx) {
   base_.ubatch = ctx.ubatch;
   split_ = 0;
   launched_.reset();
-  try {
-    if (!sched_->graph_compute_async())
-      throw BridgeError("ggml_backend_sched_graph_compute_async failed");
-  } catch (const bridge::GgmlAbort& e) {
-    throw BridgeError("ggml: " + e.message);
-  }
+  if (!guarded([&] { return sched_->graph_compute_async(); }))
+    throw BridgeError("ggml_backend_sched_graph_compute_async failed");
   if (ids_read_) finish_ids_read();
 }
 
 TensorView RealScheduler::tensor_view(Index tensor, int eval) const {
-  TensorView v = view(sched_->place(tensor));
+  TensorView v = view(guarded([&] { return sched_->place(tensor); }));
   if (s_.tensors[tensor].role != TensorRole::persistent) v.expected = {tensor, eval, 0};
   return v;
 }
@@ -85,7 +88,7 @@ void RealScheduler::set_input(Index tensor, const CallSite& site) {
   base_ = site;
   split_ = kNone;
   launched_.reset();
-  sched_->set_input(tensor);
+  guarded([&] { sched_->set_input(tensor); });
 }
 
 void RealScheduler::get_output_async(Index tensor, const TensorView& host_dst,
@@ -93,8 +96,8 @@ void RealScheduler::get_output_async(Index tensor, const TensorView& host_dst,
   base_ = site;
   split_ = kNone;
   launched_.reset();
-  sched_->get_output_async(tensor, bridge::MemRef{host_dst.region.buffer, host_dst.region.offset,
-                                                  host_dst.region.size});
+  const bridge::MemRef dst{host_dst.region.buffer, host_dst.region.offset, host_dst.region.size};
+  guarded([&] { sched_->get_output_async(tensor, dst); });
 }
 
 // ---- the simulated devices' calls
@@ -244,7 +247,7 @@ void RealScheduler::buffer_set_tensor(const bridge::TensorRef& dst, const bridge
 }
 
 void RealScheduler::buffer_get_tensor(const bridge::TensorRef& src, const bridge::MemRef& dst,
-                                      void* host_data) {
+                                      const bridge::TensorRef* dst_copy, void* host_data) {
   if (setup_) unsupported("a tensor read while the graph is reserved");
   attribute(callback_read_ != kNone ? After::callback_read : After::other, kNone);
   TensorView sv = view(src);
@@ -266,16 +269,8 @@ void RealScheduler::buffer_get_tensor(const bridge::TensorRef& src, const bridge
     return;
   }
   if (dst.buffer < 0) unsupported("a blocking read into memory outside the scenario's buffers");
-  // Into a compute buffer: ggml_backend_tensor_copy to a host backend's split-input copy.
-  TensorView dv = host_view(dst, sv);
-  for (Index b = 0; b < static_cast<Index>(s_.backends.size()); ++b)
-    if (s_.backends[b].compute_buffer == dst.buffer && b != sv.backend &&
-        s_.buffers[dst.buffer].usage == BufferUsage::compute) {
-      dv.copy = copy_index(sv.tensor, b);
-      dv.slot = sched_->cur_copy();
-      dv.backend = b;
-      break;
-    }
+  // ggml_backend_tensor_copy into a host backend's split-input copy, or plain host memory.
+  const TensorView dv = dst_copy ? view(*dst_copy) : host_view(dst, sv);
   CallSite cs = site(Call::tensor_copy, dv.backend);
   cs.tensor = sv.tensor;
   cs.copy = dv.copy;

@@ -60,7 +60,7 @@ class RealScheduler final : public SchedulerPort, private bridge::Host {
                      const std::vector<bridge::NodeRef>& nodes) override;
   void buffer_set_tensor(const bridge::TensorRef& dst, const bridge::MemRef& src) override;
   void buffer_get_tensor(const bridge::TensorRef& src, const bridge::MemRef& dst,
-                         void* host_data) override;
+                         const bridge::TensorRef* dst_copy, void* host_data) override;
   bool buffer_cpy_tensor(const bridge::TensorRef& src, const bridge::TensorRef& dst) override;
   void compute_buffer_allocated(int buffer, uint64_t size) override;
   bool eval_callback(int node, bool ask) override;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "bridge/real_policy.hpp"
 #include "cli/commands.hpp"
 #include "cli/counterexample_file.hpp"
 #include "model/scenario_json.hpp"
@@ -69,6 +70,7 @@ std::optional<std::vector<Policy>> resolve_check_policies(const CheckArgs& a) {
   std::vector<Policy> all = builtin_policies();
   all.insert(all.end(), extra.begin(), extra.end());
   if (a.policy == "all") return all;
+  if (is_real_policy_name(a.policy)) return std::vector<Policy>{real_policy(a.policy)};
   for (const Policy& p : all)
     if (p.name == a.policy) return std::vector<Policy>{p};
   std::string known;

@@ -75,6 +75,15 @@ int run_main_job(const std::string& corpus_dir);
 int run_replay(const std::string& file, const std::string& policy, bool json);
 int run_corpus(const std::string& dir, bool json);
 // The differential check: a ggml version's model against its real scheduler (docs/real-ggml.md).
-int run_diff(const std::string& file, const std::string& policy, bool json);
+struct DiffArgs {
+  std::string file;  // a scenario, or empty with cases > 0
+  std::string policy = "all";
+  bool json = false;
+  int cases = 0;  // > 0: generated scenarios instead of a file
+  uint64_t seed = 1;
+  int jobs = 1;
+  std::string save = "schedcheck-divergences";
+};
+int run_diff(const DiffArgs& args);
 
 }  // namespace schedcheck

@@ -3,13 +3,18 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+#include <fstream>
+
 #include "bridge/ggml_tree.hpp"
 #include "bridge/real_policy.hpp"
 #include "cli/commands.hpp"
 #include "model/scenario_json.hpp"
+#include "properties/differential_search.hpp"
 #include "sim/differential.hpp"
 
 namespace schedcheck {
+namespace fs = std::filesystem;
 namespace {
 
 // The (model, real) pairs a --policy names: a version, a real tree, or all versions.
@@ -51,7 +56,50 @@ nlohmann::ordered_json to_json(const Policy& model, const Policy& real,
 
 }  // namespace
 
-int run_diff(const std::string& file, const std::string& policy, bool json) {
+int run_diff_generated(const DiffArgs& a) {
+  const auto pairs = pairs_for(a.policy);
+  if (pairs.empty()) return run_diff(DiffArgs{"-", a.policy, false, 0, 0, 1, ""});
+  std::cout << fmt::format("schedcheck diff: {} generated scenarios, seed {}, {} job(s)\n",
+                           a.cases, a.seed, a.jobs);
+  bool all_agree = true;
+  for (const DifferentialRun& run : differential_search(pairs, a.cases, a.seed, a.jobs)) {
+    const double per_model = run.model_seconds / run.cases * 1e3;
+    const double per_real = run.real_seconds / run.cases * 1e3;
+    std::cout << fmt::format("{:<12} vs {:<18} {:>6} scenarios, {:>4} differ; per scenario: "
+                             "model {:.2f} ms, real {:.2f} ms\n",
+                             run.model.name, run.real.name, run.cases, run.divergent, per_model,
+                             per_real);
+    if (run.failed > 0) {
+      all_agree = false;
+      std::cout << fmt::format("  {} case(s) the real scheduler could not run; first: case {}: {}\n",
+                               run.failed, run.first_failed_case, run.first_failure);
+    }
+    if (!run.first) continue;
+    all_agree = false;
+    const DivergentCase& c = *run.first;
+    fs::create_directories(a.save);
+    const fs::path out = fs::path(a.save) / (c.scenario.name + ".json");
+    if (!fs::exists(out)) std::ofstream(out) << save_scenario(c.scenario).dump(2) << "\n";
+    std::cout << fmt::format("  first: case {} (seed {}), shrunk and saved as {}\n", c.case_index,
+                             a.seed, out.string());
+    if (c.result.divergence)
+      std::cout << "  model: " << c.result.divergence->model << "\n"
+                << "  real:  " << c.result.divergence->real << "\n";
+    std::cout << fmt::format("  replay: schedcheck diff {} --policy {}\n", out.string(),
+                             run.model.name);
+  }
+  return all_agree ? kExitClean : kExitFindings;
+}
+
+int run_diff(const DiffArgs& a) {
+  if (a.cases > 0) return run_diff_generated(a);
+  const std::string& file = a.file;
+  const std::string& policy = a.policy;
+  const bool json = a.json;
+  if (file.empty()) {
+    std::cerr << "schedcheck: diff needs a scenario FILE or --cases N\n";
+    return kExitBadInput;
+  }
   Scenario s;
   try {
     s = load_scenario_file(file);

@@ -19,13 +19,19 @@ int main(int argc, char** argv) {
   replay->add_option("--policy", policy, "Policy name, or 'all' (built-in and the scenario's own)");
   replay->add_flag("--json", json, "Stable JSON report (docs/report-format.md)");
 
-  std::string diff_file, diff_policy = "all";
+  schedcheck::DiffArgs diff_args;
   auto* diff = app.add_subcommand(
       "diff", "Compare a ggml version's model with its real scheduler call by call");
-  diff->add_option("FILE", diff_file, "Scenario file")->required();
-  diff->add_option("--policy", diff_policy,
+  diff->add_option("FILE", diff_args.file, "Scenario file (or --cases N)");
+  diff->add_option("--policy", diff_args.policy,
                    "A version (ggml-20793), a real tree (ggml@TAG, ggml@PATH), or 'all'");
-  diff->add_flag("--json", json, "Machine-readable output");
+  diff->add_option("--cases", diff_args.cases, "Generated scenarios instead of a file")
+      ->check(CLI::Range(1, 100000000));
+  diff->add_option("--seed", diff_args.seed, "Seed of the generated scenarios");
+  diff->add_option("--jobs", diff_args.jobs, "Parallel workers")->check(CLI::Range(1, 256));
+  diff->add_option("--save", diff_args.save,
+                   "Folder for shrunk divergent scenarios (default schedcheck-divergences)");
+  diff->add_flag("--json", diff_args.json, "Machine-readable output (file mode)");
 
   std::string dir = SCHEDCHECK_DEFAULT_CORPUS;
   auto* corpus =
@@ -116,7 +122,7 @@ int main(int argc, char** argv) {
     if (*policies) return schedcheck::run_policies(json);
     if (*replay) return schedcheck::run_replay(file, policy, json);
     if (*corpus) return schedcheck::run_corpus(dir, json);
-    if (*diff) return schedcheck::run_diff(diff_file, diff_policy, json);
+    if (*diff) return schedcheck::run_diff(diff_args);
     if (*real) return schedcheck::run_real(real_args);
     if (*advise) return schedcheck::run_advise(advise_file, advise_policy, json, advise_apply);
     if (*check && argc == 2) return schedcheck::run_main_job(SCHEDCHECK_DEFAULT_CORPUS);

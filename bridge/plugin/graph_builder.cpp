@@ -28,7 +28,7 @@ constexpr OpName kOps[] = {
     {"norm", GGML_OP_NORM},         {"soft_max", GGML_OP_SOFT_MAX},
     {"set_rows", GGML_OP_SET_ROWS}, {"cpy", GGML_OP_CPY},
     {"cont", GGML_OP_CONT},         {"concat", GGML_OP_CONCAT},
-    {"flash_attn_ext", GGML_OP_FLASH_ATTN_EXT},
+    {"flash_attn_ext", GGML_OP_FLASH_ATTN_EXT}, {"out_prod", GGML_OP_OUT_PROD},
 };
 
 bool can_inplace(ggml_op op) {
@@ -147,6 +147,9 @@ ggml_cgraph* GraphBuilder::build(int extra_leaves) {
                   : t.role == TensorRole::user_input ? new_leaf(ctx, static_cast<int>(i))
                                                       : nullptr;
   }
+  // Every user input is part of the graph, read by a node or not: the host writes them all.
+  for (std::size_t i = 0; i < desc_.tensors.size(); ++i)
+    if (desc_.tensors[i].role == TensorRole::user_input) ggml_build_forward_expand(graph_, current_[i]);
   for (std::size_t n = 0; n < desc_.nodes.size(); ++n) {
     node_tensor_[n] = new_node(ctx, static_cast<int>(n));
     if (!desc_.nodes[n].writes_persistent) current_[desc_.nodes[n].output] = node_tensor_[n];

@@ -80,6 +80,9 @@ class GraphBuilder {
 int sched_cur_copy(ggml_backend_sched_t sched);
 // The split whose graph (or a view of it, for eval-callback chunks) holds these nodes, or -1.
 int sched_split_of(ggml_backend_sched_t sched, const ggml_cgraph* graph);
+// The split-input copy of `source` whose bytes start at data, or nullptr.
+const ggml_tensor* sched_copy_at(ggml_backend_sched_t sched, const ggml_tensor* source,
+                                 const void* data);
 // Whether this graph (a split's graph or a chunk of it) reaches the split's last node.
 bool sched_split_ends(ggml_backend_sched_t sched, int split, const ggml_cgraph* graph);
 

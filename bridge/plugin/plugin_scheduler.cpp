@@ -28,7 +28,8 @@ class PluginScheduler final : public Scheduler {
       backends.push_back(devices_.backend(static_cast<int>(b)));
       bufts.push_back(devices_.buffer_type(desc_.backends[b].compute_buffer));
     }
-    const std::size_t graph_size = 2048 + 4 * (desc_.nodes.size() + desc_.tensors.size());
+    // Sized to the scenario: ggml allocates its tables from it on every scheduler creation.
+    const std::size_t graph_size = 64 + 4 * (desc_.nodes.size() + desc_.tensors.size());
     sched_ = ggml_backend_sched_new(backends.data(), bufts.data(), static_cast<int>(backends.size()),
                                     graph_size, desc_.parallel, true);
     devices_.set_scheduler(sched_);

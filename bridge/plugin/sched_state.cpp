@@ -18,6 +18,19 @@ int sched_split_of(ggml_backend_sched_t sched, const ggml_cgraph* graph) {
   return -1;
 }
 
+const ggml_tensor* sched_copy_at(ggml_backend_sched_t sched, const ggml_tensor* source,
+                                 const void* data) {
+  for (int i = 0; i < sched->n_splits; ++i) {
+    const ggml_backend_sched_split& split = sched->splits[i];
+    for (int j = 0; j < split.n_inputs; ++j)
+      for (int c = 0; c < sched->n_copies && split.inputs[j] == source; ++c) {
+        const ggml_tensor* copy = tensor_copy(split.inputs[j], split.backend_id, c);
+        if (copy && copy->data == data) return copy;
+      }
+  }
+  return nullptr;
+}
+
 bool sched_split_ends(ggml_backend_sched_t sched, int split, const ggml_cgraph* graph) {
   const ggml_cgraph& g = sched->splits[split].graph;
   return graph->nodes + graph->n_nodes == g.nodes + g.n_nodes;

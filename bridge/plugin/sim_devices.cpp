@@ -57,7 +57,8 @@ struct SimDevices::State {
 
 namespace {
 
-SimDevices::State* g_state = nullptr;  // one scenario per plugin instance at a time
+// The run in progress on this thread (runs on other threads have their own).
+thread_local SimDevices::State* g_state = nullptr;
 
 SimDevices::State& state() { return *g_state; }
 Host& host() { return *g_state->host; }
@@ -104,7 +105,12 @@ void buffer_get(ggml_backend_buffer_t, const ggml_tensor* t, void* data, size_t 
   src.offset += offset;
   src.size = size;
   src.tensor_offset = offset;
-  host().buffer_get_tensor(src, mem_ref(data, size), data);
+  const MemRef dst = mem_ref(data, size);
+  const ggml_tensor* copy =
+      dst.buffer >= 0 && state().sched ? sched_copy_at(state().sched, t, data) : nullptr;
+  TensorRef copy_ref;
+  if (copy) copy_ref = tensor_ref(copy);
+  host().buffer_get_tensor(src, dst, copy ? &copy_ref : nullptr, data);
 }
 bool buffer_cpy(ggml_backend_buffer_t, const ggml_tensor* src, ggml_tensor* dst) {
   return host().buffer_cpy_tensor(tensor_ref(src), tensor_ref(dst));
@@ -255,7 +261,12 @@ ggml_backend_buffer_type_t dev_buft(ggml_backend_dev_t d) {
   const int index = static_cast<DeviceContext*>(d->context)->backend;
   return &state().buffer_types[state().desc->backends[index].compute_buffer];
 }
-bool dev_supports_op(ggml_backend_dev_t, const ggml_tensor*) { return true; }
+// ggml-blas computes matrix products only; the other simulated devices compute every op.
+bool dev_supports_op(ggml_backend_dev_t d, const ggml_tensor* op) {
+  const int index = static_cast<DeviceContext*>(d->context)->backend;
+  if (state().desc->backends[index].type != DeviceType::accel) return true;
+  return op->op == GGML_OP_MUL_MAT || op->op == GGML_OP_OUT_PROD;
+}
 bool dev_supports_buft(ggml_backend_dev_t d, ggml_backend_buffer_type_t t) {
   if (t->iface.get_name != buft_name) return false;
   const int index = static_cast<DeviceContext*>(d->context)->backend;
