@@ -50,6 +50,8 @@ std::optional<fs::path> bundle_near(fs::path dir) {
 
 // git archive of a tag into the cache (once; a temporary folder renamed into place).
 fs::path extract_tag(const std::string& tag) {
+  const fs::path cached = cache_dir() / "trees" / tag;
+  if (is_tree(cached)) return cached;  // extracted earlier (or carried with the cache)
   const std::optional<fs::path> bundle = find_bundle();
   if (!bundle)
     throw BridgeError("ggml@" + tag +

@@ -46,7 +46,8 @@ struct CorpusOutcome {
   bool ok = false;
 };
 // Throws ScenarioError for a file that does not load.
-std::vector<CorpusOutcome> corpus_outcomes(const std::string& dir);
+// with_real: each expectation of a ggml version is checked against its real scheduler too.
+std::vector<CorpusOutcome> corpus_outcomes(const std::string& dir, bool with_real = false);
 
 struct RealArgs {
   std::string file;
@@ -73,7 +74,7 @@ int run_exhaustive(const CheckArgs& args);
 // `schedcheck check` without arguments: every built-in policy, then the corpus, in one table.
 int run_main_job(const std::string& corpus_dir);
 int run_replay(const std::string& file, const std::string& policy, bool json);
-int run_corpus(const std::string& dir, bool json);
+int run_corpus(const std::string& dir, bool json, bool with_real);
 // The differential check: a ggml version's model against its real scheduler (docs/real-ggml.md).
 struct DiffArgs {
   std::string file;  // a scenario, or empty with cases > 0

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "bridge/real_policy.hpp"
 #include "cli/commands.hpp"
 #include "model/scenario_json.hpp"
 #include "sim/replay.hpp"
@@ -24,7 +25,19 @@ std::vector<std::string> scenario_files(const std::string& dir) {
 
 }  // namespace
 
-std::vector<CorpusOutcome> corpus_outcomes(const std::string& dir) {
+CorpusOutcome outcome(const std::string& file, const Scenario& s, const Expectation& e,
+                      const Policy& policy) {
+  const PolicyVerdict v = explain(replay(s, policy));
+  CorpusOutcome o{file, policy.name, e.verdict, v.verdict, {}, v.verdict == e.verdict};
+  for (const std::string& m : e.mechanisms)
+    if (std::none_of(v.groups.begin(), v.groups.end(),
+                     [&](const FindingGroup& g) { return g.mechanism == m; }))
+      o.missing_mechanisms.push_back(m);
+  o.ok = o.ok && o.missing_mechanisms.empty();
+  return o;
+}
+
+std::vector<CorpusOutcome> corpus_outcomes(const std::string& dir, bool with_real) {
   std::vector<CorpusOutcome> outcomes;
   for (const std::string& file : scenario_files(dir)) {
     const Scenario s = load_scenario_file(file);
@@ -33,20 +46,17 @@ std::vector<CorpusOutcome> corpus_outcomes(const std::string& dir) {
       continue;
     }
     for (const Expectation& e : s.expectations) {
-      const PolicyVerdict v = explain(replay(s, *find_policy(s, e.policy)));
-      CorpusOutcome o{file, e.policy, e.verdict, v.verdict, {}, v.verdict == e.verdict};
-      for (const std::string& m : e.mechanisms)
-        if (std::none_of(v.groups.begin(), v.groups.end(),
-                         [&](const FindingGroup& g) { return g.mechanism == m; }))
-          o.missing_mechanisms.push_back(m);
-      o.ok = o.ok && o.missing_mechanisms.empty();
-      outcomes.push_back(o);
+      outcomes.push_back(outcome(file, s, e, *find_policy(s, e.policy)));
+      // The same expectation of that version's real scheduler (bridge/).
+      const Policy* model = find_builtin_policy(e.policy);
+      if (with_real && model && e.policy.rfind("ggml-", 0) == 0)
+        outcomes.push_back(outcome(file, s, e, real_policy("ggml@" + e.policy)));
     }
   }
   return outcomes;
 }
 
-int run_corpus(const std::string& dir, bool json) {
+int run_corpus(const std::string& dir, bool json, bool with_real) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
     std::cerr << "schedcheck: corpus folder \"" << dir << "\" does not exist or is not a folder\n";
@@ -54,7 +64,7 @@ int run_corpus(const std::string& dir, bool json) {
   }
   std::vector<CorpusOutcome> outcomes;
   try {
-    outcomes = corpus_outcomes(dir);
+    outcomes = corpus_outcomes(dir, with_real);
   } catch (const ScenarioError& e) {
     std::cerr << "schedcheck: " << e.what() << "\n";
     return kExitBadInput;
@@ -78,7 +88,7 @@ int run_corpus(const std::string& dir, bool json) {
               << "\n";
   } else {
     for (const auto& o : outcomes) {
-      std::string line = fmt::format("{:<4} {}  {:<14} expected {:<10} got {}",
+      std::string line = fmt::format("{:<4} {}  {:<18} expected {:<10} got {}",
                                      o.ok ? "ok" : "FAIL", o.file, o.policy, o.expected, o.got);
       if (!o.missing_mechanisms.empty())
         line += "; missing mechanisms: " + fmt::format("{}", fmt::join(o.missing_mechanisms, " "));

@@ -38,6 +38,10 @@ int main(int argc, char** argv) {
       app.add_subcommand("corpus", "Replay every report in DIR against its expected verdicts");
   corpus->add_option("DIR", dir, "Corpus folder (default: the project's reports/)");
   corpus->add_flag("--json", json, "Machine-readable output");
+  bool corpus_real = false;
+  corpus->add_flag("--real-ggml", corpus_real,
+                   "Also check each ggml version's expectations against its real scheduler "
+                   "(ggml@TAG, built from the ggml bundle)");
 
   schedcheck::CheckArgs check_args;
   std::string shard = "1/1";
@@ -121,7 +125,7 @@ int main(int argc, char** argv) {
   auto dispatch = [&]() -> int {
     if (*policies) return schedcheck::run_policies(json);
     if (*replay) return schedcheck::run_replay(file, policy, json);
-    if (*corpus) return schedcheck::run_corpus(dir, json);
+    if (*corpus) return schedcheck::run_corpus(dir, json, corpus_real);
     if (*diff) return schedcheck::run_diff(diff_args);
     if (*real) return schedcheck::run_real(real_args);
     if (*advise) return schedcheck::run_advise(advise_file, advise_policy, json, advise_apply);

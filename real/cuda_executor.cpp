@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "model/backend_api.hpp"
+#include "bridge/drive.hpp"
 #include "model/decode_driver.hpp"
 #include "model/prepared_run.hpp"
 #include "model/scenario_error.hpp"
@@ -463,7 +464,7 @@ int cuda_device_count() {
 RealRunResult run_on_gpu(const Scenario& s, const Policy& policy, const DelayPlan& plan,
                          const GpuPlacement& placement) {
   const auto start = std::chrono::steady_clock::now();
-  const PreparedRun run = prepare_run(s, policy);
+  PreparedRun run = prepare_run(s, policy);
   ReferenceValues reference(run.scenario);
   RealRunResult result;
   {
@@ -472,7 +473,7 @@ RealRunResult run_on_gpu(const Scenario& s, const Policy& policy, const DelayPla
       if (run.scenario.tensors[t].role == TensorRole::persistent)
         executor.initialize(run.alloc.tensor_region(t, 0), LogicalValue{t, kInitialEval, 0});
     BackendApi api(run.scenario, run.layout, executor);
-    run_decode(run, api);
+    drive(run, api);  // the model, or a real ggml tree's scheduler over the same executor
     executor.finish();
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

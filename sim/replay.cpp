@@ -1,8 +1,7 @@
 #include "sim/replay.hpp"
 
-#include "bridge/plugin_library.hpp"
+#include "bridge/drive.hpp"
 #include "bridge/real_policy.hpp"
-#include "bridge/real_scheduler.hpp"
 #include "sim/semantics_engine.hpp"
 
 namespace schedcheck {
@@ -17,15 +16,7 @@ ReplayResult replay(const Scenario& s, const Policy& policy,
       engine.initialize(r.run.alloc.tensor_region(t, 0), LogicalValue{t, kInitialEval, 0});
   BackendApi api(r.run.scenario, r.run.layout, engine);
   api.suppress_syncs(suppressed_syncs);
-  if (policy.is_real()) {
-    // The tree's own scheduler, over simulated devices (bridge/).
-    const PluginLibrary& plugin =
-        PluginLibrary::for_tree(policy.ggml_tree, r.run.scenario.scheduler.max_copies);
-    RealScheduler sched(r.run, api, plugin);
-    r.stats = run_decode(r.run, api, sched);
-  } else {
-    r.stats = run_decode(r.run, api);
-  }
+  r.stats = drive(r.run, api);  // the model, or a real ggml tree's scheduler (bridge/)
   r.trace = engine.trace();
   r.findings = engine.findings();
   r.calls = api.calls();

@@ -1,0 +1,16 @@
+#include "bridge/drive.hpp"
+
+#include "bridge/plugin_library.hpp"
+#include "bridge/real_scheduler.hpp"
+
+namespace schedcheck {
+
+DriverStats drive(PreparedRun& run, BackendApi& api) {
+  if (!run.policy.is_real()) return run_decode(run, api);
+  const PluginLibrary& plugin =
+      PluginLibrary::for_tree(run.policy.ggml_tree, run.scenario.scheduler.max_copies);
+  RealScheduler sched(run, api, plugin);
+  return run_decode(run, api, sched);
+}
+
+}  // namespace schedcheck
