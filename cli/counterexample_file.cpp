@@ -1,5 +1,7 @@
 #include "cli/counterexample_file.hpp"
 
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include <fstream>
@@ -51,8 +53,13 @@ std::string save_counterexample(const Counterexample& c, const Policy& policy, f
 }
 
 fs::path default_counterexample_path(const Counterexample& c, const Policy& policy) {
+  // Policy names of real trees hold paths ("ggml@/src/ggml"): keep file names plain.
+  std::string name = policy.name;
+  for (char& ch : name)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != '@')
+      ch = '_';
   return fs::path("schedcheck-counterexamples") /
-         fmt::format("{}-{}-seed{}-case{}.json", policy.name, c.mechanism, c.seed, c.case_index);
+         fmt::format("{}-{}-seed{}-case{}.json", name, c.mechanism, c.seed, c.case_index);
 }
 
 }  // namespace schedcheck

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite twice: a normal build, then an AddressSanitizer+UBSan
 # build; then fuzzes every built-in policy for a time budget, asserting the known verdicts.
-# GPU tests (ctest label "gpu") skip themselves when no CUDA device is present.
+# GPU tests (ctest label "gpu") skip themselves when no CUDA device is present. Tests of the
+# real ggml scheduler build plugins from ../shared/upstream/ggml-versions.bundle into
+# build/ggml-cache (shared by both builds) and skip, saying why, when the bundle is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$jobs"
 ctest --test-dir build --output-on-failure -j"$jobs"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSCHEDCHECK_SANITIZE=ON -DSCHEDCHECK_BUILD_BENCH=OFF
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSCHEDCHECK_SANITIZE=ON -DSCHEDCHECK_BUILD_BENCH=OFF \
+  -DSCHEDCHECK_TEST_GGML_CACHE="$PWD/build/ggml-cache"
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"

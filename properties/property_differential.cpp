@@ -1,0 +1,36 @@
+// The differential property (DESIGN.md §8): on generated scenarios, every ggml version's real
+// scheduler (bridge/, trees of the ggml bundle) issues exactly the executor operations of the
+// model of that version. RapidCheck shrinks a divergent spec; RC_PARAMS sets the case count.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <cstdlib>
+
+#include "bridge/ggml_tree.hpp"
+#include "bridge/real_policy.hpp"
+#include "properties/scenario_generators.hpp"
+#include "sim/differential.hpp"
+
+namespace schedcheck {
+namespace {
+
+TEST(Differential, EveryVersionsRealSchedulerIssuesItsModelsOperations) {
+  setenv("SCHEDCHECK_CACHE", SCHEDCHECK_TEST_GGML_CACHE, 0);
+  if (!find_bundle())
+    GTEST_SKIP() << "no ggml bundle: expected ../shared/upstream/ggml-versions.bundle beside "
+                    "the checkout, or SCHEDCHECK_GGML_BUNDLE";
+  const bool ok = rc::check("the real scheduler issues the model's operations", [] {
+    const ScenarioSpec spec = *gen_scenario_spec();
+    const Scenario s = synthesize(spec);
+    for (const char* v : {"ggml-v0", "ggml-17795", "ggml-20463", "ggml-20793", "ggml-25138",
+                          "ggml-26040"}) {
+      const DifferentialResult d =
+          differential(s, *find_builtin_policy(v), real_policy(std::string("ggml@") + v));
+      RC_ASSERT(d.agree());
+    }
+  });
+  EXPECT_TRUE(ok);
+}
+
+}  // namespace
+}  // namespace schedcheck
