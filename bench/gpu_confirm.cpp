@@ -8,7 +8,7 @@
 #include <iostream>
 #include <vector>
 
-#include "model/scenario_json.hpp"
+#include "driver/scenario_file.hpp"
 #include "real/real_run.hpp"
 #include "sim/race_report.hpp"
 #include "sim/replay.hpp"

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "bench/sync_bound_scenarios.hpp"
-#include "model/sync_count.hpp"
+#include "driver/sync_count.hpp"
 #include "real/real_run.hpp"
 #include "sim/replay.hpp"
 #include "sim/sync_analysis.hpp"

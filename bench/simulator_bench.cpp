@@ -3,7 +3,7 @@
 // 400 ubatches (> 10,000 operations per replay), under a clean and a racy policy.
 #include <benchmark/benchmark.h>
 
-#include "model/scenario_json.hpp"
+#include "driver/scenario_file.hpp"
 #include "sim/race_report.hpp"
 #include "sim/replay.hpp"
 

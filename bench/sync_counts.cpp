@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "bench/sync_bound_scenarios.hpp"
-#include "model/scenario_json.hpp"
+#include "driver/scenario_file.hpp"
 #include "properties/counterexample_search.hpp"
 #include "sim/sync_analysis.hpp"
 

@@ -2,7 +2,7 @@
 // model of ggml, or a real ggml tree's scheduler (bridge/). Used by every executor.
 #pragma once
 
-#include "model/decode_driver.hpp"
+#include "driver/decode_driver.hpp"
 
 namespace schedcheck {
 

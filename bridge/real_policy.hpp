@@ -5,7 +5,7 @@
 
 #include <string_view>
 
-#include "model/policy.hpp"
+#include "scenario/policy.hpp"
 
 namespace schedcheck {
 

@@ -12,7 +12,7 @@
 #include "bridge/plugin_abi.hpp"
 #include "bridge/plugin_library.hpp"
 #include "model/prepared_run.hpp"
-#include "model/scheduler_port.hpp"
+#include "driver/scheduler_port.hpp"
 
 namespace schedcheck {
 

@@ -9,7 +9,7 @@
 #include "bridge/real_policy.hpp"
 #include "cli/commands.hpp"
 #include "cli/counterexample_file.hpp"
-#include "model/scenario_json.hpp"
+#include "driver/scenario_file.hpp"
 #include "properties/counterexample_search.hpp"
 #include "properties/known_verdicts.hpp"
 #include "real/real_run.hpp"

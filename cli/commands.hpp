@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "model/policy.hpp"
+#include "scenario/policy.hpp"
 #include "real/real_run.hpp"
 
 namespace schedcheck {

@@ -8,7 +8,7 @@
 
 #include "bridge/real_policy.hpp"
 #include "cli/commands.hpp"
-#include "model/scenario_json.hpp"
+#include "driver/scenario_file.hpp"
 #include "sim/replay.hpp"
 #include "sim/report_writer.hpp"
 

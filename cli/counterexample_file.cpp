@@ -7,7 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "model/scenario_json.hpp"
+#include "driver/scenario_file.hpp"
 
 namespace schedcheck {
 

@@ -9,7 +9,7 @@
 #include "bridge/ggml_tree.hpp"
 #include "bridge/real_policy.hpp"
 #include "cli/commands.hpp"
-#include "model/scenario_json.hpp"
+#include "driver/scenario_file.hpp"
 #include "properties/differential_search.hpp"
 #include "sim/differential.hpp"
 

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
-#include "model/policy.hpp"
+#include "scenario/policy.hpp"
 
 namespace schedcheck {
 

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
-#include "model/scenario_json.hpp"
+#include "driver/scenario_file.hpp"
 #include "real/real_run.hpp"
 #include "sim/race_report.hpp"
 #include "sim/replay.hpp"

@@ -1,7 +1,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "model/scenario_json.hpp"
+#include "driver/scenario_file.hpp"
 #include "sim/replay.hpp"
 #include "sim/report_writer.hpp"
 

@@ -4,7 +4,7 @@
 #include <compare>
 #include <map>
 
-#include "model/scenario_error.hpp"
+#include "scenario/scenario_error.hpp"
 
 namespace schedcheck {
 namespace {

@@ -7,21 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "model/scenario.hpp"
+#include "executor/region.hpp"
+#include "scenario/scenario.hpp"
 #include "model/split_formation.hpp"
 
 namespace schedcheck {
-
-struct Region {
-  Index buffer = kNone;
-  uint64_t offset = 0;
-  uint64_t size = 0;
-  uint64_t end() const { return offset + size; }
-  bool overlaps(const Region& o) const {
-    return buffer == o.buffer && offset < o.end() && o.offset < end();
-  }
-  bool operator==(const Region&) const = default;
-};
 
 // Lifetime of an allocator-managed block in allocation-graph positions (for tests and reports).
 struct Lifetime {

@@ -5,7 +5,7 @@
 
 #include <string_view>
 
-#include "model/scenario.hpp"
+#include "scenario/scenario.hpp"
 
 namespace schedcheck {
 

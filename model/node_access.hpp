@@ -3,7 +3,7 @@
 // model's compute_splits and the bridge's real scheduler.
 #pragma once
 
-#include "model/backend_api.hpp"
+#include "executor/backend_api.hpp"
 
 namespace schedcheck {
 

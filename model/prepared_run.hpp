@@ -6,8 +6,8 @@
 #include <map>
 
 #include "model/allocator.hpp"
-#include "model/execution_layout.hpp"
-#include "model/policy.hpp"
+#include "executor/execution_layout.hpp"
+#include "scenario/policy.hpp"
 #include "model/split_formation.hpp"
 
 namespace schedcheck {

@@ -6,9 +6,9 @@
 #include <map>
 #include <vector>
 
-#include "model/backend_api.hpp"
+#include "executor/backend_api.hpp"
 #include "model/prepared_run.hpp"
-#include "model/scheduler_port.hpp"
+#include "driver/scheduler_port.hpp"
 
 namespace schedcheck {
 

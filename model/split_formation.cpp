@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <map>
 
-#include "model/graph_dag.hpp"
-#include "model/scenario_error.hpp"
+#include "scenario/graph_dag.hpp"
+#include "scenario/scenario_error.hpp"
 
 namespace schedcheck {
 

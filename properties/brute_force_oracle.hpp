@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "model/allocator.hpp"
-#include "model/execution_layout.hpp"
-#include "model/logical_value.hpp"
+#include "executor/execution_layout.hpp"
+#include "executor/logical_value.hpp"
 #include "sim/trace.hpp"
 
 namespace schedcheck {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "model/policy.hpp"
+#include "scenario/policy.hpp"
 #include "properties/scenario_spec.hpp"
 #include "sim/race_report.hpp"
 

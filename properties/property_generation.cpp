@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include "model/scenario_json.hpp"
+#include "driver/scenario_file.hpp"
 #include "properties/counterexample_search.hpp"
 #include "properties/scenario_generators.hpp"
 #include "sim/race_report.hpp"

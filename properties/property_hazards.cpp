@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "model/execution_layout.hpp"
+#include "executor/execution_layout.hpp"
 #include "properties/counterexample_search.hpp"
 #include "properties/scenario_generators.hpp"
 

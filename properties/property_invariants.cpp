@@ -5,7 +5,7 @@
 #include <map>
 
 #include "model/allocator.hpp"
-#include "model/execution_layout.hpp"
+#include "executor/execution_layout.hpp"
 #include "model/split_formation.hpp"
 #include "properties/scenario_generators.hpp"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "model/scenario.hpp"
+#include "scenario/scenario.hpp"
 
 namespace schedcheck {
 

@@ -14,11 +14,11 @@
 #include <thread>
 #include <utility>
 
-#include "model/backend_api.hpp"
+#include "executor/backend_api.hpp"
 #include "bridge/drive.hpp"
-#include "model/decode_driver.hpp"
+#include "driver/decode_driver.hpp"
 #include "model/prepared_run.hpp"
-#include "model/scenario_error.hpp"
+#include "scenario/scenario_error.hpp"
 #include "real/cuda_kernels.hpp"
 #include "real/real_run.hpp"
 #include "real/reference_values.hpp"

@@ -7,7 +7,7 @@
 #include <random>
 #include <utility>
 
-#include "model/scenario_error.hpp"
+#include "scenario/scenario_error.hpp"
 #include "real/real_run.hpp"
 
 namespace schedcheck {

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "model/policy.hpp"
-#include "model/scenario.hpp"
+#include "scenario/policy.hpp"
+#include "scenario/scenario.hpp"
 #include "real/delay_plan.hpp"
 
 namespace schedcheck {

@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "model/operation.hpp"
-#include "model/scenario.hpp"
+#include "executor/operation.hpp"
+#include "scenario/scenario.hpp"
 
 namespace schedcheck {
 

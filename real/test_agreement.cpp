@@ -17,7 +17,7 @@
 #include <iostream>
 #include <set>
 
-#include "model/scenario_json.hpp"
+#include "driver/scenario_file.hpp"
 #include "properties/counterexample_search.hpp"
 #include "real/real_run.hpp"
 #include "sim/race_report.hpp"

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "model/logical_value.hpp"
+#include "executor/logical_value.hpp"
 
 namespace schedcheck {
 

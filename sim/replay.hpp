@@ -4,8 +4,8 @@
 
 #include <vector>
 
-#include "model/backend_api.hpp"
-#include "model/decode_driver.hpp"
+#include "executor/backend_api.hpp"
+#include "driver/decode_driver.hpp"
 #include "model/prepared_run.hpp"
 #include "sim/finding.hpp"
 #include "sim/trace.hpp"

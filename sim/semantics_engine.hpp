@@ -8,8 +8,8 @@
 #include <tuple>
 #include <vector>
 
-#include "model/execution_layout.hpp"
-#include "model/executor.hpp"
+#include "executor/execution_layout.hpp"
+#include "executor/executor.hpp"
 #include "sim/finding.hpp"
 #include "sim/shadow_memory.hpp"
 #include "sim/trace.hpp"

@@ -7,7 +7,7 @@
 #include <map>
 #include <vector>
 
-#include "model/logical_value.hpp"
+#include "executor/logical_value.hpp"
 
 namespace schedcheck {
 

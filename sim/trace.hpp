@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "model/executor.hpp"
+#include "executor/executor.hpp"
 
 namespace schedcheck {
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "model/scenario_json.hpp"
+#include "driver/scenario_file.hpp"
 #include "sim/race_report.hpp"
 #include "sim/sync_analysis.hpp"
 #include "tests/support/paths.hpp"

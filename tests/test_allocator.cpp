@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "model/allocator.hpp"
-#include "model/scenario_error.hpp"
+#include "scenario/scenario_error.hpp"
 #include "tests/support/scenario_builder.hpp"
 
 namespace schedcheck::testing {

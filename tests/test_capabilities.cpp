@@ -2,8 +2,8 @@
 // and the agents/events derived from it (several backends may share one physical device).
 #include <gtest/gtest.h>
 
-#include "model/execution_layout.hpp"
-#include "model/policy.hpp"
+#include "executor/execution_layout.hpp"
+#include "scenario/policy.hpp"
 #include "tests/support/scenario_builder.hpp"
 
 namespace schedcheck::testing {

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "model/scenario_json.hpp"
+#include "driver/scenario_file.hpp"
 #include "sim/race_report.hpp"
 #include "sim/replay.hpp"
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <set>
 
-#include "model/scenario_json.hpp"
+#include "driver/scenario_file.hpp"
 #include "properties/exhaustive_enumeration.hpp"
 
 namespace schedcheck {

@@ -11,7 +11,7 @@
 
 #include "bridge/ggml_tree.hpp"
 #include "bridge/real_policy.hpp"
-#include "model/scenario_json.hpp"
+#include "driver/scenario_file.hpp"
 #include "properties/counterexample_search.hpp"
 #include "sim/differential.hpp"
 #include "sim/race_report.hpp"

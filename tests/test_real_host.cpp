@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "model/scenario_error.hpp"
-#include "model/scenario_json.hpp"
+#include "scenario/scenario_error.hpp"
+#include "driver/scenario_file.hpp"
 #include "real/delay_plan.hpp"
 #include "real/real_run.hpp"
 #include "real/reference_values.hpp"

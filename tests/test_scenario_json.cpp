@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "model/scenario_json.hpp"
+#include "driver/scenario_file.hpp"
 #include "model/split_formation.hpp"
 
 namespace schedcheck {

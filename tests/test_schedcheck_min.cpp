@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <string>
 
-#include "model/scenario_json.hpp"
+#include "driver/scenario_file.hpp"
 #include "sim/replay.hpp"
 #include "sim/sync_analysis.hpp"
 #include "tests/support/paths.hpp"

@@ -1,7 +1,7 @@
 // Split formation, spec §3.5 pass 5: one test per rule.
 #include <gtest/gtest.h>
 
-#include "model/scenario_error.hpp"
+#include "scenario/scenario_error.hpp"
 #include "model/split_formation.hpp"
 #include "tests/support/scenario_builder.hpp"
 

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "model/scenario_json.hpp"
+#include "driver/scenario_file.hpp"
 #include "sim/sync_analysis.hpp"
 #include "tests/support/paths.hpp"
 

@@ -4,8 +4,8 @@
 
 #include <memory>
 
-#include "model/backend_api.hpp"
-#include "model/policy.hpp"
+#include "executor/backend_api.hpp"
+#include "scenario/policy.hpp"
 #include "model/prepared_run.hpp"
 #include "sim/semantics_engine.hpp"
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "model/scenario.hpp"
+#include "scenario/scenario.hpp"
 
 namespace schedcheck::testing {
 

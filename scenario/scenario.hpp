@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "model/backend_kind.hpp"
-#include "model/capabilities.hpp"
-#include "model/policy.hpp"
+#include "scenario/backend_kind.hpp"
+#include "scenario/capabilities.hpp"
+#include "scenario/policy.hpp"
 
 namespace schedcheck {
 

@@ -1,4 +1,4 @@
-#include "model/backend_kind.hpp"
+#include "scenario/backend_kind.hpp"
 
 #include <array>
 #include <utility>

@@ -2,9 +2,9 @@
 // sim/ (semantics engine) and real/ (CUDA executor) implement this; model/ decides what to call.
 #pragma once
 
-#include "model/call_site.hpp"
-#include "model/execution_layout.hpp"
-#include "model/operation.hpp"
+#include "executor/call_site.hpp"
+#include "executor/execution_layout.hpp"
+#include "executor/operation.hpp"
 
 namespace schedcheck {
 

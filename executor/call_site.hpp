@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-#include "model/scenario.hpp"
+#include "scenario/scenario.hpp"
 
 namespace schedcheck {
 

@@ -4,7 +4,7 @@
 // calls through the backend API below them.
 #pragma once
 
-#include "model/backend_api.hpp"
+#include "executor/backend_api.hpp"
 
 namespace schedcheck {
 

@@ -1,4 +1,4 @@
-#include "model/policy_knobs.hpp"
+#include "scenario/policy_knobs.hpp"
 
 #include <array>
 #include <functional>

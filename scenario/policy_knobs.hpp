@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "model/version_profile.hpp"
+#include "scenario/version_profile.hpp"
 
 namespace schedcheck {
 

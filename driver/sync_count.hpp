@@ -3,8 +3,8 @@
 // timing, so the count is found without an execution engine.
 #pragma once
 
-#include "model/policy.hpp"
-#include "model/scenario.hpp"
+#include "scenario/policy.hpp"
+#include "scenario/scenario.hpp"
 
 namespace schedcheck {
 

@@ -3,9 +3,9 @@
 // each decode, llama_get_logits synchronizes and the application reads the outputs.
 #pragma once
 
-#include "model/backend_api.hpp"
+#include "executor/backend_api.hpp"
 #include "model/prepared_run.hpp"
-#include "model/scheduler_port.hpp"
+#include "driver/scheduler_port.hpp"
 
 namespace schedcheck {
 

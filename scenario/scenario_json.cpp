@@ -1,6 +1,5 @@
-#include "model/scenario_json.hpp"
+#include "scenario/scenario_json.hpp"
 
-#include "model/sync_count.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -17,7 +16,7 @@
 #include <unordered_set>
 #include <utility>
 
-#include "model/graph_dag.hpp"
+#include "scenario/graph_dag.hpp"
 
 namespace schedcheck {
 namespace {
@@ -299,23 +298,7 @@ class Loader {
     if (const Json* d = optional(root, "driver")) load_driver(*d);
     if (const Json* p = optional(root, "policies")) load_policies(*p);
     if (const Json* e = optional(root, "expect")) load_expect(*e);
-    check_skipped_syncs();
     return std::move(s_);
-  }
-
-  // A skipped synchronization must exist in the run (the numbering `schedcheck advise` prints).
-  void check_skipped_syncs() const {
-    for (const auto& [index, path] : skip_paths_) {
-      const Policy& pol = s_.custom_policies[index];
-      const int count = count_syncs(s_, pol);
-      for (std::size_t n = 0; n < pol.skipped_syncs.size(); ++n)
-        if (pol.skipped_syncs[n] >= count)
-          fail(at(path, n), "synchronization " + std::to_string(pol.skipped_syncs[n]) +
-                                " does not exist: this scenario's run under policy " +
-                                in_quotes(pol.name) + " numbers " + std::to_string(count) +
-                                " synchronization(s), 0 .. " + std::to_string(count - 1) +
-                                " (schedcheck advise lists them)");
-    }
   }
 
   // A policy file: {"schema": "schedcheck-policies/1", "policies": [...]}, the policies in the
@@ -1161,7 +1144,7 @@ class Loader {
             fail(at(sp, n), "synchronization " + std::to_string(id) + " is listed twice");
           pol.skipped_syncs.push_back(id);
         }
-        skip_paths_.emplace_back(s_.custom_policies.size(), sp);
+        pol.skipped_syncs_path = sp;  // checked against the run after loading
       }
       pol.builtin = false;
       custom_policy_.emplace(pol.name, s_.custom_policies.size());
@@ -1217,7 +1200,6 @@ class Loader {
   std::unordered_map<std::string, Index> backend_index_, buffer_index_, node_index_;
   std::unordered_map<std::string, TensorName> tensor_names_;
   std::unordered_map<std::string, std::size_t> custom_policy_;
-  std::vector<std::pair<std::size_t, std::string>> skip_paths_;  // policy index, JSON path
   bool in_scenario_ = true;  // false while loading a policy file
   std::vector<std::string> compute_buffer_names_;
   std::vector<std::string> tensor_path_;  // per tensor: the object that defines it
@@ -1367,13 +1349,13 @@ std::string read_text_file(const std::string& path) {
 
 }  // namespace
 
-Scenario load_scenario_text(const std::string& text, const std::string& file) {
+Scenario parse_scenario_text(const std::string& text, const std::string& file) {
   return parse_document<Scenario>(text, file,
                                   [](Loader& l, const Json& root) { return l.load(root); });
 }
 
-Scenario load_scenario_file(const std::string& path) {
-  return load_scenario_text(read_text_file(path), path);
+Scenario parse_scenario_file(const std::string& path) {
+  return parse_scenario_text(read_text_file(path), path);
 }
 
 std::vector<Policy> load_policy_file(const std::string& path) {

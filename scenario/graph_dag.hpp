@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "model/scenario.hpp"
+#include "scenario/scenario.hpp"
 
 namespace schedcheck {
 

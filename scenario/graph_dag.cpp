@@ -1,4 +1,4 @@
-#include "model/graph_dag.hpp"
+#include "scenario/graph_dag.hpp"
 
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/depth_first_search.hpp>

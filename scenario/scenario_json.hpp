@@ -7,18 +7,20 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/scenario.hpp"
-#include "model/scenario_error.hpp"
+#include "scenario/scenario.hpp"
+#include "scenario/scenario_error.hpp"
 
 namespace schedcheck {
 
 inline constexpr const char* kScenarioSchema = "schedcheck-scenario/1";
 inline constexpr const char* kPolicySchema = "schedcheck-policies/1";
 
-// Parses and validates; `file` labels messages. Throws ScenarioError.
-Scenario load_scenario_text(const std::string& text, const std::string& file);
+// Parses and validates everything a file says by itself; `file` labels messages. Throws
+// ScenarioError. Facts that depend on a run (skip_syncs) are checked after loading: use
+// load_scenario_text / load_scenario_file (driver/scenario_file.hpp) for both.
+Scenario parse_scenario_text(const std::string& text, const std::string& file);
 // Reads the file first (an unreadable file is a ScenarioError too).
-Scenario load_scenario_file(const std::string& path);
+Scenario parse_scenario_file(const std::string& path);
 // A policy file: {"schema": "schedcheck-policies/1", "policies": [...]} (custom policies in the
 // form a scenario's "policies" takes). Throws ScenarioError.
 std::vector<Policy> load_policy_file(const std::string& path);

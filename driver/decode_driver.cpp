@@ -1,4 +1,4 @@
-#include "model/decode_driver.hpp"
+#include "driver/decode_driver.hpp"
 
 #include <algorithm>
 #include <array>

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "model/scenario.hpp"
+#include "scenario/scenario.hpp"
 
 namespace schedcheck {
 

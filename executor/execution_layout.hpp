@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "model/capabilities.hpp"
-#include "model/policy_knobs.hpp"
-#include "model/scenario.hpp"
+#include "scenario/capabilities.hpp"
+#include "scenario/policy_knobs.hpp"
+#include "scenario/scenario.hpp"
 
 namespace schedcheck {
 

@@ -1,4 +1,4 @@
-#include "model/call_site.hpp"
+#include "executor/call_site.hpp"
 
 namespace schedcheck {
 

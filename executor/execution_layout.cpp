@@ -1,4 +1,4 @@
-#include "model/execution_layout.hpp"
+#include "executor/execution_layout.hpp"
 
 namespace schedcheck {
 

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "model/backend_kind.hpp"
-#include "model/version_profile.hpp"
+#include "scenario/backend_kind.hpp"
+#include "scenario/version_profile.hpp"
 
 namespace schedcheck {
 

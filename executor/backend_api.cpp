@@ -1,4 +1,4 @@
-#include "model/backend_api.hpp"
+#include "executor/backend_api.hpp"
 
 #include <algorithm>
 

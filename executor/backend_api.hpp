@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "model/execution_layout.hpp"
-#include "model/executor.hpp"
+#include "executor/execution_layout.hpp"
+#include "executor/executor.hpp"
 
 namespace schedcheck {
 

@@ -4,9 +4,9 @@
 
 #include <vector>
 
-#include "model/allocator.hpp"
-#include "model/call_site.hpp"
-#include "model/logical_value.hpp"
+#include "executor/call_site.hpp"
+#include "executor/logical_value.hpp"
+#include "executor/region.hpp"
 
 namespace schedcheck {
 

@@ -1,6 +1,6 @@
-#include "model/sync_count.hpp"
+#include "driver/sync_count.hpp"
 
-#include "model/decode_driver.hpp"
+#include "driver/decode_driver.hpp"
 #include "model/prepared_run.hpp"
 
 namespace schedcheck {

@@ -1,4 +1,4 @@
-#include "model/scenario.hpp"
+#include "scenario/scenario.hpp"
 
 #include <numeric>
 

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "model/policy_knobs.hpp"
+#include "scenario/policy_knobs.hpp"
 
 namespace schedcheck {
 
@@ -21,6 +21,7 @@ struct Policy {
   // Instance level (schedcheck advise --apply): the numbers of the synchronizations this
   // policy leaves out of its run of one scenario, as `schedcheck advise` numbers them.
   std::vector<int> skipped_syncs;
+  std::string skipped_syncs_path;  // its JSON pointer in the file it came from (for messages)
   // Set for a real ggml tree ("ggml@ggml-20793", "ggml@/path/to/ggml"): its own scheduler
   // runs through the bridge (bridge/); the knobs then give only what lies outside the tree:
   // llama.cpp's driver rules and the backends' capability profile of that era.

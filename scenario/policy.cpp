@@ -1,4 +1,4 @@
-#include "model/policy.hpp"
+#include "scenario/policy.hpp"
 
 namespace schedcheck {
 namespace {
@@ -28,6 +28,7 @@ std::vector<Policy> make_builtins() {
             v0_knobs(),
             true,
             {},
+            {},
             {}};
   out.push_back(v0);
 
@@ -38,6 +39,7 @@ std::vector<Policy> make_builtins() {
             "tensor_copy_async; CUDA-family copy_from_host",
             v0_knobs(),
             true,
+            {},
             {},
             {}};
   v1.knobs.split_start_sync = SyncWhen::if_no_event;
@@ -58,6 +60,7 @@ std::vector<Policy> make_builtins() {
             v0_knobs(),
             true,
             {},
+            {},
             {}};
   v2.knobs.reuse_policy = ReusePolicy::no_reuse_under_pp;
   v2.knobs.profile.vulkan_cpy_async = true;
@@ -70,6 +73,7 @@ std::vector<Policy> make_builtins() {
             "copy_from_host for CUDA only",
             v0_knobs(),
             true,
+            {},
             {},
             {}};
   v3.knobs.split_start_sync = SyncWhen::always;
@@ -84,6 +88,7 @@ std::vector<Policy> make_builtins() {
   Policy v4{
       "ggml-25138", "d3f96b8d", "llama#25138", "revert of #20793 (compute_splits = V0)", v0_knobs(),
       true,         {},
+      {},
       {}};
   v4.knobs.reuse_policy = ReusePolicy::reuse_with_full_sync_under_pp;
   v4.knobs.profile.vulkan_cpy_async = true;
@@ -96,6 +101,7 @@ std::vector<Policy> make_builtins() {
             "recorded after every split",
             v0_knobs(),
             true,
+            {},
             {},
             {}};
   v5.knobs.record_event = RecordWhen::always;
@@ -114,6 +120,7 @@ std::vector<Policy> make_builtins() {
              "host memory before it writes host memory again",
              v5.knobs,
              true,
+             {},
              {},
              {}};
   min.knobs.user_input_copy = UserInputCopy::copy_async;

@@ -1,4 +1,4 @@
-#include "model/capabilities.hpp"
+#include "scenario/capabilities.hpp"
 
 namespace schedcheck {
 
