@@ -2,6 +2,7 @@
 // schedulers of several ggml trees run side by side. Loaded once and kept for the process.
 #pragma once
 
+#include <mutex>
 #include <string>
 
 #include "bridge/plugin_abi.hpp"
@@ -16,12 +17,15 @@ class PluginLibrary {
 
   bridge::CreateFn create() const { return create_; }
   const std::string& label() const { return label_; }
+  // A plugin runs one scenario at a time (its simulated devices keep the run in a global).
+  std::mutex& run_mutex() const { return run_mutex_; }
 
  private:
   PluginLibrary(std::string label, bridge::CreateFn fn)
       : label_(std::move(label)), create_(fn) {}
   std::string label_;
   bridge::CreateFn create_;
+  mutable std::mutex run_mutex_;
 };
 
 }  // namespace schedcheck

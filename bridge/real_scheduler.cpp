@@ -23,7 +23,7 @@ auto guarded(F&& f) -> decltype(f()) {
 }  // namespace
 
 RealScheduler::RealScheduler(PreparedRun& run, BackendApi& api, const PluginLibrary& plugin)
-    : run_(run), s_(run.scenario), api_(api), desc_(graph_desc(run)) {
+    : lock_(plugin.run_mutex()), run_(run), s_(run.scenario), api_(api), desc_(graph_desc(run)) {
   persistent_eval_.assign(s_.tensors.size(), kInitialEval);
   std::string error;
   bridge::Scheduler* created = nullptr;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -80,6 +81,7 @@ class RealScheduler final : public SchedulerPort, private bridge::Host {
   void start_ids_read(const TensorView& src, void* host_data);
   void finish_ids_read();
 
+  std::unique_lock<std::mutex> lock_;  // the plugin's, for the whole run (declared first)
   PreparedRun& run_;
   const Scenario& s_;
   BackendApi& api_;

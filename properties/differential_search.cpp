@@ -43,7 +43,9 @@ std::vector<DifferentialRun> differential_search(
   std::vector<ScenarioSpec> specs;
   for (int i = 0; i < cases; ++i) specs.push_back(generate_case(seed, i));
   std::vector<DifferentialRun> runs;
-  for (const auto& [model, real] : pairs) {
+  for (const auto& pair : pairs) {
+    const Policy& model = pair.first;  // named, not bound: lambdas capture them (Clang 14)
+    const Policy& real = pair.second;
     DifferentialRun run;
     run.model = model;
     run.real = real;

@@ -18,8 +18,7 @@ std::string_view to_string(FindingKind k) {
 
 SemanticsEngine::SemanticsEngine(const ExecutionLayout& layout,
                                  const std::vector<uint64_t>& buffer_sizes)
-    : layout_(layout),
-      clocks_(layout.agents.size(), VectorClock(layout.agents.size())),
+    : clocks_(layout.agents.size(), VectorClock(layout.agents.size())),
       learned_via_(layout.agents.size(), std::vector<int>(layout.agents.size(), -1)),
       events_(layout.events.size()) {
   for (auto& e : events_) e.snapshot = VectorClock(layout.agents.size());

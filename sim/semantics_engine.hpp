@@ -70,7 +70,6 @@ class SemanticsEngine : public Executor {
                         uint64_t begin, uint64_t end, const LogicalValue& seen,
                         const LogicalValue& expected);
 
-  const ExecutionLayout& layout_;
   std::vector<VectorClock> clocks_;
   std::vector<std::vector<int>> learned_via_;  // [agent][other]: trace entry that taught it
   std::vector<EventState> events_;

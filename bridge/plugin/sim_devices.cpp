@@ -53,17 +53,19 @@ struct SimDevices::State {
   std::vector<uintptr_t> generation_base;  // per scenario buffer: base of its next allocation
   int allocations = 0;
   ggml_backend_sched_t sched = nullptr;  // set once the scheduler exists
+  std::vector<int> producer;             // per tensor: the node whose own output it is, or -1
 };
 
 namespace {
 
-// The run in progress on this thread (runs on other threads have their own).
-thread_local SimDevices::State* g_state = nullptr;
+// The run in progress in this plugin instance. A plain global, not thread_local: schedcheck
+// runs one scenario at a time per plugin (RealScheduler holds the plugin's lock), and static TLS
+// in many dlopen'ed plugins trips LeakSanitizer.
+SimDevices::State* g_state = nullptr;
 
 SimDevices::State& state() { return *g_state; }
 Host& host() { return *g_state->host; }
 int backend_index(ggml_backend_t b) { return static_cast<DeviceContext*>(b->device->context)->backend; }
-const BackendDesc& backend_desc(ggml_backend_t b) { return state().desc->backends[backend_index(b)]; }
 int buffer_of(ggml_backend_buffer_t b) { return static_cast<BufferContext*>(b->context)->buffer; }
 
 // ---- buffer type and buffers
@@ -340,6 +342,10 @@ SimDevices::SimDevices(const GraphDesc& graph, Host& h) : state_(new State) {
     s.devices[b].context = &s.device_contexts[b];
   }
 
+  s.producer.assign(graph.tensors.size(), -1);
+  for (std::size_t n = 0; n < graph.nodes.size(); ++n)
+    if (!graph.nodes[n].writes_persistent) s.producer[graph.nodes[n].output] = static_cast<int>(n);
+
   const std::size_t nbuf = graph.buffers.size();
   s.buffer_types.resize(nbuf);
   s.buffer_type_contexts.resize(nbuf);
@@ -400,24 +406,27 @@ MemRef mem_ref(const void* data, uint64_t size) {
   return m;  // the caller's own memory
 }
 
+// Parsed in place: this runs for every source of every node of every launch.
 TensorRef tensor_ref(const ggml_tensor* t) {
   TensorRef r;
   const ggml_tensor* base = t->view_src ? t->view_src : t;
-  std::string name = t->name;
+  const char* name = t->name;
   // A split-input copy: "<backend>#<name>#<copy>".
-  const std::size_t last = name.rfind('#');
-  if (last != std::string::npos && last > 0) {
-    const std::size_t mid = name.rfind('#', last - 1);
-    if (mid != std::string::npos) {
-      const std::string backend = name.substr(0, mid);
+  const char* last = std::strrchr(name, '#');
+  if (last && last > name) {
+    const char* mid = last - 1;
+    while (mid > name && *mid != '#') --mid;
+    if (*mid == '#') {
+      const std::size_t len = static_cast<std::size_t>(mid - name);
       for (std::size_t b = 0; b < state().names.size(); ++b)
-        if (state().names[b] == backend) r.copy_backend = static_cast<int>(b);
-      r.slot = std::stoi(name.substr(last + 1));
-      name = name.substr(mid + 1, last - mid - 1);
+        if (state().names[b].size() == len && std::memcmp(state().names[b].data(), name, len) == 0)
+          r.copy_backend = static_cast<int>(b);
+      r.slot = std::atoi(last + 1);
+      name = mid + 1;
     }
   }
-  if (!name.empty() && name[0] == 't') r.tensor = std::stoi(name.substr(1));
-  if (!name.empty() && name[0] == 'v') r.tensor = state().desc->nodes[std::stoi(name.substr(1))].output;
+  if (name[0] == 't') r.tensor = std::atoi(name + 1);
+  if (name[0] == 'v') r.tensor = state().desc->nodes[std::atoi(name + 1)].output;
   if (r.tensor < 0)
     host().unsupported(std::string("a tensor the scenario does not have: ") + t->name);
   if (t->data) {
@@ -439,10 +448,8 @@ int node_of(const ggml_tensor* t) {
   if (n[0] == 'v') return std::atoi(n + 1);
   if (n[0] != 't' || std::strchr(n, '#')) return -1;
   const int tensor = std::atoi(n + 1);
-  const auto& nodes = state().desc->nodes;
-  for (std::size_t i = 0; i < nodes.size(); ++i)
-    if (nodes[i].output == tensor && !nodes[i].writes_persistent) return static_cast<int>(i);
-  return -1;
+  const auto& producer = state().producer;
+  return tensor >= 0 && tensor < static_cast<int>(producer.size()) ? producer[tensor] : -1;
 }
 
 }  // namespace schedcheck::bridge
