@@ -110,11 +110,9 @@ std::string headers_hash(const GgmlTree& tree) {
   return h.hex();
 }
 
-}  // namespace
-
-PluginBuild build_plugin(const GgmlTree& tree, int max_copies) {
-  const auto start = std::chrono::steady_clock::now();
-  const fs::path plugin_src = plugin_source_dir();
+// The translation units of a tree's plugin, each with its cache key and object path.
+std::vector<Unit> plugin_units(const GgmlTree& tree, const fs::path& plugin_src, int max_copies,
+                               Hash& library_key) {
   const fs::path src = tree.root / "src";
   std::vector<Unit> units;
   for (const char* c : {"ggml.c", "ggml-alloc.c", "ggml-quants.c"}) units.emplace_back(src / c, true);
@@ -122,12 +120,11 @@ PluginBuild build_plugin(const GgmlTree& tree, int max_copies) {
     if (fs::exists(src / c)) units.emplace_back(src / c, false);
   for (const char* p : {"sim_devices.cpp", "graph_builder.cpp", "plugin_scheduler.cpp"})
     units.emplace_back(plugin_src / "bridge" / "plugin" / p, false);
+  // Includes the tree's ggml-backend.cpp, built with the scenario's GGML_SCHED_MAX_COPIES.
   units.emplace_back(plugin_src / "bridge" / "plugin" / "sched_state.cpp", false, true);
 
   const std::string headers = headers_hash(tree);
   const std::string backend_cpp = read_file(src / "ggml-backend.cpp");
-  Hash library_key;
-  library_key.add(std::to_string(bridge::kAbiVersion)).add(compiler());
   const fs::path objects = cache_dir() / "objects";
   fs::create_directories(objects);
   for (Unit& u : units) {
@@ -142,6 +139,65 @@ PluginBuild build_plugin(const GgmlTree& tree, int max_copies) {
     u.object = objects / (u.source.stem().string() + "-" + u.key + ".o");
     library_key.add(u.key);
   }
+  return units;
+}
+
+// Compiles the units whose objects are not cached, on every core. Throws with the log's tail.
+void compile(const GgmlTree& tree, const fs::path& plugin_src, int max_copies,
+             const std::vector<Unit*>& missing) {
+  std::atomic<std::size_t> next{0};
+  std::vector<std::string> errors(missing.size());
+  auto worker = [&] {
+    for (std::size_t i; (i = next++) < missing.size();) {
+      Unit& u = *missing[i];
+      const fs::path tmp =
+          u.object.string() + ".tmp" + std::to_string(getpid()) + "-" + std::to_string(i);
+      const fs::path log = u.object.string() + ".log";
+      std::vector<std::string> argv = {compiler()};
+      for (std::string& f : flags(tree, plugin_src, u, max_copies)) argv.push_back(std::move(f));
+      argv.insert(argv.end(), {"-c", u.source.string(), "-o", tmp.string()});
+      if (run_process(argv, log) != 0) {
+        errors[i] = u.source.string() + " does not compile:\n" + log_tail(log);
+        continue;
+      }
+      std::error_code ec;
+      fs::rename(tmp, u.object, ec);  // another process may have put it there first
+    }
+  };
+  const unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> threads;
+  for (unsigned j = 0; j < std::min<std::size_t>(jobs, missing.size()); ++j)
+    threads.emplace_back(worker);
+  for (std::thread& t : threads) t.join();
+  for (const std::string& e : errors)
+    if (!e.empty()) {
+      std::cerr << " failed\n";
+      throw BridgeError(tree.label + ": " + e);
+    }
+}
+
+void link(const GgmlTree& tree, const std::vector<Unit>& units, const fs::path& library) {
+  const fs::path tmp = library.string() + ".tmp" + std::to_string(getpid());
+  std::vector<std::string> argv = {compiler(), "-shared", "-o", tmp.string()};
+  for (const Unit& u : units) argv.push_back(u.object.string());
+  argv.insert(argv.end(), {"-Wl,--no-undefined", "-lpthread", "-lm"});
+  const fs::path log = library.string() + ".log";
+  if (run_process(argv, log) != 0) {
+    std::cerr << " failed\n";
+    throw BridgeError(tree.label + ": linking the plugin failed:\n" + log_tail(log));
+  }
+  std::error_code ec;
+  fs::rename(tmp, library, ec);
+}
+
+}  // namespace
+
+PluginBuild build_plugin(const GgmlTree& tree, int max_copies) {
+  const auto start = std::chrono::steady_clock::now();
+  const fs::path plugin_src = plugin_source_dir();
+  Hash library_key;
+  library_key.add(std::to_string(bridge::kAbiVersion)).add(compiler());
+  std::vector<Unit> units = plugin_units(tree, plugin_src, max_copies, library_key);
   PluginBuild result;
   const fs::path libraries = cache_dir() / "plugins";
   fs::create_directories(libraries);
@@ -154,46 +210,8 @@ PluginBuild build_plugin(const GgmlTree& tree, int max_copies) {
   std::cerr << "schedcheck: building " << tree.label << " (GGML_SCHED_MAX_COPIES=" << max_copies
             << ", " << missing.size() << " of " << units.size() << " files to compile) ..."
             << std::flush;
-  std::atomic<std::size_t> next{0};
-  std::vector<std::string> errors(missing.size());
-  auto worker = [&] {
-    for (std::size_t i; (i = next++) < missing.size();) {
-      Unit& u = *missing[i];
-      const fs::path tmp = u.object.string() + ".tmp" + std::to_string(getpid()) + "-" +
-                           std::to_string(i);
-      const fs::path log = u.object.string() + ".log";
-      std::vector<std::string> argv = {compiler()};
-      for (std::string& f : flags(tree, plugin_src, u, max_copies)) argv.push_back(std::move(f));
-      argv.insert(argv.end(), {"-c", u.source.string(), "-o", tmp.string()});
-      if (run_process(argv, log) != 0) {
-        errors[i] = u.source.string() + " does not compile:\n" + log_tail(log);
-        continue;
-      }
-      std::error_code ec;
-      fs::rename(tmp, u.object, ec);
-    }
-  };
-  const unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::thread> threads;
-  for (unsigned j = 0; j < std::min<std::size_t>(jobs, missing.size()); ++j) threads.emplace_back(worker);
-  for (std::thread& t : threads) t.join();
-  for (const std::string& e : errors)
-    if (!e.empty()) {
-      std::cerr << " failed\n";
-      throw BridgeError(tree.label + ": " + e);
-    }
-  std::vector<std::string> link = {compiler(), "-shared", "-o"};
-  const fs::path tmp = result.library.string() + ".tmp" + std::to_string(getpid());
-  link.push_back(tmp.string());
-  for (const Unit& u : units) link.push_back(u.object.string());
-  link.insert(link.end(), {"-Wl,--no-undefined", "-lpthread", "-lm"});
-  const fs::path log = result.library.string() + ".log";
-  if (run_process(link, log) != 0) {
-    std::cerr << " failed\n";
-    throw BridgeError(tree.label + ": linking the plugin failed:\n" + log_tail(log));
-  }
-  std::error_code ec;
-  fs::rename(tmp, result.library, ec);
+  compile(tree, plugin_src, max_copies, missing);
+  link(tree, units, result.library);
   result.built = true;
   result.objects_compiled = static_cast<int>(missing.size());
   result.seconds =
