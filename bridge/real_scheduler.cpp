@@ -315,7 +315,7 @@ LogicalValue RealScheduler::expected(Index tensor) const {
   return {tensor, base_.eval, 0};
 }
 
-Index RealScheduler::copy_index(Index source, Index backend) {
+Index RealScheduler::copy_index(Index source, Index backend) const {
   auto& copies = run_.plan.copies;
   for (std::size_t i = 0; i < copies.size(); ++i)
     if (copies[i].source == source && copies[i].backend == backend) return static_cast<Index>(i);
@@ -335,7 +335,7 @@ TensorView RealScheduler::view(const bridge::TensorRef& ref) const {
   if (graph_input_slot) {
     v.slot = ref.copy_backend < 0 ? sched_->cur_copy() : ref.slot;
   } else if (ref.copy_backend >= 0) {
-    v.copy = const_cast<RealScheduler*>(this)->copy_index(ref.tensor, ref.copy_backend);
+    v.copy = copy_index(ref.tensor, ref.copy_backend);
     v.slot = ref.slot;
     v.backend = ref.copy_backend;
   }

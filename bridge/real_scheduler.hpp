@@ -73,7 +73,9 @@ class RealScheduler final : public SchedulerPort, private bridge::Host {
   TensorView view(const bridge::TensorRef& ref) const;
   // Host memory given by pointer, holding (part of) `like`'s tensor.
   TensorView host_view(const bridge::MemRef& mem, const TensorView& like) const;
-  Index copy_index(Index source, Index backend);
+  // The run's copy tensor for (source, backend); one the model did not form is added to the
+  // run's plan (run_ is a reference: the plan is the run's, not this object's).
+  Index copy_index(Index source, Index backend) const;
   EventId event(int backend, int index) const;
   LogicalValue expected(Index tensor) const;
   // The scheduler's read of expert ids (MUL_MAT_ID): into its private host vector.

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "bridge/ggml_tree.hpp"
 #include "cli/commands.hpp"
 #include "scenario/policy.hpp"
 
@@ -34,7 +35,17 @@ int run_policies(bool json) {
   }
   std::cout << "A scenario adds its own policies under \"policies\" (a base policy plus knob "
                "overrides);\n"
-               "see docs/policies.md.\n";
+               "see docs/policies.md.\n\n";
+  // Real ggml trees are policies too (docs/real-ggml.md).
+  if (const auto bundle = find_bundle()) {
+    std::cout << "Real ggml schedulers: ggml@TAG for a tag of " << bundle->string() << " (";
+    for (std::size_t i = 0; i < bundle_tags().size(); ++i)
+      std::cout << (i ? ", " : "") << bundle_tags()[i];
+    std::cout << "),\nor ggml@/path/to/ggml for a tree of yours; see docs/real-ggml.md.\n";
+  } else {
+    std::cout << "Real ggml schedulers: ggml@/path/to/ggml for a ggml tree (no ggml bundle found: "
+                 "set\nSCHEDCHECK_GGML_BUNDLE for the ggml@TAG names); see docs/real-ggml.md.\n";
+  }
   return kExitClean;
 }
 

@@ -99,6 +99,7 @@ TEST(Cli, PoliciesListsEveryBuiltInWithItsCommit) {
   for (const char* p : {"ggml-v0", "ggml-17795 ", "4b496bb9", "ggml-20463", "ggml-20793",
                         "5017f360", "ggml-25138", "ggml-26040", "0ab579a5"})
     EXPECT_NE(r.out.find(p), std::string::npos) << p;
+  EXPECT_NE(r.out.find("Real ggml schedulers: ggml@"), std::string::npos) << r.out;
 }
 
 TEST(Cli, CorpusPassesOnTheProjectReports) {
