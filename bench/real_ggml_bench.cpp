@@ -47,10 +47,8 @@ int run(int cases, uint64_t seed) {
   // Plugins for every GGML_SCHED_MAX_COPIES the scenarios use are built before timing.
   std::cout << fmt::format("## {} generated scenarios (seed {}), one core\n\n", cases, seed)
             << "| version | model scenarios/s | real scheduler scenarios/s |\n|---|---|---|\n";
-  for (const char* v : {"ggml-v0", "ggml-17795", "ggml-20463", "ggml-20793", "ggml-25138",
-                        "ggml-26040"}) {
-    const Policy& model = *find_builtin_policy(v);
-    const Policy& real = real_policy(std::string("ggml@") + v);
+  for (const Policy& model : ggml_versions()) {
+    const Policy& real = real_policy("ggml@" + model.name);
     for (int c = 1; c <= 4; ++c) {
       Scenario warm = scenarios.front();
       warm.scheduler.max_copies = c;
@@ -62,7 +60,8 @@ int run(int cases, uint64_t seed) {
     t = Clock::now();
     for (const Scenario& s : scenarios) replay(s, real);
     const double real_s = since(t);
-    std::cout << fmt::format("| {} | {:.0f} | {:.0f} |\n", v, cases / model_s, cases / real_s);
+    std::cout << fmt::format("| {} | {:.0f} | {:.0f} |\n", model.name, cases / model_s,
+                             cases / real_s);
   }
   std::filesystem::remove_all(cache);
   return 0;

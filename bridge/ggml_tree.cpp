@@ -29,6 +29,12 @@ constexpr TagEra kTags[] = {{"ggml-v0", "ggml-v0"},       {"ggml-17795", "ggml-1
                             {"ggml-head", "ggml-26040"}};
 constexpr const char* kHeadEra = "ggml-26040";
 
+std::string tag_list() {
+  std::string out;
+  for (const TagEra& t : kTags) out += (out.empty() ? "" : ", ") + std::string(t.tag);
+  return out;
+}
+
 bool is_tree(const fs::path& p) {
   return fs::exists(p / "src" / "ggml-backend.cpp") && fs::exists(p / "include" / "ggml.h");
 }
@@ -77,9 +83,8 @@ fs::path extract_tag(const std::string& tag) {
   if (run_process({"git", "--git-dir=" + git_dir.string(), "archive", "-o", tar.string(), tag,
                    "include", "src"},
                   log) != 0)
-    throw BridgeError("ggml@" + tag + ": not a tag of " + bundle->string() +
-                      " (tags: ggml-v0, ggml-17795, ggml-20463, ggml-20793, ggml-25138, "
-                      "ggml-26040, ggml-head)\n" + log_tail(log));
+    throw BridgeError("ggml@" + tag + ": not a tag of " + bundle->string() + " (tags: " +
+                      tag_list() + ")\n" + log_tail(log));
   if (run_process({"tar", "-xf", tar.string(), "-C", tmp.string()}, log) != 0)
     throw BridgeError("extracting ggml@" + tag + " failed:\n" + log_tail(log));
   fs::remove(tar);
@@ -136,9 +141,8 @@ GgmlTree resolve_tree(std::string_view spec_in) {
       return t;
     }
   if (spec.empty() || (spec.find('/') == std::string::npos && !fs::exists(spec)))
-    throw BridgeError(t.label + ": expected a tag of the ggml bundle (ggml-v0, ggml-17795, "
-                      "ggml-20463, ggml-20793, ggml-25138, ggml-26040, ggml-head) or a folder "
-                      "holding a ggml tree");
+    throw BridgeError(t.label + ": expected a tag of the ggml bundle (" + tag_list() +
+                      ") or a folder holding a ggml tree");
   fs::path root = fs::absolute(spec);
   if (!is_tree(root) && is_tree(root / "ggml")) root /= "ggml";  // a llama.cpp checkout
   if (!is_tree(root))

@@ -123,8 +123,6 @@ class Host {
   virtual void buffer_get_tensor(const TensorRef& src, const MemRef& dst, const TensorRef* dst_copy,
                                  void* host_data) = 0;
   virtual bool buffer_cpy_tensor(const TensorRef& src, const TensorRef& dst) = 0;
-  // The scheduler's allocator (re)allocated a compute buffer.
-  virtual void compute_buffer_allocated(int buffer, uint64_t size) = 0;
   // The eval callback is asked (ask = true) or given (ask = false) a node's tensor.
   virtual bool eval_callback(int node, bool ask) = 0;
   // A call the simulated devices cannot stand for; the run stops with this message.
@@ -149,8 +147,6 @@ class Scheduler {
   virtual void set_input(int tensor) = 0;  // ggml_backend_tensor_set from the caller's memory
   // ggml_backend_tensor_get_async into a host buffer of the scenario.
   virtual void get_output_async(int tensor, const MemRef& dst) = 0;
-  virtual int n_splits() const = 0;
-  virtual int n_copies() const = 0;
   virtual int cur_copy() const = 0;  // the copy index the allocated graph is bound to
 };
 

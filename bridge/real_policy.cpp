@@ -20,8 +20,8 @@ const Policy& real_policy(std::string_view name) {
   if (auto it = resolved.find(name); it != resolved.end()) return it->second;
   const std::string spec(name.substr(kRealPolicyPrefix.size()));
   const GgmlTree tree = resolve_tree(spec);
-  const Policy* era = find_builtin_policy(tree.era);
-  if (!era || era->name == "schedcheck-min")
+  const Policy* era = find_ggml_version(tree.era);
+  if (!era)
     throw BridgeError(tree.label + ": unknown era \"" + tree.era +
                       "\" (expected ggml-v0, ggml-17795, ggml-20463, ggml-20793, ggml-25138 or "
                       "ggml-26040)");

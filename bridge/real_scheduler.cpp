@@ -1,7 +1,6 @@
 #include "bridge/real_scheduler.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 #include "model/node_access.hpp"
 #include "model/scheduler.hpp"
@@ -26,10 +25,8 @@ RealScheduler::RealScheduler(PreparedRun& run, BackendApi& api, const PluginLibr
     : lock_(plugin.run_mutex()), run_(run), s_(run.scenario), api_(api), desc_(graph_desc(run)) {
   persistent_eval_.assign(s_.tensors.size(), kInitialEval);
   std::string error;
-  bridge::Scheduler* created = nullptr;
-  created = guarded([&] { return plugin.create()(bridge::kAbiVersion, &desc_, this, &error); });
-  if (!created) throw BridgeError(plugin.label() + ": " + error);
-  sched_.reset(created);
+  sched_.reset(guarded([&] { return plugin.create()(bridge::kAbiVersion, &desc_, this, &error); }));
+  if (!sched_) throw BridgeError(plugin.label() + ": " + error);
   setup_ = false;
 }
 
@@ -42,40 +39,47 @@ void RealScheduler::reset() {
   is_alloc_ = false;
 }
 
-void RealScheduler::alloc_graph(const EvalContext& ctx, bool realloc) {
-  base_ = CallSite{};
-  base_.call = Call::synchronize;
-  base_.role = Role::driver;
-  base_.eval = ctx.eval;
-  base_.batch = ctx.batch;
-  base_.ubatch = ctx.ubatch;
-  base_.step = "alloc_splits re-reserve";
-  split_ = kNone;
+namespace {
+
+CallSite site_of(const EvalContext& ctx, Role role, Call call, std::string_view step) {
+  CallSite cs;
+  cs.call = call;
+  cs.role = role;
+  cs.eval = ctx.eval;
+  cs.batch = ctx.batch;
+  cs.ubatch = ctx.ubatch;
+  cs.step = step;
+  return cs;
+}
+
+}  // namespace
+
+void RealScheduler::begin(const CallSite& base) {
+  base_ = base;
+  split_ = base.role == Role::policy ? 0 : kNone;
   launched_.reset();
+}
+
+void RealScheduler::alloc_graph(const EvalContext& ctx, bool realloc) {
+  begin(site_of(ctx, Role::driver, Call::synchronize, "alloc_splits re-reserve"));
   if (!guarded([&] { return sched_->alloc_graph(realloc); }))
     throw BridgeError("ggml_backend_sched_alloc_graph failed");
   is_alloc_ = true;
 }
 
 void RealScheduler::synchronize(const CallSite& site) {
-  base_ = site;
-  base_.call = Call::sched_synchronize;
-  split_ = kNone;
-  launched_.reset();
+  CallSite base = site;
+  base.call = Call::sched_synchronize;
+  begin(base);
   guarded([&] { sched_->synchronize(); });
 }
 
 void RealScheduler::graph_compute_async(const EvalContext& ctx) {
-  base_ = CallSite{};
-  base_.role = Role::policy;
-  base_.eval = ctx.eval;
-  base_.batch = ctx.batch;
-  base_.ubatch = ctx.ubatch;
-  split_ = 0;
-  launched_.reset();
+  begin(site_of(ctx, Role::policy, Call::graph_compute, ""));
   if (!guarded([&] { return sched_->graph_compute_async(); }))
     throw BridgeError("ggml_backend_sched_graph_compute_async failed");
-  if (ids_read_) finish_ids_read();
+  // ggml synchronizes the ids backend before it reads the ids (finish_ids_read runs there).
+  if (ids_read_) unsupported("an expert-ids read that was never synchronized");
 }
 
 TensorView RealScheduler::tensor_view(Index tensor, int eval) const {
@@ -85,17 +89,13 @@ TensorView RealScheduler::tensor_view(Index tensor, int eval) const {
 }
 
 void RealScheduler::set_input(Index tensor, const CallSite& site) {
-  base_ = site;
-  split_ = kNone;
-  launched_.reset();
+  begin(site);
   guarded([&] { sched_->set_input(tensor); });
 }
 
 void RealScheduler::get_output_async(Index tensor, const TensorView& host_dst,
                                      const CallSite& site) {
-  base_ = site;
-  split_ = kNone;
-  launched_.reset();
+  begin(site);
   const bridge::MemRef dst{host_dst.region.buffer, host_dst.region.offset, host_dst.region.size};
   guarded([&] { sched_->get_output_async(tensor, dst); });
 }
@@ -291,10 +291,6 @@ bool RealScheduler::buffer_cpy_tensor(const bridge::TensorRef& src, const bridge
   return true;
 }
 
-void RealScheduler::compute_buffer_allocated(int, uint64_t) {
-  // The shadow memory grows with the accesses; nothing to do.
-}
-
 bool RealScheduler::eval_callback(int node, bool ask) {
   const auto& cb = s_.driver.eval_callback;
   if (ask)
@@ -362,21 +358,23 @@ EventId RealScheduler::event(int backend, int index) const {
   return events[backend][index];
 }
 
+Index RealScheduler::ids_node(Index tensor) const {
+  for (Index n = 0; n < static_cast<Index>(s_.nodes.size()); ++n) {
+    const Node& node = s_.nodes[n];
+    if (node.is_mul_mat_id() && node.sources.size() >= 3 && node.sources[2] == tensor) return n;
+  }
+  return kNone;
+}
+
 bool RealScheduler::is_ids_read(const bridge::TensorRef& src, const bridge::MemRef& dst) const {
-  if (dst.buffer >= 0 || src.tensor < 0) return false;
-  return std::any_of(s_.nodes.begin(), s_.nodes.end(), [&](const Node& n) {
-    return n.is_mul_mat_id() && n.sources.size() >= 3 && n.sources[2] == src.tensor;
-  });
+  return dst.buffer < 0 && src.tensor >= 0 && ids_node(src.tensor) != kNone;
 }
 
 void RealScheduler::start_ids_read(const TensorView& src, void* host_data) {
   IdsRead r;
-  for (Index n = 0; n < static_cast<Index>(s_.nodes.size()); ++n) {
-    const Node& node = s_.nodes[n];
-    if (!node.is_mul_mat_id() || node.sources.size() < 3 || node.sources[2] != src.tensor) continue;
-    if (split_ == kNone || run_.moe_ids_buffer.count(split_) == 0) continue;
-    r.node = n;
-  }
+  // As the model: the experts of the split's first node (prepare_run made it a private buffer).
+  if (split_ != kNone && run_.moe_ids_buffer.count(split_) != 0)
+    r.node = run_.plan.splits[split_].first_node;
   if (r.node == kNone) unsupported("an expert-ids read outside a MUL_MAT_ID split");
   r.host = src;
   r.host.region = Region{run_.moe_ids_buffer.at(split_), 0, src.region.size};

@@ -43,8 +43,6 @@ class RealScheduler final : public SchedulerPort, private bridge::Host {
   void set_input(Index tensor, const CallSite& site) override;
   void get_output_async(Index tensor, const TensorView& host_dst, const CallSite& site) override;
 
-  int n_splits() const { return sched_->n_splits(); }
-
  private:
   // bridge::Host: the simulated devices' calls.
   void synchronize(int backend) override;
@@ -63,12 +61,13 @@ class RealScheduler final : public SchedulerPort, private bridge::Host {
   void buffer_get_tensor(const bridge::TensorRef& src, const bridge::MemRef& dst,
                          const bridge::TensorRef* dst_copy, void* host_data) override;
   bool buffer_cpy_tensor(const bridge::TensorRef& src, const bridge::TensorRef& dst) override;
-  void compute_buffer_allocated(int buffer, uint64_t size) override;
   bool eval_callback(int node, bool ask) override;
   [[noreturn]] void unsupported(const std::string& what) override;
 
   // The call site of a call made now, in the current driver or scheduler step.
   CallSite site(Call call, Index backend) const;
+  // A driver entry point starts: the calls it makes carry this site.
+  void begin(const CallSite& base);
   bool callback_mode() const { return s_.driver.eval_callback.has_value(); }
   TensorView view(const bridge::TensorRef& ref) const;
   // Host memory given by pointer, holding (part of) `like`'s tensor.
@@ -80,6 +79,8 @@ class RealScheduler final : public SchedulerPort, private bridge::Host {
   LogicalValue expected(Index tensor) const;
   // The scheduler's read of expert ids (MUL_MAT_ID): into its private host vector.
   bool is_ids_read(const bridge::TensorRef& src, const bridge::MemRef& dst) const;
+  // The MUL_MAT_ID node whose expert ids a tensor is, or kNone.
+  Index ids_node(Index tensor) const;
   void start_ids_read(const TensorView& src, void* host_data);
   void finish_ids_read();
 

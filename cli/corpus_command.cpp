@@ -48,8 +48,7 @@ std::vector<CorpusOutcome> corpus_outcomes(const std::string& dir, bool with_rea
     for (const Expectation& e : s.expectations) {
       outcomes.push_back(outcome(file, s, e, *find_policy(s, e.policy)));
       // The same expectation of that version's real scheduler (bridge/).
-      const Policy* model = find_builtin_policy(e.policy);
-      if (with_real && model && e.policy.rfind("ggml-", 0) == 0)
+      if (with_real && find_ggml_version(e.policy))
         outcomes.push_back(outcome(file, s, e, real_policy("ggml@" + e.policy)));
     }
   }

@@ -24,16 +24,23 @@ std::vector<std::pair<Policy, Policy>> pairs_for(const std::string& name) {
     out.emplace_back(model, real_policy(std::string(kRealPolicyPrefix) + model.name));
   };
   if (name == "all") {
-    for (const Policy& p : builtin_policies())
-      if (p.name.rfind("ggml-", 0) == 0) add_version(p);
+    for (const Policy& p : ggml_versions()) add_version(p);
   } else if (is_real_policy_name(name)) {
     const Policy& real = real_policy(name);
     out.emplace_back(*find_builtin_policy(resolve_tree(name.substr(kRealPolicyPrefix.size())).era),
                      real);
-  } else if (const Policy* p = find_builtin_policy(name); p && p->name != "schedcheck-min") {
+  } else if (const Policy* p = find_ggml_version(name)) {
     add_version(*p);
   }
   return out;
+}
+
+int unknown_pair(const std::string& policy) {
+  std::cerr << "schedcheck: diff compares a ggml version's model with its real scheduler: "
+               "expected --policy ggml-v0|ggml-17795|ggml-20463|ggml-20793|ggml-25138|"
+               "ggml-26040, a real tree ggml@TAG or ggml@PATH, or all; got \""
+            << policy << "\"\n";
+  return kExitBadInput;
 }
 
 nlohmann::ordered_json to_json(const Policy& model, const Policy& real,
@@ -58,7 +65,7 @@ nlohmann::ordered_json to_json(const Policy& model, const Policy& real,
 
 int run_diff_generated(const DiffArgs& a) {
   const auto pairs = pairs_for(a.policy);
-  if (pairs.empty()) return run_diff(DiffArgs{"-", a.policy, false, 0, 0, 1, ""});
+  if (pairs.empty()) return unknown_pair(a.policy);
   std::cout << fmt::format("schedcheck diff: {} generated scenarios, seed {}, {} job(s)\n",
                            a.cases, a.seed, a.jobs);
   bool all_agree = true;
@@ -108,13 +115,7 @@ int run_diff(const DiffArgs& a) {
     return kExitBadInput;
   }
   const auto pairs = pairs_for(policy);
-  if (pairs.empty()) {
-    std::cerr << "schedcheck: diff compares a ggml version's model with its real scheduler: "
-                 "expected --policy ggml-v0|ggml-17795|ggml-20463|ggml-20793|ggml-25138|"
-                 "ggml-26040, a real tree ggml@TAG or ggml@PATH, or all; got \""
-              << policy << "\"\n";
-    return kExitBadInput;
-  }
+  if (pairs.empty()) return unknown_pair(policy);
   bool all_agree = true;
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const auto& [model, real] : pairs) {

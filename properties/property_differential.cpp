@@ -22,12 +22,8 @@ TEST(Differential, EveryVersionsRealSchedulerIssuesItsModelsOperations) {
   const bool ok = rc::check("the real scheduler issues the model's operations", [] {
     const ScenarioSpec spec = *gen_scenario_spec();
     const Scenario s = synthesize(spec);
-    for (const char* v : {"ggml-v0", "ggml-17795", "ggml-20463", "ggml-20793", "ggml-25138",
-                          "ggml-26040"}) {
-      const DifferentialResult d =
-          differential(s, *find_builtin_policy(v), real_policy(std::string("ggml@") + v));
-      RC_ASSERT(d.agree());
-    }
+    for (const Policy& v : ggml_versions())
+      RC_ASSERT(differential(s, v, real_policy("ggml@" + v.name)).agree());
   });
   EXPECT_TRUE(ok);
 }

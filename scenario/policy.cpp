@@ -145,6 +145,22 @@ const std::vector<Policy>& builtin_policies() {
   return table;
 }
 
+const std::vector<Policy>& ggml_versions() {
+  static const std::vector<Policy> versions = [] {
+    std::vector<Policy> out;
+    for (const Policy& p : builtin_policies())
+      if (p.name.rfind("ggml-", 0) == 0) out.push_back(p);
+    return out;
+  }();
+  return versions;
+}
+
+const Policy* find_ggml_version(std::string_view name) {
+  for (const Policy& p : ggml_versions())
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
 const Policy* find_builtin_policy(std::string_view name) {
   for (const auto& p : builtin_policies())
     if (p.name == name) return &p;

@@ -31,5 +31,9 @@ struct Policy {
 
 const std::vector<Policy>& builtin_policies();
 const Policy* find_builtin_policy(std::string_view name);
+// The built-in policies that are ggml versions (all but schedcheck-min), in version order.
+const std::vector<Policy>& ggml_versions();
+// nullptr unless `name` is one of them.
+const Policy* find_ggml_version(std::string_view name);
 
 }  // namespace schedcheck

@@ -102,6 +102,18 @@ TEST(Cli, PoliciesListsEveryBuiltInWithItsCommit) {
   EXPECT_NE(r.out.find("Real ggml schedulers: ggml@"), std::string::npos) << r.out;
 }
 
+TEST(Cli, DiffRefusesAPolicyThatIsNoGgmlVersionInBothModes) {
+  for (const std::string& args :
+       {"diff " + source_path("reports/canonical/single-gpu.json") + " --policy schedcheck-min",
+        std::string("diff --cases 3 --policy nope")}) {
+    CommandResult r = run_schedcheck(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_NE(r.err.find("diff compares a ggml version's model with its real scheduler"),
+              std::string::npos)
+        << args << "\n" << r.err;
+  }
+}
+
 TEST(Cli, CorpusPassesOnTheProjectReports) {
   CommandResult r = run_schedcheck("corpus '" + source_path("reports") + "'");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;

@@ -35,12 +35,6 @@ class RealGgml : public ::testing::Test {
   }
 };
 
-const std::vector<std::string>& versions() {
-  static const std::vector<std::string> v = {"ggml-v0",    "ggml-17795", "ggml-20463",
-                                             "ggml-20793", "ggml-25138", "ggml-26040"};
-  return v;
-}
-
 std::vector<std::string> mechanisms(const Scenario& s, const Policy& p) {
   std::vector<std::string> out;
   for (const FindingGroup& g : explain(replay(s, p)).groups) out.push_back(g.mechanism);
@@ -63,10 +57,9 @@ TEST_F(RealGgml, EveryVersionIssuesTheModelsCallsOnEveryCorpusScenario) {
   for (const auto& e : fs::recursive_directory_iterator(source_path("reports"))) {
     if (e.path().extension() != ".json") continue;
     const Scenario s = load_scenario_file(e.path().string());
-    for (const std::string& v : versions()) {
-      const DifferentialResult d =
-          differential(s, *find_builtin_policy(v), real_policy("ggml@" + v));
-      EXPECT_TRUE(d.agree()) << e.path() << " under " << v << ": model "
+    for (const Policy& v : ggml_versions()) {
+      const DifferentialResult d = differential(s, v, real_policy("ggml@" + v.name));
+      EXPECT_TRUE(d.agree()) << e.path() << " under " << v.name << ": model "
                              << (d.divergence ? d.divergence->model : d.model_verdict) << "\nreal  "
                              << (d.divergence ? d.divergence->real : d.real_verdict);
     }

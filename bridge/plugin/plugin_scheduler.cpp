@@ -77,8 +77,6 @@ class PluginScheduler final : public Scheduler {
                                   ggml_nbytes(t));
   }
 
-  int n_splits() const override { return ggml_backend_sched_get_n_splits(sched_); }
-  int n_copies() const override { return ggml_backend_sched_get_n_copies(sched_); }
   int cur_copy() const override { return sched_cur_copy(sched_); }
 
   bool callback(ggml_tensor* t, bool ask) {

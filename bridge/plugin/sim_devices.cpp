@@ -133,7 +133,6 @@ ggml_backend_buffer_t buft_alloc(ggml_backend_buffer_type_t t, size_t size) {
   ctx->size = size;
   ctx->base = kAddressBase + kAddressStride * static_cast<uintptr_t>(s.allocations++);
   s.live.push_back(ctx);
-  if (s.desc->buffers[buffer].compute) host().compute_buffer_allocated(buffer, size);
   ggml_backend_buffer_i it;
   std::memset(&it, 0, sizeof(it));
   it.free_buffer = buffer_free;
