@@ -34,7 +34,7 @@ int apply_minimal_set(Scenario s, const Policy& policy, const SyncAnalysis& a,
       "{} with the minimal synchronization set for scenario {} (schedcheck advise --apply): "
       "{} of {} synchronizations kept",
       policy.name, s.name, a.minimal_set.size(), a.syncs.size());
-  const std::string verdict = explain(replay(s, applied)).verdict;
+  const Verdict verdict = explain(replay(s, applied)).verdict;
   s.custom_policies.push_back(applied);
   s.expectations.push_back({applied.name, verdict, {}});
   std::ofstream f(out);
@@ -46,7 +46,8 @@ int apply_minimal_set(Scenario s, const Policy& policy, const SyncAnalysis& a,
   std::cerr << fmt::format(
       "wrote {}: policy {} skips {} synchronization(s), replays {}\n  schedcheck replay {} "
       "--policy {}\n",
-      out, applied.name, applied.skipped_syncs.size(), verdict, out, applied.name);
+      out, applied.name, applied.skipped_syncs.size(), to_string(verdict), out,
+      applied.name);
   return kExitClean;
 }
 

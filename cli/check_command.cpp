@@ -113,24 +113,20 @@ int run_check(const CheckArgs& a) {
       std::cerr << fmt::format("timing: {} [{}]: found after {:.3f} s, shrunk in {:.3f} s\n",
                                policy.name, c.mechanism, c.find_seconds, c.shrink_seconds);
 
-    std::string verdict = "clean";
-    bool race = false, stale = false;
-    for (const Counterexample& c : r.found) {
-      race |= c.verdict.verdict.find("race") != std::string::npos;
-      stale |= c.verdict.verdict.find("stale") != std::string::npos;
-    }
-    if (race || stale) verdict = race && stale ? "race+stale" : race ? "race" : "stale";
+    Verdict found;
+    for (const Counterexample& c : r.found) found |= c.verdict.verdict;
+    const std::string verdict = to_string(found);
     nlohmann::ordered_json j{{"policy", policy.name},
                              {"verdict", verdict},
                              {"cases_run", r.cases_run},
                              {"stopped_by_time", r.stopped_by_time}};
     if (const auto known = known_verdict(policy.name); a.assert_known && known) {
-      const bool ok = verdict == *known || (r.stopped_by_time && verdict == "clean");
+      const bool ok = found == *known || (r.stopped_by_time && found.is_clean());
       unexpected |= !ok;
-      j["known_verdict"] = *known;
+      j["known_verdict"] = to_string(*known);
       if (!ok)
         std::cerr << fmt::format("schedcheck: {}: expected verdict {}, found {}\n", policy.name,
-                                 *known, verdict);
+                                 to_string(*known), verdict);
     }
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     if (!a.json) {

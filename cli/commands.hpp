@@ -40,8 +40,10 @@ struct CheckArgs {
 struct CorpusOutcome {
   std::string file;
   std::string policy;
-  std::string expected;
-  std::string got;
+  std::optional<Verdict> expected;  // nullopt: the file gives no expectation at all
+  std::optional<Verdict> got;
+  std::string expected_text() const { return expected ? to_string(*expected) : "some expectation"; }
+  std::string got_text() const { return got ? to_string(*got) : "none given"; }
   std::vector<std::string> missing_mechanisms;
   bool ok = false;
 };

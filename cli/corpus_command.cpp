@@ -42,7 +42,7 @@ std::vector<CorpusOutcome> corpus_outcomes(const std::string& dir, bool with_rea
   for (const std::string& file : scenario_files(dir)) {
     const Scenario s = load_scenario_file(file);
     if (s.expectations.empty()) {
-      outcomes.push_back({file, "-", "some expectation", "none given", {}, false});
+      outcomes.push_back({file, "-", std::nullopt, std::nullopt, {}, false});
       continue;
     }
     for (const Expectation& e : s.expectations) {
@@ -75,8 +75,8 @@ int run_corpus(const std::string& dir, bool json, bool with_real) {
     for (const auto& o : outcomes)
       list.push_back({{"file", o.file},
                       {"policy", o.policy},
-                      {"expected", o.expected},
-                      {"got", o.got},
+                      {"expected", o.expected_text()},
+                      {"got", o.got_text()},
                       {"missing_mechanisms", o.missing_mechanisms},
                       {"ok", o.ok}});
     std::cout << nlohmann::ordered_json{{"schema", "schedcheck-corpus/1"},
@@ -88,7 +88,8 @@ int run_corpus(const std::string& dir, bool json, bool with_real) {
   } else {
     for (const auto& o : outcomes) {
       std::string line = fmt::format("{:<4} {}  {:<18} expected {:<10} got {}",
-                                     o.ok ? "ok" : "FAIL", o.file, o.policy, o.expected, o.got);
+                                     o.ok ? "ok" : "FAIL", o.file, o.policy, o.expected_text(),
+                                     o.got_text());
       if (!o.missing_mechanisms.empty())
         line += "; missing mechanisms: " + fmt::format("{}", fmt::join(o.missing_mechanisms, " "));
       std::cout << line << "\n";

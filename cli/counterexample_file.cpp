@@ -38,7 +38,7 @@ std::string save_counterexample(const Counterexample& c, const Policy& policy, f
     doc["policies"] = nlohmann::ordered_json::array(
         {{{"name", policy.name}, {"base", "ggml-v0"}, {"knobs", knobs}}});
   }
-  doc["expect"] = {{policy.name, {{"verdict", c.verdict.verdict}, {"mechanisms", {c.mechanism}}}}};
+  doc["expect"] = {{policy.name, {{"verdict", to_string(c.verdict.verdict)}, {"mechanisms", {c.mechanism}}}}};
   const std::string text = doc.dump(2) + "\n";
   if (!path.parent_path().empty()) fs::create_directories(path.parent_path());
   if (fs::exists(path) && read_file(path) != text) {

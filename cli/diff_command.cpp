@@ -51,8 +51,8 @@ nlohmann::ordered_json to_json(const Policy& model, const Policy& real,
   j["agree"] = d.agree();
   j["model_operations"] = d.model_operations;
   j["real_operations"] = d.real_operations;
-  j["model_verdict"] = d.model_verdict;
-  j["real_verdict"] = d.real_verdict;
+  j["model_verdict"] = to_string(d.model_verdict);
+  j["real_verdict"] = to_string(d.real_verdict);
   if (d.divergence) {
     j["first_divergence"] = {{"index", d.divergence->index},
                              {"model", d.divergence->model},
@@ -127,12 +127,12 @@ int run_diff(const DiffArgs& a) {
     }
     if (d.agree()) {
       std::cout << fmt::format("{} and {} agree on {}: {} operations, verdict {}\n", model.name,
-                               real.name, s.name, d.model_operations, d.model_verdict);
+                               real.name, s.name, d.model_operations, to_string(d.model_verdict));
       continue;
     }
     std::cout << fmt::format("{} and {} differ on {} ({} vs {} operations, verdict {} vs {})\n",
                              model.name, real.name, s.name, d.model_operations, d.real_operations,
-                             d.model_verdict, d.real_verdict);
+                             to_string(d.model_verdict), to_string(d.real_verdict));
     if (d.divergence) {
       if (!d.divergence->context.empty())
         std::cout << "  both:\n" << d.divergence->context;

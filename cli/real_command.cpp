@@ -206,13 +206,13 @@ int run_real(const RealArgs& a) {
     }
     mismatch |= mismatching_runs > 0;
     results.push_back({{"policy", policy.name},
-                       {"simulator_verdict", verdict.verdict},
+                       {"simulator_verdict", to_string(verdict.verdict)},
                        {"runs", plans.size()},
                        {"mismatching_runs", mismatching_runs},
                        {"details", runs}});
     if (!a.json)
       std::cout << fmt::format("{}: simulator says {}; GPU: {} of {} runs mismatched\n\n",
-                               policy.name, verdict.verdict, mismatching_runs, plans.size());
+                               policy.name, to_string(verdict.verdict), mismatching_runs, plans.size());
   }
   if (a.json)
     std::cout << nlohmann::ordered_json{{"schema", "schedcheck-real/1"},

@@ -38,7 +38,7 @@ int run_replay(const std::string& file, const std::string& policy, bool json) {
     return kExitBadInput;
   }
   bool found = false;
-  for (const auto& v : verdicts) found |= v.verdict != "clean";
+  for (const auto& v : verdicts) found |= !v.verdict.is_clean();
   if (json) {
     std::cout << replay_json(ctx, verdicts).dump(2) << "\n";
   } else {

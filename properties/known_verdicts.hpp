@@ -5,9 +5,11 @@
 #include <optional>
 #include <string>
 
+#include "scenario/verdict.hpp"
+
 namespace schedcheck {
 
-// "race", "stale", "race+stale" or "clean"; nullopt for policies without a known verdict.
-std::optional<std::string> known_verdict(const std::string& policy);
+// nullopt for policies without a known verdict.
+std::optional<Verdict> known_verdict(const std::string& policy);
 
 }  // namespace schedcheck

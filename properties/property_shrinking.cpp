@@ -47,7 +47,7 @@ TEST(Shrinking, Policy17795Seed1ShrinksThePinnedHostToDeviceRaceToAtMost3x3x2) {
   EXPECT_LE(h2->size.splits, 3);
   EXPECT_LE(h2->size.backends, 3);
   EXPECT_LE(h2->size.ubatches, 2);
-  EXPECT_EQ(h2->verdict.verdict, "race");
+  EXPECT_EQ(h2->verdict.verdict, Verdict::races());
 }
 
 TEST(Search, JobsDoNotChangeTheResult) {

@@ -11,6 +11,7 @@
 #include "scenario/backend_kind.hpp"
 #include "scenario/capabilities.hpp"
 #include "scenario/policy.hpp"
+#include "scenario/verdict.hpp"
 
 namespace schedcheck {
 
@@ -111,7 +112,7 @@ struct DriverConfig {
 // What a corpus entry expects of one policy.
 struct Expectation {
   std::string policy;
-  std::string verdict;                  // clean | race | stale | race+stale
+  Verdict verdict;
   std::vector<std::string> mechanisms;  // each must appear among the findings (H1, H2, ...)
 };
 

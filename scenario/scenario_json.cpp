@@ -1159,13 +1159,13 @@ class Loader {
       if (!policy_known(policy)) fail(p, unknown_policy(policy));
       Expectation e;
       e.policy = policy;
-      std::string verdict_path = p;
+      std::string verdict_path = p, verdict;
       if (value.is_string()) {
-        e.verdict = value.get<std::string>();
+        verdict = value.get<std::string>();
       } else if (value.is_object()) {
         object(value, p, {"verdict", "mechanisms"});
         verdict_path = at(p, "verdict");
-        e.verdict = string(required(value, p, "verdict"), verdict_path);
+        verdict = string(required(value, p, "verdict"), verdict_path);
         if (const Json* m = optional(value, "mechanisms")) {
           const std::string mp = at(p, "mechanisms");
           array(*m, mp);
@@ -1185,10 +1185,11 @@ class Loader {
       } else {
         fail(p, "expected a verdict string or an object with \"verdict\", got " + describe(value));
       }
-      if (e.verdict != "clean" && e.verdict != "race" && e.verdict != "stale" &&
-          e.verdict != "race+stale")
-        fail(verdict_path, "unknown verdict " + in_quotes(e.verdict) +
+      const std::optional<Verdict> parsed = parse_verdict(verdict);
+      if (!parsed)
+        fail(verdict_path, "unknown verdict " + in_quotes(verdict) +
                                " (known: clean, race, stale, race+stale)");
+      e.verdict = *parsed;
       s_.expectations.push_back(std::move(e));
     }
   }
@@ -1472,10 +1473,10 @@ nlohmann::ordered_json save_scenario(const Scenario& s) {
     Json expect = Json::object();
     for (const Expectation& e : s.expectations) {
       if (e.mechanisms.empty()) {
-        expect[e.policy] = e.verdict;
+        expect[e.policy] = to_string(e.verdict);
       } else {
         Json ej = Json::object();
-        ej["verdict"] = e.verdict;
+        ej["verdict"] = to_string(e.verdict);
         ej["mechanisms"] = e.mechanisms;
         expect[e.policy] = std::move(ej);
       }

@@ -28,13 +28,6 @@ bool same_entry(const TraceEntry& a, const TraceEntry& b) {
   return true;
 }
 
-std::string verdict_of(const ReplayResult& r) {
-  bool race = false, stale = false;
-  for (const Finding& f : r.findings) (is_race(f.kind) ? race : stale) = true;
-  if (race && stale) return "race+stale";
-  return race ? "race" : stale ? "stale" : "clean";
-}
-
 }  // namespace
 
 std::string describe_entry(const ReplayResult& r, std::size_t index) {
@@ -79,8 +72,8 @@ DifferentialResult differential(const ReplayResult& model, const ReplayResult& r
   DifferentialResult d;
   d.model_operations = model.trace.size();
   d.real_operations = real.trace.size();
-  d.model_verdict = verdict_of(model);
-  d.real_verdict = verdict_of(real);
+  d.model_verdict = verdict_of(model.findings);
+  d.real_verdict = verdict_of(real.findings);
   const std::size_t n = std::max(model.trace.size(), real.trace.size());
   for (std::size_t i = 0; i < n; ++i) {
     if (i < model.trace.size() && i < real.trace.size() &&

@@ -21,8 +21,8 @@ struct Divergence {
 struct DifferentialResult {
   std::size_t model_operations = 0;
   std::size_t real_operations = 0;
-  std::string model_verdict;  // clean | race | stale | race+stale
-  std::string real_verdict;
+  Verdict model_verdict;
+  Verdict real_verdict;
   std::optional<Divergence> divergence;
   bool agree() const { return !divergence && model_verdict == real_verdict; }
 };

@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "executor/logical_value.hpp"
+#include "scenario/verdict.hpp"
 
 namespace schedcheck {
 
@@ -40,5 +42,12 @@ struct Finding {
   uint32_t needed_epoch = 0;  // the first access's epoch
   int learned_via = -1;       // trace index of the sync that last raised known_epoch (-1: none)
 };
+
+// The verdict of a run with these findings.
+inline Verdict verdict_of(const std::vector<Finding>& findings) {
+  Verdict v;
+  for (const Finding& f : findings) (is_race(f.kind) ? v.race : v.stale) = true;
+  return v;
+}
 
 }  // namespace schedcheck

@@ -36,9 +36,7 @@ class Explainer {
     v.n_copies = l_.n_copies;
     v.pipeline_parallel = l_.pipeline_parallel;
     group(v);
-    bool race = false, stale = false;
-    for (const auto& g : v.groups) (is_race(g.first.kind) ? race : stale) = true;
-    v.verdict = race && stale ? "race+stale" : race ? "race" : stale ? "stale" : "clean";
+    for (const auto& g : v.groups) (is_race(g.first.kind) ? v.verdict.race : v.verdict.stale) = true;
     patterns(v);
     return v;
   }

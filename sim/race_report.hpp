@@ -49,7 +49,7 @@ struct PolicyVerdict {
   std::string policy;
   std::string commit;
   std::string reference;
-  std::string verdict;  // clean | race | stale | race+stale
+  Verdict verdict;
   std::vector<FindingGroup> groups;
   std::vector<std::string>
       split_patterns;        // per split of the first evaluation, e.g. "CUDA0: ssasg"

@@ -55,7 +55,7 @@ std::string format_text(const ReportContext& ctx, const PolicyVerdict& v) {
                                 v.commit, v.reference);
   std::size_t occurrences = 0;
   for (const auto& g : v.groups) occurrences += g.evals.size();
-  out += fmt::format("verdict: {}", upper(v.verdict));
+  out += fmt::format("verdict: {}", upper(to_string(v.verdict)));
   if (!v.groups.empty())
     out += fmt::format(" ({} finding{}, {} occurrence{})", v.groups.size(),
                        v.groups.size() == 1 ? "" : "s", occurrences, occurrences == 1 ? "" : "s");
@@ -89,7 +89,7 @@ nlohmann::ordered_json verdict_json(const ReportContext& ctx, const PolicyVerdic
   j["policy"] = v.policy;
   j["commit"] = v.commit;
   j["reference"] = v.reference;
-  j["verdict"] = v.verdict;
+  j["verdict"] = to_string(v.verdict);
   j["evaluations"] = v.evaluations;
   j["reused_graphs"] = v.reused_graphs;
   j["operations"] = v.operations;

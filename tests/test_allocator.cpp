@@ -4,7 +4,7 @@
 
 #include "model/allocator.hpp"
 #include "scenario/scenario_error.hpp"
-#include "tests/support/scenario_builder.hpp"
+#include "scenario/scenario_builder.hpp"
 
 namespace schedcheck::testing {
 namespace {

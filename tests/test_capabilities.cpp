@@ -4,7 +4,7 @@
 
 #include "executor/execution_layout.hpp"
 #include "scenario/policy.hpp"
-#include "tests/support/scenario_builder.hpp"
+#include "scenario/scenario_builder.hpp"
 
 namespace schedcheck::testing {
 namespace {

@@ -62,7 +62,7 @@ TEST(MoePath, CopiesOnlyTheRunsOfUsedExpertsAfterReadingTheIds) {
   EXPECT_EQ(uploads[1].size, 256u + 256);
   // The host read the ids before any upload of this evaluation.
   EXPECT_EQ(calls_of(r, Call::moe_ids_read, 0).size(), 1u);
-  EXPECT_EQ(explain(r).verdict, "clean");
+  EXPECT_EQ(explain(r).verdict, Verdict::clean());
 }
 
 TEST(MoePath, TheLastExpertRunIsNotPadded) {
@@ -92,7 +92,7 @@ TEST(MoePath, IdsAlreadyOnTheSplitBackendAreReadThere) {
   auto reads = calls_of(r, Call::get_tensor_async, 0);
   ASSERT_FALSE(reads.empty());
   EXPECT_EQ(reads.front()->site.backend, 0);  // CUDA0
-  EXPECT_EQ(explain(r).verdict, "clean");
+  EXPECT_EQ(explain(r).verdict, Verdict::clean());
 }
 
 TEST(EvalCallback, LaunchesChunksAndSynchronizesAfterEach) {
@@ -111,7 +111,7 @@ TEST(EvalCallback, LaunchesChunksAndSynchronizesAfterEach) {
   ASSERT_EQ(reads.size(), 2u);
   EXPECT_EQ(reads[0]->letter, 'a');
   EXPECT_EQ(reads[1]->letter, 's');
-  EXPECT_EQ(explain(r).verdict, "clean");
+  EXPECT_EQ(explain(r).verdict, Verdict::clean());
 }
 
 }  // namespace

@@ -121,13 +121,13 @@ TEST(Verdicts, SingleGpuIsRaceFreeUnderEveryPolicy) {
   const Scenario s = canonical("single-gpu");
   for (const Policy& p : builtin_policies()) {
     const PolicyVerdict v = explain(replay(s, p));
-    EXPECT_EQ(v.verdict, "clean") << p.name;
+    EXPECT_EQ(v.verdict, Verdict::clean()) << p.name;
   }
 }
 
 TEST(Verdicts, TwoGpu17795ReportsThePinnedHostToDeviceRace) {
   const PolicyVerdict v = explain(replay(canonical("two-gpu-pp"), policy("ggml-17795")));
-  EXPECT_EQ(v.verdict, "race");
+  EXPECT_EQ(v.verdict, Verdict::races());
   bool h2 = false;
   for (const auto& g : v.groups)
     if (g.mechanism == "H2" && g.first.kind == FindingKind::write_after_read) {
@@ -183,7 +183,7 @@ TEST(CopyIndex, ResetWhileAllocatedMakesTheGraphReadAStaleSlot) {
   bool stale_slot = false;
   for (const auto& g : v.groups) stale_slot |= g.mechanism == "stale-slot";
   EXPECT_TRUE(stale_slot) << v.verdict;
-  EXPECT_EQ(explain(replay(s, policy("ggml-20793"))).verdict, "clean");
+  EXPECT_EQ(explain(replay(s, policy("ggml-20793"))).verdict, Verdict::clean());
 }
 
 }  // namespace

@@ -60,8 +60,8 @@ TEST_F(RealGgml, EveryVersionIssuesTheModelsCallsOnEveryCorpusScenario) {
     for (const Policy& v : ggml_versions()) {
       const DifferentialResult d = differential(s, v, real_policy("ggml@" + v.name));
       EXPECT_TRUE(d.agree()) << e.path() << " under " << v.name << ": model "
-                             << (d.divergence ? d.divergence->model : d.model_verdict) << "\nreal  "
-                             << (d.divergence ? d.divergence->real : d.real_verdict);
+                             << (d.divergence ? d.divergence->model : to_string(d.model_verdict)) << "\nreal  "
+                             << (d.divergence ? d.divergence->real : to_string(d.real_verdict));
     }
   }
 }

@@ -3,7 +3,7 @@
 
 #include "scenario/scenario_error.hpp"
 #include "model/split_formation.hpp"
-#include "tests/support/scenario_builder.hpp"
+#include "scenario/scenario_builder.hpp"
 
 namespace schedcheck::testing {
 namespace {

@@ -1,4 +1,4 @@
-// Builds small scenarios in code for unit tests: backends with their compute buffers,
+// Builds scenarios in code (tests, the embedding API): backends with their compute buffers,
 // weights, user inputs and nodes, resolved to indices as the loader would.
 #pragma once
 
@@ -7,20 +7,20 @@
 
 #include "scenario/scenario.hpp"
 
-namespace schedcheck::testing {
+namespace schedcheck {
 
 class ScenarioBuilder {
  public:
-  ScenarioBuilder() {
-    s_.file = "test";
-    s_.name = "test";
+  explicit ScenarioBuilder(const std::string& name = "test") {
+    scenario_.file = name;
+    scenario_.name = name;
   }
 
   // GPU backends get a device compute buffer; host backends (add the CPU last) share
   // one host compute buffer of the given kind.
   Index backend(const std::string& name, BackendKind kind, int device = 0,
                 BufferKind host_kind = BufferKind::pinned_host) {
-    Index b = static_cast<Index>(s_.backends.size());
+    Index b = static_cast<Index>(scenario_.backends.size());
     Backend be;
     be.name = name;
     be.kind = kind;
@@ -32,36 +32,36 @@ class ScenarioBuilder {
       be.device = device;
       be.compute_buffer = buffer(name + "_compute", BufferKind::device, BufferUsage::compute, b, 0);
     }
-    s_.backends.push_back(be);
+    scenario_.backends.push_back(be);
     return b;
   }
 
   Index buffer(const std::string& name, BufferKind kind, BufferUsage usage, Index owner,
                uint64_t size) {
-    s_.buffers.push_back(Buffer{name, kind, usage, owner, size, 32});
-    return static_cast<Index>(s_.buffers.size()) - 1;
+    scenario_.buffers.push_back(Buffer{name, kind, usage, owner, size, 32});
+    return static_cast<Index>(scenario_.buffers.size()) - 1;
   }
 
   // A persistent tensor appended to `buffer` (grows the buffer).
   Index weight(const std::string& name, Index buffer, uint64_t size) {
-    return add_persistent_tensor(s_, name, buffer, size);
+    return add_persistent_tensor(scenario_, name, buffer, size);
   }
 
-  Index input(const std::string& name, uint64_t size) { return add_user_input(s_, name, size); }
+  Index input(const std::string& name, uint64_t size) { return add_user_input(scenario_, name, size); }
 
   // A node producing a tensor of its own name; returns the tensor index.
   Index node(const std::string& name, Index backend, std::vector<Index> sources, uint64_t size,
              uint8_t flags = 0, bool inplace = false, const std::string& op = "op") {
-    const Index t = add_node(s_, name, op, backend, std::move(sources), size, flags);
-    s_.nodes.back().inplace = inplace;
+    const Index t = add_node(scenario_, name, op, backend, std::move(sources), size, flags);
+    scenario_.nodes.back().inplace = inplace;
     return t;
   }
 
-  Scenario& scenario() { return s_; }
+  Scenario& scenario() { return scenario_; }
 
  private:
-  Scenario s_;
+  Scenario scenario_;
   Index host_compute_ = kNone;
 };
 
-}  // namespace schedcheck::testing
+}  // namespace schedcheck
