@@ -89,11 +89,9 @@ int run_check(const CheckArgs& a) {
     std::cerr << "schedcheck: --real: " << why << "\n";
     return kExitNoDevice;
   }
-  if (!a.save.empty() && policies.size() > 1 && fs::exists(a.save) && !fs::is_directory(a.save)) {
-    std::cerr << "schedcheck: --save " << a.save
-              << ": with several policies --save names a folder\n";
-    return kExitBadInput;
-  }
+  const auto save = resolve_save_target(a.save.empty() ? "schedcheck-counterexamples" : a.save,
+                                        "--save", policies.size());
+  if (!save) return kExitBadInput;
   SearchOptions o{a.cases, a.seed, a.time_budget, a.jobs, a.shard_index, a.shard_count};
   const bool tty = isatty(STDERR_FILENO);
   if (!a.json)
@@ -138,16 +136,16 @@ int run_check(const CheckArgs& a) {
                                mechanisms.empty() ? "" : ": " + mechanisms,
                                r.stopped_by_time ? " (time budget reached)" : "");
     }
+    if (const auto too_many = save_count_error(*save, r.found.size(), "--save")) {
+      std::cerr << "schedcheck: " << *too_many << "\n";
+      return kExitBadInput;
+    }
     for (const Counterexample& c : r.found) {
       found_any = true;
       std::string saved;
       try {
-        const bool exact = !a.save.empty() && policies.size() == 1 && r.found.size() == 1;
-        const fs::path fallback = default_counterexample_path(c, policy);
-        const fs::path target = a.save.empty() ? fallback
-                                : exact        ? fs::path(a.save)
-                                               : fs::path(a.save) / fallback.filename();
-        saved = save_counterexample(c, policy, target, exact);
+        saved = save_counterexample(c, policy, save->place(default_counterexample_path(c, policy)),
+                                    save->is_file);
       } catch (const std::exception& e) {
         std::cerr << "schedcheck: " << e.what() << "\n";
         return kExitBadInput;

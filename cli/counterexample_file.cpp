@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "driver/scenario_file.hpp"
@@ -39,7 +40,10 @@ std::string save_counterexample(const Counterexample& c, const Policy& policy, f
         {{{"name", policy.name}, {"base", "ggml-v0"}, {"knobs", knobs}}});
   }
   doc["expect"] = {{policy.name, {{"verdict", to_string(c.verdict.verdict)}, {"mechanisms", {c.mechanism}}}}};
-  const std::string text = doc.dump(2) + "\n";
+  return write_scenario_file(doc.dump(2) + "\n", std::move(path), exact_path);
+}
+
+std::string write_scenario_file(const std::string& text, fs::path path, bool exact_path) {
   if (!path.parent_path().empty()) fs::create_directories(path.parent_path());
   if (fs::exists(path) && read_file(path) != text) {
     if (exact_path)
@@ -50,6 +54,43 @@ std::string save_counterexample(const Counterexample& c, const Policy& policy, f
   }
   std::ofstream(path, std::ios::binary) << text;
   return path.string();
+}
+
+fs::path SaveTarget::place(const fs::path& default_name) const {
+  return is_file ? path : path / default_name.filename();
+}
+
+std::optional<SaveTarget> resolve_save_target(const std::string& arg, const std::string& option,
+                                              std::size_t how_many) {
+  const fs::path p(arg);
+  const bool json_name = p.extension() == ".json";
+  if (fs::is_directory(p) || !json_name) {
+    if (fs::exists(p) && !fs::is_directory(p)) {
+      std::cerr << fmt::format(
+          "schedcheck: {} {}: exists and is not a folder (a folder, or a new FILE.json for one "
+          "scenario, was expected)\n",
+          option, arg);
+      return std::nullopt;
+    }
+    return SaveTarget{p, false};
+  }
+  if (how_many > 1) {
+    std::cerr << fmt::format(
+        "schedcheck: {} {}: names one file, but this run saves up to {} scenarios (one per "
+        "policy); give a folder\n",
+        option, arg, how_many);
+    return std::nullopt;
+  }
+  return SaveTarget{p, true};
+}
+
+std::optional<std::string> save_count_error(const SaveTarget& t, std::size_t found,
+                                            const std::string& option) {
+  if (!t.is_file || found <= 1) return std::nullopt;
+  return fmt::format(
+      "{} {}: names one file, but {} counterexamples were found; give a folder (the same "
+      "arguments find the same ones)",
+      option, t.path.string(), found);
 }
 
 fs::path default_counterexample_path(const Counterexample& c, const Policy& policy) {

@@ -9,6 +9,7 @@
 #include "bridge/ggml_tree.hpp"
 #include "bridge/real_policy.hpp"
 #include "cli/commands.hpp"
+#include "cli/counterexample_file.hpp"
 #include "driver/scenario_file.hpp"
 #include "properties/differential_search.hpp"
 #include "sim/differential.hpp"
@@ -68,6 +69,8 @@ int run_diff_generated(const DiffArgs& a) {
   if (pairs.empty()) return unknown_pair(a.policy);
   std::cout << fmt::format("schedcheck diff: {} generated scenarios, seed {}, {} job(s)\n",
                            a.cases, a.seed, a.jobs);
+  const auto save = resolve_save_target(a.save, "--save", pairs.size());
+  if (!save) return kExitBadInput;
   bool all_agree = true;
   for (const DifferentialRun& run : differential_search(pairs, a.cases, a.seed, a.jobs)) {
     const double per_model = run.model_seconds / run.cases * 1e3;
@@ -84,15 +87,20 @@ int run_diff_generated(const DiffArgs& a) {
     if (!run.first) continue;
     all_agree = false;
     const DivergentCase& c = *run.first;
-    fs::create_directories(a.save);
-    const fs::path out = fs::path(a.save) / (c.scenario.name + ".json");
-    if (!fs::exists(out)) std::ofstream(out) << save_scenario(c.scenario).dump(2) << "\n";
+    std::string out;
+    try {
+      out = write_scenario_file(save_scenario(c.scenario).dump(2) + "\n",
+                                save->place(c.scenario.name + ".json"), save->is_file);
+    } catch (const std::exception& e) {
+      std::cerr << "schedcheck: " << e.what() << "\n";
+      return kExitBadInput;
+    }
     std::cout << fmt::format("  first: case {} (seed {}), shrunk and saved as {}\n", c.case_index,
-                             a.seed, out.string());
+                             a.seed, out);
     if (c.result.divergence)
       std::cout << "  model: " << c.result.divergence->model << "\n"
                 << "  real:  " << c.result.divergence->real << "\n";
-    std::cout << fmt::format("  replay: schedcheck diff {} --policy {}\n", out.string(),
+    std::cout << fmt::format("  replay: schedcheck diff {} --policy {}\n", out,
                              run.model.name);
   }
   return all_agree ? kExitClean : kExitFindings;

@@ -18,6 +18,9 @@ int run_exhaustive(const CheckArgs& a) {
   if (!resolved) return kExitBadInput;
   const std::vector<Policy>& policies = *resolved;
   const ExhaustiveBounds bounds{a.max_splits, a.max_backends, a.max_ubatches};
+  const auto save = resolve_save_target(a.save.empty() ? "schedcheck-counterexamples" : a.save,
+                                        "--save", policies.size());
+  if (!save) return kExitBadInput;
   const uint64_t total = enumerate_specs(bounds, [](const ScenarioSpec&) { return true; });
   if (!a.json)
     std::cout << fmt::format(
@@ -49,6 +52,10 @@ int run_exhaustive(const CheckArgs& a) {
         racy ? fmt::format("{}: findings in {} of {} scenarios", policy.name, racy, total)
              : fmt::format("{}: clean in all {} scenarios", policy.name, total);
     std::string details;
+    if (const auto too_many = save_count_error(*save, first.size(), "--save")) {
+      std::cerr << "schedcheck: " << *too_many << "\n";
+      return kExitBadInput;
+    }
     for (auto& [m, spec] : first) {
       found_any = true;
       Counterexample c;
@@ -63,12 +70,7 @@ int run_exhaustive(const CheckArgs& a) {
       std::string saved;
       try {
         const auto file = fmt::format("{}-{}-exhaustive{}.json", policy.name, m, c.case_index);
-        saved = save_counterexample(
-            c, policy,
-            (a.save.empty() ? std::filesystem::path("schedcheck-counterexamples")
-                            : std::filesystem::path(a.save)) /
-                file,
-            false);
+        saved = save_counterexample(c, policy, save->place(file), save->is_file);
       } catch (const std::exception& e) {
         std::cerr << "schedcheck: " << e.what() << "\n";
         return kExitBadInput;

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite twice: a normal build, then an AddressSanitizer+UBSan
-# build; then fuzzes every built-in policy for a time budget, asserting the known verdicts.
+# build; then fuzzes every built-in policy for a time budget, asserting the known verdicts;
+# then installs the normal build and uses the install (scripts/check-install.sh), and builds
+# Release with GCC and with Clang (scripts/check-release-builds.sh). Warnings are errors here.
 # GPU tests (ctest label "gpu") skip themselves when no CUDA device is present. Tests of the
 # real ggml scheduler build plugins from ../shared/upstream/ggml-versions.bundle into
 # build/ggml-cache (shared by both builds) and skip, saying why, when the bundle is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCHEDCHECK_WERROR=ON
 cmake --build build -j"$jobs"
 ctest --test-dir build --output-on-failure -j"$jobs"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSCHEDCHECK_SANITIZE=ON -DSCHEDCHECK_BUILD_BENCH=OFF \
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSCHEDCHECK_WERROR=ON -DSCHEDCHECK_SANITIZE=ON -DSCHEDCHECK_BUILD_BENCH=OFF \
   -DSCHEDCHECK_TEST_GGML_CACHE="$PWD/build/ggml-cache"
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -18,3 +20,6 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 # Fuzzing: a time-budgeted search per policy; fails if a version's verdict changes.
 build/bin/schedcheck check --policy all --cases 100000000 --time "${SCHEDCHECK_FUZZ_SECONDS:-20}" \
   --jobs "$jobs" --assert-known
+scripts/check-install.sh build
+scripts/install-deps.sh clang
+scripts/check-release-builds.sh

@@ -31,21 +31,26 @@ inline std::filesystem::path scratch_dir(const std::string& name) {
   return dir;
 }
 
-// `args` is appended to the binary's path as shell words (callers quote as needed); the command
-// runs in `cwd` when given.
-inline CommandResult run_schedcheck(const std::string& args, const std::string& cwd = "") {
+// Runs a shell command line (callers quote as needed), in `cwd` when given.
+inline CommandResult run_shell(const std::string& command, const std::string& cwd = "") {
   static int counter = 0;
   auto dir = scratch_dir("cmd");
   auto out = dir / ("out" + std::to_string(counter));
   auto err = dir / ("err" + std::to_string(counter++));
-  std::string cmd = (cwd.empty() ? std::string() : "cd '" + cwd + "' && ") + "'" + SCHEDCHECK_BINARY + "' " + args + " >'" + out.string() +
-                    "' 2>'" + err.string() + "'";
+  std::string cmd = (cwd.empty() ? std::string() : "cd '" + cwd + "' && ") + "(" + command +
+                    ") >'" + out.string() + "' 2>'" + err.string() + "'";
   int status = std::system(cmd.c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = read_all(out);
   r.err = read_all(err);
   return r;
+}
+
+// `args` is appended to the binary's path as shell words (callers quote as needed); the command
+// runs in `cwd` when given.
+inline CommandResult run_schedcheck(const std::string& args, const std::string& cwd = "") {
+  return run_shell("'" + std::string(SCHEDCHECK_BINARY) + "' " + args, cwd);
 }
 
 }  // namespace schedcheck::testing

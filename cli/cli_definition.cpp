@@ -1,0 +1,148 @@
+#include "cli/cli_definition.hpp"
+
+#include <iostream>
+
+#include "cli/completion.hpp"
+#include "cli/version.hpp"
+
+namespace schedcheck {
+
+namespace {
+
+CLI::App* define_check(CLI::App& app, CliArgs& a) {
+  CheckArgs& c = a.check;
+  auto* check =
+      app.add_subcommand("check", "Property-based search for races over generated scenarios");
+  check->add_option("--policy", c.policy, "Policy name, or 'all' (the built-in ones)")
+      ->type_name(kPolicyType);
+  check->add_option("--cases", c.cases, "Generated scenarios per policy")
+      ->check(CLI::Range(1, 100000000));
+  check->add_option("--seed", c.seed, "Seed of the case stream (printed with every finding)");
+  check->add_option("--time", c.time_budget, "Stop starting new cases after SECONDS per policy")
+      ->check(CLI::PositiveNumber);
+  check->add_option("--jobs", c.jobs, "Parallel workers (same result as 1)")
+      ->check(CLI::Range(1, 256));
+  check->add_option("--shard", a.shard, "I/N: check only the cases i with i mod N == I-1");
+  check
+      ->add_option("--policies", c.policies_file,
+                   "A policy file (schedcheck-policies/1) adding policies of your own")
+      ->type_name(kFileType);
+  check
+      ->add_option("--save", c.save,
+                   "Where counterexamples go: a folder (default schedcheck-counterexamples), or "
+                   "FILE.json when one is found")
+      ->type_name(kPathType);
+  check->add_flag("--json", c.json, "Stable JSON output (schedcheck-check/1)");
+  check->add_flag("--real", c.real, "Confirm each counterexample on the GPU right after shrinking");
+  check->add_flag("--exhaustive", c.exhaustive, "Enumerate every scenario within the bounds below");
+  check
+      ->add_option("--max-splits", c.max_splits, "Exhaustive: splits after the CPU embedding split")
+      ->check(CLI::Range(1, 6));
+  check->add_option("--max-backends", c.max_backends, "Exhaustive: backends including the CPU")
+      ->check(CLI::Range(2, 5));
+  check->add_option("--max-ubatches", c.max_ubatches, "Exhaustive: ubatches of the one decode")
+      ->check(CLI::Range(1, 8));
+  check->add_flag("--assert-known", c.assert_known,
+                  "Exit 0 iff every policy's verdict is the known one (for CI)");
+  return check;
+}
+
+CLI::App* define_diff(CLI::App& app, DiffArgs& d) {
+  auto* diff = app.add_subcommand(
+      "diff", "Compare a ggml version's model with its real scheduler call by call");
+  diff->add_option("FILE", d.file, "Scenario file (or --cases N)")->type_name(kFileType);
+  diff->add_option("--policy", d.policy,
+                   "A version (ggml-20793), a real tree (ggml@TAG, ggml@PATH), or 'all'")
+      ->type_name(kPolicyType);
+  diff->add_option("--cases", d.cases, "Generated scenarios instead of a file")
+      ->check(CLI::Range(1, 100000000));
+  diff->add_option("--seed", d.seed, "Seed of the generated scenarios");
+  diff->add_option("--jobs", d.jobs, "Parallel workers")->check(CLI::Range(1, 256));
+  diff->add_option("--save", d.save,
+                   "Where shrunk divergent scenarios go: a folder (default "
+                   "schedcheck-divergences), or FILE.json for one version")
+      ->type_name(kPathType);
+  diff->add_flag("--json", d.json, "Machine-readable output (file mode)");
+  return diff;
+}
+
+CLI::App* define_real(CLI::App& app, RealArgs& r) {
+  auto* real =
+      app.add_subcommand("real", "Run a scenario on the GPU and compare with the CPU reference");
+  real->add_option("FILE", r.file, "Scenario file")->required()->type_name(kFileType);
+  real->add_option("--policy", r.policy, "Policy name, or 'all'")->type_name(kPolicyType);
+  real->add_option("--delays", r.delays,
+                   "none | auto (targeted at each predicted race) | random:SEED | FILE");
+  real->add_option("--runs", r.runs, "Runs per delay plan")->check(CLI::Range(1, 10000));
+  real->add_option(
+          "--save-plan", r.save_plan,
+          "Write the first delay plan to FILE (a new file; written before any device is needed)")
+      ->type_name(kFileType);
+  real->add_flag("--json", r.json, "JSON output (schedcheck-real/1)");
+  real->add_option("--placement", r.placement,
+                   "Backends on distinct GPUs when present (physical, default), the same without "
+                   "peer access (physical-no-peer), or all on GPU 0 (virtual); default from "
+                   "SCHEDCHECK_GPU_PLACEMENT")
+      ->check(CLI::IsMember({"physical", "physical-no-peer", "virtual"}));
+  return real;
+}
+
+}  // namespace
+
+CliCommands define_cli(CLI::App& app, CliArgs& a) {
+  app.require_subcommand(1);
+  app.set_version_flag("--version", [] { return version_text(); }, "Print the version and build");
+  // For help2man (cli/CMakeLists.txt): hidden from --help.
+  app.add_flag_callback("--help-man", [&app] {
+       std::cout << man_help_text(app);
+       throw CLI::Success();
+     })->group("");
+  CliCommands c;
+  c.policies = app.add_subcommand("policies", "List the built-in policies: knobs and commits");
+  c.policies->add_flag("--json", a.json, "Machine-readable output");
+
+  c.replay = app.add_subcommand("replay", "Simulate a scenario under one or all policies");
+  c.replay->add_option("FILE", a.file, "Scenario file (docs/scenario-format.md)")
+      ->required()
+      ->type_name(kFileType);
+  c.replay
+      ->add_option("--policy", a.policy, "Policy name, or 'all' (built-in and the scenario's own)")
+      ->type_name(kPolicyType);
+  c.replay->add_flag("--json", a.json, "Stable JSON report (docs/report-format.md)");
+
+  c.diff = define_diff(app, a.diff);
+
+  c.corpus =
+      app.add_subcommand("corpus", "Replay every report in DIR against its expected verdicts");
+  c.corpus->add_option("DIR", a.corpus_dir, "Corpus folder (default: the installed or project corpus)")
+      ->type_name(kDirType);
+  c.corpus->add_flag("--json", a.json, "Machine-readable output");
+  c.corpus->add_flag("--real-ggml", a.corpus_real,
+                     "Also check each ggml version's expectations against its real scheduler "
+                     "(ggml@TAG, built from the ggml bundle)");
+
+  c.check = define_check(app, a);
+
+  c.advise = app.add_subcommand(
+      "advise", "Which synchronizations a run needs (necessary / redundant / minimal set)");
+  c.advise->add_option("FILE", a.advise_file, "Scenario file")->required()->type_name(kFileType);
+  c.advise->add_option("--policy", a.advise_policy, "Policy name")
+      ->required()
+      ->type_name(kPolicyType);
+  c.advise->add_flag("--json", a.json, "JSON output (schedcheck-advise/1)");
+  c.advise
+      ->add_option("--apply", a.advise_apply,
+                   "Write a copy of the scenario with a policy <NAME>-minimal that keeps only "
+                   "the minimal set (a new file; an existing one is not overwritten)")
+      ->type_name(kFileType);
+
+  c.real = define_real(app, a.real);
+
+  c.completion = app.add_subcommand("completion", "Print the shell completion script (bash)");
+  c.completion->add_option("SHELL", a.completion_shell, "The shell: bash")
+      ->required()
+      ->check(CLI::IsMember({"bash"}));
+  return c;
+}
+
+}  // namespace schedcheck
