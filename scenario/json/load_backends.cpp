@@ -1,0 +1,169 @@
+// "backends" (with capability overrides) and "buffers".
+#include "scenario/json/scenario_loader.hpp"
+
+#include <algorithm>
+
+#include "scenario/json/limits.hpp"
+
+namespace schedcheck::json_format {
+
+void ScenarioLoader::load_backends(const Json& list) {
+  array(list, "/backends");
+  if (list.empty()) fail("/backends", "expected at least one backend (the CPU backend, last)");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string p = at("/backends", i);
+    const Json& j =
+        object(list[i], p, {"name", "kind", "device", "compute_buffer", "capabilities"});
+    Backend b;
+    b.name = name(required(j, p, "name"), at(p, "name"));
+    claim(backend_path_, b.name, at(p, "name"), "backend");
+    const std::string kind = string(required(j, p, "kind"), at(p, "kind"));
+    auto k = parse_backend_kind(kind);
+    if (!k)
+      fail(at(p, "kind"), "unknown backend kind " + in_quotes(kind) +
+                              " (known: CPU, BLAS, CUDA, HIP, MUSA, Vulkan, Metal)");
+    b.kind = *k;
+    if (is_host_backend(b.kind)) {
+      if (optional(j, "device"))
+        fail(at(p, "device"), "a " + kind + " backend has no \"device\" (only GPU backends do)");
+    } else {
+      if (!optional(j, "device"))
+        fail(p, "missing required field \"device\" (GPU backends name their physical device)");
+      b.device = small_int(j["device"], at(p, "device"), 0, kMaxDevice);
+    }
+    compute_buffer_names_.push_back(
+        string(required(j, p, "compute_buffer"), at(p, "compute_buffer")));
+    if (const Json* caps = optional(j, "capabilities"))
+      b.overrides = load_overrides(*caps, at(p, "capabilities"));
+    backend_index_.emplace(b.name, static_cast<Index>(i));
+    s_.backends.push_back(std::move(b));
+  }
+  // ggml_backend_sched requires the CPU backend, and requires it last (lowest priority).
+  Index cpu = kNone;
+  for (Index i = 0; i < static_cast<Index>(s_.backends.size()); ++i) {
+    if (s_.backends[i].kind != BackendKind::cpu) continue;
+    if (cpu != kNone)
+      fail(at(at("/backends", i), "kind"), "a second CPU backend (the first is " +
+                                               at("/backends", cpu) +
+                                               "); a scenario has exactly one");
+    cpu = i;
+  }
+  if (cpu == kNone) fail("/backends", "no CPU backend: the last backend must have kind \"CPU\"");
+  if (cpu != s_.cpu_backend())
+    fail(at(at("/backends", cpu), "kind"),
+         "the CPU backend must be the last backend (backends are listed in priority order and "
+         "the scheduler needs the CPU last)");
+}
+
+std::vector<CapabilityOverride> ScenarioLoader::load_overrides(const Json& j, const std::string& path) const {
+  if (!j.is_object()) fail(path, "expected an object, got " + describe(j));
+  std::vector<CapabilityOverride> out;
+  for (const auto& item : j.items()) {
+    const std::string& field = item.key();
+    const Json& value = item.value();
+    const std::string p = at(path, field);
+    const auto& fields = capability_fields();
+    auto f = std::find_if(fields.begin(), fields.end(),
+                          [&](const CapabilityField& c) { return c.name == field; });
+    if (f == fields.end()) {
+      std::vector<std::string_view> names;
+      for (const auto& c : fields) names.push_back(c.name);
+      fail(p, "unknown capability field " + in_quotes(field) + " (allowed: " + join(names) + ")");
+    }
+    CapabilityOverride o;
+    o.field = field;
+    switch (f->type) {
+      case CapabilityField::Type::boolean:
+        o.boolean = boolean(value, p);
+        break;
+      case CapabilityField::Type::host_transfer: {
+        const std::string text = string(value, p);
+        auto t = parse_host_transfer(text);
+        if (!t)
+          fail(p, "expected one of at_execution|captured_at_call|blocks_host, got " +
+                      in_quotes(text));
+        o.host_transfer = *t;
+        break;
+      }
+      case CapabilityField::Type::copy_queue: {
+        const std::string text = string(value, p);
+        auto q = parse_copy_queue(text);
+        if (!q) fail(p, "expected one of source_then_event|destination, got " + in_quotes(text));
+        o.copy_queue = *q;
+        break;
+      }
+    }
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+void ScenarioLoader::load_buffers(const Json& list) {
+  array(list, "/buffers");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string p = at("/buffers", i);
+    const Json& j = object(list[i], p, {"name", "kind", "backend", "usage", "size", "alignment"});
+    Buffer b;
+    b.name = name(required(j, p, "name"), at(p, "name"));
+    claim(buffer_path_, b.name, at(p, "name"), "buffer");
+    const std::string kind = string(required(j, p, "kind"), at(p, "kind"));
+    auto k = parse_buffer_kind(kind);
+    if (!k)
+      fail(at(p, "kind"), "unknown buffer kind " + in_quotes(kind) +
+                              " (known: pinned_host, pageable_host, device)");
+    b.kind = *k;
+    const std::string usage = string(required(j, p, "usage"), at(p, "usage"));
+    auto u = parse_buffer_usage(usage);
+    if (!u)
+      fail(at(p, "usage"),
+           "unknown buffer usage " + in_quotes(usage) + " (known: weights, compute, kv, output)");
+    b.usage = *u;
+    if (b.kind == BufferKind::device) {
+      if (!optional(j, "backend"))
+        fail(p, "missing required field \"backend\" (a device buffer belongs to a GPU backend)");
+      b.owner = backend_ref(j["backend"], at(p, "backend"));
+      if (is_host_backend(s_.backends[b.owner].kind))
+        fail(at(p, "backend"), "backend " + in_quotes(s_.backends[b.owner].name) + " is a " +
+                                   std::string(to_string(s_.backends[b.owner].kind)) +
+                                   " backend; a device buffer belongs to a GPU backend");
+    } else if (optional(j, "backend")) {
+      fail(at(p, "backend"),
+           "a " + kind + " buffer has no \"backend\" (only device buffers belong to a backend)");
+    }
+    if (b.usage == BufferUsage::compute) {
+      if (optional(j, "size"))
+        fail(at(p, "size"), "a compute buffer has no \"size\": the allocator sizes it");
+    } else {
+      b.size = unsigned_in(required(j, p, "size"), at(p, "size"), 1, kMaxSize);
+    }
+    if (const Json* a = optional(j, "alignment")) {
+      b.alignment = unsigned_in(*a, at(p, "alignment"), 1, kMaxAlignment);
+      if ((b.alignment & (b.alignment - 1)) != 0)
+        fail(at(p, "alignment"),
+             "alignment must be a power of two, got " + std::to_string(b.alignment));
+    }
+    buffer_index_.emplace(b.name, static_cast<Index>(i));
+    s_.buffers.push_back(std::move(b));
+  }
+}
+
+void ScenarioLoader::resolve_compute_buffers() {
+  for (Index i = 0; i < static_cast<Index>(s_.backends.size()); ++i) {
+    Backend& b = s_.backends[i];
+    const std::string p = at(at("/backends", i), "compute_buffer");
+    b.compute_buffer = buffer_ref(Json(compute_buffer_names_[i]), p);
+    const Buffer& buf = s_.buffers[b.compute_buffer];
+    if (buf.usage != BufferUsage::compute)
+      fail(p, "buffer " + in_quotes(buf.name) + " has usage " + in_quotes(to_string(buf.usage)) +
+                  "; a backend's compute buffer needs usage \"compute\"");
+    if (is_host_backend(b.kind) && !is_host_buffer(buf.kind))
+      fail(p, "buffer " + in_quotes(buf.name) + " is a device buffer; the " +
+                  std::string(to_string(b.kind)) +
+                  " backend computes in host memory (pinned_host or pageable_host)");
+    if (!is_host_backend(b.kind) && (buf.kind != BufferKind::device || buf.owner != i))
+      fail(p, "buffer " + in_quotes(buf.name) + " is not a device buffer of backend " +
+                  in_quotes(b.name) + "; a GPU backend computes in its own device memory");
+  }
+}
+
+}  // namespace schedcheck::json_format

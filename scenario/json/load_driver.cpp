@@ -1,0 +1,158 @@
+// "scheduler" and "driver": ubatches, outputs, the eval callback, evaluation lists.
+#include "scenario/json/scenario_loader.hpp"
+
+#include <algorithm>
+
+#include "scenario/json/limits.hpp"
+
+namespace schedcheck::json_format {
+
+void ScenarioLoader::load_scheduler(const Json& j) {
+  object(j, "/scheduler", {"pipeline_parallel", "max_copies"});
+  if (const Json* mc = optional(j, "max_copies"))
+    s_.scheduler.max_copies = small_int(*mc, "/scheduler/max_copies", 1, kMaxCopies);
+  if (const Json* pp = optional(j, "pipeline_parallel")) {
+    s_.scheduler.pipeline_parallel = boolean(*pp, "/scheduler/pipeline_parallel");
+    const auto gpus = std::count_if(s_.backends.begin(), s_.backends.end(),
+                                    [](const Backend& b) { return !is_host_backend(b.kind); });
+    if (s_.scheduler.pipeline_parallel && gpus < 2)
+      fail("/scheduler/pipeline_parallel",
+           "pipeline parallelism needs at least two GPU backends; this scenario has " +
+               std::to_string(gpus));
+  }
+}
+
+void ScenarioLoader::load_driver(const Json& j) {
+  const std::string p = "/driver";
+  object(j, p,
+         {"ubatches_per_batch", "graph_reuse", "sync_after_batch", "outputs", "eval_callback",
+          "realloc_at", "sync_before_compute"});
+  DriverConfig& d = s_.driver;
+  if (const Json* u = optional(j, "ubatches_per_batch")) {
+    const std::string up = at(p, "ubatches_per_batch");
+    array(*u, up);
+    if (u->empty()) fail(up, "expected at least one batch");
+    d.ubatches_per_batch.clear();
+    uint64_t total = 0;
+    for (std::size_t i = 0; i < u->size(); ++i) {
+      d.ubatches_per_batch.push_back(small_int((*u)[i], at(up, i), 1, kMaxUbatches));
+      total += static_cast<uint64_t>(d.ubatches_per_batch.back());
+    }
+    if (total > kMaxEvaluations)
+      fail(up, "the batches add up to " + std::to_string(total) + " evaluations; at most " +
+                   std::to_string(kMaxEvaluations) + " are allowed");
+  }
+  if (const Json* g = optional(j, "graph_reuse"))
+    d.graph_reuse = boolean(*g, at(p, "graph_reuse"));
+  if (const Json* sa = optional(j, "sync_after_batch"))
+    d.sync_after_batch = boolean(*sa, at(p, "sync_after_batch"));
+  if (const Json* o = optional(j, "outputs")) load_outputs(*o, at(p, "outputs"));
+  if (const Json* cb = optional(j, "eval_callback")) load_callback(*cb, at(p, "eval_callback"));
+  if (const Json* r = optional(j, "realloc_at"))
+    d.realloc_at = evaluations(*r, at(p, "realloc_at"));
+  if (const Json* sb = optional(j, "sync_before_compute"))
+    d.sync_before_compute = evaluations(*sb, at(p, "sync_before_compute"));
+}
+
+void ScenarioLoader::load_outputs(const Json& list, const std::string& path) {
+  array(list, path);
+  DriverConfig& d = s_.driver;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string p = at(path, i);
+    const Json& j = object(list[i], p, {"tensor", "buffer", "ubatches"});
+    OutputRead o;
+    const std::string tp = at(p, "tensor");
+    o.tensor = tensor_ref(string(required(j, p, "tensor"), tp), tp);
+    o.buffer = buffer_ref(required(j, p, "buffer"), at(p, "buffer"));
+    const Buffer& buf = s_.buffers[o.buffer];
+    if (!is_host_buffer(buf.kind))
+      fail(at(p, "buffer"), "buffer " + in_quotes(buf.name) +
+                                " is a device buffer; outputs are read back into host memory "
+                                "(pinned_host or pageable_host)");
+    if (buf.usage != BufferUsage::output)
+      fail(at(p, "buffer"), "buffer " + in_quotes(buf.name) + " has usage " +
+                                in_quotes(to_string(buf.usage)) +
+                                "; outputs are read into a buffer with usage \"output\"");
+    if (const Json* u = optional(j, "ubatches")) {
+      const std::string text = string(*u, at(p, "ubatches"));
+      if (text == "all")
+        o.ubatches = OutputRead::When::all;
+      else if (text == "last")
+        o.ubatches = OutputRead::When::last;
+      else if (text == "none")
+        o.ubatches = OutputRead::When::none;
+      else
+        fail(at(p, "ubatches"), "expected one of all, last, none, got " + in_quotes(text));
+    }
+    d.outputs.push_back(o);
+  }
+  // The driver writes output rows at row * size, counting the ubatches of a batch that have
+  // any output: with an "all" output present, a "last" output lands in the batch's last row.
+  const int max_ubatches =
+      *std::max_element(d.ubatches_per_batch.begin(), d.ubatches_per_batch.end());
+  const bool any_all = std::any_of(d.outputs.begin(), d.outputs.end(), [](const OutputRead& o) {
+    return o.ubatches == OutputRead::When::all;
+  });
+  for (std::size_t i = 0; i < d.outputs.size(); ++i) {
+    const OutputRead& o = d.outputs[i];
+    const uint64_t rows = o.ubatches == OutputRead::When::none ? 0
+                          : o.ubatches == OutputRead::When::all || any_all
+                              ? static_cast<uint64_t>(max_ubatches)
+                              : 1;
+    const uint64_t size = s_.tensors[o.tensor].size;
+    const Buffer& buf = s_.buffers[o.buffer];
+    if (rows * size > buf.size)
+      fail(at(at(path, i), "buffer"),
+           "buffer " + in_quotes(buf.name) + " of size " + std::to_string(buf.size) +
+               " is too small for output " + in_quotes(s_.tensors[o.tensor].name) + ": " +
+               std::to_string(rows) + " row(s) of " + std::to_string(size) + " bytes need " +
+               std::to_string(rows * size) + " bytes");
+  }
+}
+
+void ScenarioLoader::load_callback(const Json& j, const std::string& p) {
+  object(j, p, {"nodes"});
+  EvalCallback cb;
+  const Json& nodes = required(j, p, "nodes");
+  const std::string np = at(p, "nodes");
+  if (nodes.is_string()) {
+    if (nodes.get<std::string>() != "all")
+      fail(np, "expected \"all\" or an array of node names, got " +
+                   in_quotes(nodes.get<std::string>()));
+    cb.all_nodes = true;
+  } else {
+    if (!nodes.is_array())
+      fail(np, "expected \"all\" or an array of node names, got " + describe(nodes));
+    std::unordered_map<Index, std::string> seen;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      const Index n = node_ref(nodes[i], at(np, i));
+      auto [it, inserted] = seen.emplace(n, at(np, i));
+      if (!inserted)
+        fail(at(np, i),
+             in_quotes(s_.nodes[n].name) + " is listed twice (first at " + it->second + ")");
+      cb.nodes.push_back(n);
+    }
+  }
+  s_.driver.eval_callback = std::move(cb);
+}
+
+std::vector<int> ScenarioLoader::evaluations(const Json& list, const std::string& path) const {
+  array(list, path);
+  const int total = s_.total_evaluations();
+  std::vector<int> out;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string p = at(path, i);
+    const Json& e = list[i];
+    if (e.is_number_unsigned() && e.get<uint64_t>() >= static_cast<uint64_t>(total))
+      fail(p, "evaluation " + std::to_string(e.get<uint64_t>()) +
+                  " is out of range: the driver runs " + std::to_string(total) +
+                  " evaluation(s), 0 .. " + std::to_string(total - 1));
+    const int v = small_int(e, p, 0, static_cast<uint64_t>(total) - 1);
+    if (std::find(out.begin(), out.end(), v) != out.end())
+      fail(p, "evaluation " + std::to_string(v) + " is listed twice");
+    out.push_back(v);
+  }
+  return out;
+}
+
+}  // namespace schedcheck::json_format

@@ -1,0 +1,120 @@
+// "policies" (custom policies from knobs) and "expect".
+#include "scenario/json/scenario_loader.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace schedcheck::json_format {
+
+void ScenarioLoader::load_policies(const Json& list) {
+  array(list, "/policies");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string p = at("/policies", i);
+    const Json& j =
+        object(list[i], p,
+               {"name", "base", "commit", "reference", "description", "knobs", "skip_syncs"});
+    Policy pol;
+    pol.name = name(required(j, p, "name"), at(p, "name"));
+    if (find_builtin_policy(pol.name))
+      fail(at(p, "name"),
+           in_quotes(pol.name) +
+               " is the name of a built-in policy; a custom policy needs a name of its own");
+    claim(policy_path_, pol.name, at(p, "name"), "policy");
+    std::string base = "ggml-v0";
+    if (const Json* b = optional(j, "base")) base = string(*b, at(p, "base"));
+    if (const Policy* builtin = find_builtin_policy(base)) {
+      pol.knobs = builtin->knobs;
+    } else if (auto it = custom_policy_.find(base); it != custom_policy_.end()) {
+      pol.knobs = s_.custom_policies[it->second].knobs;
+    } else {
+      fail(at(p, "base"), unknown_policy(base) +
+                              "; a base is a built-in policy or a custom policy defined earlier");
+    }
+    if (const Json* c = optional(j, "commit")) pol.commit = string(*c, at(p, "commit"));
+    if (const Json* r = optional(j, "reference")) pol.reference = string(*r, at(p, "reference"));
+    if (const Json* d = optional(j, "description"))
+      pol.description = string(*d, at(p, "description"));
+    if (const Json* knobs = optional(j, "knobs")) {
+      const std::string kp = at(p, "knobs");
+      if (!knobs->is_object()) fail(kp, "expected an object, got " + describe(*knobs));
+      for (const auto& [knob, value] : knobs->items()) {
+        const std::string vp = at(kp, knob);
+        std::string text;
+        if (value.is_string())
+          text = value.get<std::string>();
+        else if (value.is_boolean())
+          text = value.get<bool>() ? "true" : "false";
+        else if (value.is_number_unsigned())
+          text = std::to_string(value.get<uint64_t>());
+        else if (value.is_number_integer())
+          text = std::to_string(value.get<int64_t>());
+        else
+          fail(vp, "expected a string, a boolean or an integer, got " + describe(value));
+        if (auto error = set_knob(pol.knobs, knob, text)) fail(vp, *error);
+      }
+    }
+    if (const Json* skip = optional(j, "skip_syncs")) {
+      const std::string sp = at(p, "skip_syncs");
+      if (!in_scenario_)
+        fail(sp,
+             "skip_syncs numbers the synchronizations of one scenario's run; it belongs "
+             "to a policy inside that scenario, not to a policy file");
+      array(*skip, sp);
+      for (std::size_t n = 0; n < skip->size(); ++n) {
+        const int id = small_int((*skip)[n], at(sp, n), 0, 999999);
+        if (std::find(pol.skipped_syncs.begin(), pol.skipped_syncs.end(), id) !=
+            pol.skipped_syncs.end())
+          fail(at(sp, n), "synchronization " + std::to_string(id) + " is listed twice");
+        pol.skipped_syncs.push_back(id);
+      }
+      pol.skipped_syncs_path = sp;  // checked against the run after loading
+    }
+    pol.builtin = false;
+    custom_policy_.emplace(pol.name, s_.custom_policies.size());
+    s_.custom_policies.push_back(std::move(pol));
+  }
+}
+
+void ScenarioLoader::load_expect(const Json& j) {
+  if (!j.is_object()) fail("/expect", "expected an object, got " + describe(j));
+  for (const auto& [policy, value] : j.items()) {
+    const std::string p = at("/expect", policy);
+    if (!policy_known(policy)) fail(p, unknown_policy(policy));
+    Expectation e;
+    e.policy = policy;
+    std::string verdict_path = p, verdict;
+    if (value.is_string()) {
+      verdict = value.get<std::string>();
+    } else if (value.is_object()) {
+      object(value, p, {"verdict", "mechanisms"});
+      verdict_path = at(p, "verdict");
+      verdict = string(required(value, p, "verdict"), verdict_path);
+      if (const Json* m = optional(value, "mechanisms")) {
+        const std::string mp = at(p, "mechanisms");
+        array(*m, mp);
+        for (std::size_t i = 0; i < m->size(); ++i) {
+          const std::string mech = string((*m)[i], at(mp, i));
+          const bool ok = !mech.empty() && std::all_of(mech.begin(), mech.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '+' ||
+                   c == '-';
+          });
+          if (!ok)
+            fail(at(mp, i),
+                 "mechanism " + in_quotes(mech) +
+                     " must be non-empty and use only letters, digits, '_', '+' and '-'");
+          e.mechanisms.push_back(mech);
+        }
+      }
+    } else {
+      fail(p, "expected a verdict string or an object with \"verdict\", got " + describe(value));
+    }
+    const std::optional<Verdict> parsed = parse_verdict(verdict);
+    if (!parsed)
+      fail(verdict_path, "unknown verdict " + in_quotes(verdict) +
+                             " (known: clean, race, stale, race+stale)");
+    e.verdict = *parsed;
+    s_.expectations.push_back(std::move(e));
+  }
+}
+
+}  // namespace schedcheck::json_format

@@ -1,0 +1,120 @@
+// Maps a parsed document onto a Scenario, section by section, checking everything the file says
+// by itself (names, references, sizes, the DAG, placement); each section's loader is in its own
+// file. Facts that depend on a run are checked later (driver/scenario_file.hpp).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "scenario/json/json_access.hpp"
+#include "scenario/scenario.hpp"
+
+namespace schedcheck::json_format {
+
+struct TensorName {
+  Index tensor = kNone;       // the tensor of that name, or
+  Index writes_node = kNone;  // a node with "writes" (a name without a tensor of its own)
+};
+
+// A node's fields that can only be resolved once every name is known.
+struct PendingNode {
+  std::string path;
+  std::vector<std::pair<std::string, std::string>> sources;  // name, pointer
+};
+
+// An explicitly placed tensor's byte range.
+struct Placed {
+  uint64_t begin = 0;
+  uint64_t end = 0;
+  Index tensor = kNone;
+};
+
+struct PendingSplit {
+  std::string path;
+  std::optional<std::vector<std::pair<std::string, std::string>>> inputs;
+};
+
+class ScenarioLoader : JsonAccess {
+ public:
+  explicit ScenarioLoader(const std::string& file) : JsonAccess(file) { s_.file = file; }
+
+  Scenario load(const Json& root);
+
+  // A policy file: {"schema": "schedcheck-policies/1", "policies": [...]}, the policies in the
+  // same form as a scenario's "policies".
+  std::vector<Policy> load_policies_only(const Json& root);
+
+ private:
+  // --- names (scenario_loader.cpp) ------------------------------------------------------
+  Index backend_ref(const Json& j, const std::string& path) const;
+  Index buffer_ref(const Json& j, const std::string& path) const;
+  Index tensor_ref(const std::string& n, const std::string& path) const;
+  Index node_ref(const Json& j, const std::string& path) const;
+  bool policy_known(const std::string& n) const;
+  std::string unknown_policy(const std::string& n) const;
+  void load_schema(const Json& root) const;
+
+  // --- backends and buffers (load_backends.cpp) ----------------------------------------
+  void load_backends(const Json& list);
+  std::vector<CapabilityOverride> load_overrides(const Json& j, const std::string& path) const;
+  void load_buffers(const Json& list);
+  void resolve_compute_buffers();
+
+  // --- tensors, inputs, nodes (load_graph.cpp) -----------------------------------------
+  Index add_tensor(Tensor t, const std::string& name_path, const std::string& object_path);
+
+  // Tensors, inputs and nodes share one namespace (a source may name any of them).
+  void tensor_names_claim(const std::string& n, const std::string& path);
+  void check_inside(const Tensor& t, const std::string& path) const;
+  void load_tensors(const Json& list);
+  void load_inputs(const Json& list);
+  void load_nodes(const Json& root);
+  void load_splits(const Json& list);
+
+  // First pass over a node: everything but the names it refers to among nodes.
+  // split_backend is kNone in "graph" form (the node names its backend).
+  void load_node(const Json& jn, const std::string& p, Index split_backend);
+  void node_writes(const Json& jn, const Json& w, const std::string& p, Node& n, Index index);
+  void node_output(const Json& jn, const std::string& p, Node& n, Index index);
+  uint8_t node_flags(const Json& j, const std::string& path) const;
+  void load_experts(const Json& jn, const std::string& p, Node& n,
+                    std::size_t n_sources) const;
+
+  // --- second pass (resolve_graph.cpp) -------------------------------------------------
+  // Every name is known: resolve sources and split inputs, then check the DAG.
+  void resolve_nodes();
+
+  // Explicitly placed tensors sharing a buffer may alias each other only when neither holds a
+  // value that outlives the graph (persistent tensors, OUTPUT-flagged results).
+  void check_placement() const;
+  [[noreturn]] void overlap(Index buffer, const Placed& x, const Placed& y) const;
+
+  // --- scheduler and driver (load_driver.cpp) ------------------------------------------
+  void load_scheduler(const Json& j);
+  void load_driver(const Json& j);
+  void load_outputs(const Json& list, const std::string& path);
+  void load_callback(const Json& j, const std::string& p);
+  std::vector<int> evaluations(const Json& list, const std::string& path) const;
+
+  // --- policies and expectations (load_policies.cpp) -----------------------------------
+  void load_policies(const Json& list);
+  void load_expect(const Json& j);
+
+  Scenario s_;
+  std::unordered_map<std::string, std::string> backend_path_, buffer_path_, tensor_name_path_,
+      policy_path_;
+  std::unordered_map<std::string, Index> backend_index_, buffer_index_, node_index_;
+  std::unordered_map<std::string, TensorName> tensor_names_;
+  std::unordered_map<std::string, std::size_t> custom_policy_;
+  bool in_scenario_ = true;  // false while loading a policy file
+  std::vector<std::string> compute_buffer_names_;
+  std::vector<std::string> tensor_path_;  // per tensor: the object that defines it
+  std::vector<std::string> node_path_;
+  std::vector<PendingNode> pending_nodes_;
+  std::vector<PendingSplit> pending_splits_;
+};
+
+}  // namespace schedcheck::json_format

@@ -1,0 +1,246 @@
+#include "scenario/scenario_json.hpp"
+
+#include <algorithm>
+
+#include "scenario/json/json_text.hpp"
+
+namespace schedcheck {
+
+namespace {
+
+using json_format::Json;
+
+Json knob_json(const std::string& value) {
+  if (value == "true") return true;
+  if (value == "false") return false;
+  if (!value.empty() && value.size() <= 9 && value.find_first_not_of("0123456789") == value.npos)
+    return std::stoi(value);
+  return value;
+}
+
+Json save_node(const Scenario& s, Index i, bool with_backend) {
+  const Node& n = s.nodes[i];
+  Json j = Json::object();
+  j["name"] = n.name;
+  j["op"] = n.op;
+  if (with_backend) j["backend"] = s.backends[n.backend].name;
+  Json sources = Json::array();
+  for (Index t : n.sources) sources.push_back(s.tensors[t].name);
+  j["sources"] = std::move(sources);
+  const Tensor& out = s.tensors[n.output];
+  if (n.writes_persistent) {
+    j["writes"] = out.name;
+  } else {
+    j["size"] = out.size;
+    if (out.flags & kFlagOutput) j["flags"] = Json::array({"OUTPUT"});
+    if (out.buffer != kNone && out.offset) {
+      j["buffer"] = s.buffers[out.buffer].name;
+      j["offset"] = *out.offset;
+    }
+  }
+  if (n.inplace) j["inplace"] = true;
+  if (n.is_mul_mat_id() && n.n_expert > 0) j["n_expert"] = n.n_expert;
+  if (!n.experts_used.empty()) j["experts_used"] = n.experts_used;
+  return j;
+}
+
+Json save_overrides(const std::vector<CapabilityOverride>& overrides) {
+  Json j = Json::object();
+  for (const auto& o : overrides) {
+    const auto& fields = capability_fields();
+    auto f = std::find_if(fields.begin(), fields.end(),
+                          [&](const CapabilityField& c) { return c.name == o.field; });
+    if (f == fields.end()) continue;
+    switch (f->type) {
+      case CapabilityField::Type::boolean:
+        j[o.field] = o.boolean;
+        break;
+      case CapabilityField::Type::host_transfer:
+        j[o.field] = std::string(to_string(o.host_transfer));
+        break;
+      case CapabilityField::Type::copy_queue:
+        j[o.field] = std::string(to_string(o.copy_queue));
+        break;
+    }
+  }
+  return j;
+}
+
+Json save_driver(const Scenario& s) {
+  const DriverConfig& d = s.driver;
+  const DriverConfig defaults;
+  Json j = Json::object();
+  if (d.ubatches_per_batch != defaults.ubatches_per_batch)
+    j["ubatches_per_batch"] = d.ubatches_per_batch;
+  if (d.graph_reuse != defaults.graph_reuse) j["graph_reuse"] = d.graph_reuse;
+  if (d.sync_after_batch != defaults.sync_after_batch) j["sync_after_batch"] = d.sync_after_batch;
+  if (!d.outputs.empty()) {
+    Json outputs = Json::array();
+    for (const auto& o : d.outputs) {
+      Json oj = Json::object();
+      oj["tensor"] = s.tensors[o.tensor].name;
+      oj["buffer"] = s.buffers[o.buffer].name;
+      oj["ubatches"] = o.ubatches == OutputRead::When::all    ? "all"
+                       : o.ubatches == OutputRead::When::last ? "last"
+                                                              : "none";
+      outputs.push_back(std::move(oj));
+    }
+    j["outputs"] = std::move(outputs);
+  }
+  if (d.eval_callback) {
+    Json cb = Json::object();
+    if (d.eval_callback->all_nodes) {
+      cb["nodes"] = "all";
+    } else {
+      Json nodes = Json::array();
+      for (Index n : d.eval_callback->nodes) nodes.push_back(s.nodes[n].name);
+      cb["nodes"] = std::move(nodes);
+    }
+    j["eval_callback"] = std::move(cb);
+  }
+  if (!d.realloc_at.empty()) j["realloc_at"] = d.realloc_at;
+  if (!d.sync_before_compute.empty()) j["sync_before_compute"] = d.sync_before_compute;
+  return j;
+}
+
+void save_hardware(const Scenario& s, Json& j) {
+  Json backends = Json::array();
+  for (const Backend& b : s.backends) {
+    Json bj = Json::object();
+    bj["name"] = b.name;
+    bj["kind"] = std::string(to_string(b.kind));
+    if (!is_host_backend(b.kind)) bj["device"] = b.device;
+    if (b.compute_buffer != kNone) bj["compute_buffer"] = s.buffers[b.compute_buffer].name;
+    if (!b.overrides.empty()) bj["capabilities"] = save_overrides(b.overrides);
+    backends.push_back(std::move(bj));
+  }
+  j["backends"] = std::move(backends);
+
+  Json buffers = Json::array();
+  for (const Buffer& b : s.buffers) {
+    Json bj = Json::object();
+    bj["name"] = b.name;
+    bj["kind"] = std::string(to_string(b.kind));
+    if (b.owner != kNone) bj["backend"] = s.backends[b.owner].name;
+    bj["usage"] = std::string(to_string(b.usage));
+    if (b.usage != BufferUsage::compute) bj["size"] = b.size;
+    if (b.alignment != Buffer{}.alignment) bj["alignment"] = b.alignment;
+    buffers.push_back(std::move(bj));
+  }
+  j["buffers"] = std::move(buffers);
+}
+
+void save_tensors(const Scenario& s, Json& j) {
+  Json tensors = Json::array();
+  Json inputs = Json::array();
+  for (const Tensor& t : s.tensors) {
+    Json tj = Json::object();
+    tj["name"] = t.name;
+    if (t.role == TensorRole::persistent) {
+      if (t.buffer != kNone) tj["buffer"] = s.buffers[t.buffer].name;
+      if (t.offset) tj["offset"] = *t.offset;
+      tj["size"] = t.size;
+      tensors.push_back(std::move(tj));
+    } else if (t.role == TensorRole::user_input) {
+      tj["size"] = t.size;
+      inputs.push_back(std::move(tj));
+    }
+  }
+  if (!tensors.empty()) j["tensors"] = std::move(tensors);
+  if (!inputs.empty()) j["inputs"] = std::move(inputs);
+}
+
+void save_graph(const Scenario& s, Json& j) {
+  if (s.given_splits) {
+    Json splits = Json::array();
+    for (const GivenSplit& g : *s.given_splits) {
+      Json sj = Json::object();
+      sj["backend"] = s.backends[g.backend].name;
+      if (g.inputs) {
+        Json in = Json::array();
+        for (Index t : *g.inputs) in.push_back(s.tensors[t].name);
+        sj["inputs"] = std::move(in);
+      }
+      Json nodes = Json::array();
+      for (Index n = g.first_node; n < g.end_node; ++n) nodes.push_back(save_node(s, n, false));
+      sj["nodes"] = std::move(nodes);
+      splits.push_back(std::move(sj));
+    }
+    j["splits"] = std::move(splits);
+  } else {
+    Json nodes = Json::array();
+    for (Index n = 0; n < static_cast<Index>(s.nodes.size()); ++n)
+      nodes.push_back(save_node(s, n, true));
+    j["graph"] = Json::object({{"nodes", std::move(nodes)}});
+  }
+}
+
+void save_scheduler(const Scenario& s, Json& j) {
+  const SchedulerConfig sched_defaults;
+  Json sched = Json::object();
+  if (s.scheduler.pipeline_parallel != sched_defaults.pipeline_parallel)
+    sched["pipeline_parallel"] = s.scheduler.pipeline_parallel;
+  if (s.scheduler.max_copies != sched_defaults.max_copies)
+    sched["max_copies"] = s.scheduler.max_copies;
+  if (!sched.empty()) j["scheduler"] = std::move(sched);
+}
+
+void save_policies(const Scenario& s, Json& j) {
+  if (!s.custom_policies.empty()) {
+    // Knobs are saved as the difference from ggml-v0, the default base.
+    const auto base = describe_knobs(find_builtin_policy("ggml-v0")->knobs);
+    Json policies = Json::array();
+    for (const Policy& p : s.custom_policies) {
+      Json pj = Json::object();
+      pj["name"] = p.name;
+      if (!p.commit.empty()) pj["commit"] = p.commit;
+      if (!p.reference.empty()) pj["reference"] = p.reference;
+      if (!p.description.empty()) pj["description"] = p.description;
+      Json knobs = Json::object();
+      const auto settings = describe_knobs(p.knobs);
+      for (std::size_t k = 0; k < settings.size(); ++k)
+        if (k >= base.size() || settings[k].value != base[k].value)
+          knobs[settings[k].name] = knob_json(settings[k].value);
+      if (!knobs.empty()) pj["knobs"] = std::move(knobs);
+      if (!p.skipped_syncs.empty()) pj["skip_syncs"] = p.skipped_syncs;
+      policies.push_back(std::move(pj));
+    }
+    j["policies"] = std::move(policies);
+  }
+}
+
+void save_expect(const Scenario& s, Json& j) {
+  if (!s.expectations.empty()) {
+    Json expect = Json::object();
+    for (const Expectation& e : s.expectations) {
+      if (e.mechanisms.empty()) {
+        expect[e.policy] = to_string(e.verdict);
+      } else {
+        Json ej = Json::object();
+        ej["verdict"] = to_string(e.verdict);
+        ej["mechanisms"] = e.mechanisms;
+        expect[e.policy] = std::move(ej);
+      }
+    }
+    j["expect"] = std::move(expect);
+  }
+}
+
+}  // namespace
+
+nlohmann::ordered_json save_scenario(const Scenario& s) {
+  Json j = Json::object();
+  j["schema"] = kScenarioSchema;
+  j["name"] = s.name;
+  if (!s.description.empty()) j["description"] = s.description;
+  save_hardware(s, j);
+  save_tensors(s, j);
+  save_graph(s, j);
+  save_scheduler(s, j);
+  if (Json driver = save_driver(s); !driver.empty()) j["driver"] = std::move(driver);
+  save_policies(s, j);
+  save_expect(s, j);
+  return j;
+}
+
+}  // namespace schedcheck
