@@ -99,25 +99,25 @@ CliCommands define_cli(CLI::App& app, CliArgs& a) {
      })->group("");
   CliCommands c;
   c.policies = app.add_subcommand("policies", "List the built-in policies: knobs and commits");
-  c.policies->add_flag("--json", a.json, "Machine-readable output");
+  c.policies->add_flag("--json", a.policies.json, "Machine-readable output");
 
   c.replay = app.add_subcommand("replay", "Simulate a scenario under one or all policies");
-  c.replay->add_option("FILE", a.file, "Scenario file (docs/scenario-format.md)")
+  c.replay->add_option("FILE", a.replay.file, "Scenario file (docs/scenario-format.md)")
       ->required()
       ->type_name(kFileType);
   c.replay
-      ->add_option("--policy", a.policy, "Policy name, or 'all' (built-in and the scenario's own)")
+      ->add_option("--policy", a.replay.policy, "Policy name, or 'all' (built-in and the scenario's own)")
       ->type_name(kPolicyType);
-  c.replay->add_flag("--json", a.json, "Stable JSON report (docs/report-format.md)");
+  c.replay->add_flag("--json", a.replay.json, "Stable JSON report (docs/report-format.md)");
 
   c.diff = define_diff(app, a.diff);
 
   c.corpus =
       app.add_subcommand("corpus", "Replay every report in DIR against its expected verdicts");
-  c.corpus->add_option("DIR", a.corpus_dir, "Corpus folder (default: the installed or project corpus)")
+  c.corpus->add_option("DIR", a.corpus.dir, "Corpus folder (default: the installed or project corpus)")
       ->type_name(kDirType);
-  c.corpus->add_flag("--json", a.json, "Machine-readable output");
-  c.corpus->add_flag("--real-ggml", a.corpus_real,
+  c.corpus->add_flag("--json", a.corpus.json, "Machine-readable output");
+  c.corpus->add_flag("--real-ggml", a.corpus.real_ggml,
                      "Also check each ggml version's expectations against its real scheduler "
                      "(ggml@TAG, built from the ggml bundle)");
 
@@ -125,13 +125,13 @@ CliCommands define_cli(CLI::App& app, CliArgs& a) {
 
   c.advise = app.add_subcommand(
       "advise", "Which synchronizations a run needs (necessary / redundant / minimal set)");
-  c.advise->add_option("FILE", a.advise_file, "Scenario file")->required()->type_name(kFileType);
-  c.advise->add_option("--policy", a.advise_policy, "Policy name")
+  c.advise->add_option("FILE", a.advise.file, "Scenario file")->required()->type_name(kFileType);
+  c.advise->add_option("--policy", a.advise.policy, "Policy name")
       ->required()
       ->type_name(kPolicyType);
-  c.advise->add_flag("--json", a.json, "JSON output (schedcheck-advise/1)");
+  c.advise->add_flag("--json", a.advise.json, "JSON output (schedcheck-advise/1)");
   c.advise
-      ->add_option("--apply", a.advise_apply,
+      ->add_option("--apply", a.advise.apply,
                    "Write a copy of the scenario with a policy <NAME>-minimal that keeps only "
                    "the minimal set (a new file; an existing one is not overwritten)")
       ->type_name(kFileType);

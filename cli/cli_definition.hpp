@@ -15,18 +15,17 @@ inline constexpr const char* kFileType = "FILE";
 inline constexpr const char* kDirType = "DIR";
 inline constexpr const char* kPathType = "PATH";  // a folder, or FILE.json (--save)
 
+// One Args struct per subcommand (cli/commands.hpp).
 struct CliArgs {
-  bool json = false;
-  std::string file;
-  std::string policy = "all";
-  std::string corpus_dir;  // empty: default_corpus_dir()
-  bool corpus_real = false;
-  std::string shard = "1/1";
-  std::string advise_file, advise_policy, advise_apply;
-  std::string completion_shell;
+  PoliciesArgs policies;
+  ReplayArgs replay;
+  CorpusArgs corpus;
+  std::string shard = "1/1";  // check --shard I/N, parsed into check.shard_*
   CheckArgs check;
+  AdviseArgs advise;
   DiffArgs diff;
   RealArgs real;
+  std::string completion_shell;
 };
 
 struct CliCommands {

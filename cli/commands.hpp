@@ -9,6 +9,7 @@
 
 #include "scenario/policy.hpp"
 #include "real/real_run.hpp"
+#include "sim/corpus_check.hpp"
 
 namespace schedcheck {
 
@@ -36,21 +37,6 @@ struct CheckArgs {
   int max_ubatches = 2;
 };
 
-// One (file, policy) expectation of the corpus and whether the model meets it.
-struct CorpusOutcome {
-  std::string file;
-  std::string policy;
-  std::optional<Verdict> expected;  // nullopt: the file gives no expectation at all
-  std::optional<Verdict> got;
-  std::string expected_text() const { return expected ? to_string(*expected) : "some expectation"; }
-  std::string got_text() const { return got ? to_string(*got) : "none given"; }
-  std::vector<std::string> missing_mechanisms;
-  bool ok = false;
-};
-// Throws ScenarioError for a file that does not load.
-// with_real: each expectation of a ggml version is checked against its real scheduler too.
-std::vector<CorpusOutcome> corpus_outcomes(const std::string& dir, bool with_real = false);
-
 struct RealArgs {
   std::string file;
   std::string policy = "all";
@@ -65,9 +51,17 @@ int run_real(const RealArgs& args);
 // nullopt after printing why the name is wrong.
 std::optional<GpuPlacement> resolve_placement(const std::string& option);
 
-int run_advise(const std::string& file, const std::string& policy, bool json,
-               const std::string& apply);
-int run_policies(bool json);
+struct AdviseArgs {
+  std::string file;
+  std::string policy;
+  bool json = false;
+  std::string apply;  // write the scenario with the minimal-set policy here (a new file)
+};
+int run_advise(const AdviseArgs& args);
+struct PoliciesArgs {
+  bool json = false;
+};
+int run_policies(const PoliciesArgs& args);
 // The policies a check run names: built-ins and those of --policies; nullopt after printing
 // the reason (bad file or unknown name).
 std::optional<std::vector<Policy>> resolve_check_policies(const CheckArgs& args);
@@ -75,8 +69,18 @@ int run_check(const CheckArgs& args);
 int run_exhaustive(const CheckArgs& args);
 // `schedcheck check` without arguments: every built-in policy, then the corpus, in one table.
 int run_main_job(const std::string& corpus_dir);
-int run_replay(const std::string& file, const std::string& policy, bool json);
-int run_corpus(const std::string& dir, bool json, bool with_real);
+struct ReplayArgs {
+  std::string file;
+  std::string policy = "all";
+  bool json = false;
+};
+int run_replay(const ReplayArgs& args);
+struct CorpusArgs {
+  std::string dir;  // empty: default_corpus_dir()
+  bool json = false;
+  bool real_ggml = false;  // also each ggml version's expectations on its real scheduler
+};
+int run_corpus(const CorpusArgs& args);
 // The differential check: a ggml version's model against its real scheduler (docs/real-ggml.md).
 struct DiffArgs {
   std::string file;  // a scenario, or empty with cases > 0

@@ -6,56 +6,15 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "bridge/real_policy.hpp"
 #include "cli/commands.hpp"
-#include "driver/scenario_file.hpp"
-#include "sim/replay.hpp"
-#include "sim/report_writer.hpp"
+#include "scenario/scenario_error.hpp"
+#include "sim/corpus_check.hpp"
 
 namespace schedcheck {
-namespace {
 
-std::vector<std::string> scenario_files(const std::string& dir) {
-  std::vector<std::string> files;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
-    if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path().string());
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-}  // namespace
-
-CorpusOutcome outcome(const std::string& file, const Scenario& s, const Expectation& e,
-                      const Policy& policy) {
-  const PolicyVerdict v = explain(replay(s, policy));
-  CorpusOutcome o{file, policy.name, e.verdict, v.verdict, {}, v.verdict == e.verdict};
-  for (const std::string& m : e.mechanisms)
-    if (std::none_of(v.groups.begin(), v.groups.end(),
-                     [&](const FindingGroup& g) { return g.mechanism == m; }))
-      o.missing_mechanisms.push_back(m);
-  o.ok = o.ok && o.missing_mechanisms.empty();
-  return o;
-}
-
-std::vector<CorpusOutcome> corpus_outcomes(const std::string& dir, bool with_real) {
-  std::vector<CorpusOutcome> outcomes;
-  for (const std::string& file : scenario_files(dir)) {
-    const Scenario s = load_scenario_file(file);
-    if (s.expectations.empty()) {
-      outcomes.push_back({file, "-", std::nullopt, std::nullopt, {}, false});
-      continue;
-    }
-    for (const Expectation& e : s.expectations) {
-      outcomes.push_back(outcome(file, s, e, *find_policy(s, e.policy)));
-      // The same expectation of that version's real scheduler (bridge/).
-      if (with_real && find_ggml_version(e.policy))
-        outcomes.push_back(outcome(file, s, e, real_policy("ggml@" + e.policy)));
-    }
-  }
-  return outcomes;
-}
-
-int run_corpus(const std::string& dir, bool json, bool with_real) {
+int run_corpus(const CorpusArgs& args) {
+  const std::string& dir = args.dir;
+  const bool json = args.json;
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
     std::cerr << "schedcheck: corpus folder \"" << dir << "\" does not exist or is not a folder\n";
@@ -63,7 +22,7 @@ int run_corpus(const std::string& dir, bool json, bool with_real) {
   }
   std::vector<CorpusOutcome> outcomes;
   try {
-    outcomes = corpus_outcomes(dir, with_real);
+    outcomes = corpus_outcomes(dir, args.real_ggml);
   } catch (const ScenarioError& e) {
     std::cerr << "schedcheck: " << e.what() << "\n";
     return kExitBadInput;

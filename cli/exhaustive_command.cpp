@@ -8,10 +8,56 @@
 #include "cli/commands.hpp"
 #include "cli/counterexample_file.hpp"
 #include "properties/counterexample_search.hpp"
-#include "properties/exhaustive_enumeration.hpp"
+#include "properties/exhaustive_check.hpp"
 #include "sim/replay.hpp"
 
 namespace schedcheck {
+
+namespace {
+
+// Saves each mechanism's minimized scenario, and prints or collects the policy's results.
+// nullopt after a file could not be saved.
+std::optional<nlohmann::ordered_json> report(const Policy& policy, const ExhaustiveCheck& r,
+                                             const SaveTarget& save, bool json) {
+  nlohmann::ordered_json mechanisms = nlohmann::ordered_json::array();
+  std::string details;
+  for (const ExhaustiveMechanism& m : r.mechanisms) {
+    const Counterexample& c = m.first;
+    std::string saved;
+    try {
+      const auto file =
+          fmt::format("{}-{}-exhaustive{}.json", policy.name, m.mechanism, c.case_index);
+      saved = save_counterexample(c, policy, save.place(file), save.is_file);
+    } catch (const std::exception& e) {
+      std::cerr << "schedcheck: " << e.what() << "\n";
+      return std::nullopt;
+    }
+    details += fmt::format(
+        "  {}: {} scenarios; first is #{}, minimal {} splits / {} ubatches / {} backends: {}\n",
+        m.mechanism, m.scenarios, c.case_index, c.size.splits, c.size.ubatches, c.size.backends,
+        saved);
+    mechanisms.push_back({{"mechanism", m.mechanism},
+                          {"scenarios", m.scenarios},
+                          {"first", c.case_index},
+                          {"size",
+                           {{"splits", c.size.splits},
+                            {"ubatches", c.size.ubatches},
+                            {"backends", c.size.backends}}},
+                          {"saved", saved}});
+  }
+  if (!json)
+    std::cout << (r.with_findings ? fmt::format("{}: findings in {} of {} scenarios\n",
+                                                policy.name, r.with_findings, r.checked)
+                                  : fmt::format("{}: clean in all {} scenarios\n", policy.name,
+                                                r.checked))
+              << details;
+  return nlohmann::ordered_json{{"policy", policy.name},
+                                {"checked", r.checked},
+                                {"with_findings", r.with_findings},
+                                {"mechanisms", mechanisms}};
+}
+
+}  // namespace
 
 int run_exhaustive(const CheckArgs& a) {
   const auto resolved = resolve_check_policies(a);
@@ -30,66 +76,15 @@ int run_exhaustive(const CheckArgs& a) {
   nlohmann::ordered_json results = nlohmann::ordered_json::array();
   bool found_any = false;
   for (const Policy& policy : policies) {
-    std::map<std::string, uint64_t> count;      // mechanism -> scenarios showing it
-    std::map<std::string, ScenarioSpec> first;  // mechanism -> first scenario showing it
-    std::map<std::string, uint64_t> first_index;
-    uint64_t index = 0, racy = 0;
-    enumerate_specs(bounds, [&](const ScenarioSpec& spec) {
-      const auto mechanisms = finding_mechanisms(spec, policy);
-      racy += !mechanisms.empty();
-      for (const std::string& m : mechanisms) {
-        if (!count[m]++) {
-          first[m] = spec;
-          first_index[m] = index;
-        }
-      }
-      ++index;
-      return true;
-    });
-    nlohmann::ordered_json j{{"policy", policy.name}, {"checked", total}, {"with_findings", racy}};
-    nlohmann::ordered_json mech = nlohmann::ordered_json::array();
-    std::string line =
-        racy ? fmt::format("{}: findings in {} of {} scenarios", policy.name, racy, total)
-             : fmt::format("{}: clean in all {} scenarios", policy.name, total);
-    std::string details;
-    if (const auto too_many = save_count_error(*save, first.size(), "--save")) {
+    const ExhaustiveCheck r = check_exhaustively(policy, bounds);
+    if (const auto too_many = save_count_error(*save, r.mechanisms.size(), "--save")) {
       std::cerr << "schedcheck: " << *too_many << "\n";
       return kExitBadInput;
     }
-    for (auto& [m, spec] : first) {
-      found_any = true;
-      Counterexample c;
-      c.mechanism = m;
-      c.case_index = static_cast<int>(first_index[m]);
-      c.original = spec;
-      c.shrunk = spec;
-      c.shrink_steps = minimize_by_removal(c.shrunk, policy, m);
-      c.scenario = synthesize(c.shrunk, "exhaustive-" + policy.name + "-" + m);
-      c.verdict = explain(replay(c.scenario, policy));
-      c.size = spec_size(c.scenario);
-      std::string saved;
-      try {
-        const auto file = fmt::format("{}-{}-exhaustive{}.json", policy.name, m, c.case_index);
-        saved = save_counterexample(c, policy, save->place(file), save->is_file);
-      } catch (const std::exception& e) {
-        std::cerr << "schedcheck: " << e.what() << "\n";
-        return kExitBadInput;
-      }
-      details += fmt::format(
-          "  {}: {} scenarios; first is #{}, minimal {} splits / {} ubatches / {} backends: {}\n",
-          m, count[m], c.case_index, c.size.splits, c.size.ubatches, c.size.backends, saved);
-      mech.push_back({{"mechanism", m},
-                      {"scenarios", count[m]},
-                      {"first", c.case_index},
-                      {"size",
-                       {{"splits", c.size.splits},
-                        {"ubatches", c.size.ubatches},
-                        {"backends", c.size.backends}}},
-                      {"saved", saved}});
-    }
-    j["mechanisms"] = mech;
-    results.push_back(j);
-    if (!a.json) std::cout << line << "\n" << details;
+    found_any |= !r.mechanisms.empty();
+    const auto j = report(policy, r, *save, a.json);
+    if (!j) return kExitBadInput;
+    results.push_back(*j);
   }
   if (a.json)
     std::cout << nlohmann::ordered_json{{"schema", "schedcheck-exhaustive/1"},

@@ -29,14 +29,15 @@ int run_check_command(CliArgs& a, bool main_job) {
 }
 
 int dispatch(CLI::App& app, const CliCommands& c, CliArgs& a, int argc) {
-  if (*c.policies) return run_policies(a.json);
-  if (*c.replay) return run_replay(a.file, a.policy, a.json);
-  if (*c.corpus)
-    return run_corpus(a.corpus_dir.empty() ? default_corpus_dir() : a.corpus_dir, a.json,
-                      a.corpus_real);
+  if (*c.policies) return run_policies(a.policies);
+  if (*c.replay) return run_replay(a.replay);
+  if (*c.corpus) {
+    if (a.corpus.dir.empty()) a.corpus.dir = default_corpus_dir();
+    return run_corpus(a.corpus);
+  }
   if (*c.diff) return run_diff(a.diff);
   if (*c.real) return run_real(a.real);
-  if (*c.advise) return run_advise(a.advise_file, a.advise_policy, a.json, a.advise_apply);
+  if (*c.advise) return run_advise(a.advise);
   if (*c.check) return run_check_command(a, argc == 2);
   if (*c.completion) {
     std::cout << bash_completion(app);

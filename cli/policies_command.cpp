@@ -9,7 +9,8 @@
 
 namespace schedcheck {
 
-int run_policies(bool json) {
+int run_policies(const PoliciesArgs& args) {
+  const bool json = args.json;
   if (json) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (const Policy& p : builtin_policies()) {

@@ -7,7 +7,10 @@
 
 namespace schedcheck {
 
-int run_replay(const std::string& file, const std::string& policy, bool json) {
+int run_replay(const ReplayArgs& args) {
+  const std::string& file = args.file;
+  const std::string& policy = args.policy;
+  const bool json = args.json;
   Scenario s;
   std::vector<Policy> chosen;
   try {

@@ -48,6 +48,13 @@ struct PolicySearch {
   double seconds = 0;
   // One shrunk counterexample per distinct mechanism, in the order the cases found them.
   std::vector<Counterexample> found;
+
+  // The verdict of all cases run: the counterexamples' verdicts combined.
+  Verdict verdict() const {
+    Verdict v;
+    for (const Counterexample& c : found) v |= c.verdict.verdict;
+    return v;
+  }
 };
 
 // The case's generator seed: a deterministic mix of the run seed and the case index.

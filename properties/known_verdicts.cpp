@@ -18,4 +18,9 @@ std::optional<Verdict> known_verdict(const std::string& policy) {
   return it->second;
 }
 
+bool is_known_outcome(const std::string& policy, Verdict found, bool stopped_by_time) {
+  const auto known = known_verdict(policy);
+  return !known || found == *known || (stopped_by_time && found.is_clean());
+}
+
 }  // namespace schedcheck

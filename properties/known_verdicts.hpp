@@ -12,4 +12,8 @@ namespace schedcheck {
 // nullopt for policies without a known verdict.
 std::optional<Verdict> known_verdict(const std::string& policy);
 
+// Whether a search of `policy` came out as known (true for a policy without a known verdict);
+// a search stopped by its time budget may also come out clean.
+bool is_known_outcome(const std::string& policy, Verdict found, bool stopped_by_time);
+
 }  // namespace schedcheck

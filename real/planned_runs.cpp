@@ -1,0 +1,48 @@
+#include "real/planned_runs.hpp"
+
+#include <fmt/format.h>
+
+#include "sim/replay.hpp"
+
+namespace schedcheck {
+
+namespace {
+
+// The plans of one policy for --delays MODE (none | auto | random:SEED | FILE).
+std::vector<PlannedRun> plans_for(const std::string& mode, const ReplayResult& sim,
+                                  const PolicyVerdict& verdict, int runs) {
+  std::vector<PlannedRun> out;
+  if (mode == "none") {
+    for (int i = 0; i < runs; ++i) out.push_back({DelayPlan{}, ""});
+  } else if (mode.rfind("random:", 0) == 0) {
+    const uint64_t seed = std::stoull(mode.substr(7));
+    for (int i = 0; i < runs; ++i)
+      out.push_back({random_plan(sim, seed + static_cast<uint64_t>(i)), ""});
+  } else if (mode == "auto") {
+    // Every race the simulator predicts, pushed the wrong way; a clean scenario gets random stress.
+    for (const FindingGroup& g : verdict.groups) {
+      if (!is_race(g.first.kind)) continue;
+      for (int i = 0; i < runs; ++i)
+        out.push_back({targeted_plan(sim, g.first),
+                       fmt::format("{} [{}] on {}", g.kind, g.mechanism, g.buffer)});
+    }
+    if (out.empty())
+      for (int i = 0; i < runs; ++i)
+        out.push_back({random_plan(sim, 1 + static_cast<uint64_t>(i)), ""});
+  } else {
+    const DelayPlan plan = load_delay_plan(mode);
+    for (int i = 0; i < runs; ++i) out.push_back({plan, ""});
+  }
+  return out;
+}
+
+}  // namespace
+
+PolicyRuns plan_runs(const Scenario& s, const Policy& policy, const std::string& mode, int runs) {
+  const ReplayResult sim = replay(s, policy);
+  PolicyRuns out{policy, explain(sim), {}};
+  out.plans = plans_for(mode, sim, out.verdict, runs);
+  return out;
+}
+
+}  // namespace schedcheck

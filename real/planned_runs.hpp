@@ -1,0 +1,29 @@
+// Which GPU runs `schedcheck real` makes for a policy: the simulation of the scenario and one
+// delay plan per run for --delays MODE: none, auto (each predicted race pushed the wrong way;
+// random stress when the simulator predicts none), random:SEED, or a plan file.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "real/delay_plan.hpp"
+#include "sim/race_report.hpp"
+
+namespace schedcheck {
+
+struct PlannedRun {
+  DelayPlan plan;
+  std::string finding;  // the simulator finding the plan targets, if any
+};
+
+struct PolicyRuns {
+  Policy policy;
+  PolicyVerdict verdict;  // the simulator's
+  std::vector<PlannedRun> plans;
+};
+
+// Throws ScenarioError for a plan file that does not load, std::invalid_argument (or another
+// std::exception) for a MODE that is none of the above.
+PolicyRuns plan_runs(const Scenario& s, const Policy& policy, const std::string& mode, int runs);
+
+}  // namespace schedcheck

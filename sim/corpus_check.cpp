@@ -1,0 +1,54 @@
+#include "sim/corpus_check.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "bridge/real_policy.hpp"
+#include "driver/scenario_file.hpp"
+#include "sim/race_report.hpp"
+#include "sim/replay.hpp"
+
+namespace schedcheck {
+namespace {
+
+std::vector<std::string> scenario_files(const std::string& dir) {
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+    if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+CorpusOutcome outcome(const std::string& file, const Scenario& s, const Expectation& e,
+                      const Policy& policy) {
+  const PolicyVerdict v = explain(replay(s, policy));
+  CorpusOutcome o{file, policy.name, e.verdict, v.verdict, {}, v.verdict == e.verdict};
+  for (const std::string& m : e.mechanisms)
+    if (std::none_of(v.groups.begin(), v.groups.end(),
+                     [&](const FindingGroup& g) { return g.mechanism == m; }))
+      o.missing_mechanisms.push_back(m);
+  o.ok = o.ok && o.missing_mechanisms.empty();
+  return o;
+}
+
+}  // namespace
+
+std::vector<CorpusOutcome> corpus_outcomes(const std::string& dir, bool with_real) {
+  std::vector<CorpusOutcome> outcomes;
+  for (const std::string& file : scenario_files(dir)) {
+    const Scenario s = load_scenario_file(file);
+    if (s.expectations.empty()) {
+      outcomes.push_back({file, "-", std::nullopt, std::nullopt, {}, false});
+      continue;
+    }
+    for (const Expectation& e : s.expectations) {
+      outcomes.push_back(outcome(file, s, e, *find_policy(s, e.policy)));
+      // The same expectation of that version's real scheduler (bridge/).
+      if (with_real && find_ggml_version(e.policy))
+        outcomes.push_back(outcome(file, s, e, real_policy("ggml@" + e.policy)));
+    }
+  }
+  return outcomes;
+}
+
+}  // namespace schedcheck

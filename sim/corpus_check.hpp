@@ -1,0 +1,30 @@
+// The corpus check: every scenario of a folder replayed under each policy it names in "expect",
+// and whether the verdict and the expected mechanisms came out (docs/bugs/, `schedcheck corpus`).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scenario/verdict.hpp"
+
+namespace schedcheck {
+
+// One (file, policy) expectation and whether the run meets it.
+struct CorpusOutcome {
+  std::string file;
+  std::string policy;
+  std::optional<Verdict> expected;  // nullopt: the file gives no expectation at all
+  std::optional<Verdict> got;
+  std::vector<std::string> missing_mechanisms;
+  bool ok = false;
+  std::string expected_text() const { return expected ? to_string(*expected) : "some expectation"; }
+  std::string got_text() const { return got ? to_string(*got) : "none given"; }
+};
+
+// Every .json below `dir`, in path order. Throws ScenarioError for a file that does not load.
+// with_real: each expectation of a ggml version is also checked against its real scheduler
+// (ggml@<version>, built from the bundle).
+std::vector<CorpusOutcome> corpus_outcomes(const std::string& dir, bool with_real = false);
+
+}  // namespace schedcheck
