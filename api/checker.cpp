@@ -9,7 +9,7 @@
 
 namespace schedcheck {
 
-bool CheckResult::has_mechanism(const std::string& mechanism) const {
+bool CheckResult::has_mechanism(Mechanism mechanism) const {
   return std::find(mechanisms.begin(), mechanisms.end(), mechanism) != mechanisms.end();
 }
 

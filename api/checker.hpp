@@ -15,11 +15,11 @@ namespace schedcheck {
 
 struct CheckResult {
   Verdict verdict;
-  std::vector<std::string> mechanisms;  // one per finding group, in report order: "H1", "H2", ...
+  std::vector<Mechanism> mechanisms;  // one per finding group, in report order
   PolicyVerdict details;                // every finding group: accesses, missing edge, fix
   std::string scenario_name, scenario_file;
 
-  bool has_mechanism(const std::string& mechanism) const;
+  bool has_mechanism(Mechanism mechanism) const;
   // The text `schedcheck replay` prints for this run.
   std::string report() const;
 };

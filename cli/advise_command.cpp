@@ -64,7 +64,7 @@ void print_json(const std::string& file, const Policy& policy, const Advice& a) 
   for (const FindingGroup& g : a.verdict.groups)
     missing.push_back({{"missing_edge", g.missing_edge},
                        {"cheapest_fix", g.cheapest_fix},
-                       {"mechanism", g.mechanism}});
+                       {"mechanism", to_string(g.mechanism)}});
   std::cout << nlohmann::ordered_json{{"schema", "schedcheck-advise/1"},
                                       {"scenario", file},
                                       {"policy", policy.name},
@@ -93,7 +93,7 @@ void print_text(const Scenario& s, const Policy& policy, const Advice& a) {
                                v.call.sync_id, to_string(v.call.site.call), v.call.site.step,
                                v.call.site.eval, v.new_finding);
   for (const FindingGroup& g : a.verdict.groups)
-    std::cout << fmt::format("  +missing [{}]: {}\n", g.mechanism, g.cheapest_fix);
+    std::cout << fmt::format("  +missing [{}]: {}\n", to_string(g.mechanism), g.cheapest_fix);
   std::cout << fmt::format(
       "host-blocking synchronizations per ubatch: {:.2f} issued, {:.2f} in a minimal set\n",
       per_ubatch(a.host_blocking, a), per_ubatch(a.host_blocking_kept, a));

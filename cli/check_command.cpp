@@ -58,7 +58,8 @@ void print_timing(const PolicySearch& r) {
                            r.seconds, r.stopped_by_time ? " [time budget reached]" : "");
   for (const Counterexample& c : r.found)
     std::cerr << fmt::format("timing: {} [{}]: found after {:.3f} s, shrunk in {:.3f} s\n",
-                             r.policy.name, c.mechanism, c.find_seconds, c.shrink_seconds);
+                             r.policy.name, to_string(c.mechanism), c.find_seconds,
+                             c.shrink_seconds);
 }
 
 nlohmann::ordered_json size_json(const SpecSize& z) {
@@ -86,7 +87,7 @@ std::optional<nlohmann::ordered_json> counterexamples(const PolicySearch& r, con
         gpu ? confirm_on_gpu(c.scenario, r.policy, c.mechanism, *gpu) : "";
     list.push_back({{"seed", c.seed},
                     {"case", c.case_index},
-                    {"mechanism", c.mechanism},
+                    {"mechanism", to_string(c.mechanism)},
                     {"size", size_json(c.size)},
                     {"original_size", size_json(c.original_size)},
                     {"shrink_steps", c.shrink_steps},
@@ -99,7 +100,7 @@ std::optional<nlohmann::ordered_json> counterexamples(const PolicySearch& r, con
     std::cout << fmt::format(
         "\n  [{}] case {} of seed {}; shrunk in {} steps from {} to {}\n  saved: {}\n  "
         "reproduce: {}\n\n",
-        c.mechanism, c.case_index, c.seed, c.shrink_steps, size_text(c.original_size),
+        to_string(c.mechanism), c.case_index, c.seed, c.shrink_steps, size_text(c.original_size),
         size_text(c.size), saved, repro_command(ctx, r.policy.name));
     if (gpu) std::cout << "  GPU: " << confirmation << "\n\n";
     std::cout << format_text(ctx, c.verdict) << "\n";
@@ -111,7 +112,8 @@ void print_policy_line(const PolicySearch& r) {
   std::string mechanisms;
   for (const Counterexample& c : r.found)
     mechanisms +=
-        fmt::format("{}{} (case {})", mechanisms.empty() ? "" : ", ", c.mechanism, c.case_index);
+        fmt::format("{}{} (case {})", mechanisms.empty() ? "" : ", ", to_string(c.mechanism),
+                    c.case_index);
   std::cout << fmt::format("{}: {} in {} cases{}{}\n", r.policy.name, to_string(r.verdict()),
                            r.cases_run, mechanisms.empty() ? "" : ": " + mechanisms,
                            r.stopped_by_time ? " (time budget reached)" : "");

@@ -11,6 +11,15 @@
 #include "sim/corpus_check.hpp"
 
 namespace schedcheck {
+namespace {
+
+std::vector<std::string> mechanism_list(const std::vector<Mechanism>& mechanisms) {
+  std::vector<std::string> names;
+  for (Mechanism m : mechanisms) names.emplace_back(to_string(m));
+  return names;
+}
+
+}  // namespace
 
 int run_corpus(const CorpusArgs& args) {
   const std::string& dir = args.dir;
@@ -36,7 +45,7 @@ int run_corpus(const CorpusArgs& args) {
                       {"policy", o.policy},
                       {"expected", o.expected_text()},
                       {"got", o.got_text()},
-                      {"missing_mechanisms", o.missing_mechanisms},
+                      {"missing_mechanisms", mechanism_list(o.missing_mechanisms)},
                       {"ok", o.ok}});
     std::cout << nlohmann::ordered_json{{"schema", "schedcheck-corpus/1"},
                                         {"results", list},
@@ -50,7 +59,7 @@ int run_corpus(const CorpusArgs& args) {
                                      o.ok ? "ok" : "FAIL", o.file, o.policy, o.expected_text(),
                                      o.got_text());
       if (!o.missing_mechanisms.empty())
-        line += "; missing mechanisms: " + fmt::format("{}", fmt::join(o.missing_mechanisms, " "));
+        line += "; missing mechanisms: " + fmt::format("{}", fmt::join(mechanism_list(o.missing_mechanisms), " "));
       std::cout << line << "\n";
     }
     std::cout << fmt::format("corpus: {} passed, {} failed\n", outcomes.size() - failed, failed);

@@ -32,14 +32,16 @@ std::string save_counterexample(const Counterexample& c, const Policy& policy, f
       "splits, "
       "{} ubatches, {} backends; {}. Reproduce: schedcheck replay <this file> --policy {}",
       policy.name, c.seed, c.case_index, c.size.splits, c.size.ubatches, c.size.backends,
-      c.mechanism, policy.name);
+      to_string(c.mechanism), policy.name);
   if (!policy.builtin) {
     nlohmann::ordered_json knobs;
     for (const auto& k : describe_knobs(policy.knobs)) knobs[k.name] = k.value;
     doc["policies"] = nlohmann::ordered_json::array(
         {{{"name", policy.name}, {"base", "ggml-v0"}, {"knobs", knobs}}});
   }
-  doc["expect"] = {{policy.name, {{"verdict", to_string(c.verdict.verdict)}, {"mechanisms", {c.mechanism}}}}};
+  doc["expect"] = {{policy.name,
+                    {{"verdict", to_string(c.verdict.verdict)},
+                     {"mechanisms", {std::string(to_string(c.mechanism))}}}}};
   return write_scenario_file(doc.dump(2) + "\n", std::move(path), exact_path);
 }
 
@@ -100,7 +102,8 @@ fs::path default_counterexample_path(const Counterexample& c, const Policy& poli
     if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != '@')
       ch = '_';
   return fs::path("schedcheck-counterexamples") /
-         fmt::format("{}-{}-seed{}-case{}.json", name, c.mechanism, c.seed, c.case_index);
+         fmt::format("{}-{}-seed{}-case{}.json", name, to_string(c.mechanism), c.seed,
+                     c.case_index);
 }
 
 }  // namespace schedcheck

@@ -26,7 +26,8 @@ std::optional<nlohmann::ordered_json> report(const Policy& policy, const Exhaust
     std::string saved;
     try {
       const auto file =
-          fmt::format("{}-{}-exhaustive{}.json", policy.name, m.mechanism, c.case_index);
+          fmt::format("{}-{}-exhaustive{}.json", policy.name, to_string(m.mechanism),
+                      c.case_index);
       saved = save_counterexample(c, policy, save.place(file), save.is_file);
     } catch (const std::exception& e) {
       std::cerr << "schedcheck: " << e.what() << "\n";
@@ -34,9 +35,9 @@ std::optional<nlohmann::ordered_json> report(const Policy& policy, const Exhaust
     }
     details += fmt::format(
         "  {}: {} scenarios; first is #{}, minimal {} splits / {} ubatches / {} backends: {}\n",
-        m.mechanism, m.scenarios, c.case_index, c.size.splits, c.size.ubatches, c.size.backends,
+        to_string(m.mechanism), m.scenarios, c.case_index, c.size.splits, c.size.ubatches, c.size.backends,
         saved);
-    mechanisms.push_back({{"mechanism", m.mechanism},
+    mechanisms.push_back({{"mechanism", to_string(m.mechanism)},
                           {"scenarios", m.scenarios},
                           {"first", c.case_index},
                           {"size",

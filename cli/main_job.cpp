@@ -48,8 +48,10 @@ int run_main_job(const std::string& corpus_dir) {
       const std::string size = fmt::format("{} splits / {} ubatches / {} backends", c.size.splits,
                                            c.size.ubatches, c.size.backends);
       std::cout << fmt::format("{:<14} {:<8} {:<6} {:<16} {:<34} {}\n", k ? "" : policy.name,
-                               k ? "" : verdict, k ? "" : known_text, c.mechanism, size, saved);
-      timing += fmt::format("{:<14} {:<16} {:>15.3f} {:>14.3f}\n", policy.name, c.mechanism,
+                               k ? "" : verdict, k ? "" : known_text, to_string(c.mechanism), size,
+                               saved);
+      timing += fmt::format("{:<14} {:<16} {:>15.3f} {:>14.3f}\n", policy.name,
+                            to_string(c.mechanism),
                             c.find_seconds, c.shrink_seconds);
     }
   }

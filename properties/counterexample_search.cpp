@@ -22,7 +22,7 @@ int case_size(int case_index) {
   return std::min(case_index, rc::kNominalSize);
 }
 
-bool keeps(const ScenarioSpec& spec, const Policy& policy, const std::string& mechanism) {
+bool keeps(const ScenarioSpec& spec, const Policy& policy, Mechanism mechanism) {
   const auto found = finding_mechanisms(spec, policy);
   return std::find(found.begin(), found.end(), mechanism) != found.end();
 }
@@ -46,9 +46,9 @@ ScenarioSpec generate_case(uint64_t seed, int case_index) {
   return case_shrinkable(seed, case_index).value();
 }
 
-std::vector<std::string> finding_mechanisms(const ScenarioSpec& spec, const Policy& policy) {
+std::vector<Mechanism> finding_mechanisms(const ScenarioSpec& spec, const Policy& policy) {
   const PolicyVerdict v = explain(replay(synthesize(spec), policy));
-  std::vector<std::string> out;
+  std::vector<Mechanism> out;
   for (const auto& g : v.groups)
     if (std::find(out.begin(), out.end(), g.mechanism) == out.end()) out.push_back(g.mechanism);
   return out;
@@ -92,7 +92,7 @@ std::vector<ScenarioSpec> single_removals(const ScenarioSpec& spec) {
   return out;
 }
 
-int minimize_by_removal(ScenarioSpec& spec, const Policy& policy, const std::string& mechanism) {
+int minimize_by_removal(ScenarioSpec& spec, const Policy& policy, Mechanism mechanism) {
   int steps = 0;
   for (bool progress = true; progress;) {
     progress = false;
@@ -110,7 +110,7 @@ int minimize_by_removal(ScenarioSpec& spec, const Policy& policy, const std::str
 namespace {
 
 Counterexample shrink_case(const Policy& policy, uint64_t seed, int case_index,
-                           const std::string& mechanism) {
+                           Mechanism mechanism) {
   const auto start = Clock::now();
   Counterexample c;
   c.seed = seed;
@@ -133,7 +133,8 @@ Counterexample shrink_case(const Policy& policy, uint64_t seed, int case_index,
   }
   c.shrunk = current.value();
   c.shrink_steps += minimize_by_removal(c.shrunk, policy, mechanism);
-  c.scenario = synthesize(c.shrunk, "counterexample-" + policy.name + "-" + mechanism);
+  c.scenario = synthesize(c.shrunk, "counterexample-" + policy.name + "-" +
+                                            std::string(to_string(mechanism)));
   c.verdict = explain(replay(c.scenario, policy));
   c.size = spec_size(c.scenario);
   c.original_size = spec_size(synthesize(c.original));
@@ -153,7 +154,7 @@ PolicySearch search_policy(const Policy& policy, const SearchOptions& o) {
       o.cases > o.shard_index ? (o.cases - o.shard_index + o.shard_count - 1) / o.shard_count : 0;
 
   // Waves of cases in parallel; results are taken in case order, as with one job.
-  std::vector<std::pair<int, std::string>> firsts;  // (case, mechanism) in discovery order
+  std::vector<std::pair<int, Mechanism>> firsts;  // (case, mechanism) in discovery order
   std::vector<double> found_at;
   const long long wave = static_cast<long long>(std::max(1, o.jobs)) * 8;
   bool done = false;
@@ -166,7 +167,7 @@ PolicySearch search_policy(const Policy& policy, const SearchOptions& o) {
     // RapidCheck's generators keep global state: generate here, replay on the workers.
     std::vector<ScenarioSpec> specs;
     for (long long k = w; k < end; ++k) specs.push_back(generate_case(o.seed, case_at(k)));
-    std::vector<std::vector<std::string>> mechanisms(specs.size());
+    std::vector<std::vector<Mechanism>> mechanisms(specs.size());
     std::atomic<std::size_t> next{0};
     auto worker = [&] {
       for (std::size_t i; (i = next++) < specs.size();)
@@ -178,7 +179,7 @@ PolicySearch search_policy(const Policy& policy, const SearchOptions& o) {
     for (auto& t : threads) t.join();
     for (std::size_t i = 0; i < specs.size() && !done; ++i) {
       ++result.cases_run;
-      for (const std::string& m : mechanisms[i]) {
+      for (const Mechanism m : mechanisms[i]) {
         if (std::any_of(firsts.begin(), firsts.end(), [&](const auto& f) { return f.second == m; }))
           continue;
         firsts.emplace_back(case_at(w + static_cast<long long>(i)), m);

@@ -33,7 +33,7 @@ struct Counterexample {
   ScenarioSpec shrunk;
   Scenario scenario;      // synthesize(shrunk)
   PolicyVerdict verdict;  // of the shrunk scenario
-  std::string mechanism;  // the mechanism kept while shrinking
+  Mechanism mechanism = Mechanism::other;  // the mechanism kept while shrinking
   SpecSize size;
   SpecSize original_size;
   int shrink_steps = 0;
@@ -65,10 +65,10 @@ ScenarioSpec generate_case(uint64_t seed, int case_index);
 PolicySearch search_policy(const Policy& policy, const SearchOptions& options);
 
 // The mechanisms of a scenario's findings under a policy, in report order (empty if clean).
-std::vector<std::string> finding_mechanisms(const ScenarioSpec& spec, const Policy& policy);
+std::vector<Mechanism> finding_mechanisms(const ScenarioSpec& spec, const Policy& policy);
 // Shrinks `spec` (failing with `mechanism`) with single removals until none keeps the
 // mechanism: splits, inputs of a split, ubatches, batches, GPUs. Returns the steps taken.
-int minimize_by_removal(ScenarioSpec& spec, const Policy& policy, const std::string& mechanism);
+int minimize_by_removal(ScenarioSpec& spec, const Policy& policy, Mechanism mechanism);
 // Every single removal of `spec` (used to check 1-minimality).
 std::vector<ScenarioSpec> single_removals(const ScenarioSpec& spec);
 

@@ -13,7 +13,7 @@
 namespace schedcheck {
 
 struct ExhaustiveMechanism {
-  std::string mechanism;
+  Mechanism mechanism = Mechanism::other;
   uint64_t scenarios = 0;  // how many scenarios show it
   Counterexample first;    // the first that does (case_index: its enumeration index), minimized
 };
@@ -21,7 +21,7 @@ struct ExhaustiveMechanism {
 struct ExhaustiveCheck {
   uint64_t checked = 0;
   uint64_t with_findings = 0;
-  std::vector<ExhaustiveMechanism> mechanisms;  // by mechanism name
+  std::vector<ExhaustiveMechanism> mechanisms;  // in Mechanism order
 };
 
 ExhaustiveCheck check_exhaustively(const Policy& policy, const ExhaustiveBounds& bounds);

@@ -12,7 +12,7 @@
 namespace schedcheck {
 namespace {
 
-bool has(const std::vector<std::string>& v, const std::string& x) {
+bool has(const std::vector<Mechanism>& v, Mechanism x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
@@ -34,8 +34,9 @@ RC_GTEST_PROP(Hazards, TheBuiltInVersionsNeverReadStaleData, ()) {
   // B2 and B4 were fixed before every built-in version: only races remain.
   const ScenarioSpec spec = *gen_scenario_spec();
   for (const Policy& p : builtin_policies())
-    for (const std::string& m : finding_mechanisms(spec, p))
-      RC_ASSERT(m.rfind("stale", 0) != 0 && m != "uninitialized");
+    for (const Mechanism m : finding_mechanisms(spec, p))
+      RC_ASSERT(m != Mechanism::stale && m != Mechanism::stale_slot &&
+                m != Mechanism::stale_host_read && m != Mechanism::uninitialized);
 }
 
 RC_GTEST_PROP(Hazards, H1NeedsPipelineParallelism, ()) {
@@ -43,7 +44,7 @@ RC_GTEST_PROP(Hazards, H1NeedsPipelineParallelism, ()) {
   const ScenarioSpec spec = *gen_scenario_spec();
   const Scenario s = synthesize(spec);
   for (const Policy& p : builtin_policies())
-    if (has(finding_mechanisms(spec, p), "H1"))
+    if (has(finding_mechanisms(spec, p), Mechanism::H1))
       RC_ASSERT(make_layout(s, p.knobs).pipeline_parallel);
 }
 
@@ -53,7 +54,7 @@ RC_GTEST_PROP(Hazards, H2OnCudaOnlyWhereCudaAcceptsHostSources, ()) {
   const ScenarioSpec spec = *gen_scenario_spec();
   const Scenario s = synthesize(spec);
   for (const char* name : {"ggml-v0", "ggml-20463", "ggml-25138", "ggml-26040"})
-    if (has(finding_mechanisms(spec, policy(name)), "H2"))
+    if (has(finding_mechanisms(spec, policy(name)), Mechanism::H2))
       RC_ASSERT(has_kind(s, BackendKind::vulkan));
 }
 

@@ -42,7 +42,7 @@ TEST(Shrinking, Policy17795Seed1ShrinksThePinnedHostToDeviceRaceToAtMost3x3x2) {
   SearchOptions o;  // the defaults of `schedcheck check`
   const PolicySearch r = search_policy(*find_builtin_policy("ggml-17795"), o);
   auto h2 = std::find_if(r.found.begin(), r.found.end(),
-                         [](const Counterexample& c) { return c.mechanism == "H2"; });
+                         [](const Counterexample& c) { return c.mechanism == Mechanism::H2; });
   ASSERT_NE(h2, r.found.end());
   EXPECT_LE(h2->size.splits, 3);
   EXPECT_LE(h2->size.backends, 3);

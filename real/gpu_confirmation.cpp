@@ -11,7 +11,7 @@
 
 namespace schedcheck {
 
-std::string confirm_on_gpu(const Scenario& s, const Policy& policy, const std::string& mechanism,
+std::string confirm_on_gpu(const Scenario& s, const Policy& policy, Mechanism mechanism,
                            const GpuPlacement& placement) {
   const ReplayResult sim = replay(s, policy);
   const PolicyVerdict v = explain(sim);

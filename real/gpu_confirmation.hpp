@@ -11,7 +11,7 @@ namespace schedcheck {
 
 // What happened, in words: "confirmed in run N ...", "NOT confirmed ...", "not observable ...",
 // or "not run: why".
-std::string confirm_on_gpu(const Scenario& s, const Policy& policy, const std::string& mechanism,
+std::string confirm_on_gpu(const Scenario& s, const Policy& policy, Mechanism mechanism,
                            const GpuPlacement& placement);
 
 }  // namespace schedcheck

@@ -24,7 +24,7 @@ std::vector<PlannedRun> plans_for(const std::string& mode, const ReplayResult& s
       if (!is_race(g.first.kind)) continue;
       for (int i = 0; i < runs; ++i)
         out.push_back({targeted_plan(sim, g.first),
-                       fmt::format("{} [{}] on {}", g.kind, g.mechanism, g.buffer)});
+                       fmt::format("{} [{}] on {}", g.kind, to_string(g.mechanism), g.buffer)});
     }
     if (out.empty())
       for (int i = 0; i < runs; ++i)

@@ -62,7 +62,7 @@ TEST(Agreement, SimulatorAndGpuAgreeOnGeneratedScenarios) {
   int clean_runs = 0, clean_mismatches = 0, races = 0, confirmed = 0, stale = 0,
       stale_confirmed = 0;
   int unobservable = 0, unobservable_seen = 0, held_by_staging = 0;
-  std::map<std::string, std::pair<int, int>> by_mechanism;  // mechanism -> (confirmed, total)
+  std::map<Mechanism, std::pair<int, int>> by_mechanism;  // mechanism -> (confirmed, total)
   auto save_miss = [&](const Scenario& s, const Policy& p, const std::string& what) {
     std::filesystem::create_directories(dir);
     const auto file = dir / (s.name + "-" + p.name + ".json");
@@ -128,7 +128,7 @@ TEST(Agreement, SimulatorAndGpuAgreeOnGeneratedScenarios) {
           ++stale;
           stale_confirmed += seen;
         }
-        if (!seen) save_miss(s, policy, g.kind + " [" + g.mechanism + "] not confirmed");
+        if (!seen) save_miss(s, policy, g.kind + " [" + std::string(to_string(g.mechanism)) + "] not confirmed");
       }
     }
   }

@@ -10,6 +10,7 @@
 
 #include "scenario/backend_kind.hpp"
 #include "scenario/capabilities.hpp"
+#include "scenario/mechanism.hpp"
 #include "scenario/policy.hpp"
 #include "scenario/verdict.hpp"
 
@@ -113,7 +114,7 @@ struct DriverConfig {
 struct Expectation {
   std::string policy;
   Verdict verdict;
-  std::vector<std::string> mechanisms;  // each must appear among the findings (H1, H2, ...)
+  std::vector<Mechanism> mechanisms;  // each must appear among the findings
 };
 
 struct Scenario {

@@ -37,7 +37,7 @@ Advice advise(const Scenario& s, const Policy& policy) {
   // Missing edges (the run's races) on the line of the access that needs the wait.
   for (const FindingGroup& g : a.verdict.groups) {
     std::string& line = a.call_lines[{g.second_access.eval, g.second_access.split}];
-    line += fmt::format("{}+wait([{}] {} -> {})", line.empty() ? "" : " ", g.mechanism,
+    line += fmt::format("{}+wait([{}] {} -> {})", line.empty() ? "" : " ", to_string(g.mechanism),
                         g.first_access.agent, g.second_access.agent);
   }
   return a;

@@ -23,7 +23,7 @@ CorpusOutcome outcome(const std::string& file, const Scenario& s, const Expectat
                       const Policy& policy) {
   const PolicyVerdict v = explain(replay(s, policy));
   CorpusOutcome o{file, policy.name, e.verdict, v.verdict, {}, v.verdict == e.verdict};
-  for (const std::string& m : e.mechanisms)
+  for (const Mechanism m : e.mechanisms)
     if (std::none_of(v.groups.begin(), v.groups.end(),
                      [&](const FindingGroup& g) { return g.mechanism == m; }))
       o.missing_mechanisms.push_back(m);

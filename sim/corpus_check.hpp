@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "scenario/mechanism.hpp"
 #include "scenario/verdict.hpp"
 
 namespace schedcheck {
@@ -16,7 +17,7 @@ struct CorpusOutcome {
   std::string policy;
   std::optional<Verdict> expected;  // nullopt: the file gives no expectation at all
   std::optional<Verdict> got;
-  std::vector<std::string> missing_mechanisms;
+  std::vector<Mechanism> missing_mechanisms;
   bool ok = false;
   std::string expected_text() const { return expected ? to_string(*expected) : "some expectation"; }
   std::string got_text() const { return got ? to_string(*got) : "none given"; }

@@ -163,19 +163,19 @@ class Explainer {
     if (f.kind == FindingKind::stale_read) {
       const Access& read = access(f.second_op, f.second_access);
       if (read.copy != kNone && l_.agents[f.second_agent].kind != AgentKind::host) {
-        g.mechanism = "stale-slot";
+        g.mechanism = Mechanism::stale_slot;
         g.mechanism_text =
             "the graph reads copy-slot bytes that this evaluation did not fill (the copy went to "
             "another slot, or these bytes were not copied)";
       } else if (l_.agents[f.second_agent].kind == AgentKind::host) {
-        g.mechanism = "stale-host-read";
+        g.mechanism = Mechanism::stale_host_read;
         g.mechanism_text =
             "the host reads data that this evaluation has not yet produced or copied";
       } else if (f.seen.tensor == kNone) {
-        g.mechanism = "uninitialized";
+        g.mechanism = Mechanism::uninitialized;
         g.mechanism_text = "the read sees memory that nothing wrote before it";
       } else {
-        g.mechanism = "stale";
+        g.mechanism = Mechanism::stale;
         g.mechanism_text = "ordered accesses, but the read sees another evaluation's value";
       }
       return;
@@ -191,7 +191,7 @@ class Explainer {
     const bool read_is_queue = rk == AgentKind::queue || rk == AgentKind::transfer_queue;
     if (f.kind != FindingKind::write_after_write && r_.trace[read_op].op.kind == OpKind::copy &&
         read_is_queue && is_host_buffer(s_.buffers[f.buffer].kind)) {
-      g.mechanism = "H2";
+      g.mechanism = Mechanism::H2;
       g.mechanism_text =
           "source of an asynchronous host->device copy rewritten before the copy read it";
       return;
@@ -199,7 +199,7 @@ class Explainer {
     const Access& w = access(write_op, write_access);
     if (w.copy != kNone && r_.trace[write_op].op.kind == OpKind::copy && wk == AgentKind::queue &&
         l_.agents[write_agent].backend != r_.run.plan.copies[w.copy].backend) {
-      g.mechanism = "H1";
+      g.mechanism = Mechanism::H1;
       g.mechanism_text =
           "copy issued on the source queue overwrites a destination slot the destination may still "
           "read";
@@ -210,17 +210,17 @@ class Explainer {
     const bool blocking_write = wk == AgentKind::blocking_stream ||
                                 (wk == AgentKind::host && site(write_op).call == Call::tensor_copy);
     if (rk == AgentKind::blocking_stream || blocking_write) {
-      g.mechanism = "H3";
+      g.mechanism = Mechanism::H3;
       g.mechanism_text =
           "blocking copy (hidden stream or host memcpy) not ordered with the backend's queue";
       return;
     }
     if (site(f.second_op).call == Call::host_read_output) {
-      g.mechanism = "H4";
+      g.mechanism = Mechanism::H4;
       g.mechanism_text = "host reads asynchronously copied outputs before synchronizing";
       return;
     }
-    g.mechanism = "other";
+    g.mechanism = Mechanism::other;
     g.mechanism_text = "unordered conflicting accesses";
   }
 

@@ -29,8 +29,7 @@ struct FindingGroup {
   Finding first;           // the earliest occurrence
   std::vector<int> evals;  // evaluation of the second access of every occurrence
   std::string kind;        // "WRITE-AFTER-READ race", "STALE READ"
-  std::string
-      mechanism;  // H1 | H2 | H3 | H4 | stale-slot | stale-host-read | uninitialized | other
+  Mechanism mechanism = Mechanism::other;
   std::string mechanism_text;  // one line
   std::string buffer;          // buffer name and kind
   uint64_t begin = 0, end = 0;

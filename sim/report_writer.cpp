@@ -67,7 +67,7 @@ std::string format_text(const ReportContext& ctx, const PolicyVerdict& v) {
   out += fmt::format("host calls in the first ubatch, per split: {}\n", splits);
   for (std::size_t i = 0; i < v.groups.size(); ++i) {
     const FindingGroup& g = v.groups[i];
-    out += fmt::format("\n[{}] {} [{}] on {} [{}, {})\n", i + 1, g.kind, g.mechanism, g.buffer,
+    out += fmt::format("\n[{}] {} [{}] on {} [{}, {})\n", i + 1, g.kind, to_string(g.mechanism), g.buffer,
                        g.begin, g.end);
     out += fmt::format("    mechanism: {}\n", g.mechanism_text);
     const bool stale = g.first.kind == FindingKind::stale_read;
@@ -107,7 +107,7 @@ nlohmann::ordered_json verdict_json(const ReportContext& ctx, const PolicyVerdic
                 : g.first.kind == FindingKind::write_after_read  ? "write_after_read"
                 : g.first.kind == FindingKind::write_after_write ? "write_after_write"
                                                                  : "stale_read";
-    f["mechanism"] = g.mechanism;
+    f["mechanism"] = std::string(to_string(g.mechanism));
     f["buffer"] = g.buffer;
     f["range"] = {g.begin, g.end};
     f["occurrences"] = g.evals.size();

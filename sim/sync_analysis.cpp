@@ -11,7 +11,7 @@ namespace schedcheck {
 namespace {
 
 std::string group_key(const FindingGroup& g) {
-  return fmt::format("{}|{}|{}|{}|{}", g.kind, g.mechanism, g.buffer, g.first_access.where,
+  return fmt::format("{}|{}|{}|{}|{}", g.kind, to_string(g.mechanism), g.buffer, g.first_access.where,
                      g.second_access.where);
 }
 
@@ -21,7 +21,7 @@ std::string describe_first_new(const ReplayResult& without, const PolicyVerdict&
   std::map<std::string, std::size_t> known;
   for (const FindingGroup& g : baseline.groups) known[group_key(g)] = g.evals.size();
   auto describe = [](const FindingGroup& g, std::string_view more) {
-    return fmt::format("{}{} [{}] on {}: {} -> {}", more, g.kind, g.mechanism, g.buffer,
+    return fmt::format("{}{} [{}] on {}: {} -> {}", more, g.kind, to_string(g.mechanism), g.buffer,
                        g.first_access.where, g.second_access.where);
   };
   const PolicyVerdict v = explain(without);

@@ -37,10 +37,10 @@ TEST(Api, CheckGivesEveryCorpusExpectationOfTheCanonicalTwoGpuScenario) {
   for (const Expectation& e : s.expectations) {
     const CheckResult r = check(s, e.policy);
     EXPECT_EQ(r.verdict, e.verdict) << e.policy;
-    for (const std::string& m : e.mechanisms) EXPECT_TRUE(r.has_mechanism(m)) << e.policy << m;
+    for (const Mechanism m : e.mechanisms) EXPECT_TRUE(r.has_mechanism(m)) << e.policy << m;
   }
   const CheckResult removed = check(s, "ggml-17795");
-  EXPECT_TRUE(removed.has_mechanism("H2"));
+  EXPECT_TRUE(removed.has_mechanism(Mechanism::H2));
   EXPECT_EQ(removed.mechanisms.size(), removed.details.groups.size());
   EXPECT_NE(removed.report().find("== two-gpu-pp under ggml-17795"), std::string::npos);
   EXPECT_TRUE(check(s, "ggml-20793").verdict.is_clean());

@@ -43,7 +43,7 @@ TEST(Advice, ARacyRunGetsItsMissingWaitOnTheLineOfTheSecondAccess) {
   ASSERT_FALSE(a.verdict.groups.empty());
   const FindingGroup& g = a.verdict.groups.front();
   const std::string& line = a.call_lines.at({g.second_access.eval, g.second_access.split});
-  EXPECT_NE(line.find("+wait([" + g.mechanism + "]"), std::string::npos) << line;
+  EXPECT_NE(line.find("+wait([" + std::string(to_string(g.mechanism)) + "]"), std::string::npos) << line;
 }
 
 TEST(Advice, TheMinimalSetPolicyIsAddedWithItsVerdictAndOnlyOnce) {

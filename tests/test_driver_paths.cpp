@@ -83,7 +83,7 @@ TEST(MoePath, ReadingTheIdsCopyBeforeItIsFilledIsAStaleHostRead) {
   const PolicyVerdict v = explain(replay(s, bug));
   ASSERT_FALSE(v.groups.empty());
   EXPECT_TRUE(std::any_of(v.groups.begin(), v.groups.end(),
-                          [](const FindingGroup& g) { return g.mechanism == "stale-host-read"; }));
+                          [](const FindingGroup& g) { return g.mechanism == Mechanism::stale_host_read; }));
 }
 
 TEST(MoePath, IdsAlreadyOnTheSplitBackendAreReadThere) {

@@ -130,7 +130,7 @@ TEST(Verdicts, TwoGpu17795ReportsThePinnedHostToDeviceRace) {
   EXPECT_EQ(v.verdict, Verdict::races());
   bool h2 = false;
   for (const auto& g : v.groups)
-    if (g.mechanism == "H2" && g.first.kind == FindingKind::write_after_read) {
+    if (g.mechanism == Mechanism::H2 && g.first.kind == FindingKind::write_after_read) {
       h2 = true;
       EXPECT_EQ(g.second_access.agent, "HOST");
       EXPECT_NE(g.first_access.operation.find("host->device"), std::string::npos);
@@ -143,7 +143,7 @@ TEST(Verdicts, TwoGpuH1NeedsADeviceSideWaitOnTheSourceQueue) {
   const PolicyVerdict v = explain(replay(canonical("two-gpu-pp"), policy("ggml-26040")));
   ASSERT_EQ(v.groups.size(), 1u);
   const FindingGroup& g = v.groups[0];
-  EXPECT_EQ(g.mechanism, "H1");
+  EXPECT_EQ(g.mechanism, Mechanism::H1);
   EXPECT_EQ(g.first_access.agent, "CUDA1");
   EXPECT_EQ(g.second_access.agent, "CUDA0");
   EXPECT_FALSE(g.fix_blocks_host);
@@ -181,7 +181,7 @@ TEST(CopyIndex, ResetWhileAllocatedMakesTheGraphReadAStaleSlot) {
   bug.knobs.sync_copy_reset = SyncCopyReset::always;
   const PolicyVerdict v = explain(replay(s, bug));
   bool stale_slot = false;
-  for (const auto& g : v.groups) stale_slot |= g.mechanism == "stale-slot";
+  for (const auto& g : v.groups) stale_slot |= g.mechanism == Mechanism::stale_slot;
   EXPECT_TRUE(stale_slot) << v.verdict;
   EXPECT_EQ(explain(replay(s, policy("ggml-20793"))).verdict, Verdict::clean());
 }

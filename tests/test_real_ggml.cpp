@@ -35,16 +35,16 @@ class RealGgml : public ::testing::Test {
   }
 };
 
-std::vector<std::string> mechanisms(const Scenario& s, const Policy& p) {
-  std::vector<std::string> out;
+std::vector<Mechanism> mechanisms(const Scenario& s, const Policy& p) {
+  std::vector<Mechanism> out;
   for (const FindingGroup& g : explain(replay(s, p)).groups) out.push_back(g.mechanism);
   return out;
 }
 
 TEST_F(RealGgml, TheRealScheduler17795RacesOnTheCanonicalPipelineScenarioWithH2) {
   const Scenario s = load_scenario_file(source_path("reports/canonical/two-gpu-pp.json"));
-  const std::vector<std::string> m = mechanisms(s, real_policy("ggml@ggml-17795"));
-  EXPECT_NE(std::find(m.begin(), m.end(), "H2"), m.end());
+  const std::vector<Mechanism> m = mechanisms(s, real_policy("ggml@ggml-17795"));
+  EXPECT_NE(std::find(m.begin(), m.end(), Mechanism::H2), m.end());
   // The revert of the sync removal (ggml-20793) is clean on the same scenario.
   EXPECT_TRUE(mechanisms(s, real_policy("ggml@ggml-20793")).empty());
   const auto cli = run_schedcheck("replay " + source_path("reports/canonical/two-gpu-pp.json") +

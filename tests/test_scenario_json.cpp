@@ -229,7 +229,7 @@ TEST(ValidScenario, Full) {
   ASSERT_EQ(s.expectations.size(), 3u);
   EXPECT_EQ(s.expectations[0].policy, "ggml-v0");
   EXPECT_EQ(s.expectations[0].verdict, Verdict::clean());
-  EXPECT_EQ(s.expectations[1].mechanisms, std::vector<std::string>{"H2"});
+  EXPECT_EQ(s.expectations[1].mechanisms, std::vector<Mechanism>{Mechanism::H2});
   EXPECT_EQ(s.expectations[2].verdict, Verdict::races_and_stale_reads());
   EXPECT_TRUE(s.expectations[2].mechanisms.empty());
 

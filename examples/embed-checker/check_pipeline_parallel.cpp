@@ -49,7 +49,7 @@ int main() {
   const schedcheck::CheckResult removed = schedcheck::check(s, "ggml-17795");
   const schedcheck::CheckResult reverted = schedcheck::check(s, "ggml-20793");
   bool ok = expect(removed.verdict.race, "ggml-17795 races");
-  ok &= expect(removed.has_mechanism("H2"), "ggml-17795 shows H2 (pinned source rewritten)");
+  ok &= expect(removed.has_mechanism(schedcheck::Mechanism::H2), "ggml-17795 shows H2 (pinned source rewritten)");
   ok &= expect(reverted.verdict.is_clean(), "ggml-20793 is clean");
   if (!ok) std::printf("\n%s\n%s", removed.report().c_str(), reverted.report().c_str());
   return ok ? 0 : 1;

@@ -94,15 +94,11 @@ void ScenarioLoader::load_expect(const Json& j) {
         array(*m, mp);
         for (std::size_t i = 0; i < m->size(); ++i) {
           const std::string mech = string((*m)[i], at(mp, i));
-          const bool ok = !mech.empty() && std::all_of(mech.begin(), mech.end(), [](char c) {
-            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '+' ||
-                   c == '-';
-          });
-          if (!ok)
-            fail(at(mp, i),
-                 "mechanism " + in_quotes(mech) +
-                     " must be non-empty and use only letters, digits, '_', '+' and '-'");
-          e.mechanisms.push_back(mech);
+          const std::optional<Mechanism> parsed = parse_mechanism(mech);
+          if (!parsed)
+            fail(at(mp, i), "unknown mechanism " + in_quotes(mech) + " (known: " +
+                                mechanism_names() + ")");
+          e.mechanisms.push_back(*parsed);
         }
       }
     } else {

@@ -218,7 +218,9 @@ void save_expect(const Scenario& s, Json& j) {
       } else {
         Json ej = Json::object();
         ej["verdict"] = to_string(e.verdict);
-        ej["mechanisms"] = e.mechanisms;
+        Json mechanisms = Json::array();
+        for (Mechanism m : e.mechanisms) mechanisms.push_back(std::string(to_string(m)));
+        ej["mechanisms"] = std::move(mechanisms);
         expect[e.policy] = std::move(ej);
       }
     }
