@@ -692,10 +692,9 @@ TEST(BruteForceOracle, AgreesWithTheEngineOnRandomCallSequences) {
   EXPECT_EQ(compare_on_random_sequences(3000, 1), 0);
 }
 
-// ---- Known engine defect (sim/semantics_engine.cpp, SemanticsEngine::write). ----
-// A copy whose read saw several values writes, into each destination shadow cell, the value
-// carried at the cell's first byte: the cell is not split at the boundaries of what the read saw.
-// Enable these once the engine splits the destination at the carried segments.
+// ---- A copy of a partly written source (regression of a fixed engine defect). ----
+// The engine once wrote, into each destination shadow cell, the value carried at the cell's
+// first byte; it now splits the destination at the boundaries of what the copy's read saw.
 
 TEST(BruteForceOracle, CopyOfAPartlyWrittenSourceCarriesEachPartsValue) {
   OracleWorld w;
@@ -723,7 +722,7 @@ TEST(BruteForceOracle, EngineCopyOfAPartlyWrittenSourceCarriesEachPartsValue) {
   tail.region = Region{kBufPageable, 32, 32};
   tail.expected = LogicalValue{};
   w.host_read(tail);
-  // Today the engine also reports a stale read at entry 2: it wrote tensor 0 over [32, 64).
+  // The engine must not report a stale read at entry 2 (tensor 0 written over [32, 64)).
   EXPECT_EQ(disagreement(w, w.explore()), "");
 }
 
