@@ -1,7 +1,7 @@
 // The race detector agrees with brute force: on small generated traces (at most kMaxQueueOps =
 // 16 queue operations), every execution order the semantics allow is enumerated and executed on
-// values (properties/brute_force_oracle), and the detector reports a race or stale read exactly when
-// some order yields a value other than the sequential reference or a conflicting pair can be
+// values (properties/brute_force_oracle), and the detector reports a race or stale read exactly
+// when some order yields a value other than the sequential reference or a conflicting pair can be
 // reordered. Each reported race must be a reorderable pair, each stale read a wrong read.
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
