@@ -18,124 +18,105 @@ PolicyKnobs v0_knobs() {
   return k;
 }
 
+// A built-in policy with `knobs` (the ggml versions start from V0's and change what their PR
+// changed).
+Policy builtin(const char* name, const char* commit, const char* reference,
+               const char* description, const PolicyKnobs& knobs) {
+  return Policy{name, commit, reference, description, knobs, true, {}, {}, {}};
+}
+
+Policy ggml_v0() {
+  return builtin("ggml-v0", "c01b2ea4", "baseline (parent of llama#17795)",
+                 "per-input synchronization; user inputs copied with a blocking copy",
+                 v0_knobs());
+}
+
+Policy ggml_17795() {
+  Policy p = builtin("ggml-17795", "4b496bb9", "llama#17795",
+                     "\"saaasg\" without events, no split-level sync with events; user inputs via "
+                     "tensor_copy_async; CUDA-family copy_from_host",
+                     v0_knobs());
+  p.knobs.split_start_sync = SyncWhen::if_no_event;
+  p.knobs.prelaunch_sync = SyncWhen::if_no_event;
+  p.knobs.noev_presync = PresyncNoEvent::never;
+  p.knobs.user_input_copy = UserInputCopy::copy_async;
+  p.knobs.profile.cuda_host_to_device = true;
+  p.knobs.profile.hip_host_to_device = true;
+  p.knobs.profile.musa_host_to_device = true;
+  p.knobs.profile.vulkan_cpy_async = true;
+  return p;
+}
+
+Policy ggml_20463() {
+  Policy p = builtin("ggml-20463", "6f88db6a", "llama#20463",
+                     "revert of #17795 (compute_splits = V0); llama.cpp disables graph reuse under "
+                     "pipeline parallelism",
+                     v0_knobs());
+  p.knobs.reuse_policy = ReusePolicy::no_reuse_under_pp;
+  p.knobs.profile.vulkan_cpy_async = true;
+  return p;
+}
+
+Policy ggml_20793() {
+  Policy p = builtin("ggml-20793", "5017f360", "llama#20793",
+                     "unconditional sync at split start and before launch (\"saaasg\" for all); "
+                     "copy_from_host for CUDA only",
+                     v0_knobs());
+  p.knobs.split_start_sync = SyncWhen::always;
+  p.knobs.prelaunch_sync = SyncWhen::always;
+  p.knobs.noev_presync = PresyncNoEvent::if_dst_lacks_cpy_async;
+  p.knobs.user_input_copy = UserInputCopy::copy_async;
+  p.knobs.reuse_policy = ReusePolicy::reuse_with_full_sync_under_pp;  // llama#20927
+  p.knobs.profile.cuda_host_to_device = true;
+  p.knobs.profile.vulkan_cpy_async = true;
+  return p;
+}
+
+Policy ggml_25138() {
+  Policy p = builtin("ggml-25138", "d3f96b8d", "llama#25138",
+                     "revert of #20793 (compute_splits = V0)", v0_knobs());
+  p.knobs.reuse_policy = ReusePolicy::reuse_with_full_sync_under_pp;
+  p.knobs.profile.vulkan_cpy_async = true;
+  return p;
+}
+
+Policy ggml_26040() {
+  Policy p = builtin("ggml-26040", "0ab579a5", "llama#26040",
+                     "V0 + a split with no inputs waits for the previous split's backend; event "
+                     "recorded after every split",
+                     v0_knobs());
+  p.knobs.record_event = RecordWhen::always;
+  p.knobs.zero_input_split_waits_prev = true;
+  p.knobs.reuse_policy = ReusePolicy::reuse_with_full_sync_under_pp;
+  p.knobs.profile.vulkan_cpy_async = true;
+  p.knobs.profile.vulkan_transfer_waits_events = true;  // f257513c (2026-07-16)
+  p.knobs.profile.max_split_inputs = 0;                 // e8e7ea4f (2026-08-03)
+  return p;
+}
+
+// Not a ggml version: the policy designed from the required-sync analysis (docs/policies.md).
+Policy schedcheck_min() {
+  Policy p = builtin("schedcheck-min", "-", "schedcheck",
+                     "device-side waits where a queue can wait; the host waits only for copies "
+                     "that read host memory before it writes host memory again",
+                     ggml_26040().knobs);
+  p.knobs.user_input_copy = UserInputCopy::copy_async;
+  p.knobs.zero_input_split_waits_prev = false;
+  p.knobs.record_event = RecordWhen::never;  // nothing waits on the slot events: fences do
+  p.knobs.reuse_policy = ReusePolicy::reuse_no_sync;
+  p.knobs.device_side_waits = true;
+  p.knobs.destination_fence = true;
+  p.knobs.release_host_sources = true;
+  p.knobs.declined_copy = DeclinedCopy::source_queue_read;
+  p.knobs.profile.cuda_host_to_device = true;
+  p.knobs.profile.hip_host_to_device = true;
+  p.knobs.profile.musa_host_to_device = true;
+  return p;
+}
+
 std::vector<Policy> make_builtins() {
-  std::vector<Policy> out;
-
-  Policy v0{"ggml-v0",
-            "c01b2ea4",
-            "baseline (parent of llama#17795)",
-            "per-input synchronization; user inputs copied with a blocking copy",
-            v0_knobs(),
-            true,
-            {},
-            {},
-            {}};
-  out.push_back(v0);
-
-  Policy v1{"ggml-17795",
-            "4b496bb9",
-            "llama#17795",
-            "\"saaasg\" without events, no split-level sync with events; user inputs via "
-            "tensor_copy_async; CUDA-family copy_from_host",
-            v0_knobs(),
-            true,
-            {},
-            {},
-            {}};
-  v1.knobs.split_start_sync = SyncWhen::if_no_event;
-  v1.knobs.prelaunch_sync = SyncWhen::if_no_event;
-  v1.knobs.noev_presync = PresyncNoEvent::never;
-  v1.knobs.user_input_copy = UserInputCopy::copy_async;
-  v1.knobs.profile.cuda_host_to_device = true;
-  v1.knobs.profile.hip_host_to_device = true;
-  v1.knobs.profile.musa_host_to_device = true;
-  v1.knobs.profile.vulkan_cpy_async = true;
-  out.push_back(v1);
-
-  Policy v2{"ggml-20463",
-            "6f88db6a",
-            "llama#20463",
-            "revert of #17795 (compute_splits = V0); llama.cpp disables graph reuse under "
-            "pipeline parallelism",
-            v0_knobs(),
-            true,
-            {},
-            {},
-            {}};
-  v2.knobs.reuse_policy = ReusePolicy::no_reuse_under_pp;
-  v2.knobs.profile.vulkan_cpy_async = true;
-  out.push_back(v2);
-
-  Policy v3{"ggml-20793",
-            "5017f360",
-            "llama#20793",
-            "unconditional sync at split start and before launch (\"saaasg\" for all); "
-            "copy_from_host for CUDA only",
-            v0_knobs(),
-            true,
-            {},
-            {},
-            {}};
-  v3.knobs.split_start_sync = SyncWhen::always;
-  v3.knobs.prelaunch_sync = SyncWhen::always;
-  v3.knobs.noev_presync = PresyncNoEvent::if_dst_lacks_cpy_async;
-  v3.knobs.user_input_copy = UserInputCopy::copy_async;
-  v3.knobs.reuse_policy = ReusePolicy::reuse_with_full_sync_under_pp;  // llama#20927
-  v3.knobs.profile.cuda_host_to_device = true;
-  v3.knobs.profile.vulkan_cpy_async = true;
-  out.push_back(v3);
-
-  Policy v4{
-      "ggml-25138", "d3f96b8d", "llama#25138", "revert of #20793 (compute_splits = V0)", v0_knobs(),
-      true,         {},
-      {},
-      {}};
-  v4.knobs.reuse_policy = ReusePolicy::reuse_with_full_sync_under_pp;
-  v4.knobs.profile.vulkan_cpy_async = true;
-  out.push_back(v4);
-
-  Policy v5{"ggml-26040",
-            "0ab579a5",
-            "llama#26040",
-            "V0 + a split with no inputs waits for the previous split's backend; event "
-            "recorded after every split",
-            v0_knobs(),
-            true,
-            {},
-            {},
-            {}};
-  v5.knobs.record_event = RecordWhen::always;
-  v5.knobs.zero_input_split_waits_prev = true;
-  v5.knobs.reuse_policy = ReusePolicy::reuse_with_full_sync_under_pp;
-  v5.knobs.profile.vulkan_cpy_async = true;
-  v5.knobs.profile.vulkan_transfer_waits_events = true;  // f257513c (2026-07-16)
-  v5.knobs.profile.max_split_inputs = 0;                 // e8e7ea4f (2026-08-03)
-  out.push_back(v5);
-
-  // Not a ggml version: the policy designed from the required-sync analysis (docs/policies.md).
-  Policy min{"schedcheck-min",
-             "-",
-             "schedcheck",
-             "device-side waits where a queue can wait; the host waits only for copies that read "
-             "host memory before it writes host memory again",
-             v5.knobs,
-             true,
-             {},
-             {},
-             {}};
-  min.knobs.user_input_copy = UserInputCopy::copy_async;
-  min.knobs.zero_input_split_waits_prev = false;
-  min.knobs.record_event = RecordWhen::never;  // nothing waits on the slot events: fences do
-  min.knobs.reuse_policy = ReusePolicy::reuse_no_sync;
-  min.knobs.device_side_waits = true;
-  min.knobs.destination_fence = true;
-  min.knobs.release_host_sources = true;
-  min.knobs.declined_copy = DeclinedCopy::source_queue_read;
-  min.knobs.profile.cuda_host_to_device = true;
-  min.knobs.profile.hip_host_to_device = true;
-  min.knobs.profile.musa_host_to_device = true;
-  out.push_back(min);
-  return out;
+  return {ggml_v0(),    ggml_17795(), ggml_20463(),    ggml_20793(),
+          ggml_25138(), ggml_26040(), schedcheck_min()};
 }
 
 }  // namespace
