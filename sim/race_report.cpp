@@ -36,7 +36,7 @@ class Explainer {
     v.n_copies = l_.n_copies;
     v.pipeline_parallel = l_.pipeline_parallel;
     group(v);
-    for (const auto& g : v.groups) (is_race(g.first.kind) ? v.verdict.race : v.verdict.stale) = true;
+    v.verdict = verdict_of(r_.findings);
     patterns(v);
     return v;
   }
