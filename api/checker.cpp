@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "bridge/policy_catalog.hpp"
 #include "driver/scenario_file.hpp"
 #include "sim/replay.hpp"
 #include "sim/report_writer.hpp"
@@ -19,13 +20,7 @@ std::string CheckResult::report() const {
 
 CheckResult check(const Scenario& scenario, const std::string& policy) {
   const Policy* p = find_policy(scenario, policy);
-  if (!p) {
-    std::string known;
-    for (const std::string& name : policy_names(scenario))
-      known += (known.empty() ? "" : ", ") + name;
-    throw std::invalid_argument("unknown policy \"" + policy + "\" (known: " + known +
-                                ", or ggml@PATH)");
-  }
+  if (!p) throw std::invalid_argument(unknown_policy_message(scenario, policy));
   CheckResult r;
   r.details = explain(replay(scenario, *p));
   r.scenario_name = scenario.name;

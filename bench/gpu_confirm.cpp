@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "driver/scenario_file.hpp"
+#include "model/policies/registry.hpp"
 #include "real/real_run.hpp"
 #include "sim/race_report.hpp"
 #include "sim/replay.hpp"

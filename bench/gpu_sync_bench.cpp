@@ -19,6 +19,7 @@
 
 #include "bench/sync_bound_scenarios.hpp"
 #include "driver/sync_count.hpp"
+#include "model/policies/registry.hpp"
 #include "real/real_run.hpp"
 #include "sim/replay.hpp"
 #include "sim/sync_analysis.hpp"

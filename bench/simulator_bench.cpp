@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include "driver/scenario_file.hpp"
+#include "model/policies/registry.hpp"
 #include "sim/race_report.hpp"
 #include "sim/replay.hpp"
 

@@ -13,6 +13,7 @@
 
 #include "bench/sync_bound_scenarios.hpp"
 #include "driver/scenario_file.hpp"
+#include "model/policies/registry.hpp"
 #include "properties/counterexample_search.hpp"
 #include "sim/sync_analysis.hpp"
 

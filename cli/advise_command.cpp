@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "bridge/policy_catalog.hpp"
 #include "cli/commands.hpp"
 #include "driver/scenario_file.hpp"
 #include "sim/advice.hpp"
@@ -112,7 +113,7 @@ int run_advise(const AdviseArgs& args) {
     return kExitBadInput;
   }
   if (!policy) {
-    std::cerr << "schedcheck: unknown policy \"" << args.policy << "\"\n";
+    std::cerr << "schedcheck: " << unknown_policy_message(s, args.policy) << "\n";
     return kExitBadInput;
   }
   const Advice a = advise(s, *policy);

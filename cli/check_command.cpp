@@ -7,10 +7,11 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "bridge/real_policy.hpp"
+#include "bridge/policy_catalog.hpp"
 #include "cli/commands.hpp"
 #include "cli/counterexample_file.hpp"
 #include "driver/scenario_file.hpp"
+#include "model/policies/registry.hpp"
 #include "properties/counterexample_search.hpp"
 #include "properties/known_verdicts.hpp"
 #include "real/gpu_confirmation.hpp"
@@ -39,15 +40,11 @@ std::optional<std::vector<Policy>> resolve_check_policies(const CheckArgs& a) {
       return std::nullopt;
     }
   }
-  std::vector<Policy> all = builtin_policies();
-  all.insert(all.end(), extra.begin(), extra.end());
-  if (a.policy == "all") return all;
-  if (is_real_policy_name(a.policy)) return std::vector<Policy>{real_policy(a.policy)};
-  for (const Policy& p : all)
-    if (p.name == a.policy) return std::vector<Policy>{p};
-  std::string known;
-  for (const Policy& p : all) known += (known.empty() ? "" : ", ") + p.name;
-  std::cerr << "schedcheck: unknown policy \"" << a.policy << "\" (known: " << known << ", all)\n";
+  Scenario policy_file;  // the file's policies as custom policies, to look names up with
+  policy_file.custom_policies = std::move(extra);
+  if (a.policy == "all") return policies_for(policy_file);
+  if (const Policy* p = find_policy(policy_file, a.policy)) return std::vector<Policy>{*p};
+  std::cerr << "schedcheck: " << unknown_policy_message(policy_file, a.policy) << ", or all\n";
   return std::nullopt;
 }
 

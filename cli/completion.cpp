@@ -4,6 +4,7 @@
 
 #include "bridge/ggml_tree.hpp"
 #include "cli/cli_definition.hpp"
+#include "model/policies/registry.hpp"
 #include "scenario/policy.hpp"
 
 namespace schedcheck {

@@ -11,6 +11,7 @@
 #include "cli/commands.hpp"
 #include "cli/counterexample_file.hpp"
 #include "driver/scenario_file.hpp"
+#include "model/policies/registry.hpp"
 #include "properties/differential_search.hpp"
 #include "sim/differential.hpp"
 

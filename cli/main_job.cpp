@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/counterexample_file.hpp"
+#include "model/policies/registry.hpp"
 #include "scenario/scenario_error.hpp"
 #include "properties/counterexample_search.hpp"
 #include "properties/known_verdicts.hpp"

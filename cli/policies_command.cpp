@@ -5,9 +5,19 @@
 
 #include "bridge/ggml_tree.hpp"
 #include "cli/commands.hpp"
+#include "model/policies/registry.hpp"
 #include "scenario/policy.hpp"
 
 namespace schedcheck {
+namespace {
+
+// Which compute_splits runs the policy: the ggml family's, read from the knobs, or a
+// hand-written one (model/policies/), which reads no compute_splits knob.
+std::string compute_splits_of(const Policy& p) {
+  return p.hand_written.empty() ? "ggml (knobs)" : "hand-written (" + p.hand_written + ")";
+}
+
+}  // namespace
 
 int run_policies(const PoliciesArgs& args) {
   const bool json = args.json;
@@ -15,11 +25,13 @@ int run_policies(const PoliciesArgs& args) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (const Policy& p : builtin_policies()) {
       nlohmann::ordered_json knobs;
-      for (const auto& k : describe_knobs(p.knobs)) knobs[k.name] = k.value;
+      for (const auto& k : describe_knobs(p.knobs, p.hand_written.empty()))
+        knobs[k.name] = k.value;
       list.push_back({{"name", p.name},
                       {"commit", p.commit},
                       {"reference", p.reference},
                       {"description", p.description},
+                      {"compute_splits", compute_splits_of(p)},
                       {"knobs", knobs}});
     }
     std::cout
@@ -30,7 +42,8 @@ int run_policies(const PoliciesArgs& args) {
   for (const Policy& p : builtin_policies()) {
     std::cout << fmt::format("{}  (ggml {}, {})\n    {}\n", p.name, p.commit, p.reference,
                              p.description);
-    for (const auto& k : describe_knobs(p.knobs))
+    std::cout << fmt::format("    {:<30} {}\n", "compute_splits", compute_splits_of(p));
+    for (const auto& k : describe_knobs(p.knobs, p.hand_written.empty()))
       std::cout << fmt::format("    {:<30} {}\n", k.name, k.value);
     std::cout << "\n";
   }

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "bridge/policy_catalog.hpp"
 #include "cli/commands.hpp"
 #include "driver/scenario_file.hpp"
 #include "real/planned_runs.hpp"
@@ -64,7 +65,7 @@ std::optional<std::pair<Scenario, std::vector<PolicyRuns>>> plan(const RealArgs&
     } else if (const Policy* p = find_policy(s, a.policy)) {
       chosen.push_back(*p);
     } else {
-      std::cerr << "schedcheck: unknown policy \"" << a.policy << "\"\n";
+      std::cerr << "schedcheck: " << unknown_policy_message(s, a.policy) << ", or all\n";
       return std::nullopt;
     }
   } catch (const ScenarioError& e) {

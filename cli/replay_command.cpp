@@ -1,5 +1,6 @@
 #include <iostream>
 
+#include "bridge/policy_catalog.hpp"
 #include "cli/commands.hpp"
 #include "driver/scenario_file.hpp"
 #include "sim/replay.hpp"
@@ -20,11 +21,7 @@ int run_replay(const ReplayArgs& args) {
     } else if (const Policy* p = find_policy(s, policy)) {
       chosen.push_back(*p);
     } else {
-      std::string known;
-      for (const auto& candidate : policies_for(s))
-        known += (known.empty() ? "" : ", ") + candidate.name;
-      std::cerr << "schedcheck: unknown policy \"" << policy << "\" (known: " << known
-                << ", all)\n";
+      std::cerr << "schedcheck: " << unknown_policy_message(s, policy) << ", or all\n";
       return kExitBadInput;
     }
   } catch (const ScenarioError& e) {

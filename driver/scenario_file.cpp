@@ -1,6 +1,7 @@
 #include "driver/scenario_file.hpp"
 
 #include "driver/sync_count.hpp"
+#include "model/policies/registry.hpp"
 
 namespace schedcheck {
 
@@ -20,15 +21,19 @@ void check_run_facts(const Scenario& s) {
 }
 
 Scenario load_scenario_text(const std::string& text, const std::string& file) {
-  Scenario s = parse_scenario_text(text, file);
+  Scenario s = parse_scenario_text(text, file, builtin_policies());
   check_run_facts(s);
   return s;
 }
 
 Scenario load_scenario_file(const std::string& path) {
-  Scenario s = parse_scenario_file(path);
+  Scenario s = parse_scenario_file(path, builtin_policies());
   check_run_facts(s);
   return s;
+}
+
+std::vector<Policy> load_policy_file(const std::string& path) {
+  return parse_policy_file(path, builtin_policies());
 }
 
 }  // namespace schedcheck

@@ -2,8 +2,8 @@
 
 namespace schedcheck {
 
-ExecutionLayout make_layout(const Scenario& s, const PolicyKnobs& knobs) {
-  const VersionProfile& profile = knobs.profile;
+ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile,
+                            const std::vector<PolicyEventSpec>& policy_events) {
   ExecutionLayout l;
   const Index nb = static_cast<Index>(s.backends.size());
   for (Index b = 0; b < nb; ++b) l.caps.push_back(backend_capabilities(s, b, profile));
@@ -54,8 +54,7 @@ ExecutionLayout make_layout(const Scenario& s, const PolicyKnobs& knobs) {
   l.sched_events.assign(nb, std::vector<EventId>(l.n_copies, -1));
   l.copy_event_of.assign(nb, -1);
   l.transfer_event_of.assign(nb, -1);
-  l.release_event_of.assign(nb, -1);
-  l.fence_event_of.assign(nb, -1);
+  l.policy_events.assign(policy_events.size(), std::vector<EventId>(nb, -1));
   auto add_event = [&](EventKind kind, std::string name, Index b, int slot) {
     l.events.push_back({kind, std::move(name), b, slot});
     return static_cast<EventId>(l.events.size()) - 1;
@@ -72,12 +71,10 @@ ExecutionLayout make_layout(const Scenario& s, const PolicyKnobs& knobs) {
     if (l.transfer_queue_of[b] >= 0)
       l.transfer_event_of[b] =
           add_event(EventKind::transfer, "transfer_semaphore(" + name + ")", b, 0);
-    // schedcheck-min's events (docs/policies.md).
-    if (knobs.release_host_sources && c.async_queue && c.events)
-      l.release_event_of[b] =
-          add_event(EventKind::release, "host_sources_copied(" + name + ")", b, 0);
-    if (knobs.destination_fence && c.async_queue && c.events)
-      l.fence_event_of[b] = add_event(EventKind::fence, "fence(" + name + ")", b, 0);
+    for (std::size_t e = 0; e < policy_events.size(); ++e)
+      if (c.async_queue && c.events)
+        l.policy_events[e][b] =
+            add_event(EventKind::policy, policy_events[e].prefix + "(" + name + ")", b, 0);
   }
   return l;
 }

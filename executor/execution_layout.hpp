@@ -1,12 +1,12 @@
 // The agents (host, backend queues, hidden streams) and events of one run, derived from the
-// scenario and the policy's capabilities (spec §9.2).
+// scenario, the policy's backend profile (spec §9.2) and the events its compute_splits asks for.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "scenario/capabilities.hpp"
-#include "scenario/policy_knobs.hpp"
+#include "scenario/version_profile.hpp"
 #include "scenario/scenario.hpp"
 
 namespace schedcheck {
@@ -24,7 +24,13 @@ struct Agent {
   int device = -1;        // blocking streams
 };
 
-enum class EventKind : uint8_t { sched, copy, transfer, release, fence };
+enum class EventKind : uint8_t { sched, copy, transfer, policy };
+
+// An event per backend that a policy's compute_splits records and waits on (model/policies/),
+// made on every backend with an asynchronous queue and events, named "<prefix>(<backend>)".
+struct PolicyEventSpec {
+  std::string prefix;
+};
 
 struct Event {
   EventKind kind = EventKind::sched;
@@ -43,12 +49,12 @@ struct ExecutionLayout {
   std::vector<std::vector<EventId>> sched_events;  // [backend][slot], -1 when NULL
   std::vector<EventId> copy_event_of;              // per source backend, -1 if none
   std::vector<EventId> transfer_event_of;          // per backend with a transfer queue
-  std::vector<EventId> release_event_of;  // per backend: host sources copied (policy knob), or -1
-  std::vector<EventId> fence_event_of;    // per backend: destination fence (policy knob), or -1
+  std::vector<std::vector<EventId>> policy_events;  // [spec][backend], -1 where none
   bool pipeline_parallel = false;
   int n_copies = 1;
 };
 
-ExecutionLayout make_layout(const Scenario& s, const PolicyKnobs& knobs);
+ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile,
+                            const std::vector<PolicyEventSpec>& policy_events = {});
 
 }  // namespace schedcheck

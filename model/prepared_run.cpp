@@ -1,6 +1,7 @@
 #include "model/prepared_run.hpp"
 
 #include "model/backend_upgrade.hpp"
+#include "model/policies/registry.hpp"
 
 namespace schedcheck {
 
@@ -9,7 +10,7 @@ PreparedRun prepare_run(const Scenario& s, const Policy& policy) {
   r.scenario = s;
   upgrade_node_backends(r.scenario);  // ggml's pass 3, before splits are formed
   r.policy = policy;
-  r.layout = make_layout(s, policy.knobs);
+  r.layout = make_layout(s, policy.knobs.profile, policy_event_specs(policy));
   r.plan = form_splits(r.scenario,
                        SplitOptions{r.layout.n_copies, policy.knobs.profile.max_split_inputs});
   r.alloc = allocate(r.scenario, r.plan);

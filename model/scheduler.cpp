@@ -1,12 +1,19 @@
 #include "model/scheduler.hpp"
 
+#include "model/policies/registry.hpp"
+
 namespace schedcheck {
 
 Scheduler::Scheduler(const PreparedRun& run, BackendApi& api)
-    : r_(run), s_(run.scenario), k_(run.policy.knobs), api_(api) {
-  persistent_eval_.assign(s_.tensors.size(), kInitialEval);
-  release_pending_.assign(s_.backends.size(), false);
+    : run_(run),
+      scenario_(run.scenario),
+      knobs_(run.policy.knobs),
+      api_(api),
+      policy_(make_split_policy(run)) {
+  persistent_eval_.assign(scenario_.tensors.size(), kInitialEval);
 }
+
+Scheduler::~Scheduler() = default;
 
 CallSite Scheduler::site(const EvalContext& ctx, Call call, Index split, Index backend,
                          std::string_view step) const {
@@ -23,14 +30,19 @@ CallSite Scheduler::site(const EvalContext& ctx, Call call, Index split, Index b
   return cs;
 }
 
+void Scheduler::synchronize_backend(Index backend, const CallSite& cs) {
+  api_.synchronize(backend, cs);
+  policy_->backend_synchronized(backend);
+}
+
 void Scheduler::reset() {
   is_reset_ = true;  // clears the tensor->backend map; no sync, copy index untouched
   is_alloc_ = false;
 }
 
 void Scheduler::alloc_graph(const EvalContext& ctx, bool realloc) {
-  const int n = r_.layout.n_copies;
-  if (k_.copy_advance == CopyAdvance::at_alloc) {
+  const int n = run_.layout.n_copies;
+  if (knobs_.copy_advance == CopyAdvance::at_alloc) {
     cur_copy_ = next_copy_;
     next_copy_ = (next_copy_ + 1) % n;
   }
@@ -39,10 +51,10 @@ void Scheduler::alloc_graph(const EvalContext& ctx, bool realloc) {
   if (realloc) {
     CallSite cs = site(ctx, Call::synchronize, kNone, kNone, "alloc_splits re-reserve");
     cs.role = Role::driver;
-    if (k_.realloc_sync == ReallocSync::sched_synchronize) {
+    if (knobs_.realloc_sync == ReallocSync::sched_synchronize) {
       synchronize(cs);
     } else {
-      for (Index b = 0; b < static_cast<Index>(s_.backends.size()); ++b) {
+      for (Index b = 0; b < static_cast<Index>(scenario_.backends.size()); ++b) {
         cs.backend = b;
         api_.synchronize(b, cs);
       }
@@ -54,14 +66,14 @@ void Scheduler::alloc_graph(const EvalContext& ctx, bool realloc) {
 void Scheduler::synchronize(const CallSite& base) {
   CallSite cs = base;
   cs.call = Call::sched_synchronize;
-  for (Index b = 0; b < static_cast<Index>(s_.backends.size()); ++b) {
+  for (Index b = 0; b < static_cast<Index>(scenario_.backends.size()); ++b) {
     cs.backend = b;
     api_.synchronize(b, cs);
   }
-  bool reset = k_.sync_copy_reset == SyncCopyReset::always ||
-               (k_.sync_copy_reset == SyncCopyReset::if_not_alloc && !is_alloc_);
+  bool reset = knobs_.sync_copy_reset == SyncCopyReset::always ||
+               (knobs_.sync_copy_reset == SyncCopyReset::if_not_alloc && !is_alloc_);
   if (!reset) return;
-  if (k_.copy_advance == CopyAdvance::at_alloc)
+  if (knobs_.copy_advance == CopyAdvance::at_alloc)
     next_copy_ = 0;
   else
     cur_copy_ = 0;
@@ -70,23 +82,25 @@ void Scheduler::synchronize(const CallSite& base) {
 void Scheduler::graph_compute_async(const EvalContext& ctx) {
   if (!is_reset_ && !is_alloc_) reset();
   if (!is_alloc_) alloc_graph(ctx, false);
-  compute_splits(ctx);
-  if (k_.copy_advance == CopyAdvance::after_compute)
-    cur_copy_ = (cur_copy_ + 1) % r_.layout.n_copies;
+  prev_ids_tensor_ = kNone;  // the MoE ids are read again in every evaluation
+  prev_ids_copy_ = kNone;
+  policy_->compute_splits(*this, ctx);
+  if (knobs_.copy_advance == CopyAdvance::after_compute)
+    cur_copy_ = (cur_copy_ + 1) % run_.layout.n_copies;
 }
 
 LogicalValue Scheduler::expected_value(Index tensor, int eval) const {
-  if (s_.tensors[tensor].role == TensorRole::persistent)
+  if (scenario_.tensors[tensor].role == TensorRole::persistent)
     return {tensor, persistent_eval_[tensor], 0};
   return {tensor, eval, 0};
 }
 
 TensorView Scheduler::tensor_view(Index tensor, int eval) const {
   TensorView v;
-  v.slot = s_.tensors[tensor].role == TensorRole::user_input ? bound_copy_ : 0;
-  v.region = r_.alloc.tensor_region(tensor, v.slot);
+  v.slot = scenario_.tensors[tensor].role == TensorRole::user_input ? bound_copy_ : 0;
+  v.region = run_.alloc.tensor_region(tensor, v.slot);
   v.tensor = tensor;
-  v.backend = tensor_backend(s_, tensor);
+  v.backend = tensor_backend(scenario_, tensor);
   v.expected = expected_value(tensor, eval);
   return v;
 }
@@ -101,9 +115,9 @@ void Scheduler::get_output_async(Index tensor, const TensorView& host_dst, const
 }
 
 TensorView Scheduler::copy_view(Index copy, int slot, int eval) const {
-  const CopyTensor& c = r_.plan.copies[copy];
+  const CopyTensor& c = run_.plan.copies[copy];
   TensorView v;
-  v.region = r_.alloc.copy_region(copy, slot);
+  v.region = run_.alloc.copy_region(copy, slot);
   v.tensor = c.source;
   v.copy = copy;
   v.slot = slot;

@@ -1,14 +1,17 @@
 // ggml_backend_sched as a state machine (spec §3.2): reset, alloc_graph with copy-index
 // rotation and the re-reserve path, sched_synchronize with its copy-index reset rule, and
-// compute_splits, the policy (spec §2.9), which issues every call through the backend API.
+// graph_compute_async, whose compute_splits is the policy's (model/policies/, spec §2.9). Every
+// call goes through the backend API.
 #pragma once
 
-#include <map>
+#include <memory>
+#include <string_view>
 #include <vector>
 
 #include "executor/backend_api.hpp"
-#include "model/prepared_run.hpp"
 #include "driver/scheduler_port.hpp"
+#include "model/policies/split_policy.hpp"
+#include "model/prepared_run.hpp"
 
 namespace schedcheck {
 
@@ -17,7 +20,11 @@ std::vector<int> experts_for(const Node& node, int eval);
 
 class Scheduler final : public SchedulerPort {
  public:
+  // The policy's compute_splits comes from model/policies/registry.hpp.
   Scheduler(const PreparedRun& run, BackendApi& api);
+  ~Scheduler() override;
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
 
   void reset() override;
   void alloc_graph(const EvalContext& ctx, bool realloc) override;
@@ -32,31 +39,31 @@ class Scheduler final : public SchedulerPort {
   TensorView copy_view(Index copy, int slot, int eval) const;
   LogicalValue expected_value(Index tensor, int eval) const;
 
- private:
-  void compute_splits(const EvalContext& ctx);
-  // Issues the copy of one split input; true if it is asynchronous and reads host memory.
-  bool copy_input(const EvalContext& ctx, Index k, const SplitInput& in, EventId ev);
-  // The host waits for the pending host-source copies (release_host_sources knob), except
-  // those that the queue `ordered_on` runs ahead of its next item anyway (kNone: all).
-  void release_host_sources(const EvalContext& ctx, Index k, Index ordered_on = kNone);
-  // ev, after recording it first if it is the split's fence and not recorded yet.
-  EventId armed(EventId ev, const EvalContext& ctx, Index k);
-  // synchronize(backend) from compute_splits: also settles its pending host-source release.
-  void synchronize_backend(Index backend, const CallSite& cs);
-  // Whether the queue of `waiter` can wait on an event of `owner` (same backend API).
-  bool queue_can_wait(Index waiter, Index owner) const;
-  void moe_partial_copy(const EvalContext& ctx, Index k, const SplitInput& in,
-                        const TensorView& src, const TensorView& dst);
-  void launch(const EvalContext& ctx, Index k);
-  Operation compute_op(const EvalContext& ctx, Index k, Index first, Index end);
+  // --- what a split policy (model/policies/split_policy.hpp) builds its compute_splits from ---
+  const PreparedRun& run() const { return run_; }
+  BackendApi& api() { return api_; }
+  int slot() const { return cur_copy_; }  // the copy slot of this evaluation
+  // A call site of split k (kNone: none) on `backend`, labelled with `step`.
   CallSite site(const EvalContext& ctx, Call call, Index split, Index backend,
                 std::string_view step) const;
+  // synchronize(backend) from compute_splits; the policy hears of it (its queues are drained).
+  void synchronize_backend(Index backend, const CallSite& cs);
+  // Launches split k's nodes (in chunks, with an eval callback: model/split_launch.cpp).
+  void launch(const EvalContext& ctx, Index k);
+  // An input of split k that is a MUL_MAT_ID's host-resident experts: copied in part, the
+  // experts the ids select (model/moe_copy.cpp).
   bool is_moe_input(Index k, const SplitInput& in) const;
+  void moe_partial_copy(const EvalContext& ctx, Index k, const SplitInput& in,
+                        const TensorView& src, const TensorView& dst);
 
-  const PreparedRun& r_;
-  const Scenario& s_;
-  const PolicyKnobs& k_;
+ private:
+  Operation compute_op(const EvalContext& ctx, Index k, Index first, Index end);
+
+  const PreparedRun& run_;
+  const Scenario& scenario_;
+  const PolicyKnobs& knobs_;
   BackendApi& api_;
+  std::unique_ptr<SplitPolicy> policy_;
   bool is_reset_ = false;
   bool is_alloc_ = false;
   int cur_copy_ = 0;
@@ -64,12 +71,9 @@ class Scheduler final : public SchedulerPort {
   int bound_copy_ = 0;
   // Reference semantics: evaluation of the last write of each persistent tensor.
   std::vector<int> persistent_eval_;
-  std::vector<int> pending_persistent_;  // writes issued by the current evaluation
   Index prev_ids_tensor_ = kNone;
   Index prev_ids_copy_ = kNone;
   std::vector<int> used_experts_;
-  std::vector<bool> release_pending_;  // per backend: host-source copies not yet waited for
-  EventId unrecorded_fence_ = -1;      // the current split's fence until its first use
 };
 
 }  // namespace schedcheck

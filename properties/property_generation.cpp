@@ -4,6 +4,7 @@
 #include <rapidcheck/gtest.h>
 
 #include "driver/scenario_file.hpp"
+#include "model/policies/registry.hpp"
 #include "properties/counterexample_search.hpp"
 #include "properties/scenario_generators.hpp"
 #include "sim/race_report.hpp"

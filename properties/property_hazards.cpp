@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "executor/execution_layout.hpp"
+#include "model/policies/registry.hpp"
 #include "properties/counterexample_search.hpp"
 #include "properties/scenario_generators.hpp"
 
@@ -45,7 +46,7 @@ RC_GTEST_PROP(Hazards, H1NeedsPipelineParallelism, ()) {
   const Scenario s = synthesize(spec);
   for (const Policy& p : builtin_policies())
     if (has(finding_mechanisms(spec, p), Mechanism::H1))
-      RC_ASSERT(make_layout(s, p.knobs).pipeline_parallel);
+      RC_ASSERT(make_layout(s, p.knobs.profile).pipeline_parallel);
 }
 
 RC_GTEST_PROP(Hazards, H2OnCudaOnlyWhereCudaAcceptsHostSources, ()) {

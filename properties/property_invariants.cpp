@@ -6,6 +6,7 @@
 
 #include "model/allocator.hpp"
 #include "executor/execution_layout.hpp"
+#include "model/policies/registry.hpp"
 #include "model/split_formation.hpp"
 #include "properties/scenario_generators.hpp"
 
@@ -20,7 +21,7 @@ struct Planned {
 
 Planned plan_for(const ScenarioSpec& spec, const Policy& policy) {
   Planned p{synthesize(spec), {}, {}};
-  const ExecutionLayout l = make_layout(p.s, policy.knobs);
+  const ExecutionLayout l = make_layout(p.s, policy.knobs.profile);
   p.plan = form_splits(p.s, SplitOptions{l.n_copies, policy.knobs.profile.max_split_inputs});
   p.alloc = allocate(p.s, p.plan);
   return p;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "model/policies/registry.hpp"
 #include "properties/brute_force_oracle.hpp"
 #include "properties/scenario_generators.hpp"
 #include "sim/replay.hpp"

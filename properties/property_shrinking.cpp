@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "model/policies/registry.hpp"
 #include "properties/counterexample_search.hpp"
 
 namespace schedcheck {

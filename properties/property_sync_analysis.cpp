@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "model/policies/registry.hpp"
 #include "properties/counterexample_search.hpp"
 #include "properties/scenario_generators.hpp"
 #include "properties/scenario_spec.hpp"

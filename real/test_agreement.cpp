@@ -18,6 +18,7 @@
 #include <set>
 
 #include "driver/scenario_file.hpp"
+#include "model/policies/registry.hpp"
 #include "properties/counterexample_search.hpp"
 #include "real/real_run.hpp"
 #include "sim/race_report.hpp"

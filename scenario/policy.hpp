@@ -1,5 +1,7 @@
-// A named scheduler policy: a knob set with its provenance (ggml commit, llama.cpp PR).
-// The six built-in ggml versions V0..V5 of spec §0.1 are listed by builtin_policies().
+// A named scheduler policy: a knob set with its provenance (ggml commit, llama.cpp PR), and
+// which compute_splits runs it. The six ggml versions V0..V5 of spec §0.1 are data here
+// (ggml_versions()); every built-in policy, hand-written ones included, is listed by
+// builtin_policies() (model/policies/registry.hpp).
 #pragma once
 
 #include <optional>
@@ -17,6 +19,10 @@ struct Policy {
   std::string reference;    // llama.cpp PR
   std::string description;  // one line
   PolicyKnobs knobs;
+  // Empty: the ggml family's compute_splits, read from the knobs. Otherwise the name of a
+  // hand-written compute_splits (model/policies/); it reads no compute_splits knob
+  // (is_compute_splits_knob), only the scheduler, driver and profile ones.
+  std::string hand_written;
   bool builtin = false;
   // Instance level (schedcheck advise --apply): the numbers of the synchronizations this
   // policy leaves out of its run of one scenario, as `schedcheck advise` numbers them.
@@ -29,9 +35,7 @@ struct Policy {
   bool is_real() const { return !ggml_tree.empty(); }
 };
 
-const std::vector<Policy>& builtin_policies();
-const Policy* find_builtin_policy(std::string_view name);
-// The built-in policies that are ggml versions (all but schedcheck-min), in version order.
+// The ggml versions, in version order.
 const std::vector<Policy>& ggml_versions();
 // nullptr unless `name` is one of them.
 const Policy* find_ggml_version(std::string_view name);

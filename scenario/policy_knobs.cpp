@@ -1,5 +1,6 @@
 #include "scenario/policy_knobs.hpp"
 
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <utility>
@@ -24,8 +25,7 @@ const Names<RecordWhen> kRecord{{RecordWhen::has_inputs, "has_inputs"},
                                 {RecordWhen::never, "never"}};
 const Names<DeclinedCopy> kDeclined{
     {DeclinedCopy::blocking_after_wait, "blocking_after_wait"},
-    {DeclinedCopy::set_async_after_source_sync, "set_async_after_source_sync"},
-    {DeclinedCopy::source_queue_read, "source_queue_read"}};
+    {DeclinedCopy::set_async_after_source_sync, "set_async_after_source_sync"}};
 const Names<CopyAdvance> kAdvance{{CopyAdvance::at_alloc, "at_alloc"},
                                   {CopyAdvance::after_compute, "after_compute"}};
 const Names<SyncCopyReset> kReset{{SyncCopyReset::never, "never"},
@@ -106,9 +106,6 @@ const std::vector<KnobRow>& rows() {
       row("sync_copy_reset", kReset, &PolicyKnobs::sync_copy_reset),
       row("realloc_sync", kRealloc, &PolicyKnobs::realloc_sync),
       row("reuse_policy", kReuse, &PolicyKnobs::reuse_policy),
-      row("device_side_waits", kBool, &PolicyKnobs::device_side_waits),
-      row("destination_fence", kBool, &PolicyKnobs::destination_fence),
-      row("release_host_sources", kBool, &PolicyKnobs::release_host_sources),
       profile_row("cuda_host_to_device", kBool, &VersionProfile::cuda_host_to_device),
       profile_row("hip_host_to_device", kBool, &VersionProfile::hip_host_to_device),
       profile_row("musa_host_to_device", kBool, &VersionProfile::musa_host_to_device),
@@ -132,10 +129,19 @@ const std::vector<KnobRow>& rows() {
 
 }  // namespace
 
-std::vector<KnobSetting> describe_knobs(const PolicyKnobs& knobs) {
+std::vector<KnobSetting> describe_knobs(const PolicyKnobs& knobs, bool compute_splits) {
   std::vector<KnobSetting> out;
-  for (const auto& r : rows()) out.push_back({std::string(r.name), r.get(knobs)});
+  for (const auto& r : rows())
+    if (compute_splits || !is_compute_splits_knob(r.name))
+      out.push_back({std::string(r.name), r.get(knobs)});
   return out;
+}
+
+bool is_compute_splits_knob(std::string_view name) {
+  static constexpr std::array<std::string_view, 7> kComputeSplits{
+      "split_start_sync", "prelaunch_sync",         "noev_presync", "user_input_copy",
+      "record_event",     "zero_input_split_waits_prev", "declined_copy"};
+  return std::find(kComputeSplits.begin(), kComputeSplits.end(), name) != kComputeSplits.end();
 }
 
 std::optional<std::string> set_knob(PolicyKnobs& knobs, std::string_view name,

@@ -15,8 +15,8 @@ enum class SyncWhen { never, if_no_event, always };
 enum class PresyncNoEvent { always, never, if_dst_lacks_cpy_async };
 enum class UserInputCopy { blocking, copy_async };
 enum class RecordWhen { has_inputs, always, never };
-// What a declined non-user copy does (llama#8897 changed it; source_queue_read: schedcheck-min).
-enum class DeclinedCopy { blocking_after_wait, set_async_after_source_sync, source_queue_read };
+// What a declined non-user copy does (llama#8897 changed it).
+enum class DeclinedCopy { blocking_after_wait, set_async_after_source_sync };
 // Where the copy index advances (179d73c9 moved it into alloc_graph).
 enum class CopyAdvance { at_alloc, after_compute };
 // When sched_synchronize resets the copy index (05a56dc9: always; d567bed7: only unallocated).
@@ -39,16 +39,6 @@ struct PolicyKnobs {
   SyncCopyReset sync_copy_reset = SyncCopyReset::if_not_alloc;
   ReallocSync realloc_sync = ReallocSync::per_backend;
   ReusePolicy reuse_policy = ReusePolicy::reuse_with_full_sync_under_pp;
-  // schedcheck-min's rules (docs/policies.md); every ggml version has them off.
-  // Waits the ggml versions do on the host become queue waits where the copy is asynchronous:
-  // the user-input slot guard and the zero-input split's wait for the previous backend.
-  bool device_side_waits = false;
-  // Input copies wait on a fence recorded on the destination queue at split start (not on the
-  // slot's event), and a copy from another backend's queue makes that queue wait on it too.
-  bool destination_fence = false;
-  // An event is recorded after the asynchronous copies that read host memory; the host waits
-  // for it before it writes host memory again (a CPU split, the next set_inputs).
-  bool release_host_sources = false;
   VersionProfile profile;
 
   bool operator==(const PolicyKnobs&) const = default;
@@ -60,7 +50,11 @@ struct KnobSetting {
   std::string name;
   std::string value;
 };
-std::vector<KnobSetting> describe_knobs(const PolicyKnobs& knobs);
+// Every knob; without the compute_splits ones (for a hand-written compute_splits) if asked.
+std::vector<KnobSetting> describe_knobs(const PolicyKnobs& knobs, bool compute_splits = true);
+// Whether the ggml family's compute_splits reads it (split_start_sync .. declined_copy); the
+// others belong to the scheduler's state machine, llama.cpp's driver or the backend profile.
+bool is_compute_splits_knob(std::string_view name);
 // Sets one knob from its text form. Returns an error message, or nullopt on success.
 std::optional<std::string> set_knob(PolicyKnobs& knobs, std::string_view name,
                                     const std::string& value_text);

@@ -12,10 +12,11 @@ using json_format::Json;
 using json_format::ScenarioLoader;
 
 template <typename Result, typename LoadFn>
-Result parse_document(const std::string& text, const std::string& file, LoadFn load) {
+Result parse_document(const std::string& text, const std::string& file,
+                      const std::vector<Policy>& builtins, LoadFn load) {
   try {
     const Json root = json_format::parse_strict(text, file);
-    ScenarioLoader loader(file);
+    ScenarioLoader loader(file, builtins);
     return load(loader, root);
   } catch (const ScenarioError&) {
     throw;
@@ -27,18 +28,20 @@ Result parse_document(const std::string& text, const std::string& file, LoadFn l
 
 }  // namespace
 
-Scenario parse_scenario_text(const std::string& text, const std::string& file) {
-  return parse_document<Scenario>(text, file,
+Scenario parse_scenario_text(const std::string& text, const std::string& file,
+                             const std::vector<Policy>& builtins) {
+  return parse_document<Scenario>(text, file, builtins,
                                   [](ScenarioLoader& l, const Json& root) { return l.load(root); });
 }
 
-Scenario parse_scenario_file(const std::string& path) {
-  return parse_scenario_text(json_format::read_text_file(path), path);
+Scenario parse_scenario_file(const std::string& path, const std::vector<Policy>& builtins) {
+  return parse_scenario_text(json_format::read_text_file(path), path, builtins);
 }
 
-std::vector<Policy> load_policy_file(const std::string& path) {
+std::vector<Policy> parse_policy_file(const std::string& path,
+                                      const std::vector<Policy>& builtins) {
   return parse_document<std::vector<Policy>>(
-      json_format::read_text_file(path), path,
+      json_format::read_text_file(path), path, builtins,
       [](ScenarioLoader& l, const Json& root) { return l.load_policies_only(root); });
 }
 

@@ -1,3 +1,4 @@
+#include "bridge/policy_catalog.hpp"
 #include "sim/advice.hpp"
 
 #include <fmt/format.h>

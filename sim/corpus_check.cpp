@@ -1,3 +1,4 @@
+#include "bridge/policy_catalog.hpp"
 #include "sim/corpus_check.hpp"
 
 #include <algorithm>

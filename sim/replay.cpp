@@ -1,7 +1,6 @@
 #include "sim/replay.hpp"
 
 #include "bridge/drive.hpp"
-#include "bridge/real_policy.hpp"
 #include "sim/semantics_engine.hpp"
 
 namespace schedcheck {
@@ -22,20 +21,6 @@ ReplayResult replay(const Scenario& s, const Policy& policy,
   r.calls = api.calls();
   r.accesses = engine.access_count();
   return r;
-}
-
-std::vector<Policy> policies_for(const Scenario& s) {
-  std::vector<Policy> out = builtin_policies();
-  out.insert(out.end(), s.custom_policies.begin(), s.custom_policies.end());
-  return out;
-}
-
-const Policy* find_policy(const Scenario& s, const std::string& name) {
-  if (const Policy* p = find_builtin_policy(name)) return p;
-  if (is_real_policy_name(name)) return &real_policy(name);
-  for (const auto& p : s.custom_policies)
-    if (p.name == name) return &p;
-  return nullptr;
 }
 
 }  // namespace schedcheck

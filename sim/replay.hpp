@@ -25,9 +25,4 @@ struct ReplayResult {
 ReplayResult replay(const Scenario& s, const Policy& policy,
                     const std::vector<int>& suppressed_syncs = {});
 
-// Built-in policies followed by the scenario's own.
-std::vector<Policy> policies_for(const Scenario& s);
-// nullptr if neither a built-in nor a custom policy of the scenario has that name.
-const Policy* find_policy(const Scenario& s, const std::string& name);
-
 }  // namespace schedcheck

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "bridge/policy_catalog.hpp"
 #include "driver/scenario_file.hpp"
+#include "model/policies/registry.hpp"
 #include "sim/race_report.hpp"
 #include "sim/sync_analysis.hpp"
 #include "tests/support/paths.hpp"

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "executor/execution_layout.hpp"
+#include "model/policies/registry.hpp"
 #include "scenario/policy.hpp"
 #include "scenario/scenario_builder.hpp"
 
@@ -95,7 +96,7 @@ TEST(ExecutionLayout, BackendsOnOneDeviceShareItsPerThreadStream) {
   Index o = b.backend("CUDA1", BackendKind::cuda, 1);
   b.backend("CPU", BackendKind::cpu);
   b.scenario().scheduler.pipeline_parallel = true;
-  ExecutionLayout l = make_layout(b.scenario(), find_builtin_policy("ggml-v0")->knobs);
+  ExecutionLayout l = make_layout(b.scenario(), find_builtin_policy("ggml-v0")->knobs.profile);
   EXPECT_EQ(l.blocking_stream_of[a], l.blocking_stream_of[v]);
   EXPECT_NE(l.blocking_stream_of[a], l.blocking_stream_of[o]);
   EXPECT_NE(l.queue_of[a], l.queue_of[v]);  // but each backend has its own stream
@@ -112,7 +113,7 @@ TEST(ExecutionLayout, ABlasBackendDisablesPipelineParallelism) {
   b.backend("BLAS", BackendKind::blas);
   b.backend("CPU", BackendKind::cpu);
   b.scenario().scheduler.pipeline_parallel = true;
-  ExecutionLayout l = make_layout(b.scenario(), find_builtin_policy("ggml-v0")->knobs);
+  ExecutionLayout l = make_layout(b.scenario(), find_builtin_policy("ggml-v0")->knobs.profile);
   EXPECT_FALSE(l.pipeline_parallel);  // llama.cpp's check ignores only CPU devices
   EXPECT_EQ(l.n_copies, 1);
 }

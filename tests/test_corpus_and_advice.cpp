@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "bridge/policy_catalog.hpp"
 #include "driver/scenario_file.hpp"
 #include "real/planned_runs.hpp"
 #include "sim/advice.hpp"

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "driver/scenario_file.hpp"
+#include "model/policies/registry.hpp"
 #include "sim/race_report.hpp"
 #include "sim/replay.hpp"
 

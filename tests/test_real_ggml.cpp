@@ -12,6 +12,7 @@
 #include "bridge/ggml_tree.hpp"
 #include "bridge/real_policy.hpp"
 #include "driver/scenario_file.hpp"
+#include "model/policies/registry.hpp"
 #include "properties/counterexample_search.hpp"
 #include "sim/differential.hpp"
 #include "sim/race_report.hpp"

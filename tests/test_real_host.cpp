@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "model/policies/registry.hpp"
 #include "scenario/scenario_error.hpp"
 #include "driver/scenario_file.hpp"
 #include "real/delay_plan.hpp"

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "driver/scenario_file.hpp"
+#include "model/policies/registry.hpp"
 #include "model/split_formation.hpp"
 
 namespace schedcheck {

@@ -4,9 +4,15 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "driver/scenario_file.hpp"
+#include "model/prepared_run.hpp"
+#include "model/policies/registry.hpp"
 #include "sim/replay.hpp"
 #include "sim/sync_analysis.hpp"
 #include "tests/support/paths.hpp"
@@ -70,6 +76,54 @@ TEST(SchedcheckMin, ACpuSplitReadsItsGpuInputOnTheSourceQueueWithOneHostWait) {
   for (const HostCall& c : replay(s, *find_builtin_policy("ggml-20793")).calls)
     if (c.site.eval == 0 && c.site.split == 2) ggml_calls += c.letter;
   EXPECT_EQ(ggml_calls, "sasc");  // sync CUDA0, blocking copy, pre-launch sync (of the CPU)
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string call_letters(const Scenario& s, const Policy& p) {
+  std::string letters;
+  for (const HostCall& c : replay(s, p).calls) letters += c.letter;
+  return letters;
+}
+
+TEST(SchedcheckMin, IsAHandWrittenPolicyWithEventsOfItsOwn) {
+  EXPECT_EQ(min_policy().hand_written, "schedcheck-min");
+  const Scenario s = load_scenario_file(source_path("reports/canonical/two-gpu-pp.json"));
+  std::vector<std::string> names;
+  for (const Event& e : prepare_run(s, min_policy()).layout.events)
+    if (e.kind == EventKind::policy) names.push_back(e.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"host_sources_copied(CUDA0)", "fence(CUDA0)",
+                                             "host_sources_copied(CUDA1)", "fence(CUDA1)"}));
+  for (const Policy& v : ggml_versions()) {
+    EXPECT_TRUE(v.hand_written.empty()) << v.name;
+    EXPECT_TRUE(prepare_run(s, v).layout.policy_events.empty()) << v.name;
+  }
+}
+
+TEST(SchedcheckMin, ACustomPolicyBasedOnItRunsItsComputeSplitsAndSavesThatWay) {
+  const std::string path = source_path("reports/canonical/two-gpu-pp.json");
+  nlohmann::json doc = nlohmann::json::parse(read_file(path));
+  doc["policies"] = nlohmann::json::array(
+      {{{"name", "min-no-reuse"}, {"base", "schedcheck-min"},
+        {"knobs", {{"reuse_policy", "no_reuse_under_pp"}}}}});
+  const Scenario s = load_scenario_text(doc.dump(), "custom.json");
+  const Policy& custom = s.custom_policies.at(0);
+  EXPECT_EQ(custom.hand_written, "schedcheck-min");
+  EXPECT_EQ(custom.knobs.reuse_policy, ReusePolicy::no_reuse_under_pp);
+  // Without graph reuse the driver rebuilds each ubatch's graph; the splits are issued the
+  // hand-written way (queue waits 'w', no slot-event records after launches).
+  const std::string calls = call_letters(s, custom);
+  EXPECT_NE(calls.find('w'), std::string::npos);
+  EXPECT_EQ(calls, call_letters(s, custom));  // deterministic
+  EXPECT_NE(calls, call_letters(s, *find_builtin_policy("ggml-26040")));
+
+  const Scenario reloaded = load_scenario_text(save_scenario(s).dump(), "saved.json");
+  EXPECT_EQ(reloaded.custom_policies.at(0).hand_written, "schedcheck-min");
+  EXPECT_EQ(reloaded.custom_policies.at(0).knobs, custom.knobs);
+  EXPECT_EQ(call_letters(reloaded, reloaded.custom_policies.at(0)), calls);
 }
 
 }  // namespace

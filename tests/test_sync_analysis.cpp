@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "driver/scenario_file.hpp"
+#include "model/policies/registry.hpp"
 #include "sim/sync_analysis.hpp"
 #include "tests/support/paths.hpp"
 

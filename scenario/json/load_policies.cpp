@@ -15,17 +15,19 @@ void ScenarioLoader::load_policies(const Json& list) {
                {"name", "base", "commit", "reference", "description", "knobs", "skip_syncs"});
     Policy pol;
     pol.name = name(required(j, p, "name"), at(p, "name"));
-    if (find_builtin_policy(pol.name))
+    if (find_builtin(pol.name))
       fail(at(p, "name"),
            in_quotes(pol.name) +
                " is the name of a built-in policy; a custom policy needs a name of its own");
     claim(policy_path_, pol.name, at(p, "name"), "policy");
     std::string base = "ggml-v0";
     if (const Json* b = optional(j, "base")) base = string(*b, at(p, "base"));
-    if (const Policy* builtin = find_builtin_policy(base)) {
+    if (const Policy* builtin = find_builtin(base)) {
       pol.knobs = builtin->knobs;
+      pol.hand_written = builtin->hand_written;
     } else if (auto it = custom_policy_.find(base); it != custom_policy_.end()) {
       pol.knobs = s_.custom_policies[it->second].knobs;
+      pol.hand_written = s_.custom_policies[it->second].hand_written;
     } else {
       fail(at(p, "base"), unknown_policy(base) +
                               "; a base is a built-in policy or a custom policy defined earlier");
@@ -51,6 +53,10 @@ void ScenarioLoader::load_policies(const Json& list) {
         else
           fail(vp, "expected a string, a boolean or an integer, got " + describe(value));
         if (auto error = set_knob(pol.knobs, knob, text)) fail(vp, *error);
+        if (!pol.hand_written.empty() && is_compute_splits_knob(knob))
+          fail(vp, in_quotes(knob) + " is a knob of the ggml family's compute_splits; base " +
+                       in_quotes(base) + " runs the hand-written compute_splits of " +
+                       in_quotes(pol.hand_written) + ", which does not read it");
       }
     }
     if (const Json* skip = optional(j, "skip_syncs")) {

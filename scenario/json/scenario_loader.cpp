@@ -72,13 +72,19 @@ Index ScenarioLoader::node_ref(const Json& j, const std::string& path) const {
   return it->second;
 }
 
+const Policy* ScenarioLoader::find_builtin(const std::string& n) const {
+  for (const Policy& p : builtins_)
+    if (p.name == n) return &p;
+  return nullptr;
+}
+
 bool ScenarioLoader::policy_known(const std::string& n) const {
-  return find_builtin_policy(n) != nullptr || custom_policy_.count(n) > 0;
+  return find_builtin(n) != nullptr || custom_policy_.count(n) > 0;
 }
 
 std::string ScenarioLoader::unknown_policy(const std::string& n) const {
   std::vector<std::string> known;
-  for (const auto& p : builtin_policies()) known.push_back(p.name);
+  for (const auto& p : builtins_) known.push_back(p.name);
   for (const auto& p : s_.custom_policies) known.push_back(p.name);
   return "unknown policy " + in_quotes(n) + " (known: " + join(known) + ")";
 }

@@ -39,7 +39,11 @@ struct PendingSplit {
 
 class ScenarioLoader : JsonAccess {
  public:
-  explicit ScenarioLoader(const std::string& file) : JsonAccess(file) { s_.file = file; }
+  // `builtins`: the policies a name or a "base" may refer to besides the file's own.
+  ScenarioLoader(const std::string& file, const std::vector<Policy>& builtins)
+      : JsonAccess(file), builtins_(builtins) {
+    s_.file = file;
+  }
 
   Scenario load(const Json& root);
 
@@ -53,6 +57,7 @@ class ScenarioLoader : JsonAccess {
   Index buffer_ref(const Json& j, const std::string& path) const;
   Index tensor_ref(const std::string& n, const std::string& path) const;
   Index node_ref(const Json& j, const std::string& path) const;
+  const Policy* find_builtin(const std::string& n) const;
   bool policy_known(const std::string& n) const;
   std::string unknown_policy(const std::string& n) const;
   void load_schema(const Json& root) const;
@@ -110,6 +115,7 @@ class ScenarioLoader : JsonAccess {
   std::unordered_map<std::string, TensorName> tensor_names_;
   std::unordered_map<std::string, std::size_t> custom_policy_;
   bool in_scenario_ = true;  // false while loading a policy file
+  const std::vector<Policy>& builtins_;
   std::vector<std::string> compute_buffer_names_;
   std::vector<std::string> tensor_path_;  // per tensor: the object that defines it
   std::vector<std::string> node_path_;

@@ -188,7 +188,7 @@ void save_scheduler(const Scenario& s, Json& j) {
 void save_policies(const Scenario& s, Json& j) {
   if (!s.custom_policies.empty()) {
     // Knobs are saved as the difference from ggml-v0, the default base.
-    const auto base = describe_knobs(find_builtin_policy("ggml-v0")->knobs);
+    const auto base = describe_knobs(find_ggml_version("ggml-v0")->knobs);
     Json policies = Json::array();
     for (const Policy& p : s.custom_policies) {
       Json pj = Json::object();
@@ -197,10 +197,17 @@ void save_policies(const Scenario& s, Json& j) {
       if (!p.reference.empty()) pj["reference"] = p.reference;
       if (!p.description.empty()) pj["description"] = p.description;
       Json knobs = Json::object();
-      const auto settings = describe_knobs(p.knobs);
-      for (std::size_t k = 0; k < settings.size(); ++k)
-        if (k >= base.size() || settings[k].value != base[k].value)
-          knobs[settings[k].name] = knob_json(settings[k].value);
+      if (p.hand_written.empty()) {
+        const auto settings = describe_knobs(p.knobs);
+        for (std::size_t k = 0; k < settings.size(); ++k)
+          if (k >= base.size() || settings[k].value != base[k].value)
+            knobs[settings[k].name] = knob_json(settings[k].value);
+      } else {
+        // Its base is the hand-written policy; every knob it reads is saved, so the result
+        // does not depend on that policy's own values.
+        pj["base"] = p.hand_written;
+        for (const auto& k : describe_knobs(p.knobs, false)) knobs[k.name] = knob_json(k.value);
+      }
       if (!knobs.empty()) pj["knobs"] = std::move(knobs);
       if (!p.skipped_syncs.empty()) pj["skip_syncs"] = p.skipped_syncs;
       policies.push_back(std::move(pj));

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "executor/backend_api.hpp"
+#include "model/policies/registry.hpp"
 #include "scenario/policy.hpp"
 #include "model/prepared_run.hpp"
 #include "sim/semantics_engine.hpp"

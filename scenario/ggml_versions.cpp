@@ -1,3 +1,4 @@
+// The six ggml versions as data: V0's knobs, and what each PR changed.
 #include "scenario/policy.hpp"
 
 namespace schedcheck {
@@ -22,7 +23,14 @@ PolicyKnobs v0_knobs() {
 // changed).
 Policy builtin(const char* name, const char* commit, const char* reference,
                const char* description, const PolicyKnobs& knobs) {
-  return Policy{name, commit, reference, description, knobs, true, {}, {}, {}};
+  Policy p;
+  p.name = name;
+  p.commit = commit;
+  p.reference = reference;
+  p.description = description;
+  p.knobs = knobs;
+  p.builtin = true;
+  return p;
 }
 
 Policy ggml_v0() {
@@ -94,56 +102,19 @@ Policy ggml_26040() {
   return p;
 }
 
-// Not a ggml version: the policy designed from the required-sync analysis (docs/policies.md).
-Policy schedcheck_min() {
-  Policy p = builtin("schedcheck-min", "-", "schedcheck",
-                     "device-side waits where a queue can wait; the host waits only for copies "
-                     "that read host memory before it writes host memory again",
-                     ggml_26040().knobs);
-  p.knobs.user_input_copy = UserInputCopy::copy_async;
-  p.knobs.zero_input_split_waits_prev = false;
-  p.knobs.record_event = RecordWhen::never;  // nothing waits on the slot events: fences do
-  p.knobs.reuse_policy = ReusePolicy::reuse_no_sync;
-  p.knobs.device_side_waits = true;
-  p.knobs.destination_fence = true;
-  p.knobs.release_host_sources = true;
-  p.knobs.declined_copy = DeclinedCopy::source_queue_read;
-  p.knobs.profile.cuda_host_to_device = true;
-  p.knobs.profile.hip_host_to_device = true;
-  p.knobs.profile.musa_host_to_device = true;
-  return p;
-}
-
-std::vector<Policy> make_builtins() {
-  return {ggml_v0(),    ggml_17795(), ggml_20463(),    ggml_20793(),
-          ggml_25138(), ggml_26040(), schedcheck_min()};
+std::vector<Policy> make_versions() {
+  return {ggml_v0(), ggml_17795(), ggml_20463(), ggml_20793(), ggml_25138(), ggml_26040()};
 }
 
 }  // namespace
 
-const std::vector<Policy>& builtin_policies() {
-  static const std::vector<Policy> table = make_builtins();
-  return table;
-}
-
 const std::vector<Policy>& ggml_versions() {
-  static const std::vector<Policy> versions = [] {
-    std::vector<Policy> out;
-    for (const Policy& p : builtin_policies())
-      if (p.name.rfind("ggml-", 0) == 0) out.push_back(p);
-    return out;
-  }();
+  static const std::vector<Policy> versions = make_versions();
   return versions;
 }
 
 const Policy* find_ggml_version(std::string_view name) {
   for (const Policy& p : ggml_versions())
-    if (p.name == name) return &p;
-  return nullptr;
-}
-
-const Policy* find_builtin_policy(std::string_view name) {
-  for (const auto& p : builtin_policies())
     if (p.name == name) return &p;
   return nullptr;
 }
