@@ -22,8 +22,12 @@ auto guarded(F&& f) -> decltype(f()) {
 }  // namespace
 
 RealScheduler::RealScheduler(PreparedRun& run, BackendApi& api, const PluginLibrary& plugin)
-    : lock_(plugin.run_mutex()), run_(run), s_(run.scenario), api_(api), desc_(graph_desc(run)) {
-  persistent_eval_.assign(s_.tensors.size(), kInitialEval);
+    : lock_(plugin.run_mutex()),
+      run_(run),
+      scenario_(run.scenario),
+      api_(api),
+      desc_(graph_desc(run)) {
+  persistent_eval_.assign(scenario_.tensors.size(), kInitialEval);
   std::string error;
   sched_.reset(guarded([&] { return plugin.create()(bridge::kAbiVersion, &desc_, this, &error); }));
   if (!sched_) throw BridgeError(plugin.label() + ": " + error);
@@ -84,7 +88,7 @@ void RealScheduler::graph_compute_async(const EvalContext& ctx) {
 
 TensorView RealScheduler::tensor_view(Index tensor, int eval) const {
   TensorView v = view(guarded([&] { return sched_->place(tensor); }));
-  if (s_.tensors[tensor].role != TensorRole::persistent) v.expected = {tensor, eval, 0};
+  if (scenario_.tensors[tensor].role != TensorRole::persistent) v.expected = {tensor, eval, 0};
   return v;
 }
 
@@ -165,7 +169,7 @@ bool RealScheduler::cpy_tensor_async(int src_backend, int dst_backend, const bri
   const TensorView sv = view(src);
   const TensorView dv = view(dst);
   // User inputs go through ggml_backend_tensor_copy_async, other inputs to the member directly.
-  const bool user = (s_.tensors[sv.tensor].flags & kFlagInput) != 0;
+  const bool user = (scenario_.tensors[sv.tensor].flags & kFlagInput) != 0;
   CallSite cs = site(user ? Call::tensor_copy_async : Call::cpy_tensor_async, dst_backend);
   cs.tensor = sv.tensor;
   cs.copy = dv.copy;
@@ -213,7 +217,7 @@ void RealScheduler::graph_compute(int backend, int split, bool ends_split,
   op.site.step = "launch";
   const int eval = base_.eval;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    const Node& node = s_.nodes[nodes[i].node];
+    const Node& node = scenario_.nodes[nodes[i].node];
     const int group = static_cast<int>(i);
     for (std::size_t j = 0; j < nodes[i].sources.size(); ++j) {
       append_source_reads(op, node, j, view(nodes[i].sources[j]), eval, group);
@@ -232,7 +236,7 @@ void RealScheduler::buffer_set_tensor(const bridge::TensorRef& dst, const bridge
   if (setup_) unsupported("a tensor write while the graph is reserved");
   attribute(After::other, kNone);
   const TensorView dv = view(dst);
-  const bool dst_host = is_host_buffer(s_.buffers[dv.region.buffer].kind);
+  const bool dst_host = is_host_buffer(scenario_.buffers[dv.region.buffer].kind);
   if (src.buffer < 0) {
     if (!dst_host) unsupported("a blocking upload from the caller's memory");
     CallSite cs = site(Call::set_inputs, kNone);
@@ -281,8 +285,8 @@ bool RealScheduler::buffer_cpy_tensor(const bridge::TensorRef& src, const bridge
   attribute(After::other, kNone);
   const TensorView sv = view(src);
   const TensorView dv = view(dst);
-  if (is_host_buffer(s_.buffers[sv.region.buffer].kind) ||
-      is_host_buffer(s_.buffers[dv.region.buffer].kind))
+  if (is_host_buffer(scenario_.buffers[sv.region.buffer].kind) ||
+      is_host_buffer(scenario_.buffers[dv.region.buffer].kind))
     return false;
   CallSite cs = site(Call::tensor_copy, dv.backend);
   cs.tensor = sv.tensor;
@@ -292,9 +296,10 @@ bool RealScheduler::buffer_cpy_tensor(const bridge::TensorRef& src, const bridge
 }
 
 bool RealScheduler::eval_callback(int node, bool ask) {
-  const auto& cb = s_.driver.eval_callback;
+  const auto& cb = scenario_.driver.eval_callback;
   if (ask)
-    return cb && (cb->all_nodes || std::find(cb->nodes.begin(), cb->nodes.end(), node) != cb->nodes.end());
+    return cb && (cb->all_nodes ||
+                  std::find(cb->nodes.begin(), cb->nodes.end(), node) != cb->nodes.end());
   callback_read_ = node;
   return true;
 }
@@ -306,7 +311,7 @@ void RealScheduler::unsupported(const std::string& what) {
 // ---- places and values
 
 LogicalValue RealScheduler::expected(Index tensor) const {
-  if (s_.tensors[tensor].role == TensorRole::persistent)
+  if (scenario_.tensors[tensor].role == TensorRole::persistent)
     return {tensor, persistent_eval_[tensor], 0};
   return {tensor, base_.eval, 0};
 }
@@ -315,7 +320,8 @@ Index RealScheduler::copy_index(Index source, Index backend) const {
   auto& copies = run_.plan.copies;
   for (std::size_t i = 0; i < copies.size(); ++i)
     if (copies[i].source == source && copies[i].backend == backend) return static_cast<Index>(i);
-  copies.push_back({source, backend, s_.backends[backend].name + "#" + s_.tensors[source].name});
+  copies.push_back(
+      {source, backend, scenario_.backends[backend].name + "#" + scenario_.tensors[source].name});
   return static_cast<Index>(copies.size()) - 1;
 }
 
@@ -325,8 +331,8 @@ TensorView RealScheduler::view(const bridge::TensorRef& ref) const {
   v.tensor = ref.tensor;
   v.tensor_offset = ref.tensor_offset;
   v.expected = expected(ref.tensor);
-  v.backend = tensor_backend(s_, ref.tensor);
-  const bool graph_input_slot = s_.tensors[ref.tensor].role == TensorRole::user_input &&
+  v.backend = tensor_backend(scenario_, ref.tensor);
+  const bool graph_input_slot = scenario_.tensors[ref.tensor].role == TensorRole::user_input &&
                                 (ref.copy_backend < 0 || ref.copy_backend == v.backend);
   if (graph_input_slot) {
     v.slot = ref.copy_backend < 0 ? sched_->cur_copy() : ref.slot;
@@ -335,7 +341,8 @@ TensorView RealScheduler::view(const bridge::TensorRef& ref) const {
     v.slot = ref.slot;
     v.backend = ref.copy_backend;
   }
-  if (v.region.buffer < 0) throw BridgeError("tensor " + s_.tensors[ref.tensor].name + " has no place");
+  if (v.region.buffer < 0)
+    throw BridgeError("tensor " + scenario_.tensors[ref.tensor].name + " has no place");
   return v;
 }
 
@@ -344,8 +351,8 @@ TensorView RealScheduler::host_view(const bridge::MemRef& mem, const TensorView&
   v.region = Region{mem.buffer, mem.offset, mem.size};
   v.copy = kNone;
   // A user input read by pointer is the graph's input, bound to the current copy.
-  v.slot = s_.tensors[like.tensor].role == TensorRole::user_input ? sched_->cur_copy() : 0;
-  v.backend = s_.cpu_backend();
+  v.slot = scenario_.tensors[like.tensor].role == TensorRole::user_input ? sched_->cur_copy() : 0;
+  v.backend = scenario_.cpu_backend();
   return v;
 }
 
@@ -354,13 +361,13 @@ EventId RealScheduler::event(int backend, int index) const {
   if (backend < 0 || backend >= static_cast<int>(events.size()) || index < 0 ||
       index >= static_cast<int>(events[backend].size()) || events[backend][index] < 0)
     throw BridgeError("ggml used event " + std::to_string(index) + " of " +
-                      s_.backends[backend].name + ", which the run's layout does not have");
+                      scenario_.backends[backend].name + ", which the run's layout does not have");
   return events[backend][index];
 }
 
 Index RealScheduler::ids_node(Index tensor) const {
-  for (Index n = 0; n < static_cast<Index>(s_.nodes.size()); ++n) {
-    const Node& node = s_.nodes[n];
+  for (Index n = 0; n < static_cast<Index>(scenario_.nodes.size()); ++n) {
+    const Node& node = scenario_.nodes[n];
     if (node.is_mul_mat_id() && node.sources.size() >= 3 && node.sources[2] == tensor) return n;
   }
   return kNone;
@@ -380,7 +387,7 @@ void RealScheduler::start_ids_read(const TensorView& src, void* host_data) {
   r.host.region = Region{run_.moe_ids_buffer.at(split_), 0, src.region.size};
   r.host.copy = kNone;
   r.host.slot = 0;
-  r.host.backend = s_.cpu_backend();
+  r.host.backend = scenario_.cpu_backend();
   r.data = host_data;
   ids_read_ = r;
 }
@@ -393,7 +400,7 @@ void RealScheduler::finish_ids_read() {
   cs.tensor = r.host.tensor;
   api_.host_read(r.host, cs);
   // The scheduler picks the experts from the ids it reads: those of the value it saw.
-  const std::vector<int> used = experts_for(s_.nodes[r.node], api_.observed_value().eval);
+  const std::vector<int> used = experts_for(scenario_.nodes[r.node], api_.observed_value().eval);
   auto* ids = static_cast<int32_t*>(r.data);
   const std::size_t n = r.host.region.size / sizeof(int32_t);
   for (std::size_t i = 0; i < n; ++i)

@@ -68,7 +68,7 @@ class RealScheduler final : public SchedulerPort, private bridge::Host {
   CallSite site(Call call, Index backend) const;
   // A driver entry point starts: the calls it makes carry this site.
   void begin(const CallSite& base);
-  bool callback_mode() const { return s_.driver.eval_callback.has_value(); }
+  bool callback_mode() const { return scenario_.driver.eval_callback.has_value(); }
   TensorView view(const bridge::TensorRef& ref) const;
   // Host memory given by pointer, holding (part of) `like`'s tensor.
   TensorView host_view(const bridge::MemRef& mem, const TensorView& like) const;
@@ -86,7 +86,7 @@ class RealScheduler final : public SchedulerPort, private bridge::Host {
 
   std::unique_lock<std::mutex> lock_;  // the plugin's, for the whole run (declared first)
   PreparedRun& run_;
-  const Scenario& s_;
+  const Scenario& scenario_;
   BackendApi& api_;
   bridge::GraphDesc desc_;
   std::unique_ptr<bridge::Scheduler> sched_;

@@ -30,32 +30,33 @@ bool BackendApi::next_sync(int& id) {
 }
 
 void BackendApi::synchronize(Index b, const CallSite& site) {
-  if (!l_.caps[b].async_queue) return;  // CPU/BLAS: no synchronize member, a no-op
+  if (!layout_.caps[b].async_queue) return;  // CPU/BLAS: no synchronize member, a no-op
   int id;
   if (!next_sync(id)) return;
-  x_.host_wait_queue(l_.queue_of[b], site);
-  if (l_.transfer_queue_of[b] >= 0) x_.host_wait_queue(l_.transfer_queue_of[b], site);
+  executor_.host_wait_queue(layout_.queue_of[b], site);
+  if (layout_.transfer_queue_of[b] >= 0)
+    executor_.host_wait_queue(layout_.transfer_queue_of[b], site);
   log('s', site, id);
 }
 
 void BackendApi::event_record(EventId e, Index b, const CallSite& site) {
-  x_.record_event(e, l_.queue_of[b], site);
+  executor_.record_event(e, layout_.queue_of[b], site);
   log('r', site);
 }
 
 void BackendApi::event_wait(Index b, EventId e, const CallSite& site) {
   int id;
   if (!next_sync(id)) return;
-  x_.queue_wait_event(l_.queue_of[b], e, site);
-  if (l_.transfer_queue_of[b] >= 0 && l_.caps[b].transfer_queue_waits_events)
-    x_.queue_wait_event(l_.transfer_queue_of[b], e, site);
+  executor_.queue_wait_event(layout_.queue_of[b], e, site);
+  if (layout_.transfer_queue_of[b] >= 0 && layout_.caps[b].transfer_queue_waits_events)
+    executor_.queue_wait_event(layout_.transfer_queue_of[b], e, site);
   log('w', site, id);
 }
 
 void BackendApi::event_synchronize(EventId e, const CallSite& site) {
   int id;
   if (!next_sync(id)) return;
-  x_.host_wait_event(e, site);
+  executor_.host_wait_event(e, site);
   log('e', site, id);
 }
 
@@ -72,13 +73,13 @@ Operation BackendApi::copy_op(const TensorView& src, const TensorView& dst,
 }
 
 void BackendApi::blocking(Index device_backend, const Operation& op, char letter) {
-  AgentId stream = device_backend == kNone ? -1 : l_.blocking_stream_of[device_backend];
+  AgentId stream = device_backend == kNone ? -1 : layout_.blocking_stream_of[device_backend];
   if (stream < 0) {
-    x_.host_op(op);
+    executor_.host_op(op);
     log(letter, op.site);
     return;
   }
-  x_.blocking_op(stream, op);
+  executor_.blocking_op(stream, op);
   log(letter, op.site);
   CallSite wait = op.site;
   wait.implicit = true;
@@ -91,61 +92,62 @@ void BackendApi::tensor_copy(const TensorView& src, const TensorView& dst, const
   const bool src_host = is_host(src.region);
   const bool dst_host = is_host(dst.region);
   if (src_host && dst_host) return blocking(kNone, op, 'a');
-  if (src_host) return blocking(s_.buffers[dst.region.buffer].owner, op, 'a');  // tensor_set
-  if (dst_host) return blocking(s_.buffers[src.region.buffer].owner, op, 'a');  // tensor_get
+  if (src_host) return blocking(scenario_.buffers[dst.region.buffer].owner, op, 'a');  // tensor_set
+  if (dst_host) return blocking(scenario_.buffers[src.region.buffer].owner, op, 'a');  // tensor_get
   // Device to device: the destination buffer's cpy_tensor on its device's hidden stream.
-  blocking(s_.buffers[dst.region.buffer].owner, op, 'a');
+  blocking(scenario_.buffers[dst.region.buffer].owner, op, 'a');
 }
 
 void BackendApi::enqueue_host_transfer(Index backend, AgentId queue, HostTransfer timing,
                                        Operation op, const CallSite& site) {
   op.reads_at_call = timing == HostTransfer::captured_at_call;
-  x_.enqueue(queue, op);
-  if (queue == l_.transfer_queue_of[backend]) {
+  executor_.enqueue(queue, op);
+  if (queue == layout_.transfer_queue_of[backend]) {
     // The compute queue waits for the transfer queue by semaphore before its next work.
-    x_.record_event(l_.transfer_event_of[backend], queue, site);
-    x_.queue_wait_event(l_.queue_of[backend], l_.transfer_event_of[backend], site);
+    executor_.record_event(layout_.transfer_event_of[backend], queue, site);
+    executor_.queue_wait_event(layout_.queue_of[backend], layout_.transfer_event_of[backend], site);
   }
   if (timing == HostTransfer::blocks_host) {
     CallSite wait = site;
     wait.implicit = true;
-    x_.host_wait_queue(queue, wait);
+    executor_.host_wait_queue(queue, wait);
   }
 }
 
 bool BackendApi::cpy_tensor_async(Index bs, Index bd, const TensorView& src, const TensorView& dst,
                                   const CallSite& site) {
-  const Capabilities& c = l_.caps[bd];
+  const Capabilities& c = layout_.caps[bd];
   if (!c.cpy_async_member || !c.async_queue) return false;
-  const Buffer& sbuf = s_.buffers[src.region.buffer];
-  const Buffer& dbuf = s_.buffers[dst.region.buffer];
+  const Buffer& sbuf = scenario_.buffers[src.region.buffer];
+  const Buffer& dbuf = scenario_.buffers[dst.region.buffer];
   if (dbuf.kind != BufferKind::device || dbuf.owner != bd) return false;
 
   if (is_host_buffer(sbuf.kind)) {
-    if (!c.cpy_async_from_host || s_.backends[bs].kind != BackendKind::cpu) return false;
+    if (!c.cpy_async_from_host || scenario_.backends[bs].kind != BackendKind::cpu) return false;
     if (c.cpy_async_from_host_pinned_only && sbuf.kind != BufferKind::pinned_host) return false;
     HostTransfer timing =
         sbuf.kind == BufferKind::pinned_host ? c.set_async_pinned : c.set_async_pageable;
-    AgentId q = l_.transfer_queue_of[bd] >= 0 ? l_.transfer_queue_of[bd] : l_.queue_of[bd];
+    AgentId q =
+        layout_.transfer_queue_of[bd] >= 0 ? layout_.transfer_queue_of[bd] : layout_.queue_of[bd];
     enqueue_host_transfer(bd, q, timing, copy_op(src, dst, site), site);
     log('a', site);
     return true;
   }
 
-  const Backend& s_be = s_.backends[bs];
-  const Backend& d_be = s_.backends[bd];
+  const Backend& s_be = scenario_.backends[bs];
+  const Backend& d_be = scenario_.backends[bd];
   // CUDA, HIP and MUSA are separate builds: a device source must be of the same kind.
-  if (!c.cpy_async_device || s_be.kind != d_be.kind || sbuf.owner != bs || l_.queue_of[bs] < 0)
+  if (!c.cpy_async_device || s_be.kind != d_be.kind || sbuf.owner != bs || layout_.queue_of[bs] < 0)
     return false;
   if (c.cpy_async_same_device_only && s_be.device != d_be.device) return false;
   Operation op = copy_op(src, dst, site);
   if (c.device_copy_queue == CopyQueue::destination) {
-    x_.enqueue(l_.queue_of[bd], op);
+    executor_.enqueue(layout_.queue_of[bd], op);
   } else {
     // Copy on the source queue, then the destination waits on the source's copy event.
-    x_.enqueue(l_.queue_of[bs], op);
-    x_.record_event(l_.copy_event_of[bs], l_.queue_of[bs], site);
-    x_.queue_wait_event(l_.queue_of[bd], l_.copy_event_of[bs], site);
+    executor_.enqueue(layout_.queue_of[bs], op);
+    executor_.record_event(layout_.copy_event_of[bs], layout_.queue_of[bs], site);
+    executor_.queue_wait_event(layout_.queue_of[bd], layout_.copy_event_of[bs], site);
   }
   log('a', site);
   return true;
@@ -165,10 +167,10 @@ void BackendApi::tensor_copy_async(Index bs, Index bd, const TensorView& src, co
 
 void BackendApi::set_tensor_async(Index b, const TensorView& host_src, const TensorView& dst,
                                   const CallSite& site) {
-  const Capabilities& c = l_.caps[b];
+  const Capabilities& c = layout_.caps[b];
   if (c.set_get_async && c.async_queue) {
     HostTransfer timing = is_pinned(host_src.region) ? c.set_async_pinned : c.set_async_pageable;
-    enqueue_host_transfer(b, l_.queue_of[b], timing, copy_op(host_src, dst, site), site);
+    enqueue_host_transfer(b, layout_.queue_of[b], timing, copy_op(host_src, dst, site), site);
     log('a', site);
     return;
   }
@@ -178,12 +180,12 @@ void BackendApi::set_tensor_async(Index b, const TensorView& host_src, const Ten
 
 void BackendApi::get_tensor_async(Index b, const TensorView& src, const TensorView& host_dst,
                                   const CallSite& site) {
-  const Capabilities& c = l_.caps[b];
+  const Capabilities& c = layout_.caps[b];
   if (c.set_get_async && c.async_queue) {
     HostTransfer timing = is_pinned(host_dst.region) ? c.get_async_pinned : c.get_async_pageable;
     // Device-to-host: the host side is the destination, written when the item runs.
     if (timing == HostTransfer::captured_at_call) timing = HostTransfer::at_execution;
-    enqueue_host_transfer(b, l_.queue_of[b], timing, copy_op(src, host_dst, site), site);
+    enqueue_host_transfer(b, layout_.queue_of[b], timing, copy_op(src, host_dst, site), site);
     log('o', site);
     return;
   }
@@ -196,16 +198,16 @@ void BackendApi::tensor_get(const TensorView& src, const CallSite& site) {
   op.kind = OpKind::host_read;
   op.site = site;
   op.accesses.push_back(access_of(src, false));
-  Index owner = is_host(src.region) ? kNone : s_.buffers[src.region.buffer].owner;
+  Index owner = is_host(src.region) ? kNone : scenario_.buffers[src.region.buffer].owner;
   blocking(owner, op, 'a');
 }
 
 void BackendApi::graph_compute_async(Index b, Operation compute) {
-  if (l_.caps[b].async_queue) {
-    x_.enqueue(l_.queue_of[b], compute);
+  if (layout_.caps[b].async_queue) {
+    executor_.enqueue(layout_.queue_of[b], compute);
     log('g', compute.site);
   } else {
-    x_.host_op(compute);  // CPU/BLAS run the graph to completion on the calling thread
+    executor_.host_op(compute);  // CPU/BLAS run the graph to completion on the calling thread
     log('c', compute.site);
   }
 }
@@ -215,7 +217,7 @@ void BackendApi::host_write(const TensorView& dst, const CallSite& site) {
   op.kind = OpKind::host_write;
   op.site = site;
   op.accesses.push_back(access_of(dst, true));
-  x_.host_op(op);
+  executor_.host_op(op);
   log('i', site);
 }
 
@@ -224,7 +226,7 @@ void BackendApi::host_read(const TensorView& src, const CallSite& site) {
   op.kind = OpKind::host_read;
   op.site = site;
   op.accesses.push_back(access_of(src, false));
-  x_.host_op(op);
+  executor_.host_op(op);
   log('h', site);
 }
 

@@ -38,7 +38,7 @@ struct HostCall {
 class BackendApi {
  public:
   BackendApi(const Scenario& s, const ExecutionLayout& layout, Executor& exec)
-      : s_(s), l_(layout), x_(exec) {}
+      : scenario_(s), layout_(layout), executor_(exec) {}
 
   void synchronize(Index backend, const CallSite& site);
   void event_record(EventId event, Index backend, const CallSite& site);
@@ -50,11 +50,13 @@ class BackendApi {
   // The destination backend's cpy_tensor_async member; false = declined (nothing issued).
   bool cpy_tensor_async(Index bs, Index bd, const TensorView& src, const TensorView& dst,
                         const CallSite& site);
-  bool has_cpy_tensor_async(Index backend) const { return l_.caps[backend].cpy_async_member; }
+  bool has_cpy_tensor_async(Index backend) const { return layout_.caps[backend].cpy_async_member; }
   // A backend without a queue computes on the host (CPU, BLAS): graph_compute returns done.
-  bool runs_on_host(Index backend) const { return !l_.caps[backend].async_queue; }
+  bool runs_on_host(Index backend) const { return !layout_.caps[backend].async_queue; }
   // CUDA-family backends copy on their compute stream; Vulkan may use a transfer queue.
-  bool copies_on_compute_queue(Index backend) const { return l_.transfer_queue_of[backend] < 0; }
+  bool copies_on_compute_queue(Index backend) const {
+    return layout_.transfer_queue_of[backend] < 0;
+  }
   // ggml_backend_buffer_is_host.
   bool is_host_memory(const Region& r) const { return is_host(r); }
   // Generic ggml_backend_tensor_copy_async: the member, else sync both + blocking copy.
@@ -83,7 +85,7 @@ class BackendApi {
   int syncs_numbered() const { return sync_count_; }
 
   // The value the host saw in its most recent read (drives the MoE expert selection).
-  LogicalValue observed_value() const { return x_.observed_value(); }
+  LogicalValue observed_value() const { return executor_.observed_value(); }
 
   const std::vector<HostCall>& calls() const { return calls_; }
 
@@ -97,14 +99,14 @@ class BackendApi {
   }
   // Numbers the next synchronization; false if it is suppressed (then nothing is issued).
   bool next_sync(int& id);
-  bool is_host(const Region& r) const { return is_host_buffer(s_.buffers[r.buffer].kind); }
+  bool is_host(const Region& r) const { return is_host_buffer(scenario_.buffers[r.buffer].kind); }
   bool is_pinned(const Region& r) const {
-    return s_.buffers[r.buffer].kind == BufferKind::pinned_host;
+    return scenario_.buffers[r.buffer].kind == BufferKind::pinned_host;
   }
 
-  const Scenario& s_;
-  const ExecutionLayout& l_;
-  Executor& x_;
+  const Scenario& scenario_;
+  const ExecutionLayout& layout_;
+  Executor& executor_;
   std::vector<HostCall> calls_;
   std::vector<int> suppressed_;
   int sync_count_ = 0;

@@ -82,30 +82,30 @@ struct Block {
 
 class AllocationWalk {
  public:
-  AllocationWalk(const Scenario& s, const SplitPlan& p) : s_(s), p_(p) {
-    a_.tensor_slots.resize(s.tensors.size());
-    a_.copy_slots.resize(p.copies.size());
-    a_.tensor_life.resize(s.tensors.size());
-    a_.copy_life.resize(p.copies.size());
-    a_.buffer_size.assign(s.buffers.size(), 0);
+  AllocationWalk(const Scenario& s, const SplitPlan& p) : scenario_(s), plan_(p) {
+    alloc_.tensor_slots.resize(s.tensors.size());
+    alloc_.copy_slots.resize(p.copies.size());
+    alloc_.tensor_life.resize(s.tensors.size());
+    alloc_.copy_life.resize(p.copies.size());
+    alloc_.buffer_size.assign(s.buffers.size(), 0);
   }
 
   AllocationPlan run() {
     place_explicit();
     count_consumers();
-    const bool multi = p_.n_copies > 1;
+    const bool multi = plan_.n_copies > 1;
     // Multiplied graph inputs and split-input copies: leaves, all slots coexist, never freed.
     if (multi) {
-      for (Index t : p_.graph_inputs) allocate_slots({false, t}, p_.n_copies);
-      for (Index c = 0; c < static_cast<Index>(p_.copies.size()); ++c)
-        allocate_slots({true, c}, p_.n_copies);
+      for (Index t : plan_.graph_inputs) allocate_slots({false, t}, plan_.n_copies);
+      for (Index c = 0; c < static_cast<Index>(plan_.copies.size()); ++c)
+        allocate_slots({true, c}, plan_.n_copies);
     }
     // Remaining INPUT-flagged tensors are allocated before any node.
-    for (Index t = 0; t < static_cast<Index>(s_.tensors.size()); ++t)
-      if (s_.tensors[t].role == TensorRole::user_input && a_.tensor_slots[t].empty())
+    for (Index t = 0; t < static_cast<Index>(scenario_.tensors.size()); ++t)
+      if (scenario_.tensors[t].role == TensorRole::user_input && alloc_.tensor_slots[t].empty())
         allocate_slots({false, t}, 1);
 
-    for (const Split& split : p_.splits) {
+    for (const Split& split : plan_.splits) {
       for (const SplitInput& in : split.inputs) {
         // The dummy view keeps the source alive until the split starts, then lets it go.
         ++position_;
@@ -116,55 +116,57 @@ class AllocationWalk {
       for (Index n = split.first_node; n < split.end_node; ++n) {
         ++position_;
         allocate_node(n);
-        for (const SourceRef& ref : p_.node_sources[n])
+        for (const SourceRef& ref : plan_.node_sources[n])
           consume(ref.copy != kNone ? Block{true, ref.copy} : Block{false, ref.tensor});
       }
     }
-    for (Index b = 0; b < static_cast<Index>(s_.buffers.size()); ++b) finish_buffer(b);
-    return std::move(a_);
+    for (Index b = 0; b < static_cast<Index>(scenario_.buffers.size()); ++b) finish_buffer(b);
+    return std::move(alloc_);
   }
 
  private:
   void place_explicit() {
-    for (Index t = 0; t < static_cast<Index>(s_.tensors.size()); ++t) {
-      const Tensor& tensor = s_.tensors[t];
+    for (Index t = 0; t < static_cast<Index>(scenario_.tensors.size()); ++t) {
+      const Tensor& tensor = scenario_.tensors[t];
       if (tensor.buffer == kNone || !tensor.offset) continue;
-      a_.tensor_slots[t] = {Region{tensor.buffer, *tensor.offset, tensor.size}};
+      alloc_.tensor_slots[t] = {Region{tensor.buffer, *tensor.offset, tensor.size}};
       reserved_end_[tensor.buffer] =
           std::max(reserved_end_[tensor.buffer], *tensor.offset + tensor.size);
     }
   }
 
   void count_consumers() {
-    for (const Split& split : p_.splits)
+    for (const Split& split : plan_.splits)
       for (const SplitInput& in : split.inputs) ++consumers_[{false, in.source}];
-    for (const auto& refs : p_.node_sources)
+    for (const auto& refs : plan_.node_sources)
       for (const SourceRef& ref : refs)
         ++consumers_[ref.copy != kNone ? Block{true, ref.copy} : Block{false, ref.tensor}];
   }
 
   Index buffer_of(Block b) const {
-    return b.is_copy ? s_.backends[p_.copies[b.id].backend].compute_buffer
-                     : tensor_buffer(s_, b.id);
+    return b.is_copy ? scenario_.backends[plan_.copies[b.id].backend].compute_buffer
+                     : tensor_buffer(scenario_, b.id);
   }
   uint64_t size_of(Block b) const {
-    return s_.tensors[b.is_copy ? p_.copies[b.id].source : b.id].size;
+    return scenario_.tensors[b.is_copy ? plan_.copies[b.id].source : b.id].size;
   }
   bool never_freed(Block b) const {
-    if (p_.n_copies > 1 && (b.is_copy || s_.tensors[b.id].role == TensorRole::user_input))
+    if (plan_.n_copies > 1 && (b.is_copy || scenario_.tensors[b.id].role == TensorRole::user_input))
       return true;
-    return !b.is_copy && (s_.tensors[b.id].flags & kFlagOutput);
+    return !b.is_copy && (scenario_.tensors[b.id].flags & kFlagOutput);
   }
   std::vector<Region>& slots(Block b) {
-    return b.is_copy ? a_.copy_slots[b.id] : a_.tensor_slots[b.id];
+    return b.is_copy ? alloc_.copy_slots[b.id] : alloc_.tensor_slots[b.id];
   }
-  Lifetime& life(Block b) { return b.is_copy ? a_.copy_life[b.id] : a_.tensor_life[b.id]; }
+  Lifetime& life(Block b) { return b.is_copy ? alloc_.copy_life[b.id] : alloc_.tensor_life[b.id]; }
 
   FreeList& list_for(Index buffer) {
     auto it = lists_.find(buffer);
     if (it == lists_.end())
-      it = lists_.emplace(buffer, FreeList(reserved_end_[buffer], s_.buffers[buffer].alignment))
-               .first;
+      it =
+          lists_
+              .emplace(buffer, FreeList(reserved_end_[buffer], scenario_.buffers[buffer].alignment))
+              .first;
     return it->second;
   }
 
@@ -177,19 +179,20 @@ class AllocationWalk {
   }
 
   void allocate_node(Index n) {
-    const Node& node = s_.nodes[n];
+    const Node& node = scenario_.nodes[n];
     const Index out = node.output;
-    if (node.writes_persistent || !a_.tensor_slots[out].empty()) return;
+    if (node.writes_persistent || !alloc_.tensor_slots[out].empty()) return;
     if (node.inplace && !node.sources.empty()) {
-      const SourceRef& first = p_.node_sources[n][0];
+      const SourceRef& first = plan_.node_sources[n][0];
       Block parent = first.copy != kNone ? Block{true, first.copy} : Block{false, first.tensor};
       bool owned = !slots(parent).empty() && slots(parent).size() == 1 && !never_freed(parent) &&
-                   !(s_.tensors[first.tensor].flags & kFlagInput) && life(parent).allocated_at >= 0;
-      if (owned && consumers_[parent] == 1 && buffer_of(parent) == tensor_buffer(s_, out) &&
-          size_of(parent) == s_.tensors[out].size) {
-        a_.tensor_slots[out] = {
-            Region{buffer_of(parent), slots(parent)[0].offset, s_.tensors[out].size}};
-        a_.tensor_life[out].allocated_at = position_;
+                   !(scenario_.tensors[first.tensor].flags & kFlagInput) &&
+                   life(parent).allocated_at >= 0;
+      if (owned && consumers_[parent] == 1 && buffer_of(parent) == tensor_buffer(scenario_, out) &&
+          size_of(parent) == scenario_.tensors[out].size) {
+        alloc_.tensor_slots[out] = {
+            Region{buffer_of(parent), slots(parent)[0].offset, scenario_.tensors[out].size}};
+        alloc_.tensor_life[out].allocated_at = position_;
         handed_over_.push_back(parent);
         return;
       }
@@ -208,25 +211,25 @@ class AllocationWalk {
   }
 
   void finish_buffer(Index b) {
-    const Buffer& buf = s_.buffers[b];
+    const Buffer& buf = scenario_.buffers[b];
     uint64_t need = reserved_end_.count(b) ? reserved_end_[b] : 0;
     if (auto it = lists_.find(b); it != lists_.end())
       need = std::max(need, it->second.high_water());
     if (buf.usage == BufferUsage::compute && buf.size == 0) {
-      a_.buffer_size[b] = need;
+      alloc_.buffer_size[b] = need;
       return;
     }
     if (need > buf.size)
-      throw ScenarioError(s_.file, "/buffers/" + std::to_string(b) + "/size",
+      throw ScenarioError(scenario_.file, "/buffers/" + std::to_string(b) + "/size",
                           "buffer \"" + buf.name + "\" needs " + std::to_string(need) +
                               " bytes for its tensors, but its size is " +
                               std::to_string(buf.size));
-    a_.buffer_size[b] = buf.size;
+    alloc_.buffer_size[b] = buf.size;
   }
 
-  const Scenario& s_;
-  const SplitPlan& p_;
-  AllocationPlan a_;
+  const Scenario& scenario_;
+  const SplitPlan& plan_;
+  AllocationPlan alloc_;
   std::map<Block, int> consumers_;
   std::map<Index, FreeList> lists_;
   std::map<Index, uint64_t> reserved_end_;

@@ -42,28 +42,29 @@ InputKind input_kind(const Scenario& s, Index tensor) {
 
 class SplitBuilder {
  public:
-  SplitBuilder(const Scenario& s, const SplitOptions& o) : s_(s), o_(o) {
+  SplitBuilder(const Scenario& s, const SplitOptions& o) : scenario_(s), options_(o) {
     plan_.n_copies = o.n_copies;
     plan_.node_sources.resize(s.nodes.size());
     plan_.node_split.resize(s.nodes.size(), kNone);
   }
 
   SplitPlan build() {
-    std::vector<bool> given_start(s_.nodes.size(), false);
-    if (s_.given_splits)
-      for (const auto& g : *s_.given_splits)
-        if (g.first_node < static_cast<Index>(s_.nodes.size())) given_start[g.first_node] = true;
+    std::vector<bool> given_start(scenario_.nodes.size(), false);
+    if (scenario_.given_splits)
+      for (const auto& g : *scenario_.given_splits)
+        if (g.first_node < static_cast<Index>(scenario_.nodes.size()))
+          given_start[g.first_node] = true;
 
-    for (Index i = 0; i < static_cast<Index>(s_.nodes.size()); ++i) {
-      const Node& node = s_.nodes[i];
-      bool cut = s_.given_splits ? given_start[i] : starts_new_split(node);
+    for (Index i = 0; i < static_cast<Index>(scenario_.nodes.size()); ++i) {
+      const Node& node = scenario_.nodes[i];
+      bool cut = scenario_.given_splits ? given_start[i] : starts_new_split(node);
       if (plan_.splits.empty() || cut) plan_.splits.push_back(Split{node.backend, i, i, {}});
       Split& split = plan_.splits.back();
       split.end_node = i + 1;
       plan_.node_split[i] = static_cast<Index>(plan_.splits.size()) - 1;
       for (Index src : node.sources) plan_.node_sources[i].push_back(rewrite(src, split));
     }
-    if (s_.given_splits) apply_given_input_order();
+    if (scenario_.given_splits) apply_given_input_order();
     check_split_order();
     return std::move(plan_);
   }
@@ -74,28 +75,32 @@ class SplitBuilder {
     const Split& cur = plan_.splits.back();
     if (!cur.inputs.empty())
       for (Index src : node.sources)
-        if (input_kind(s_, src) == InputKind::weight && needs_copy(s_, src, node.backend))
+        if (input_kind(scenario_, src) == InputKind::weight &&
+            needs_copy(scenario_, src, node.backend))
           return true;  // "so the memory of previously offloaded weights can be reused"
-    if (o_.max_split_inputs > 0 && static_cast<int>(cur.inputs.size()) >= o_.max_split_inputs)
+    if (options_.max_split_inputs > 0 &&
+        static_cast<int>(cur.inputs.size()) >= options_.max_split_inputs)
       for (Index src : node.sources)
-        if (needs_copy(s_, src, node.backend) && !copy_of_.count({src, node.backend})) return true;
+        if (needs_copy(scenario_, src, node.backend) && !copy_of_.count({src, node.backend}))
+          return true;
     return false;
   }
 
   SourceRef rewrite(Index src, Split& split) {
-    if (s_.tensors[src].role == TensorRole::user_input && plan_.n_copies > 1 &&
+    if (scenario_.tensors[src].role == TensorRole::user_input && plan_.n_copies > 1 &&
         std::find(plan_.graph_inputs.begin(), plan_.graph_inputs.end(), src) ==
             plan_.graph_inputs.end())
       plan_.graph_inputs.push_back(src);
-    if (!needs_copy(s_, src, split.backend)) return {src, kNone};
+    if (!needs_copy(scenario_, src, split.backend)) return {src, kNone};
     auto key = std::make_pair(src, split.backend);
     auto it = copy_of_.find(key);
     if (it == copy_of_.end()) {
       Index c = static_cast<Index>(plan_.copies.size());
       plan_.copies.push_back(
-          {src, split.backend, s_.backends[split.backend].name + "#" + s_.tensors[src].name});
+          {src, split.backend,
+           scenario_.backends[split.backend].name + "#" + scenario_.tensors[src].name});
       it = copy_of_.emplace(key, c).first;
-      split.inputs.push_back({src, c, input_kind(s_, src)});
+      split.inputs.push_back({src, c, input_kind(scenario_, src)});
     }
     return {src, it->second};
   }
@@ -103,7 +108,7 @@ class SplitBuilder {
   // A dump gives the input order; it must list exactly the inputs the graph needs.
   void apply_given_input_order() {
     for (std::size_t k = 0; k < plan_.splits.size(); ++k) {
-      const auto& given = (*s_.given_splits)[k];
+      const auto& given = (*scenario_.given_splits)[k];
       if (!given.inputs) continue;
       Split& split = plan_.splits[k];
       std::vector<SplitInput> ordered;
@@ -113,29 +118,30 @@ class SplitBuilder {
         auto it = std::find_if(split.inputs.begin(), split.inputs.end(),
                                [&](const SplitInput& in) { return in.source == src; });
         if (it == split.inputs.end())
-          throw ScenarioError(s_.file, where + "/" + std::to_string(j),
-                              "\"" + s_.tensors[src].name + "\" is not an input of this split: " +
-                                  describe_why_not(src, split));
+          throw ScenarioError(
+              scenario_.file, where + "/" + std::to_string(j),
+              "\"" + scenario_.tensors[src].name +
+                  "\" is not an input of this split: " + describe_why_not(src, split));
         ordered.push_back(*it);
       }
       for (const auto& in : split.inputs)
         if (std::none_of(ordered.begin(), ordered.end(),
                          [&](const SplitInput& o) { return o.source == in.source; }))
-          throw ScenarioError(s_.file, where,
-                              "missing input \"" + s_.tensors[in.source].name +
+          throw ScenarioError(scenario_.file, where,
+                              "missing input \"" + scenario_.tensors[in.source].name +
                                   "\": a node of "
                                   "this split reads it from backend " +
-                                  s_.backends[tensor_backend(s_, in.source)].name +
-                                  " and no earlier split on " + s_.backends[split.backend].name +
-                                  " copied it");
+                                  scenario_.backends[tensor_backend(scenario_, in.source)].name +
+                                  " and no earlier split on " +
+                                  scenario_.backends[split.backend].name + " copied it");
       split.inputs = std::move(ordered);
     }
   }
 
   std::string describe_why_not(Index src, const Split& split) const {
-    if (!needs_copy(s_, src, split.backend))
-      return "backend " + s_.backends[split.backend].name + " reads it in place";
-    return "an earlier split on " + s_.backends[split.backend].name +
+    if (!needs_copy(scenario_, src, split.backend))
+      return "backend " + scenario_.backends[split.backend].name + " reads it in place";
+    return "an earlier split on " + scenario_.backends[split.backend].name +
            " already copied it, or no "
            "node of this split reads it";
   }
@@ -144,16 +150,16 @@ class SplitBuilder {
     std::vector<SplitEdge> edges;
     for (Index k = 0; k < static_cast<Index>(plan_.splits.size()); ++k)
       for (const auto& in : plan_.splits[k].inputs) {
-        Index producer = s_.tensors[in.source].producer;
-        if (producer != kNone && s_.tensors[in.source].role == TensorRole::node_output)
+        Index producer = scenario_.tensors[in.source].producer;
+        if (producer != kNone && scenario_.tensors[in.source].role == TensorRole::node_output)
           edges.push_back({plan_.node_split[producer], k});
       }
     if (auto problem = check_split_dag(static_cast<int>(plan_.splits.size()), edges))
-      throw ScenarioError(s_.file, s_.given_splits ? "/splits" : "/graph", *problem);
+      throw ScenarioError(scenario_.file, scenario_.given_splits ? "/splits" : "/graph", *problem);
   }
 
-  const Scenario& s_;
-  const SplitOptions& o_;
+  const Scenario& scenario_;
+  const SplitOptions& options_;
   SplitPlan plan_;
   std::map<std::pair<Index, Index>, Index> copy_of_;
 };

@@ -31,11 +31,15 @@ class CudaExecutor : public Executor {
  public:
   CudaExecutor(const PreparedRun& run, const DelayPlan& plan, const GpuPlacement& placement,
                ReferenceValues& reference, RealRunResult& result)
-      : r_(run), s_(run.scenario), l_(run.layout), reference_(reference), result_(result) {
+      : run_(run),
+        scenario_(run.scenario),
+        layout_(run.layout),
+        reference_(reference),
+        result_(result) {
     for (const Delay& d : plan.delays) delays_.emplace(d.call, d);
     check(cudaGetDeviceCount(&gpus_), "cudaGetDeviceCount");
     if (!placement.physical) gpus_ = 1;
-    for (const Backend& b : s_.backends)
+    for (const Backend& b : scenario_.backends)
       result_.backend_gpu.push_back(b.device < 0 ? -1 : physical(b.device));
     set_peer_access(placement.peer_access);
     create_streams();
@@ -78,7 +82,7 @@ class CudaExecutor : public Executor {
 
   void blocking_op(AgentId stream, const Operation& op) override {
     begin_call(stream, op.site);
-    set_device(l_.agents[stream].device);
+    set_device(layout_.agents[stream].device);
     const Access& src = op.accesses[0];
     if (op.kind == OpKind::copy) {
       copy_to_completion(pointer(op.accesses[1].region), pointer(src.region), src.region.size,
@@ -105,8 +109,8 @@ class CudaExecutor : public Executor {
       std::memcpy(staging, from, src.region.size);
       from = staging;
     }
-    const int src_gpu = buffer_gpu(s_, src.region.buffer, result_.backend_gpu);
-    const int dst_gpu = buffer_gpu(s_, dst.region.buffer, result_.backend_gpu);
+    const int src_gpu = buffer_gpu(scenario_, src.region.buffer, result_.backend_gpu);
+    const int dst_gpu = buffer_gpu(scenario_, dst.region.buffer, result_.backend_gpu);
     if (src_gpu >= 0 && dst_gpu >= 0 && src_gpu != dst_gpu) {
       // Between two GPUs, as ggml's cpy_tensor_async does it.
       check(
@@ -189,7 +193,7 @@ class CudaExecutor : public Executor {
   }
   // A queue's stream, with its GPU made current (kernels launch on the current device).
   cudaStream_t on_stream(AgentId queue) {
-    set_device(l_.agents[queue].device);
+    set_device(layout_.agents[queue].device);
     return stream_of(queue);
   }
 
@@ -236,7 +240,7 @@ class CudaExecutor : public Executor {
     auto [first, last] = delays_.equal_range(call);
     for (auto it = first; it != last; ++it) {
       const Delay& d = it->second;
-      const AgentKind k = l_.agents[agent].kind;
+      const AgentKind k = layout_.agents[agent].kind;
       if (d.on_queue && (k == AgentKind::queue || k == AgentKind::transfer_queue)) {
         check(launch_spin(on_stream(agent),
                           static_cast<unsigned long long>(d.microseconds) * 1000ULL),
@@ -248,8 +252,8 @@ class CudaExecutor : public Executor {
   }
 
   void create_streams() {
-    for (AgentId a = 0; a < static_cast<AgentId>(l_.agents.size()); ++a) {
-      const Agent& agent = l_.agents[a];
+    for (AgentId a = 0; a < static_cast<AgentId>(layout_.agents.size()); ++a) {
+      const Agent& agent = layout_.agents[a];
       if (agent.kind != AgentKind::queue && agent.kind != AgentKind::transfer_queue) continue;
       set_device(agent.device);
       cudaStream_t stream;
@@ -260,8 +264,8 @@ class CudaExecutor : public Executor {
   cudaStream_t stream_of(AgentId a) const { return streams_.at(a); }
 
   void create_events() {
-    for (const Event& e : l_.events) {
-      set_device(s_.backends[e.backend].device);
+    for (const Event& e : layout_.events) {
+      set_device(scenario_.backends[e.backend].device);
       cudaEvent_t ev;
       check(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming), "cudaEventCreateWithFlags");
       events_.push_back(ev);
@@ -269,12 +273,12 @@ class CudaExecutor : public Executor {
   }
 
   void create_buffers() {
-    memory_.assign(s_.buffers.size(), nullptr);
-    for (std::size_t b = 0; b < s_.buffers.size(); ++b) {
-      const Buffer& buf = s_.buffers[b];
-      const std::size_t size = std::max<uint64_t>(r_.alloc.buffer_size[b], 1);
+    memory_.assign(scenario_.buffers.size(), nullptr);
+    for (std::size_t b = 0; b < scenario_.buffers.size(); ++b) {
+      const Buffer& buf = scenario_.buffers[b];
+      const std::size_t size = std::max<uint64_t>(run_.alloc.buffer_size[b], 1);
       if (buf.kind == BufferKind::device) {
-        set_device(s_.backends[buf.owner].device);
+        set_device(scenario_.backends[buf.owner].device);
         check(cudaMalloc(&memory_[b], size), "cudaMalloc");
         check(cudaMemset(memory_[b], values::kPoison, size), "cudaMemset (poison)");
       } else if (buf.kind == BufferKind::pinned_host) {
@@ -296,7 +300,7 @@ class CudaExecutor : public Executor {
 
   void release(std::size_t b) {
     if (!memory_[b]) return;
-    const BufferKind k = s_.buffers[b].kind;
+    const BufferKind k = scenario_.buffers[b].kind;
     if (k == BufferKind::device)
       cudaFree(memory_[b]);
     else if (k == BufferKind::pinned_host)
@@ -362,11 +366,12 @@ class CudaExecutor : public Executor {
       NodeLaunch launch{};
       for (const Access& src : op.accesses) {
         if (src.is_write || src.group != a.group) continue;
-        if (s_.buffers[src.region.buffer].kind == BufferKind::pageable_host)
+        if (scenario_.buffers[src.region.buffer].kind == BufferKind::pageable_host)
           throw ScenarioError(
-              s_.file, "", "a GPU graph reads pageable host memory directly, which CUDA cannot do");
+              scenario_.file, "",
+              "a GPU graph reads pageable host memory directly, which CUDA cannot do");
         if (launch.n_src == kMaxSources)
-          throw ScenarioError(s_.file, "",
+          throw ScenarioError(scenario_.file, "",
                               fmt::format("a node has more than {} source ranges", kMaxSources));
         launch.src[launch.n_src++] = {pointer(src.region), src.region.size, src.tensor_offset};
       }
@@ -398,7 +403,7 @@ class CudaExecutor : public Executor {
     m.call = r.call;
     m.read = std::string(to_string(r.read));
     m.tensor = a.value.tensor;
-    m.tensor_name = a.value.tensor == kNone ? "?" : s_.tensors[a.value.tensor].name;
+    m.tensor_name = a.value.tensor == kNone ? "?" : scenario_.tensors[a.value.tensor].name;
     m.eval = a.value.eval;
     for (std::size_t i = 0; i < got.size(); ++i)
       if (got[i] != expected[i]) {
@@ -421,9 +426,9 @@ class CudaExecutor : public Executor {
     return LogicalValue{};
   }
 
-  const PreparedRun& r_;
-  const Scenario& s_;
-  const ExecutionLayout& l_;
+  const PreparedRun& run_;
+  const Scenario& scenario_;
+  const ExecutionLayout& layout_;
   ReferenceValues& reference_;
   RealRunResult& result_;
   int gpus_ = 0;

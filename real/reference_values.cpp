@@ -61,7 +61,7 @@ const std::vector<uint8_t>& ReferenceValues::whole(const LogicalValue& v, uint64
 
 std::vector<uint8_t> ReferenceValues::bytes(const LogicalValue& v, uint64_t offset, uint64_t size) {
   if (v.tensor == kNone) return std::vector<uint8_t>(size, values::kPoison);
-  const uint64_t tensor_size = s_.tensors[v.tensor].size;
+  const uint64_t tensor_size = scenario_.tensors[v.tensor].size;
   const std::vector<uint8_t>& all = whole(v, std::max<uint64_t>(tensor_size, offset + size));
   return std::vector<uint8_t>(all.begin() + static_cast<long>(offset),
                               all.begin() + static_cast<long>(offset + size));

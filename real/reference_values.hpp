@@ -35,7 +35,7 @@ uint32_t digest_of(const std::vector<std::vector<uint8_t>>& source_bytes,
 
 class ReferenceValues {
  public:
-  explicit ReferenceValues(const Scenario& s) : s_(s) {}
+  explicit ReferenceValues(const Scenario& s) : scenario_(s) {}
 
   // Records how the values a compute operation produces are defined.
   void note_compute(const Operation& compute);
@@ -47,7 +47,7 @@ class ReferenceValues {
  private:
   const std::vector<uint8_t>& whole(const LogicalValue& v, uint64_t size);
 
-  const Scenario& s_;
+  const Scenario& scenario_;
   std::map<std::pair<int, int>, NodeComputation> defined_;  // (tensor, eval) -> how
   std::map<std::pair<int, int>, std::vector<uint8_t>> memo_;
 };

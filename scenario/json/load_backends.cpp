@@ -36,12 +36,12 @@ void ScenarioLoader::load_backends(const Json& list) {
     if (const Json* caps = optional(j, "capabilities"))
       b.overrides = load_overrides(*caps, at(p, "capabilities"));
     backend_index_.emplace(b.name, static_cast<Index>(i));
-    s_.backends.push_back(std::move(b));
+    scenario_.backends.push_back(std::move(b));
   }
   // ggml_backend_sched requires the CPU backend, and requires it last (lowest priority).
   Index cpu = kNone;
-  for (Index i = 0; i < static_cast<Index>(s_.backends.size()); ++i) {
-    if (s_.backends[i].kind != BackendKind::cpu) continue;
+  for (Index i = 0; i < static_cast<Index>(scenario_.backends.size()); ++i) {
+    if (scenario_.backends[i].kind != BackendKind::cpu) continue;
     if (cpu != kNone)
       fail(at(at("/backends", i), "kind"), "a second CPU backend (the first is " +
                                                at("/backends", cpu) +
@@ -49,13 +49,14 @@ void ScenarioLoader::load_backends(const Json& list) {
     cpu = i;
   }
   if (cpu == kNone) fail("/backends", "no CPU backend: the last backend must have kind \"CPU\"");
-  if (cpu != s_.cpu_backend())
+  if (cpu != scenario_.cpu_backend())
     fail(at(at("/backends", cpu), "kind"),
          "the CPU backend must be the last backend (backends are listed in priority order and "
          "the scheduler needs the CPU last)");
 }
 
-std::vector<CapabilityOverride> ScenarioLoader::load_overrides(const Json& j, const std::string& path) const {
+std::vector<CapabilityOverride> ScenarioLoader::load_overrides(const Json& j,
+                                                               const std::string& path) const {
   if (!j.is_object()) fail(path, "expected an object, got " + describe(j));
   std::vector<CapabilityOverride> out;
   for (const auto& item : j.items()) {
@@ -122,9 +123,9 @@ void ScenarioLoader::load_buffers(const Json& list) {
       if (!optional(j, "backend"))
         fail(p, "missing required field \"backend\" (a device buffer belongs to a GPU backend)");
       b.owner = backend_ref(j["backend"], at(p, "backend"));
-      if (is_host_backend(s_.backends[b.owner].kind))
-        fail(at(p, "backend"), "backend " + in_quotes(s_.backends[b.owner].name) + " is a " +
-                                   std::string(to_string(s_.backends[b.owner].kind)) +
+      if (is_host_backend(scenario_.backends[b.owner].kind))
+        fail(at(p, "backend"), "backend " + in_quotes(scenario_.backends[b.owner].name) + " is a " +
+                                   std::string(to_string(scenario_.backends[b.owner].kind)) +
                                    " backend; a device buffer belongs to a GPU backend");
     } else if (optional(j, "backend")) {
       fail(at(p, "backend"),
@@ -143,16 +144,16 @@ void ScenarioLoader::load_buffers(const Json& list) {
              "alignment must be a power of two, got " + std::to_string(b.alignment));
     }
     buffer_index_.emplace(b.name, static_cast<Index>(i));
-    s_.buffers.push_back(std::move(b));
+    scenario_.buffers.push_back(std::move(b));
   }
 }
 
 void ScenarioLoader::resolve_compute_buffers() {
-  for (Index i = 0; i < static_cast<Index>(s_.backends.size()); ++i) {
-    Backend& b = s_.backends[i];
+  for (Index i = 0; i < static_cast<Index>(scenario_.backends.size()); ++i) {
+    Backend& b = scenario_.backends[i];
     const std::string p = at(at("/backends", i), "compute_buffer");
     b.compute_buffer = buffer_ref(Json(compute_buffer_names_[i]), p);
-    const Buffer& buf = s_.buffers[b.compute_buffer];
+    const Buffer& buf = scenario_.buffers[b.compute_buffer];
     if (buf.usage != BufferUsage::compute)
       fail(p, "buffer " + in_quotes(buf.name) + " has usage " + in_quotes(to_string(buf.usage)) +
                   "; a backend's compute buffer needs usage \"compute\"");

@@ -10,12 +10,12 @@ namespace schedcheck::json_format {
 void ScenarioLoader::load_scheduler(const Json& j) {
   object(j, "/scheduler", {"pipeline_parallel", "max_copies"});
   if (const Json* mc = optional(j, "max_copies"))
-    s_.scheduler.max_copies = small_int(*mc, "/scheduler/max_copies", 1, kMaxCopies);
+    scenario_.scheduler.max_copies = small_int(*mc, "/scheduler/max_copies", 1, kMaxCopies);
   if (const Json* pp = optional(j, "pipeline_parallel")) {
-    s_.scheduler.pipeline_parallel = boolean(*pp, "/scheduler/pipeline_parallel");
-    const auto gpus = std::count_if(s_.backends.begin(), s_.backends.end(),
+    scenario_.scheduler.pipeline_parallel = boolean(*pp, "/scheduler/pipeline_parallel");
+    const auto gpus = std::count_if(scenario_.backends.begin(), scenario_.backends.end(),
                                     [](const Backend& b) { return !is_host_backend(b.kind); });
-    if (s_.scheduler.pipeline_parallel && gpus < 2)
+    if (scenario_.scheduler.pipeline_parallel && gpus < 2)
       fail("/scheduler/pipeline_parallel",
            "pipeline parallelism needs at least two GPU backends; this scenario has " +
                std::to_string(gpus));
@@ -27,7 +27,7 @@ void ScenarioLoader::load_driver(const Json& j) {
   object(j, p,
          {"ubatches_per_batch", "graph_reuse", "sync_after_batch", "outputs", "eval_callback",
           "realloc_at", "sync_before_compute"});
-  DriverConfig& d = s_.driver;
+  DriverConfig& d = scenario_.driver;
   if (const Json* u = optional(j, "ubatches_per_batch")) {
     const std::string up = at(p, "ubatches_per_batch");
     array(*u, up);
@@ -56,7 +56,7 @@ void ScenarioLoader::load_driver(const Json& j) {
 
 void ScenarioLoader::load_outputs(const Json& list, const std::string& path) {
   array(list, path);
-  DriverConfig& d = s_.driver;
+  DriverConfig& d = scenario_.driver;
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string p = at(path, i);
     const Json& j = object(list[i], p, {"tensor", "buffer", "ubatches"});
@@ -64,7 +64,7 @@ void ScenarioLoader::load_outputs(const Json& list, const std::string& path) {
     const std::string tp = at(p, "tensor");
     o.tensor = tensor_ref(string(required(j, p, "tensor"), tp), tp);
     o.buffer = buffer_ref(required(j, p, "buffer"), at(p, "buffer"));
-    const Buffer& buf = s_.buffers[o.buffer];
+    const Buffer& buf = scenario_.buffers[o.buffer];
     if (!is_host_buffer(buf.kind))
       fail(at(p, "buffer"), "buffer " + in_quotes(buf.name) +
                                 " is a device buffer; outputs are read back into host memory "
@@ -99,12 +99,12 @@ void ScenarioLoader::load_outputs(const Json& list, const std::string& path) {
                           : o.ubatches == OutputRead::When::all || any_all
                               ? static_cast<uint64_t>(max_ubatches)
                               : 1;
-    const uint64_t size = s_.tensors[o.tensor].size;
-    const Buffer& buf = s_.buffers[o.buffer];
+    const uint64_t size = scenario_.tensors[o.tensor].size;
+    const Buffer& buf = scenario_.buffers[o.buffer];
     if (rows * size > buf.size)
       fail(at(at(path, i), "buffer"),
            "buffer " + in_quotes(buf.name) + " of size " + std::to_string(buf.size) +
-               " is too small for output " + in_quotes(s_.tensors[o.tensor].name) + ": " +
+               " is too small for output " + in_quotes(scenario_.tensors[o.tensor].name) + ": " +
                std::to_string(rows) + " row(s) of " + std::to_string(size) + " bytes need " +
                std::to_string(rows * size) + " bytes");
   }
@@ -129,16 +129,16 @@ void ScenarioLoader::load_callback(const Json& j, const std::string& p) {
       auto [it, inserted] = seen.emplace(n, at(np, i));
       if (!inserted)
         fail(at(np, i),
-             in_quotes(s_.nodes[n].name) + " is listed twice (first at " + it->second + ")");
+             in_quotes(scenario_.nodes[n].name) + " is listed twice (first at " + it->second + ")");
       cb.nodes.push_back(n);
     }
   }
-  s_.driver.eval_callback = std::move(cb);
+  scenario_.driver.eval_callback = std::move(cb);
 }
 
 std::vector<int> ScenarioLoader::evaluations(const Json& list, const std::string& path) const {
   array(list, path);
-  const int total = s_.total_evaluations();
+  const int total = scenario_.total_evaluations();
   std::vector<int> out;
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string p = at(path, i);

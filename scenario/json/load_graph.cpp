@@ -5,12 +5,13 @@
 
 namespace schedcheck::json_format {
 
-Index ScenarioLoader::add_tensor(Tensor t, const std::string& name_path, const std::string& object_path) {
+Index ScenarioLoader::add_tensor(Tensor t, const std::string& name_path,
+                                 const std::string& object_path) {
   tensor_names_claim(t.name, name_path);
-  const auto index = static_cast<Index>(s_.tensors.size());
+  const auto index = static_cast<Index>(scenario_.tensors.size());
   tensor_names_[t.name] = TensorName{index, kNone};
   tensor_path_.push_back(object_path);
-  s_.tensors.push_back(std::move(t));
+  scenario_.tensors.push_back(std::move(t));
   return index;
 }
 
@@ -19,7 +20,7 @@ void ScenarioLoader::tensor_names_claim(const std::string& n, const std::string&
 }
 
 void ScenarioLoader::check_inside(const Tensor& t, const std::string& path) const {
-  const Buffer& buf = s_.buffers[t.buffer];
+  const Buffer& buf = scenario_.buffers[t.buffer];
   if (buf.usage == BufferUsage::compute) return;  // sized by the allocator around it
   if (*t.offset + t.size > buf.size)
     fail(path, "tensor " + in_quotes(t.name) + " [" + std::to_string(*t.offset) + ", " +
@@ -36,9 +37,9 @@ void ScenarioLoader::load_tensors(const Json& list) {
     t.name = name(required(j, p, "name"), at(p, "name"));
     t.role = TensorRole::persistent;
     t.buffer = buffer_ref(required(j, p, "buffer"), at(p, "buffer"));
-    if (s_.buffers[t.buffer].usage == BufferUsage::compute)
+    if (scenario_.buffers[t.buffer].usage == BufferUsage::compute)
       fail(at(p, "buffer"),
-           "buffer " + in_quotes(s_.buffers[t.buffer].name) +
+           "buffer " + in_quotes(scenario_.buffers[t.buffer].name) +
                " is a compute buffer; persistent tensors live in a weights, kv or output buffer");
     t.offset = unsigned_in(required(j, p, "offset"), at(p, "offset"), 0, kMaxSize);
     t.size = unsigned_in(required(j, p, "size"), at(p, "size"), 1, kMaxSize);
@@ -81,7 +82,7 @@ void ScenarioLoader::load_nodes(const Json& root) {
 void ScenarioLoader::load_splits(const Json& list) {
   array(list, "/splits");
   if (list.empty()) fail("/splits", "expected at least one split");
-  s_.given_splits.emplace();
+  scenario_.given_splits.emplace();
   for (std::size_t k = 0; k < list.size(); ++k) {
     const std::string p = at("/splits", k);
     const Json& j = object(list[k], p, {"backend", "inputs", "nodes"});
@@ -98,11 +99,11 @@ void ScenarioLoader::load_splits(const Json& list) {
     }
     const Json& nodes = array(required(j, p, "nodes"), at(p, "nodes"));
     if (nodes.empty()) fail(at(p, "nodes"), "a split needs at least one node");
-    g.first_node = static_cast<Index>(s_.nodes.size());
+    g.first_node = static_cast<Index>(scenario_.nodes.size());
     for (std::size_t i = 0; i < nodes.size(); ++i)
       load_node(nodes[i], at(at(p, "nodes"), i), g.backend);
-    g.end_node = static_cast<Index>(s_.nodes.size());
-    s_.given_splits->push_back(std::move(g));
+    g.end_node = static_cast<Index>(scenario_.nodes.size());
+    scenario_.given_splits->push_back(std::move(g));
     pending_splits_.push_back(std::move(pending));
   }
 }
@@ -116,7 +117,7 @@ void ScenarioLoader::load_node(const Json& jn, const std::string& p, Index split
   check_keys(jn, p,
              {"name", "op", "backend", "sources", "size", "flags", "writes", "inplace", "buffer",
               "offset", "n_expert", "experts_used"});
-  const auto index = static_cast<Index>(s_.nodes.size());
+  const auto index = static_cast<Index>(scenario_.nodes.size());
   Node n;
   n.name = name(required(jn, p, "name"), at(p, "name"));
   tensor_names_claim(n.name, at(p, "name"));
@@ -145,7 +146,7 @@ void ScenarioLoader::load_node(const Json& jn, const std::string& p, Index split
   load_experts(jn, p, n, pending.sources.size());
   node_path_.push_back(p);
   pending_nodes_.push_back(std::move(pending));
-  s_.nodes.push_back(std::move(n));
+  scenario_.nodes.push_back(std::move(n));
 }
 
 // A node with "writes": it has no tensor of its own and writes a persistent one in place.
@@ -156,7 +157,7 @@ void ScenarioLoader::node_writes(const Json& jn, const Json& w, const std::strin
   if (it == tensor_names_.end() || it->second.tensor == kNone)
     fail(at(p, "writes"), "unknown tensor " + in_quotes(target) +
                               " (\"writes\" names a persistent tensor from \"tensors\")");
-  const Tensor& t = s_.tensors[it->second.tensor];
+  const Tensor& t = scenario_.tensors[it->second.tensor];
   if (t.role != TensorRole::persistent)
     fail(at(p, "writes"),
          in_quotes(target) +
@@ -194,10 +195,10 @@ void ScenarioLoader::node_output(const Json& jn, const std::string& p, Node& n, 
     check_inside(t, p);
   }
   // The tensor claims the name already claimed by the node: register it directly.
-  n.output = static_cast<Index>(s_.tensors.size());
+  n.output = static_cast<Index>(scenario_.tensors.size());
   tensor_names_[t.name] = TensorName{n.output, kNone};
   tensor_path_.push_back(p);
-  s_.tensors.push_back(std::move(t));
+  scenario_.tensors.push_back(std::move(t));
 }
 
 uint8_t ScenarioLoader::node_flags(const Json& j, const std::string& path) const {
@@ -215,7 +216,8 @@ uint8_t ScenarioLoader::node_flags(const Json& j, const std::string& path) const
   return flags;
 }
 
-void ScenarioLoader::load_experts(const Json& jn, const std::string& p, Node& n, std::size_t n_sources) const {
+void ScenarioLoader::load_experts(const Json& jn, const std::string& p, Node& n,
+                                  std::size_t n_sources) const {
   const Json* n_expert = optional(jn, "n_expert");
   const Json* used = optional(jn, "experts_used");
   if (!n.is_mul_mat_id()) {

@@ -26,8 +26,8 @@ void ScenarioLoader::load_policies(const Json& list) {
       pol.knobs = builtin->knobs;
       pol.hand_written = builtin->hand_written;
     } else if (auto it = custom_policy_.find(base); it != custom_policy_.end()) {
-      pol.knobs = s_.custom_policies[it->second].knobs;
-      pol.hand_written = s_.custom_policies[it->second].hand_written;
+      pol.knobs = scenario_.custom_policies[it->second].knobs;
+      pol.hand_written = scenario_.custom_policies[it->second].hand_written;
     } else {
       fail(at(p, "base"), unknown_policy(base) +
                               "; a base is a built-in policy or a custom policy defined earlier");
@@ -76,8 +76,8 @@ void ScenarioLoader::load_policies(const Json& list) {
       pol.skipped_syncs_path = sp;  // checked against the run after loading
     }
     pol.builtin = false;
-    custom_policy_.emplace(pol.name, s_.custom_policies.size());
-    s_.custom_policies.push_back(std::move(pol));
+    custom_policy_.emplace(pol.name, scenario_.custom_policies.size());
+    scenario_.custom_policies.push_back(std::move(pol));
   }
 }
 
@@ -115,7 +115,7 @@ void ScenarioLoader::load_expect(const Json& j) {
       fail(verdict_path, "unknown verdict " + in_quotes(verdict) +
                              " (known: clean, race, stale, race+stale)");
     e.verdict = *parsed;
-    s_.expectations.push_back(std::move(e));
+    scenario_.expectations.push_back(std::move(e));
   }
 }
 

@@ -9,12 +9,12 @@
 namespace schedcheck::json_format {
 
 void ScenarioLoader::resolve_nodes() {
-  for (std::size_t i = 0; i < s_.nodes.size(); ++i) {
-    Node& n = s_.nodes[i];
+  for (std::size_t i = 0; i < scenario_.nodes.size(); ++i) {
+    Node& n = scenario_.nodes[i];
     for (const auto& [src, path] : pending_nodes_[i].sources)
       n.sources.push_back(tensor_ref(src, path));
     if (n.is_mul_mat_id()) {
-      const Tensor& w = s_.tensors[n.sources[0]];
+      const Tensor& w = scenario_.tensors[n.sources[0]];
       if (w.size % static_cast<uint64_t>(n.n_expert) != 0)
         fail(at(node_path_[i], "n_expert"),
              "the expert weights " + in_quotes(w.name) + " (size " + std::to_string(w.size) +
@@ -32,27 +32,28 @@ void ScenarioLoader::resolve_nodes() {
       if (!inserted) fail(path, in_quotes(in) + " is listed twice (first at " + it->second + ")");
       inputs.push_back(t);
     }
-    (*s_.given_splits)[k].inputs = std::move(inputs);
+    (*scenario_.given_splits)[k].inputs = std::move(inputs);
   }
-  if (auto problem = check_node_dag(s_)) {
+  if (auto problem = check_node_dag(scenario_)) {
     const bool known =
         problem->node >= 0 && problem->node < static_cast<Index>(node_path_.size());
-    fail(known ? node_path_[problem->node] : (s_.given_splits ? "/splits" : "/graph"),
+    fail(known ? node_path_[problem->node] : (scenario_.given_splits ? "/splits" : "/graph"),
          problem->message);
   }
 }
 
 void ScenarioLoader::check_placement() const {
   std::unordered_map<Index, std::vector<Placed>> by_buffer;
-  for (Index t = 0; t < static_cast<Index>(s_.tensors.size()); ++t) {
-    const Tensor& tensor = s_.tensors[t];
+  for (Index t = 0; t < static_cast<Index>(scenario_.tensors.size()); ++t) {
+    const Tensor& tensor = scenario_.tensors[t];
     if (tensor.buffer == kNone || !tensor.offset) continue;
     by_buffer[tensor.buffer].push_back({*tensor.offset, *tensor.offset + tensor.size, t});
   }
   auto important = [&](Index t) {
-    return s_.tensors[t].role == TensorRole::persistent || (s_.tensors[t].flags & kFlagOutput);
+    return scenario_.tensors[t].role == TensorRole::persistent ||
+           (scenario_.tensors[t].flags & kFlagOutput);
   };
-  for (Index b = 0; b < static_cast<Index>(s_.buffers.size()); ++b) {
+  for (Index b = 0; b < static_cast<Index>(scenario_.buffers.size()); ++b) {
     auto it = by_buffer.find(b);
     if (it == by_buffer.end()) continue;
     auto& placed = it->second;
@@ -76,12 +77,12 @@ void ScenarioLoader::overlap(Index buffer, const Placed& x, const Placed& y) con
   const Placed& first = x.tensor < y.tensor ? x : y;
   const Placed& second = x.tensor < y.tensor ? y : x;
   auto range = [&](const Placed& r) {
-    return in_quotes(s_.tensors[r.tensor].name) + " [" + std::to_string(r.begin) + ", " +
+    return in_quotes(scenario_.tensors[r.tensor].name) + " [" + std::to_string(r.begin) + ", " +
            std::to_string(r.end) + ")";
   };
   fail(tensor_path_[second.tensor],
        "tensor " + range(second) + " overlaps tensor " + range(first) + " (at " +
-           tensor_path_[first.tensor] + ") in buffer " + in_quotes(s_.buffers[buffer].name) +
+           tensor_path_[first.tensor] + ") in buffer " + in_quotes(scenario_.buffers[buffer].name) +
            "; persistent and OUTPUT tensors must not share bytes with other tensors");
 }
 

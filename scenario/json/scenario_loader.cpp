@@ -12,8 +12,9 @@ Scenario ScenarioLoader::load(const Json& root) {
   check_keys(root, "",
              {"schema", "name", "description", "backends", "buffers", "tensors", "inputs",
               "graph", "splits", "scheduler", "driver", "policies", "expect"});
-  s_.name = name(required(root, "", "name"), "/name");
-  if (const Json* d = optional(root, "description")) s_.description = string(*d, "/description");
+  scenario_.name = name(required(root, "", "name"), "/name");
+  if (const Json* d = optional(root, "description"))
+    scenario_.description = string(*d, "/description");
   load_backends(required(root, "", "backends"));
   load_buffers(required(root, "", "buffers"));
   resolve_compute_buffers();
@@ -25,7 +26,7 @@ Scenario ScenarioLoader::load(const Json& root) {
   if (const Json* d = optional(root, "driver")) load_driver(*d);
   if (const Json* p = optional(root, "policies")) load_policies(*p);
   if (const Json* e = optional(root, "expect")) load_expect(*e);
-  return std::move(s_);
+  return std::move(scenario_);
 }
 
 std::vector<Policy> ScenarioLoader::load_policies_only(const Json& root) {
@@ -36,7 +37,7 @@ std::vector<Policy> ScenarioLoader::load_policies_only(const Json& root) {
   check_keys(root, "", {"schema", "policies"});
   in_scenario_ = false;
   load_policies(required(root, "", "policies"));
-  return std::move(s_.custom_policies);
+  return std::move(scenario_.custom_policies);
 }
 
 Index ScenarioLoader::backend_ref(const Json& j, const std::string& path) const {
@@ -57,10 +58,10 @@ Index ScenarioLoader::tensor_ref(const std::string& n, const std::string& path) 
   auto it = tensor_names_.find(n);
   if (it == tensor_names_.end()) fail(path, "unknown tensor " + in_quotes(n));
   if (it->second.tensor == kNone) {
-    const Node& w = s_.nodes[it->second.writes_node];
-    fail(path, "node " + in_quotes(n) + " writes " + in_quotes(s_.tensors[w.output].name) +
+    const Node& w = scenario_.nodes[it->second.writes_node];
+    fail(path, "node " + in_quotes(n) + " writes " + in_quotes(scenario_.tensors[w.output].name) +
                    " and has no output tensor of its own; name " +
-                   in_quotes(s_.tensors[w.output].name) + " instead");
+                   in_quotes(scenario_.tensors[w.output].name) + " instead");
   }
   return it->second.tensor;
 }
@@ -85,7 +86,7 @@ bool ScenarioLoader::policy_known(const std::string& n) const {
 std::string ScenarioLoader::unknown_policy(const std::string& n) const {
   std::vector<std::string> known;
   for (const auto& p : builtins_) known.push_back(p.name);
-  for (const auto& p : s_.custom_policies) known.push_back(p.name);
+  for (const auto& p : scenario_.custom_policies) known.push_back(p.name);
   return "unknown policy " + in_quotes(n) + " (known: " + join(known) + ")";
 }
 

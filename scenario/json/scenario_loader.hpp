@@ -42,7 +42,7 @@ class ScenarioLoader : JsonAccess {
   // `builtins`: the policies a name or a "base" may refer to besides the file's own.
   ScenarioLoader(const std::string& file, const std::vector<Policy>& builtins)
       : JsonAccess(file), builtins_(builtins) {
-    s_.file = file;
+    scenario_.file = file;
   }
 
   Scenario load(const Json& root);
@@ -108,7 +108,7 @@ class ScenarioLoader : JsonAccess {
   void load_policies(const Json& list);
   void load_expect(const Json& j);
 
-  Scenario s_;
+  Scenario scenario_;
   std::unordered_map<std::string, std::string> backend_path_, buffer_path_, tensor_name_path_,
       policy_path_;
   std::unordered_map<std::string, Index> backend_index_, buffer_index_, node_index_;
