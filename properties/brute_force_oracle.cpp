@@ -1,9 +1,10 @@
 #include "properties/brute_force_oracle.hpp"
 
+#include "properties/oracle_memory.hpp"
+
 #include <algorithm>
 #include <limits>
 #include <map>
-#include <sstream>
 #include <stdexcept>
 #include <unordered_map>
 #include <utility>
@@ -11,93 +12,17 @@
 namespace schedcheck {
 namespace {
 
-bool is_unknown(const LogicalValue& v) {
-  return v.same_data(LogicalValue{});
-}
+using oracle::Cell;
+using oracle::Memory;
+using oracle::Piece;
+using oracle::data_of;
+using oracle::is_unknown;
 
-// Values only: taint is the engine's bookkeeping, and keeping it would split equal states.
-LogicalValue data_of(const LogicalValue& v) {
-  return LogicalValue{v.tensor, v.eval, 0};
-}
 
 uint64_t saturating_add(uint64_t a, uint64_t b) {
   return a > std::numeric_limits<uint64_t>::max() - b ? std::numeric_limits<uint64_t>::max()
                                                       : a + b;
 }
-
-// A byte range relative to the start of some region, holding one value.
-struct Piece {
-  uint64_t begin = 0;
-  uint64_t end = 0;
-  LogicalValue value;
-};
-
-// A maximal byte range of one buffer holding one known value; bytes in no cell are unknown.
-struct Cell {
-  Index buffer = kNone;
-  uint64_t begin = 0;
-  uint64_t end = 0;
-  LogicalValue value;
-};
-
-class Memory {
- public:
-  // The pieces covering r, gaps as unknown values, in order.
-  std::vector<Piece> read(const Region& r) const {
-    std::vector<Piece> out;
-    auto it = std::lower_bound(cells_.begin(), cells_.end(), r, [](const Cell& c, const Region& x) {
-      return c.buffer < x.buffer || (c.buffer == x.buffer && c.end <= x.offset);
-    });
-    uint64_t at = r.offset;
-    for (; it != cells_.end() && it->buffer == r.buffer && it->begin < r.end(); ++it) {
-      const uint64_t b = std::max(it->begin, r.offset);
-      const uint64_t e = std::min(it->end, r.end());
-      if (at < b) out.push_back({at - r.offset, b - r.offset, LogicalValue{}});
-      out.push_back({b - r.offset, e - r.offset, it->value});
-      at = e;
-    }
-    if (at < r.end()) out.push_back({at - r.offset, r.size, LogicalValue{}});
-    return out;
-  }
-
-  // Replaces r's bytes by pieces (relative to r, sorted, disjoint, covering r).
-  void write(const Region& r, const std::vector<Piece>& pieces) {
-    std::vector<Cell> out;
-    out.reserve(cells_.size() + pieces.size() + 1);
-    for (const Cell& c : cells_)
-      if (c.buffer < r.buffer || (c.buffer == r.buffer && c.begin < r.offset)) {
-        Cell left = c;
-        if (left.buffer == r.buffer) left.end = std::min(left.end, r.offset);
-        out.push_back(left);
-      }
-    for (const Piece& p : pieces)
-      if (p.begin < p.end && !is_unknown(p.value))
-        out.push_back({r.buffer, r.offset + p.begin, r.offset + p.end, data_of(p.value)});
-    for (const Cell& c : cells_)
-      if (c.buffer > r.buffer || (c.buffer == r.buffer && c.end > r.end())) {
-        Cell right = c;
-        if (right.buffer == r.buffer) right.begin = std::max(right.begin, r.end());
-        out.push_back(right);
-      }
-    // Merge neighbours so that equal contents have one representation (memoization).
-    cells_.clear();
-    for (const Cell& c : out) {
-      if (!cells_.empty()) {
-        Cell& last = cells_.back();
-        if (last.buffer == c.buffer && last.end == c.begin && last.value.same_data(c.value)) {
-          last.end = c.end;
-          continue;
-        }
-      }
-      cells_.push_back(c);
-    }
-  }
-
-  const std::vector<Cell>& cells() const { return cells_; }
-
- private:
-  std::vector<Cell> cells_;  // sorted by (buffer, begin), disjoint
-};
 
 // Lane 0 is the host, which takes one step per trace entry (performing host accesses and
 // blocking copies, issuing queue entries, waiting). Lanes 1.. are the queues that occur in the
@@ -538,24 +463,7 @@ class Explorer {
   OracleResult result_;
 };
 
-std::string value_text(const LogicalValue& v) {
-  if (is_unknown(v)) return "unknown";
-  std::ostringstream out;
-  out << "tensor " << v.tensor << " eval " << v.eval;
-  return out.str();
-}
-
 }  // namespace
-
-const OracleMismatch* OracleResult::first_mismatch() const {
-  return mismatches.empty() ? nullptr : &mismatches.front();
-}
-
-const OraclePair* OracleResult::first_reorderable() const {
-  for (const OraclePair& p : pairs)
-    if (p.reorderable()) return &p;
-  return nullptr;
-}
 
 OracleResult explore_orders(const std::vector<TraceEntry>& trace, const ExecutionLayout& layout,
                             const OracleOptions& options) {
@@ -568,24 +476,6 @@ OracleResult explore_orders(const std::vector<TraceEntry>& trace, const Executio
   options.max_states = max_states;
   options.initial = initial;
   return explore_orders(trace, layout, options);
-}
-
-std::string describe(const OracleResult& r) {
-  std::ostringstream out;
-  out << (r.exhaustive ? "exhaustive" : "NOT exhaustive") << ", " << r.states_explored
-      << " states, " << r.terminal_states << " terminal states, " << r.complete_orders
-      << " orders (" << r.mismatching_orders << " with a wrong read), " << r.pairs.size()
-      << " conflicting pairs\n";
-  if (const OracleMismatch* m = r.first_mismatch())
-    out << "  first wrong read: entry " << m->read.op << " access " << m->read.access << " bytes ["
-        << m->begin << ", " << m->end << ") of buffer " << m->buffer << " saw "
-        << value_text(m->seen) << ", expected " << value_text(m->expected) << "\n";
-  if (const OraclePair* p = r.first_reorderable())
-    out << "  first reorderable pair: entry " << p->first.op << " access " << p->first.access
-        << " (agent " << p->first_agent << ") and entry " << p->second.op << " access "
-        << p->second.access << " (agent " << p->second_agent << "), bytes [" << p->begin << ", "
-        << p->end << ") of buffer " << p->buffer << "\n";
-  return out.str();
 }
 
 }  // namespace schedcheck

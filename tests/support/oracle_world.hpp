@@ -2,8 +2,12 @@
 // and the comparison of the oracle with the vector-clock engine on the world's trace.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "properties/brute_force_oracle.hpp"
@@ -95,5 +99,43 @@ inline std::string disagreement(const OracleWorld& w, const OracleResult& r) {
   return out.str() + "trace:\n" + dump(w.engine.trace(), w.run.layout) + "engine:\n" +
          findings_text(findings) + "oracle: " + describe(r);
 }
+
+// The oracle against the engine on the world's trace, with the oracle's own invariants: an
+// ordered trace (no engine finding) has no wrong read and no pair in both orders, and collapsing
+// the steps that touch no memory finds the same.
+inline void expect_oracle_agrees(const OracleWorld& w) {
+  const OracleResult r = w.explore();
+  EXPECT_EQ(disagreement(w, r), "");
+  EXPECT_TRUE(r.exhaustive);
+  EXPECT_GE(r.complete_orders, 1u);
+  if (w.findings() == 0) {
+    EXPECT_FALSE(r.value_mismatch) << describe(r);
+    EXPECT_EQ(r.mismatching_orders, 0u);
+    for (const OraclePair& p : r.pairs)
+      EXPECT_NE(p.first_before_second, p.second_before_first)
+          << "pair " << p.first.op << "." << p.first.access << " / " << p.second.op << "."
+          << p.second.access;
+  }
+  const OracleResult full = w.explore(1'000'000, false);
+  EXPECT_EQ(full.value_mismatch, r.value_mismatch);
+  EXPECT_EQ(full.reorderable_conflict, r.reorderable_conflict);
+  ASSERT_EQ(full.pairs.size(), r.pairs.size());
+  for (std::size_t i = 0; i < r.pairs.size(); ++i) {
+    EXPECT_EQ(full.pairs[i].first_before_second, r.pairs[i].first_before_second);
+    EXPECT_EQ(full.pairs[i].second_before_first, r.pairs[i].second_before_first);
+  }
+  EXPECT_EQ(full.mismatches.size(), r.mismatches.size());
+  EXPECT_GE(full.states_explored, r.states_explored);
+}
+
+// A world whose trace is checked by the oracle when it goes out of scope: every happens-before
+// rule test (test_happens_before.cpp) is also a test of the detector against the oracle,
+// without restating its call sequence.
+struct OracleCheckedWorld : OracleWorld {
+  using OracleWorld::OracleWorld;
+  OracleCheckedWorld(const OracleCheckedWorld&) = delete;
+  OracleCheckedWorld& operator=(const OracleCheckedWorld&) = delete;
+  ~OracleCheckedWorld() { expect_oracle_agrees(*this); }
+};
 
 }  // namespace schedcheck::testing
