@@ -28,6 +28,52 @@ bool has_outputs(const OutputRead& o, int ubatch, int n_ubatches) {
   return false;
 }
 
+CallSite driver_site(Call call, int eval, int batch, int ubatch) {
+  CallSite cs;
+  cs.call = call;
+  cs.role = Role::driver;
+  cs.eval = eval;
+  cs.batch = batch;
+  cs.ubatch = ubatch;
+  return cs;
+}
+
+// llama.cpp reads this ubatch's outputs back asynchronously into the host output buffer, at
+// `row`; false if it has none.
+bool enqueue_outputs(const Scenario& s, SchedulerPort& sched, const EvalContext& ctx, int n_ub,
+                     int row) {
+  bool any_output = false;
+  for (const OutputRead& o : s.driver.outputs) {
+    if (!has_outputs(o, ctx.ubatch, n_ub)) continue;
+    any_output = true;
+    TensorView src = sched.tensor_view(o.tensor, ctx.eval);
+    TensorView dst = src;
+    dst.region = Region{o.buffer, static_cast<uint64_t>(row) * src.region.size, src.region.size};
+    dst.copy = kNone;
+    dst.backend = s.cpu_backend();
+    CallSite cs = driver_site(Call::get_tensor_async, ctx.eval, ctx.batch, ctx.ubatch);
+    cs.tensor = o.tensor;
+    cs.backend = src.backend;
+    sched.get_output_async(o.tensor, dst, cs);
+  }
+  return any_output;
+}
+
+// The application reads the outputs of one decode: (eval, ubatch, row) per output ubatch.
+void read_outputs(const Scenario& s, SchedulerPort& sched, BackendApi& api, int batch, int n_ub,
+                  const std::vector<std::array<int, 3>>& output_rows) {
+  for (auto [out_eval, out_ub, out_row] : output_rows)
+    for (const OutputRead& o : s.driver.outputs) {
+      if (!has_outputs(o, out_ub, n_ub)) continue;
+      TensorView v = sched.tensor_view(o.tensor, out_eval);
+      v.region = Region{o.buffer, static_cast<uint64_t>(out_row) * v.region.size, v.region.size};
+      v.backend = s.cpu_backend();
+      CallSite cs = driver_site(Call::host_read_output, out_eval, batch, out_ub);
+      cs.tensor = o.tensor;
+      api.host_read(v, cs);
+    }
+}
+
 }  // namespace
 
 DriverStats run_decode(const PreparedRun& run, BackendApi& api) {
@@ -42,16 +88,6 @@ DriverStats run_decode(const PreparedRun& run, BackendApi& api, SchedulerPort& s
   const bool pp = run.layout.pipeline_parallel;
   DriverStats stats;
   api.suppress_syncs(run.policy.skipped_syncs);
-
-  auto driver_site = [](Call call, int eval, int batch, int ubatch) {
-    CallSite cs;
-    cs.call = call;
-    cs.role = Role::driver;
-    cs.eval = eval;
-    cs.batch = batch;
-    cs.ubatch = ubatch;
-    return cs;
-  };
 
   int eval = 0;
   for (int batch = 0; batch < static_cast<int>(d.ubatches_per_batch.size()); ++batch) {
@@ -83,38 +119,13 @@ DriverStats run_decode(const PreparedRun& run, BackendApi& api, SchedulerPort& s
 
       sched.graph_compute_async(ctx);
 
-      // Outputs are read back asynchronously into the host output buffer.
-      bool any_output = false;
-      for (const OutputRead& o : d.outputs) {
-        if (!has_outputs(o, ub, n_ub)) continue;
-        any_output = true;
-        TensorView src = sched.tensor_view(o.tensor, eval);
-        TensorView dst = src;
-        dst.region =
-            Region{o.buffer, static_cast<uint64_t>(row) * src.region.size, src.region.size};
-        dst.copy = kNone;
-        dst.backend = s.cpu_backend();
-        CallSite cs = driver_site(Call::get_tensor_async, eval, batch, ub);
-        cs.tensor = o.tensor;
-        cs.backend = src.backend;
-        sched.get_output_async(o.tensor, dst, cs);
-      }
+      const bool any_output = enqueue_outputs(s, sched, ctx, n_ub, row);
       if (any_output) output_rows.push_back({eval, ub, row++});
       ++stats.evaluations;
     }
     if (d.sync_after_batch)
       sched.synchronize(driver_site(Call::sched_synchronize, eval - 1, batch, n_ub - 1));
-    // The application reads the logits of this decode.
-    for (auto [out_eval, out_ub, out_row] : output_rows)
-      for (const OutputRead& o : d.outputs) {
-        if (!has_outputs(o, out_ub, n_ub)) continue;
-        TensorView v = sched.tensor_view(o.tensor, out_eval);
-        v.region = Region{o.buffer, static_cast<uint64_t>(out_row) * v.region.size, v.region.size};
-        v.backend = s.cpu_backend();
-        CallSite cs = driver_site(Call::host_read_output, out_eval, batch, out_ub);
-        cs.tensor = o.tensor;
-        api.host_read(v, cs);
-      }
+    read_outputs(s, sched, api, batch, n_ub, output_rows);
   }
   return stats;
 }

@@ -91,7 +91,7 @@ ScenarioSpec pipeline(ScenarioSpec spec) {
 
 RC_GTEST_PROP(BruteForce, DetectorAgreesOnPipelineParallelTraces, ()) {
   // Events add records and waits to every split: racy traces here have 24-31 queue operations.
-  check_agreement(*rc::gen::map(gen_shape("P2"), pipeline), *rc::gen::elementOf(builtin_policies()), 32);
+  check_agreement(*rc::gen::map(gen_shape("layer-split"), pipeline), *rc::gen::elementOf(builtin_policies()), 32);
 }
 
 }  // namespace

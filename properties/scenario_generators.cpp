@@ -59,18 +59,18 @@ void gen_driver(ScenarioSpec& spec) {
   spec.n_inputs = *inRange(1, 5);
 }
 
-ScenarioSpec p1() {  // one GPU, full offload
+ScenarioSpec full_offload() {  // one GPU, full offload
   ScenarioSpec spec;
-  spec.shape = "P1";
+  spec.shape = "full-offload";
   gen_driver(spec);
   spec.gpus = gen_gpus(1);
   spec.splits = {split_on(0, spec.n_inputs, true)};
   return spec;
 }
 
-ScenarioSpec p2() {  // layer split over G GPUs, each with its own user inputs
+ScenarioSpec layer_split() {  // layer split over G GPUs, each with its own user inputs
   ScenarioSpec spec;
-  spec.shape = "P2";
+  spec.shape = "layer-split";
   gen_driver(spec);
   const int g = *inRange(2, kMaxSpecGpus + 1);
   spec.gpus = gen_gpus(g);
@@ -81,9 +81,9 @@ ScenarioSpec p2() {  // layer split over G GPUs, each with its own user inputs
   return spec;
 }
 
-ScenarioSpec p3() {  // partial offload: CPU layers, then GPU splits pulling host weights
+ScenarioSpec partial_offload() {  // partial offload: CPU layers, then GPU splits pulling host weights
   ScenarioSpec spec;
-  spec.shape = "P3";
+  spec.shape = "partial-offload";
   gen_driver(spec);
   spec.gpus = gen_gpus(1);
   spec.splits = {split_on(1, spec.n_inputs, false)};
@@ -96,9 +96,9 @@ ScenarioSpec p3() {  // partial offload: CPU layers, then GPU splits pulling hos
   return spec;
 }
 
-ScenarioSpec p4() {  // an op the GPU cannot run: GPU -> CPU -> GPU
+ScenarioSpec unsupported_op() {  // an op the GPU cannot run: GPU -> CPU -> GPU
   ScenarioSpec spec;
-  spec.shape = "P4";
+  spec.shape = "unsupported-op";
   gen_driver(spec);
   const int g = *inRange(1, 3);
   spec.gpus = gen_gpus(g);
@@ -108,10 +108,10 @@ ScenarioSpec p4() {  // an op the GPU cannot run: GPU -> CPU -> GPU
   return spec;
 }
 
-ScenarioSpec
-p5() {  // MoE experts on the CPU: GPU -> CPU -> GPU, MUL_MAT_ID offloaded for big batches
+// MoE experts on the CPU: GPU -> CPU -> GPU, MUL_MAT_ID offloaded for big batches.
+ScenarioSpec moe_host_experts() {
   ScenarioSpec spec;
-  spec.shape = "P5";
+  spec.shape = "moe-host-experts";
   gen_driver(spec);
   spec.gpus = gen_gpus(1);
   SplitSpec moe = split_on(0, spec.n_inputs, false);
@@ -120,9 +120,9 @@ p5() {  // MoE experts on the CPU: GPU -> CPU -> GPU, MUL_MAT_ID offloaded for b
   return spec;
 }
 
-ScenarioSpec p6() {  // --no-kv-offload: attention on the CPU with a host KV cache
+ScenarioSpec no_kv_offload() {  // --no-kv-offload: attention on the CPU with a host KV cache
   ScenarioSpec spec;
-  spec.shape = "P6";
+  spec.shape = "no-kv-offload";
   gen_driver(spec);
   spec.gpus = gen_gpus(1);
   const int layers = *inRange(1, 3);
@@ -155,30 +155,47 @@ ScenarioSpec free_form() {
   return spec;
 }
 
+// The shapes and their generators, in spec §3.6's order.
+struct Shape {
+  std::string name;
+  ScenarioSpec (*make)();
+};
+
+const std::vector<Shape>& shapes() {
+  static const std::vector<Shape> table{{"full-offload", full_offload},
+                                        {"layer-split", layer_split},
+                                        {"partial-offload", partial_offload},
+                                        {"unsupported-op", unsupported_op},
+                                        {"moe-host-experts", moe_host_experts},
+                                        {"no-kv-offload", no_kv_offload},
+                                        {"free", free_form}};
+  return table;
+}
+
 }  // namespace
 
 const std::vector<std::string>& shape_names() {
-  static const std::vector<std::string> names{"P1", "P2", "P3", "P4", "P5", "P6", "free"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const Shape& shape : shapes()) out.push_back(shape.name);
+    return out;
+  }();
   return names;
 }
 
-rc::Gen<ScenarioSpec> gen_shape(const std::string& shape) {
-  if (shape == "P1") return rc::gen::exec(p1);
-  if (shape == "P2") return rc::gen::exec(p2);
-  if (shape == "P3") return rc::gen::exec(p3);
-  if (shape == "P4") return rc::gen::exec(p4);
-  if (shape == "P5") return rc::gen::exec(p5);
-  if (shape == "P6") return rc::gen::exec(p6);
+rc::Gen<ScenarioSpec> gen_shape(const std::string& name) {
+  for (const Shape& shape : shapes())
+    if (shape.name == name) return rc::gen::exec(shape.make);
   return rc::gen::exec(free_form);
 }
 
 rc::Gen<ScenarioSpec> gen_scenario_spec() {
-  return rc::gen::weightedOneOf<ScenarioSpec>({{2, gen_shape("P1")},
-                                               {3, gen_shape("P2")},
-                                               {1, gen_shape("P3")},
-                                               {2, gen_shape("P4")},
-                                               {1, gen_shape("P5")},
-                                               {1, gen_shape("P6")},
+  return rc::gen::weightedOneOf<ScenarioSpec>({{2, gen_shape("full-offload")},
+                                               {3, gen_shape("layer-split")},
+                                               {1, gen_shape("partial-offload")},
+                                               {2, gen_shape("unsupported-op")},
+                                               {1, gen_shape("moe-host-experts")},
+                                               {1, gen_shape("no-kv-offload")},
                                                {3, gen_shape("free")}});
 }
 

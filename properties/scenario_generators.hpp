@@ -1,5 +1,6 @@
-// RapidCheck generators of scenario specs: the realistic shapes P1..P6 of spec §3.6 and
-// free-form mixes, built from combinators so that shrinking comes for free.
+// RapidCheck generators of scenario specs: the realistic shapes of spec §3.6 (full offload,
+// layer split, partial offload, ...) and free-form mixes, built from combinators so that
+// shrinking comes for free.
 #pragma once
 
 #include <rapidcheck.h>
@@ -9,7 +10,8 @@
 namespace schedcheck {
 
 rc::Gen<ScenarioSpec> gen_scenario_spec();                  // any shape
-rc::Gen<ScenarioSpec> gen_shape(const std::string& shape);  // "P1".."P6" or "free"
+// A shape of shape_names() by name; any other name gives the free-form mix.
+rc::Gen<ScenarioSpec> gen_shape(const std::string& shape);
 const std::vector<std::string>& shape_names();
 
 }  // namespace schedcheck

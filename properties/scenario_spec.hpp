@@ -24,7 +24,7 @@ struct SplitSpec {
   int backend = 0;             // index into the backend list (modulo its length; the CPU is last)
   bool reads_previous = true;  // the first node reads the previous split's output
   std::vector<int> inputs;     // user inputs read by the first node (modulo their count)
-  bool host_weight = false;    // also reads a weight in host memory (op offload, P3)
+  bool host_weight = false;    // also reads a weight in host memory (partial offload)
   bool moe = false;            // first node is MUL_MAT_ID on expert weights in host memory (P5)
   bool kv = false;             // writes, then reads, a KV cache on its backend (P6 on the CPU)
   int extra_nodes = 0;         // 0..2 more nodes (allocator reuse)
@@ -35,7 +35,7 @@ struct SplitSpec {
 };
 
 struct ScenarioSpec {
-  std::string shape = "free";     // P1..P6 or free: how it was generated (informational)
+  std::string shape = "free";     // a shape name or "free": how it was generated (informational)
   std::vector<GpuSpec> gpus{{}};  // 1..4
   bool blas = false;
   bool pinned_compute = true;   // the CPU compute buffer is the GPU's pinned host type

@@ -138,7 +138,8 @@ TEST(ValidScenario, Minimal) {
   EXPECT_TRUE(s.expectations.empty());
 }
 
-TEST(ValidScenario, Full) {
+// valid-full.json, section by section.
+TEST(ValidFullScenario, Backends) {
   const Scenario s = load_valid("valid-full.json");
   EXPECT_FALSE(s.description.empty());
   ASSERT_EQ(s.backends.size(), 4u);
@@ -158,7 +159,10 @@ TEST(ValidScenario, Full) {
   EXPECT_FALSE(caps.events);
   EXPECT_EQ(caps.set_async_pageable, HostTransfer::blocks_host);
   EXPECT_EQ(caps.device_copy_queue, CopyQueue::destination);
+}
 
+TEST(ValidFullScenario, BuffersAndTensors) {
+  const Scenario s = load_valid("valid-full.json");
   const Index kv = s.find_buffer("kv");
   EXPECT_EQ(s.buffers[kv].owner, 1);
   EXPECT_EQ(s.buffers[kv].usage, BufferUsage::kv);
@@ -175,7 +179,10 @@ TEST(ValidScenario, Full) {
   EXPECT_EQ(s.tensors[5].flags, kFlagInput);
   EXPECT_EQ(s.find_tensor("attn"), 8);  // k_store has no tensor of its own
   EXPECT_EQ(s.find_tensor("k_store"), kNone);
+}
 
+TEST(ValidFullScenario, Graph) {
+  const Scenario s = load_valid("valid-full.json");
   ASSERT_EQ(s.nodes.size(), 6u);
   EXPECT_TRUE(s.nodes[1].inplace);
   EXPECT_EQ(s.nodes[1].backend, 2);
@@ -193,7 +200,12 @@ TEST(ValidScenario, Full) {
   EXPECT_EQ(result.flags, kFlagOutput);
   EXPECT_EQ(result.buffer, s.find_buffer("CUDA0_compute"));
   EXPECT_EQ(result.producer, 5);
+  // The graph is coherent enough for split formation.
+  EXPECT_NO_THROW(form_splits(s, SplitOptions{}));
+}
 
+TEST(ValidFullScenario, SchedulerAndDriver) {
+  const Scenario s = load_valid("valid-full.json");
   EXPECT_TRUE(s.scheduler.pipeline_parallel);
   EXPECT_EQ(s.scheduler.max_copies, 2);
   const DriverConfig& d = s.driver;
@@ -210,7 +222,10 @@ TEST(ValidScenario, Full) {
   EXPECT_EQ(d.eval_callback->nodes, (std::vector<Index>{3, 5}));
   EXPECT_EQ(d.realloc_at, std::vector<int>{1});
   EXPECT_EQ(d.sync_before_compute, (std::vector<int>{0, 2}));
+}
 
+TEST(ValidFullScenario, PoliciesAndExpectations) {
+  const Scenario s = load_valid("valid-full.json");
   ASSERT_EQ(s.custom_policies.size(), 2u);
   const Policy& p = s.custom_policies[0];
   EXPECT_EQ(p.commit, "05a56dc9");
@@ -233,9 +248,6 @@ TEST(ValidScenario, Full) {
   EXPECT_EQ(s.expectations[1].mechanisms, std::vector<Mechanism>{Mechanism::H2});
   EXPECT_EQ(s.expectations[2].verdict, Verdict::races_and_stale_reads());
   EXPECT_TRUE(s.expectations[2].mechanisms.empty());
-
-  // The graph is coherent enough for split formation.
-  EXPECT_NO_THROW(form_splits(s, SplitOptions{}));
 }
 
 TEST(ValidScenario, Splits) {
