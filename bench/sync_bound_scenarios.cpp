@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "scenario/scenario_builder.hpp"
+
 namespace schedcheck {
 namespace {
 
@@ -9,74 +11,69 @@ constexpr uint64_t kActivation = 1024;  // bytes: small kernels, the syncs domin
 
 class SyncBoundBuilder {
  public:
-  SyncBoundBuilder(const std::string& name, const std::string& description) {
-    s_.file = name;
-    s_.name = name;
-    s_.description = description;
+  SyncBoundBuilder(const std::string& name, const std::string& description) : base_(name) {
+    base_.scenario().description = description;
   }
 
   Index gpu(const std::string& name, int device) {
-    const Index b = static_cast<Index>(s_.backends.size());
-    const Index compute = buffer(name + "_compute", BufferKind::device, BufferUsage::compute, b);
-    s_.backends.push_back(Backend{name, BackendKind::cuda, device, compute, {}});
-    weights_.push_back(buffer(name + "_weights", BufferKind::device, BufferUsage::weights, b));
+    const Index b = static_cast<Index>(base_.scenario().backends.size());
+    const Index compute =
+        base_.buffer(name + "_compute", BufferKind::device, BufferUsage::compute, b);
+    base_.add_backend(Backend{name, BackendKind::cuda, device, compute, {}});
+    weights_.push_back(
+        base_.buffer(name + "_weights", BufferKind::device, BufferUsage::weights, b));
     return b;
   }
 
   Index cpu() {
-    const Index b = static_cast<Index>(s_.backends.size());
     const Index compute =
-        buffer("CUDA_Host_compute", BufferKind::pinned_host, BufferUsage::compute, kNone);
-    s_.backends.push_back(Backend{"CPU", BackendKind::cpu, -1, compute, {}});
+        base_.buffer("CUDA_Host_compute", BufferKind::pinned_host, BufferUsage::compute, kNone);
+    const Index b = base_.add_backend(Backend{"CPU", BackendKind::cpu, -1, compute, {}});
     weights_.push_back(
-        buffer("CPU_weights", BufferKind::pageable_host, BufferUsage::weights, kNone));
+        base_.buffer("CPU_weights", BufferKind::pageable_host, BufferUsage::weights, kNone));
     return b;
   }
 
   void inputs() {
-    tokens_ = add_user_input(s_, "inp_tokens", 64);
-    pos_ = add_user_input(s_, "inp_pos", 64);
-    mask_ = add_user_input(s_, "kq_mask", 256);
-    out_ids_ = add_user_input(s_, "inp_out_ids", 64);
+    tokens_ = base_.input("inp_tokens", 64);
+    pos_ = base_.input("inp_pos", 64);
+    mask_ = base_.input("kq_mask", 256);
+    out_ids_ = base_.input("inp_out_ids", 64);
   }
 
   Index embedding(Index cpu) {
-    const Index table = add_persistent_tensor(s_, "token_embd", weights_[cpu], 8 * kActivation);
-    return add_node(s_, "inp_embd", "get_rows", cpu, {table, tokens_}, kActivation);
+    const Index table = base_.weight("token_embd", weights_[cpu], 8 * kActivation);
+    return base_.op_node("inp_embd", "get_rows", cpu, {table, tokens_}, kActivation);
   }
 
   // One transformer-like layer: four small kernels reading the position and mask inputs.
   Index layer(int i, Index backend, Index x) {
     const std::string l = "l" + std::to_string(i);
-    const Index wq = add_persistent_tensor(s_, l + ".wq", weights_[backend], kActivation);
-    const Index wo = add_persistent_tensor(s_, l + ".wo", weights_[backend], kActivation);
-    const Index q = add_node(s_, l + ".q", "mul_mat", backend, {wq, x}, kActivation);
-    const Index rope = add_node(s_, l + ".rope", "rope", backend, {q, pos_}, kActivation);
-    const Index attn = add_node(s_, l + ".attn", "soft_max", backend, {rope, mask_}, kActivation);
-    const Index o = add_node(s_, l + ".o", "mul_mat", backend, {wo, attn}, kActivation);
-    return add_node(s_, l + ".out", "add", backend, {o, x}, kActivation);
+    const Index wq = base_.weight(l + ".wq", weights_[backend], kActivation);
+    const Index wo = base_.weight(l + ".wo", weights_[backend], kActivation);
+    const Index q = base_.op_node(l + ".q", "mul_mat", backend, {wq, x}, kActivation);
+    const Index rope = base_.op_node(l + ".rope", "rope", backend, {q, pos_}, kActivation);
+    const Index attn = base_.op_node(l + ".attn", "soft_max", backend, {rope, mask_}, kActivation);
+    const Index o = base_.op_node(l + ".o", "mul_mat", backend, {wo, attn}, kActivation);
+    return base_.op_node(l + ".out", "add", backend, {o, x}, kActivation);
   }
 
   void head(Index backend, Index x, int batches, int ubatches) {
-    const Index w = add_persistent_tensor(s_, "output.weight", weights_[backend], kActivation);
-    const Index rows = add_node(s_, "last_rows", "get_rows", backend, {x, out_ids_}, kActivation);
+    const Index w = base_.weight("output.weight", weights_[backend], kActivation);
+    const Index rows = base_.op_node("last_rows", "get_rows", backend, {x, out_ids_}, kActivation);
     const Index out =
-        add_node(s_, "result_output", "mul_mat", backend, {w, rows}, 256, kFlagOutput);
-    const Index logits = buffer("logits", BufferKind::pinned_host, BufferUsage::output, kNone);
-    s_.buffers[logits].size = 256 * static_cast<uint64_t>(ubatches);
-    s_.driver.ubatches_per_batch.assign(static_cast<std::size_t>(batches), ubatches);
-    s_.driver.outputs.push_back(OutputRead{out, logits, OutputRead::When::all});
+        base_.op_node("result_output", "mul_mat", backend, {w, rows}, 256, kFlagOutput);
+    const Index logits = base_.buffer("logits", BufferKind::pinned_host, BufferUsage::output, kNone,
+                                      256 * static_cast<uint64_t>(ubatches));
+    DriverConfig& driver = base_.scenario().driver;
+    driver.ubatches_per_batch.assign(static_cast<std::size_t>(batches), ubatches);
+    driver.outputs.push_back(OutputRead{out, logits, OutputRead::When::all});
   }
 
-  Scenario& scenario() { return s_; }
+  Scenario& scenario() { return base_.scenario(); }
 
  private:
-  Index buffer(const std::string& name, BufferKind kind, BufferUsage usage, Index owner) {
-    s_.buffers.push_back(Buffer{name, kind, usage, owner, 0, 32});
-    return static_cast<Index>(s_.buffers.size()) - 1;
-  }
-
-  Scenario s_;
+  ScenarioBuilder base_;
   std::vector<Index> weights_;  // per backend
   Index tokens_ = kNone, pos_ = kNone, mask_ = kNone, out_ids_ = kNone;
 };

@@ -6,6 +6,7 @@
 
 #include "model/split_formation.hpp"
 #include "properties/scenario_spec.hpp"
+#include "scenario/scenario_builder.hpp"
 
 namespace schedcheck {
 namespace {
@@ -16,24 +17,22 @@ constexpr uint64_t kExpertBytes = 256;
 
 class Synthesizer {
  public:
-  explicit Synthesizer(const ScenarioSpec& spec) : spec_(spec) {}
+  Synthesizer(const ScenarioSpec& spec, const std::string& name) : spec_(spec), base_(name) {}
 
-  Scenario run(const std::string& name) {
-    s_.name = name;
-    s_.file = name;
-    s_.description = "generated: " + describe_spec(spec_);
+  Scenario run() {
+    scenario_.description = "generated: " + describe_spec(spec_);
     backends();
     buffers();
     graph();
     driver();
     finish_weight_buffers();
-    return std::move(s_);
+    return base_.take();
   }
 
  private:
   int n_gpus() const { return std::clamp(static_cast<int>(spec_.gpus.size()), 1, kMaxSpecGpus); }
-  Index cpu() const { return static_cast<Index>(s_.backends.size()) - 1; }
-  bool is_gpu(Index b) const { return !is_host_backend(s_.backends[b].kind); }
+  Index cpu() const { return static_cast<Index>(scenario_.backends.size()) - 1; }
+  bool is_gpu(Index b) const { return !is_host_backend(scenario_.backends[b].kind); }
 
   void backends() {
     std::map<BackendKind, int> count;
@@ -46,18 +45,17 @@ class Synthesizer {
       // 83849ea9, Metal since e1fda9de); a shared device needs the same kind as its owner.
       b.device = g;
       const int shared = std::clamp(gs.device, 0, g);
-      if (shared < g && b.kind != BackendKind::vulkan && s_.backends[shared].kind == b.kind)
-        b.device = s_.backends[shared].device;
-      s_.backends.push_back(b);
+      if (shared < g && b.kind != BackendKind::vulkan && scenario_.backends[shared].kind == b.kind)
+        b.device = scenario_.backends[shared].device;
+      base_.add_backend(b);
     }
-    if (spec_.blas) s_.backends.push_back(Backend{"BLAS", BackendKind::blas, -1, kNone, {}});
-    s_.backends.push_back(Backend{"CPU", BackendKind::cpu, -1, kNone, {}});
+    if (spec_.blas) base_.add_backend(Backend{"BLAS", BackendKind::blas, -1, kNone, {}});
+    base_.add_backend(Backend{"CPU", BackendKind::cpu, -1, kNone, {}});
   }
 
-  Index add_buffer(std::string name, BufferKind kind, BufferUsage usage, Index owner,
+  Index add_buffer(const std::string& name, BufferKind kind, BufferUsage usage, Index owner,
                    uint64_t size) {
-    s_.buffers.push_back(Buffer{std::move(name), kind, usage, owner, size, 32});
-    return static_cast<Index>(s_.buffers.size()) - 1;
+    return base_.buffer(name, kind, usage, owner, size);
   }
 
   void buffers() {
@@ -68,13 +66,13 @@ class Synthesizer {
         "CPU_weights", spec_.pinned_weights ? BufferKind::pinned_host : BufferKind::pageable_host,
         BufferUsage::weights, kNone, 0);
     host_kv_ = add_buffer("CPU_kv", host, BufferUsage::kv, kNone, 0);
-    for (Index b = 0; b < static_cast<Index>(s_.backends.size()); ++b) {
+    for (Index b = 0; b < static_cast<Index>(scenario_.backends.size()); ++b) {
       if (!is_gpu(b)) {
-        s_.backends[b].compute_buffer = host_compute_;
+        scenario_.backends[b].compute_buffer = host_compute_;
         continue;
       }
-      const std::string& n = s_.backends[b].name;
-      s_.backends[b].compute_buffer =
+      const std::string& n = scenario_.backends[b].name;
+      scenario_.backends[b].compute_buffer =
           add_buffer(n + "_compute", BufferKind::device, BufferUsage::compute, b, 0);
       device_weights_[b] =
           add_buffer(n + "_weights", BufferKind::device, BufferUsage::weights, b, 0);
@@ -83,12 +81,12 @@ class Synthesizer {
   }
 
   Index persistent(const std::string& name, Index buffer, uint64_t size) {
-    return add_persistent_tensor(s_, name, buffer, size);
+    return base_.weight(name, buffer, size);
   }
 
   Index node(const std::string& name, const std::string& op, Index backend,
              std::vector<Index> sources, uint64_t size, uint8_t flags = 0) {
-    return add_node(s_, name, op, backend, std::move(sources), size, flags);
+    return base_.op_node(name, op, backend, std::move(sources), size, flags);
   }
 
   void graph() {
@@ -101,9 +99,10 @@ class Synthesizer {
     const int n = std::min(static_cast<int>(spec_.splits.size()), kMaxSpecSplits);
     for (int k = 0; k < n; ++k) {
       const SplitSpec& sp = spec_.splits[k];
-      const Index b = static_cast<Index>(((sp.backend % static_cast<int>(s_.backends.size())) +
-                                          static_cast<int>(s_.backends.size())) %
-                                         static_cast<int>(s_.backends.size()));
+      const Index b =
+          static_cast<Index>(((sp.backend % static_cast<int>(scenario_.backends.size())) +
+                              static_cast<int>(scenario_.backends.size())) %
+                             static_cast<int>(scenario_.backends.size()));
       const uint64_t size = kSizes[std::clamp(sp.size_class, 0, 2)];
       std::vector<Index> sources;
       Index first = kNone;
@@ -115,8 +114,8 @@ class Synthesizer {
         const Index experts =
             persistent(fmt::format("ffn_up_exps-{}", k), host_weights_, kExperts * kExpertBytes);
         first = node(fmt::format("l{}.moe", k), "mul_mat_id", b, {experts, prev, ids}, size);
-        s_.nodes.back().n_expert = kExperts;
-        s_.nodes.back().experts_used = {{0, 1}, {2}, {1, 3}};
+        scenario_.nodes.back().n_expert = kExperts;
+        scenario_.nodes.back().experts_used = {{0, 1}, {2}, {1, 3}};
         sources.push_back(first);
       } else if (sp.reads_previous) {
         sources.push_back(prev);
@@ -144,7 +143,7 @@ class Synthesizer {
         store.sources = {last};
         store.output = cache;
         store.writes_persistent = true;
-        s_.nodes.push_back(store);
+        scenario_.nodes.push_back(store);
         last = node(fmt::format("l{}.attn", k), "mul_mat", b, {cache, last}, size);
       }
       for (int e = 0; e < std::clamp(sp.extra_nodes, 0, 2); ++e)
@@ -155,12 +154,10 @@ class Synthesizer {
     output_ = node("result_output", "mul_mat", prev_backend, {prev}, 256, kFlagOutput);
   }
 
-  Index user_input(const std::string& name, uint64_t size) {
-    return add_user_input(s_, name, size);
-  }
+  Index user_input(const std::string& name, uint64_t size) { return base_.input(name, size); }
 
   void driver() {
-    DriverConfig& d = s_.driver;
+    DriverConfig& d = scenario_.driver;
     d.ubatches_per_batch.clear();
     for (int i = 0; i < std::min(static_cast<int>(spec_.ubatches.size()), kMaxSpecBatches); ++i)
       d.ubatches_per_batch.push_back(std::clamp(spec_.ubatches[i], 1, kMaxSpecUbatches));
@@ -171,25 +168,28 @@ class Synthesizer {
     const Index logits = add_buffer(
         "logits", spec_.pinned_output ? BufferKind::pinned_host : BufferKind::pageable_host,
         BufferUsage::output, kNone,
-        s_.tensors[output_].size * static_cast<uint64_t>(spec_.outputs_every_ubatch ? max_ub : 1));
+        scenario_.tensors[output_].size *
+            static_cast<uint64_t>(spec_.outputs_every_ubatch ? max_ub : 1));
     d.outputs.push_back(
         OutputRead{output_, logits,
                    spec_.outputs_every_ubatch ? OutputRead::When::all : OutputRead::When::last});
-    if (spec_.eval_callback) d.eval_callback = EvalCallback{false, {s_.tensors[output_].producer}};
+    if (spec_.eval_callback)
+      d.eval_callback = EvalCallback{false, {scenario_.tensors[output_].producer}};
     int gpus = 0;
-    for (const Backend& b : s_.backends) gpus += !is_host_backend(b.kind);
-    s_.scheduler.pipeline_parallel = spec_.pipeline_parallel && gpus >= 2;
-    s_.scheduler.max_copies = std::clamp(spec_.max_copies, 1, 4);
+    for (const Backend& b : scenario_.backends) gpus += !is_host_backend(b.kind);
+    scenario_.scheduler.pipeline_parallel = spec_.pipeline_parallel && gpus >= 2;
+    scenario_.scheduler.max_copies = std::clamp(spec_.max_copies, 1, 4);
   }
 
   // Buffers that hold persistent tensors must not be empty; unused ones get a minimal size.
   void finish_weight_buffers() {
-    for (Buffer& b : s_.buffers)
+    for (Buffer& b : scenario_.buffers)
       if (b.usage != BufferUsage::compute && b.size == 0) b.size = 32;
   }
 
   const ScenarioSpec& spec_;
-  Scenario s_;
+  ScenarioBuilder base_;
+  Scenario& scenario_ = base_.scenario();  // what the builder builds, for reading back
   Index host_compute_ = kNone, host_weights_ = kNone, host_kv_ = kNone, output_ = kNone;
   std::map<Index, Index> device_weights_, device_kv_;
   std::vector<Index> inputs_;
@@ -198,7 +198,7 @@ class Synthesizer {
 }  // namespace
 
 Scenario synthesize(const ScenarioSpec& spec, const std::string& name) {
-  return Synthesizer(spec).run(name);
+  return Synthesizer(spec, name).run();
 }
 
 SpecSize spec_size(const Scenario& s) {

@@ -1,5 +1,6 @@
-// Builds scenarios in code (tests, the embedding API): backends with their compute buffers,
-// weights, user inputs and nodes, resolved to indices as the loader would.
+// Builds scenarios in code — tests, the embedding API, the benchmark scenarios
+// (bench/sync_bound_scenarios.cpp) and the generators' synthesis (properties/): backends with
+// their compute buffers, weights, user inputs and nodes, resolved to indices as the loader would.
 #pragma once
 
 #include <string>
@@ -36,8 +37,16 @@ class ScenarioBuilder {
     return b;
   }
 
+  // A backend as given: its compute buffer is the caller's to set (backend_at), for callers
+  // that lay out buffers in an order of their own.
+  Index add_backend(Backend backend) {
+    scenario_.backends.push_back(std::move(backend));
+    return static_cast<Index>(scenario_.backends.size()) - 1;
+  }
+  Backend& backend_at(Index b) { return scenario_.backends[b]; }
+
   Index buffer(const std::string& name, BufferKind kind, BufferUsage usage, Index owner,
-               uint64_t size) {
+               uint64_t size = 0) {
     scenario_.buffers.push_back(Buffer{name, kind, usage, owner, size, 32});
     return static_cast<Index>(scenario_.buffers.size()) - 1;
   }
@@ -57,7 +66,14 @@ class ScenarioBuilder {
     return t;
   }
 
+  // A node of a named ggml op (the op shows in reports and GGML_SCHED_DEBUG-like dumps).
+  Index op_node(const std::string& name, const std::string& op, Index backend,
+                std::vector<Index> sources, uint64_t size, uint8_t flags = 0) {
+    return add_node(scenario_, name, op, backend, std::move(sources), size, flags);
+  }
+
   Scenario& scenario() { return scenario_; }
+  Scenario take() { return std::move(scenario_); }
 
  private:
   Scenario scenario_;
