@@ -32,6 +32,7 @@ const Policy& real_policy(std::string_view name) {
   p.description = "ggml_backend_sched of this tree over simulated devices; llama.cpp rules and "
                   "backend profile of " + era->name;
   p.builtin = false;
+  p.known_verdict.reset();  // the model's verdict, not asserted of a tree
   p.ggml_tree = spec;
   return resolved.emplace(std::string(name), std::move(p)).first->second;
 }

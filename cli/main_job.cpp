@@ -26,8 +26,8 @@ int run_main_job(const std::string& corpus_dir) {
   for (const Policy& policy : builtin_policies()) {
     const PolicySearch r = search_policy(policy, o);
     const std::string verdict = to_string(r.verdict());
-    const auto known = known_verdict(policy.name);
-    const bool matches = is_known_outcome(policy.name, r.verdict(), r.stopped_by_time);
+    const auto& known = policy.known_verdict;
+    const bool matches = is_known_outcome(policy, r.verdict(), r.stopped_by_time);
     ok &= matches;
     const std::string known_text = !known ? "-" : matches ? "yes" : "NO";
     if (r.found.empty()) {

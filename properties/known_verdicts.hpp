@@ -1,19 +1,14 @@
-// What `schedcheck check` is known to find for each built-in policy on the generator
-// distribution (docs/policies.md): CI asserts these with --assert-known.
+// Whether a property search came out as known: each built-in policy carries what `schedcheck
+// check` is known to find on the generator distribution (Policy::known_verdict,
+// docs/policies.md); CI asserts it with --assert-known.
 #pragma once
 
-#include <optional>
-#include <string>
-
-#include "scenario/verdict.hpp"
+#include "scenario/policy.hpp"
 
 namespace schedcheck {
 
-// nullopt for policies without a known verdict.
-std::optional<Verdict> known_verdict(const std::string& policy);
-
-// Whether a search of `policy` came out as known (true for a policy without a known verdict);
-// a search stopped by its time budget may also come out clean.
-bool is_known_outcome(const std::string& policy, Verdict found, bool stopped_by_time);
+// True for a policy without a known verdict; a search stopped by its time budget may also
+// come out clean.
+bool is_known_outcome(const Policy& policy, Verdict found, bool stopped_by_time);
 
 }  // namespace schedcheck

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "scenario/policy_knobs.hpp"
+#include "scenario/verdict.hpp"
 
 namespace schedcheck {
 
@@ -19,6 +20,9 @@ struct Policy {
   std::string reference;    // llama.cpp PR
   std::string description;  // one line
   PolicyKnobs knobs;
+  // What `schedcheck check` is known to find on the generator distribution (docs/policies.md);
+  // CI holds built-in policies to it with --assert-known. Unset: no known verdict.
+  std::optional<Verdict> known_verdict;
   // Empty: the ggml family's compute_splits, read from the knobs. Otherwise the name of a
   // hand-written compute_splits (model/policies/); it reads no compute_splits knob
   // (is_compute_splits_knob), only the scheduler, driver and profile ones.
