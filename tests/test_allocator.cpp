@@ -5,14 +5,12 @@
 #include "model/allocator.hpp"
 #include "scenario/scenario_error.hpp"
 #include "scenario/scenario_builder.hpp"
+#include "tests/support/gpu_and_cpu.hpp"
 
 namespace schedcheck::testing {
 namespace {
 
-struct Alloc : ::testing::Test {
-  ScenarioBuilder b;
-  Index gpu = b.backend("CUDA0", BackendKind::cuda, 0);
-  Index cpu = b.backend("CPU", BackendKind::cpu);
+struct Alloc : GpuAndCpu {
   AllocationPlan plan(int n_copies = 1) {
     split = form_splits(b.scenario(), SplitOptions{n_copies, 30});
     return allocate(b.scenario(), split);
@@ -141,12 +139,7 @@ TEST_F(Alloc, AnExplicitBufferTooSmallForItsTensorsIsAnError) {
   Index out = b.buffer("small", BufferKind::pinned_host, BufferUsage::output, kNone, 64);
   Index a = b.node("a", cpu, {}, 256);
   b.scenario().tensors[a].buffer = out;
-  try {
-    plan();
-    FAIL() << "expected a ScenarioError";
-  } catch (const ScenarioError& e) {
-    EXPECT_EQ(e.json_path(), "/buffers/" + std::to_string(out) + "/size");
-  }
+  EXPECT_EQ(error_of([&] { plan(); }).json_path(), "/buffers/" + std::to_string(out) + "/size");
 }
 
 TEST_F(Alloc, ThePlanIsTheSameEveryTimeItIsComputed) {

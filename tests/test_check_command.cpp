@@ -58,12 +58,10 @@ TEST(CheckCommand, SameArgumentsPrintTheSameAndJobsDoNotMatter) {
 }
 
 TEST(CheckCommand, BadArgumentsAreUsageErrors) {
-  EXPECT_EQ(run_schedcheck("check --shard 0/4").exit_code, 2);
-  EXPECT_EQ(run_schedcheck("check --shard 5/4").exit_code, 2);
-  EXPECT_EQ(run_schedcheck("check --shard x").exit_code, 2);
-  EXPECT_EQ(run_schedcheck("check --policy nope").exit_code, 2);
-  EXPECT_EQ(run_schedcheck("check --jobs 0").exit_code, 2);
-  EXPECT_EQ(run_schedcheck("check --policies /nonexistent.json").exit_code, 2);
+  for (const char* args : {"check --shard 0/4", "check --shard 5/4", "check --shard x",
+                           "check --policy nope", "check --jobs 0",
+                           "check --policies /nonexistent.json"})
+    EXPECT_EQ(run_schedcheck(args).exit_code, 2) << args;
 }
 
 TEST(CheckCommand, ACustomPolicyFromAPolicyFileIsChecked) {

@@ -31,22 +31,19 @@ TEST(Cli, ReplayReportsThePinnedHostToDeviceRaceAndExitsOne) {
 }
 
 TEST(Cli, UnknownPolicyIsAUsageError) {
-  CommandResult r =
-      run_schedcheck("replay '" + canonical_path("single-gpu") + "' --policy ggml-99999");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("unknown policy \"ggml-99999\""), std::string::npos) << r.err;
+  expect_bad_input(
+      run_schedcheck("replay '" + canonical_path("single-gpu") + "' --policy ggml-99999"),
+      "unknown policy \"ggml-99999\"");
 }
 
 TEST(Cli, MissingFileIsBadInputNamingTheFile) {
-  CommandResult r = run_schedcheck("replay /nonexistent/scenario.json");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("/nonexistent/scenario.json"), std::string::npos) << r.err;
+  expect_bad_input(run_schedcheck("replay /nonexistent/scenario.json"),
+                   "/nonexistent/scenario.json");
 }
 
 TEST(Cli, MissingArgumentsAreAUsageError) {
-  EXPECT_EQ(run_schedcheck("").exit_code, 2);
-  EXPECT_EQ(run_schedcheck("replay").exit_code, 2);
-  EXPECT_EQ(run_schedcheck("frobnicate").exit_code, 2);
+  for (const char* args : {"", "replay", "frobnicate"})
+    EXPECT_EQ(run_schedcheck(args).exit_code, 2) << args;
   EXPECT_EQ(run_schedcheck("--help").exit_code, 0);
 }
 

@@ -202,20 +202,17 @@ TEST(GpuPlacement, NamesParseAndAnythingElseIsRejected) {
 }
 
 TEST(RealCommand, AnUnknownPlacementIsBadInput) {
-  CommandResult r =
-      run_schedcheck("real '" + canonical_path("two-gpu-pp") + "' --placement sideways");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("--placement"), std::string::npos) << r.err;
+  expect_bad_input(
+      run_schedcheck("real '" + canonical_path("two-gpu-pp") + "' --placement sideways"),
+      "--placement");
 }
 
 TEST(RealCommand, AnUnknownPlacementInTheEnvironmentIsBadInputForRealAndCheck) {
   ::setenv("SCHEDCHECK_GPU_PLACEMENT", "sideways", 1);  // the child process inherits it
   for (const std::string& command :
        {"real '" + canonical_path("two-gpu-pp") + "'", std::string("check --real --cases 1")}) {
-    CommandResult r = run_schedcheck(command);
-    EXPECT_EQ(r.exit_code, 2) << command;
-    EXPECT_NE(r.err.find("SCHEDCHECK_GPU_PLACEMENT: expected physical"), std::string::npos)
-        << r.err;
+    expect_bad_input(run_schedcheck(command), "SCHEDCHECK_GPU_PLACEMENT: expected physical",
+                     command);
   }
   ::unsetenv("SCHEDCHECK_GPU_PLACEMENT");
 }

@@ -1,6 +1,7 @@
 // Runs the schedcheck binary as a user would and captures exit code, stdout and stderr.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -51,6 +52,13 @@ inline CommandResult run_shell(const std::string& command, const std::string& cw
 // runs in `cwd` when given.
 inline CommandResult run_schedcheck(const std::string& args, const std::string& cwd = "") {
   return run_shell("'" + std::string(SCHEDCHECK_BINARY) + "' " + args, cwd);
+}
+
+// The command was refused as bad input (exit 2) with a message that contains `fragment`.
+inline void expect_bad_input(const CommandResult& r, const std::string& fragment,
+                             const std::string& command = "") {
+  EXPECT_EQ(r.exit_code, 2) << command;
+  EXPECT_NE(r.err.find(fragment), std::string::npos) << command << ": " << r.err;
 }
 
 }  // namespace schedcheck::testing
