@@ -1,17 +1,21 @@
 // `schedcheck advise FILE --policy NAME`: which synchronizations the run needs (sim/advice.hpp);
 // here only loading, --apply's file, and the text and JSON forms.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "bridge/policy_catalog.hpp"
 #include "cli/commands.hpp"
 #include "driver/scenario_file.hpp"
 #include "sim/advice.hpp"
+#include "sim/report_text.hpp"
 
 namespace schedcheck {
 namespace {
@@ -45,6 +49,19 @@ int apply_minimal_set(const Scenario& s, const Policy& policy, const SyncAnalysi
   return kExitClean;
 }
 
+// "g (s) e? +wait([H1] CUDA1 -> CUDA0)": call letters, waits inside a call in parentheses, '?'
+// after a redundant synchronization, then the missing waits.
+std::string line_text(const CallLine& line) {
+  std::vector<std::string> tokens;
+  for (const MarkedCall& c : line.calls) {
+    std::string token = c.implicit ? fmt::format("({})", c.letter) : std::string(1, c.letter);
+    tokens.push_back(c.redundant ? token + "?" : token);
+  }
+  for (const MissingWait& w : line.missing_waits)
+    tokens.push_back(fmt::format("+wait([{}] {} -> {})", to_string(w.mechanism), w.from, w.to));
+  return fmt::format("{}", fmt::join(tokens, " "));
+}
+
 double per_ubatch(int count, const Advice& a) {
   return static_cast<double>(count) / a.evaluations;
 }
@@ -63,8 +80,8 @@ void print_json(const std::string& file, const Policy& policy, const Advice& a) 
                      {"finding_without_it", v.new_finding}});
   nlohmann::ordered_json missing = nlohmann::ordered_json::array();
   for (const FindingGroup& g : a.verdict.groups)
-    missing.push_back({{"missing_edge", g.missing_edge},
-                       {"cheapest_fix", g.cheapest_fix},
+    missing.push_back({{"missing_edge", to_text(g.missing_edge)},
+                       {"cheapest_fix", to_text(g.cheapest_fix)},
                        {"mechanism", to_string(g.mechanism)}});
   std::cout << nlohmann::ordered_json{{"schema", "schedcheck-advise/1"},
                                       {"scenario", file},
@@ -86,7 +103,7 @@ void print_text(const Scenario& s, const Policy& policy, const Advice& a) {
   for (const auto& [key, line] : a.call_lines) {
     const auto [eval, split] = key;
     const std::string where = split < 0 ? "driver" : fmt::format("split {}", split);
-    std::cout << fmt::format("  eval {:<3} {:<9} {}\n", eval, where, line);
+    std::cout << fmt::format("  eval {:<3} {:<9} {}\n", eval, where, line_text(line));
   }
   for (const SyncVerdict& v : a.analysis.syncs)
     if (v.necessary)
@@ -94,7 +111,8 @@ void print_text(const Scenario& s, const Policy& policy, const Advice& a) {
                                v.call.sync_id, to_string(v.call.site.call), v.call.site.step,
                                v.call.site.eval, v.new_finding);
   for (const FindingGroup& g : a.verdict.groups)
-    std::cout << fmt::format("  +missing [{}]: {}\n", to_string(g.mechanism), g.cheapest_fix);
+    std::cout << fmt::format("  +missing [{}]: {}\n", to_string(g.mechanism),
+                             to_text(g.cheapest_fix));
   std::cout << fmt::format(
       "host-blocking synchronizations per ubatch: {:.2f} issued, {:.2f} in a minimal set\n",
       per_ubatch(a.host_blocking, a), per_ubatch(a.host_blocking_kept, a));

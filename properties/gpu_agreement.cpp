@@ -127,7 +127,7 @@ class AgreementRun {
       last = run_on_gpu(s, policy, plan);
       seen = !last.mismatches.empty();
     }
-    if (!g.reaches_host) {
+    if (!g.reaches_host()) {
       // The wrong value reaches no host read in this run (e.g. only an output nobody reads):
       // the GPU cannot show it. Counted apart (docs/agreement.md).
       ++tally_.unobservable;
@@ -153,7 +153,8 @@ class AgreementRun {
     }
     if (!seen)
       save_miss(s, policy,
-                g.kind + " [" + std::string(to_string(g.mechanism)) + "] not confirmed");
+                std::string(to_string(g.first.kind)) + " [" + std::string(to_string(g.mechanism)) +
+                    "] not confirmed");
   }
 
   void save_miss(const Scenario& s, const Policy& p, const std::string& what) const {

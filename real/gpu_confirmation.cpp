@@ -34,7 +34,7 @@ std::string confirm_on_gpu(const Scenario& s, const Policy& policy, Mechanism me
         "got 0x{:02x}",
         run, plan.name, m.read, m.tensor_name, m.eval, m.element, m.expected, m.got);
   }
-  return g->reaches_host ? fmt::format("NOT confirmed in 2 runs with delays {}", plan.name)
+  return g->reaches_host() ? fmt::format("NOT confirmed in 2 runs with delays {}", plan.name)
                          : "not observable: no host-visible read depends on the wrong value "
                            "(docs/agreement.md)";
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "sim/replay.hpp"
+#include "sim/report_text.hpp"
 
 namespace schedcheck {
 
@@ -24,7 +25,8 @@ std::vector<PlannedRun> plans_for(const std::string& mode, const ReplayResult& s
       if (!is_race(g.first.kind)) continue;
       for (int i = 0; i < runs; ++i)
         out.push_back({targeted_plan(sim, g.first),
-                       fmt::format("{} [{}] on {}", g.kind, to_string(g.mechanism), g.buffer)});
+                       fmt::format("{} [{}] on {}", to_string(g.first.kind),
+                                   to_string(g.mechanism), to_text(g.buffer))});
     }
     if (out.empty())
       for (int i = 0; i < runs; ++i)

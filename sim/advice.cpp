@@ -22,25 +22,20 @@ Advice advise(const Scenario& s, const Policy& policy) {
   std::map<int, const SyncVerdict*> by_id;
   for (const SyncVerdict& v : a.analysis.syncs) by_id[v.call.sync_id] = &v;
   for (const HostCall& c : base.calls) {
-    std::string& line = a.call_lines[{c.site.eval, c.site.split}];
-    std::string token =
-        c.site.implicit ? "(" + std::string(1, c.letter) + ")" : std::string(1, c.letter);
+    MarkedCall call{c.letter, c.site.implicit, false};
     if (c.sync_id >= 0) {
       const SyncVerdict& v = *by_id.at(c.sync_id);
-      if (!v.necessary) token += "?";
+      call.redundant = !v.necessary;
       if (v.host_blocking) {
         ++a.host_blocking;
         a.host_blocking_kept += a.in_minimal_set(c.sync_id);
       }
     }
-    line += (line.empty() ? "" : " ") + token;
+    a.call_lines[{c.site.eval, c.site.split}].calls.push_back(call);
   }
-  // Missing edges (the run's races) on the line of the access that needs the wait.
-  for (const FindingGroup& g : a.verdict.groups) {
-    std::string& line = a.call_lines[{g.second_access.eval, g.second_access.split}];
-    line += fmt::format("{}+wait([{}] {} -> {})", line.empty() ? "" : " ", to_string(g.mechanism),
-                        g.first_access.agent, g.second_access.agent);
-  }
+  for (const FindingGroup& g : a.verdict.groups)
+    a.call_lines[{g.second_access.place.eval, g.second_access.place.split}]
+        .missing_waits.push_back({g.mechanism, g.first_access.agent, g.second_access.agent});
   return a;
 }
 

@@ -7,18 +7,38 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "sim/race_report.hpp"
 #include "sim/sync_analysis.hpp"
 
 namespace schedcheck {
 
+// A host call of the run, as advise marks it.
+struct MarkedCall {
+  char letter = 0;         // the host-call letter (docs/report-format.md)
+  bool implicit = false;   // a wait the call performs inside (a blocking fallback)
+  bool redundant = false;  // a synchronization the run does not need
+};
+
+// A missing edge (a race of the run) on the line of the access that needs the wait.
+struct MissingWait {
+  Mechanism mechanism = Mechanism::other;
+  std::string from;  // the agent of the first access
+  std::string to;    // the agent that must wait
+};
+
+// The calls of one (evaluation, split), then the waits missing there.
+struct CallLine {
+  std::vector<MarkedCall> calls;
+  std::vector<MissingWait> missing_waits;
+};
+
 struct Advice {
   SyncAnalysis analysis;
   PolicyVerdict verdict;  // of the run as the policy issues it
-  // (evaluation, split; -1 = the driver) -> "g (s) e? +wait([H1] CUDA1 -> CUDA0)": call letters,
-  // waits inside a call in parentheses, '?' after a redundant synchronization.
-  std::map<std::pair<int, int>, std::string> call_lines;
+  // (evaluation, split; -1 = the driver) -> the calls and missing waits there.
+  std::map<std::pair<int, int>, CallLine> call_lines;
   int host_blocking = 0;       // host-blocking synchronizations the run issues
   int host_blocking_kept = 0;  // of those, in the minimal set
   int evaluations = 1;

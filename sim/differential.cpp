@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "sim/race_report.hpp"
+#include "sim/report_text.hpp"
 
 namespace schedcheck {
 namespace {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/report_text.hpp"
+
 namespace schedcheck {
 namespace {
 
@@ -15,25 +17,24 @@ std::string evals_text(const std::vector<int>& evals) {
 }
 
 std::string access_line(const char* role, const AccessDescription& d) {
-  if (d.trace_index < 0)
-    return fmt::format("    {:<6} (none: the bytes were never written)\n", role);
+  if (!d.exists()) return fmt::format("    {:<6} (none: the bytes were never written)\n", role);
   return fmt::format("    {:<6} {} @{} at {}: {}\n           [{}; trace #{}; {} {}]\n", role,
-                     d.agent, d.epoch, d.where, d.operation, d.call, d.trace_index,
-                     d.is_write ? "writes" : "reads", d.tensor);
+                     d.agent, d.epoch, to_text(d.place), to_text(d.operation), call_text(d),
+                     d.trace_index, d.is_write ? "writes" : "reads", to_text(d.tensor));
 }
 
 nlohmann::ordered_json access_json(const AccessDescription& d) {
+  if (!d.exists()) return nullptr;
   nlohmann::ordered_json j;
-  if (d.trace_index < 0) return nullptr;
   j["agent"] = d.agent;
   j["access"] = d.is_write ? "write" : "read";
-  j["operation"] = d.operation;
-  j["call"] = d.call;
-  j["tensor"] = d.tensor;
-  j["batch"] = d.batch;
-  j["ubatch"] = d.ubatch;
-  j["evaluation"] = d.eval;
-  j["split"] = d.split;
+  j["operation"] = to_text(d.operation);
+  j["call"] = call_text(d);
+  j["tensor"] = to_text(d.tensor);
+  j["batch"] = d.place.batch;
+  j["ubatch"] = d.place.ubatch;
+  j["evaluation"] = d.place.eval;
+  j["split"] = d.place.split;
   j["trace_index"] = d.trace_index;
   j["epoch"] = d.epoch;
   return j;
@@ -63,21 +64,21 @@ std::string format_text(const ReportContext& ctx, const PolicyVerdict& v) {
                      v.reused_graphs ? fmt::format(" ({} on a reused graph)", v.reused_graphs) : "",
                      v.operations, v.n_copies, v.pipeline_parallel ? ", pipeline parallel" : "");
   std::string splits;
-  for (const auto& p : v.split_patterns) splits += (splits.empty() ? "" : " | ") + p;
+  for (const auto& p : v.host_calls.splits) splits += (splits.empty() ? "" : " | ") + to_text(p);
   out += fmt::format("host calls in the first ubatch, per split: {}\n", splits);
   for (std::size_t i = 0; i < v.groups.size(); ++i) {
     const FindingGroup& g = v.groups[i];
-    out += fmt::format("\n[{}] {} [{}] on {} [{}, {})\n", i + 1, g.kind, to_string(g.mechanism), g.buffer,
-                       g.begin, g.end);
-    out += fmt::format("    mechanism: {}\n", g.mechanism_text);
+    out += fmt::format("\n[{}] {} [{}] on {} [{}, {})\n", i + 1, to_string(g.first.kind),
+                       to_string(g.mechanism), to_text(g.buffer), g.begin, g.end);
+    out += fmt::format("    mechanism: {}\n", mechanism_line(g.mechanism));
     const bool stale = g.first.kind == FindingKind::stale_read;
     out += access_line(stale ? "wrote" : "first", g.first_access);
     out += access_line(stale ? "read" : "then", g.second_access);
-    out += fmt::format("    ordering present: {}\n", g.ordering_present);
-    out += fmt::format("    missing edge: {}\n", g.missing_edge);
-    out += fmt::format("    cheapest fix: {}\n", g.cheapest_fix);
-    out += fmt::format("    effect: {}\n", g.effect);
-    out += fmt::format("    corrupts: {}\n", g.corrupts);
+    out += fmt::format("    ordering present: {}\n", to_text(g.ordering_present));
+    out += fmt::format("    missing edge: {}\n", to_text(g.missing_edge));
+    out += fmt::format("    cheapest fix: {}\n", to_text(g.cheapest_fix));
+    out += fmt::format("    effect: {}\n", to_text(g.effect));
+    out += fmt::format("    corrupts: {}\n", to_text(g.corrupts));
     out += fmt::format("    occurs in evaluations: {}\n", evals_text(g.evals));
     out += fmt::format("    reproduce: {}\n", repro_command(ctx, v.policy));
   }
@@ -96,8 +97,10 @@ nlohmann::ordered_json verdict_json(const ReportContext& ctx, const PolicyVerdic
   j["accesses"] = v.accesses;
   j["n_copies"] = v.n_copies;
   j["pipeline_parallel"] = v.pipeline_parallel;
-  j["host_calls_first_ubatch"] = v.call_pattern;
-  j["split_patterns"] = v.split_patterns;
+  j["host_calls_first_ubatch"] = v.host_calls.whole;
+  nlohmann::ordered_json split_patterns = nlohmann::ordered_json::array();
+  for (const SplitCallPattern& p : v.host_calls.splits) split_patterns.push_back(to_text(p));
+  j["split_patterns"] = split_patterns;
   nlohmann::ordered_json findings = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < v.groups.size(); ++i) {
     const FindingGroup& g = v.groups[i];
@@ -108,18 +111,18 @@ nlohmann::ordered_json verdict_json(const ReportContext& ctx, const PolicyVerdic
                 : g.first.kind == FindingKind::write_after_write ? "write_after_write"
                                                                  : "stale_read";
     f["mechanism"] = std::string(to_string(g.mechanism));
-    f["buffer"] = g.buffer;
+    f["buffer"] = to_text(g.buffer);
     f["range"] = {g.begin, g.end};
     f["occurrences"] = g.evals.size();
     f["evaluations"] = g.evals;
     f["first"] = access_json(g.first_access);
     f["second"] = access_json(g.second_access);
-    f["ordering_present"] = g.ordering_present;
-    f["missing_edge"] = g.missing_edge;
-    f["cheapest_fix"] = g.cheapest_fix;
-    f["fix_blocks_host"] = g.fix_blocks_host;
-    f["effect"] = g.effect;
-    f["corrupts"] = g.corrupts;
+    f["ordering_present"] = to_text(g.ordering_present);
+    f["missing_edge"] = to_text(g.missing_edge);
+    f["cheapest_fix"] = to_text(g.cheapest_fix);
+    f["fix_blocks_host"] = g.cheapest_fix.blocks_host;
+    f["effect"] = to_text(g.effect);
+    f["corrupts"] = to_text(g.corrupts);
     f["reproduce"] = repro_command(ctx, v.policy);
     findings.push_back(f);
   }

@@ -6,13 +6,14 @@
 #include <map>
 
 #include "sim/race_report.hpp"
+#include "sim/report_text.hpp"
 
 namespace schedcheck {
 namespace {
 
 std::string group_key(const FindingGroup& g) {
-  return fmt::format("{}|{}|{}|{}|{}", g.kind, to_string(g.mechanism), g.buffer, g.first_access.where,
-                     g.second_access.where);
+  return fmt::format("{}|{}|{}|{}|{}", to_string(g.first.kind), to_string(g.mechanism),
+                     to_text(g.buffer), place_text(g.first_access), place_text(g.second_access));
 }
 
 // The first finding of `without` that the baseline run does not have, or failing that, the
@@ -21,8 +22,9 @@ std::string describe_first_new(const ReplayResult& without, const PolicyVerdict&
   std::map<std::string, std::size_t> known;
   for (const FindingGroup& g : baseline.groups) known[group_key(g)] = g.evals.size();
   auto describe = [](const FindingGroup& g, std::string_view more) {
-    return fmt::format("{}{} [{}] on {}: {} -> {}", more, g.kind, to_string(g.mechanism), g.buffer,
-                       g.first_access.where, g.second_access.where);
+    return fmt::format("{}{} [{}] on {}: {} -> {}", more, to_string(g.first.kind),
+                       to_string(g.mechanism), to_text(g.buffer), place_text(g.first_access),
+                       place_text(g.second_access));
   };
   const PolicyVerdict v = explain(without);
   for (const FindingGroup& g : v.groups)
