@@ -19,10 +19,11 @@ const Policy* find_policy(const Scenario& s, const std::string& name) {
   return nullptr;
 }
 
-std::string unknown_policy_message(const Scenario& s, const std::string& name) {
+std::string unknown_policy_message(const Scenario& s, const std::string& name, bool all) {
   std::string known;
   for (const Policy& p : policies_for(s)) known += p.name + ", ";
-  return "unknown policy \"" + name + "\" (known: " + known + "ggml@TAG or ggml@PATH)";
+  return "unknown policy \"" + name + "\" (known: " + known + "ggml@TAG, ggml@PATH" +
+         (all ? ", all)" : ")");
 }
 
 }  // namespace schedcheck

@@ -44,7 +44,7 @@ std::optional<std::vector<Policy>> resolve_check_policies(const CheckArgs& a) {
   policy_file.custom_policies = std::move(extra);
   if (a.policy == "all") return policies_for(policy_file);
   if (const Policy* p = find_policy(policy_file, a.policy)) return std::vector<Policy>{*p};
-  std::cerr << "schedcheck: " << unknown_policy_message(policy_file, a.policy) << ", or all\n";
+  std::cerr << "schedcheck: " << unknown_policy_message(policy_file, a.policy, true) << "\n";
   return std::nullopt;
 }
 

@@ -65,7 +65,7 @@ std::optional<std::pair<Scenario, std::vector<PolicyRuns>>> plan(const RealArgs&
     } else if (const Policy* p = find_policy(s, a.policy)) {
       chosen.push_back(*p);
     } else {
-      std::cerr << "schedcheck: " << unknown_policy_message(s, a.policy) << ", or all\n";
+      std::cerr << "schedcheck: " << unknown_policy_message(s, a.policy, true) << "\n";
       return std::nullopt;
     }
   } catch (const ScenarioError& e) {

@@ -21,7 +21,7 @@ int run_replay(const ReplayArgs& args) {
     } else if (const Policy* p = find_policy(s, policy)) {
       chosen.push_back(*p);
     } else {
-      std::cerr << "schedcheck: " << unknown_policy_message(s, policy) << ", or all\n";
+      std::cerr << "schedcheck: " << unknown_policy_message(s, policy, true) << "\n";
       return kExitBadInput;
     }
   } catch (const ScenarioError& e) {
