@@ -15,7 +15,9 @@ PolicyKnobs v0_knobs() {
   k.record_event = RecordWhen::has_inputs;
   k.zero_input_split_waits_prev = false;
   k.reuse_policy = ReusePolicy::reuse_no_sync;  // before llama#20463
-  k.profile.vulkan_cpy_async = false;           // 162fd7c1 lands with V1 (spec §2.8)
+  // Vulkan's cpy_tensor_async (162fd7c1) is in every tree, V0's included: ggml-v0's
+  // ggml_backend_vk_interface has it (docs/capabilities.md; spec §2.8 dated it V1).
+  k.profile.vulkan_cpy_async = true;
   return k;
 }
 
@@ -53,7 +55,6 @@ Policy ggml_17795() {
   p.knobs.profile.cuda_host_to_device = true;
   p.knobs.profile.hip_host_to_device = true;
   p.knobs.profile.musa_host_to_device = true;
-  p.knobs.profile.vulkan_cpy_async = true;
   return p;
 }
 
@@ -63,7 +64,6 @@ Policy ggml_20463() {
                      "pipeline parallelism",
                      v0_knobs());
   p.knobs.reuse_policy = ReusePolicy::no_reuse_under_pp;
-  p.knobs.profile.vulkan_cpy_async = true;
   return p;
 }
 
@@ -79,7 +79,6 @@ Policy ggml_20793() {
   p.knobs.reuse_policy = ReusePolicy::reuse_with_full_sync_under_pp;  // llama#20927
   p.known_verdict = Verdict::clean();
   p.knobs.profile.cuda_host_to_device = true;
-  p.knobs.profile.vulkan_cpy_async = true;
   return p;
 }
 
@@ -87,7 +86,6 @@ Policy ggml_25138() {
   Policy p = builtin("ggml-25138", "d3f96b8d", "llama#25138",
                      "revert of #20793 (compute_splits = V0)", v0_knobs());
   p.knobs.reuse_policy = ReusePolicy::reuse_with_full_sync_under_pp;
-  p.knobs.profile.vulkan_cpy_async = true;
   return p;
 }
 
@@ -99,7 +97,6 @@ Policy ggml_26040() {
   p.knobs.record_event = RecordWhen::always;
   p.knobs.zero_input_split_waits_prev = true;
   p.knobs.reuse_policy = ReusePolicy::reuse_with_full_sync_under_pp;
-  p.knobs.profile.vulkan_cpy_async = true;
   p.knobs.profile.vulkan_transfer_waits_events = true;  // f257513c (2026-07-16)
   p.knobs.profile.max_split_inputs = 0;                 // e8e7ea4f (2026-08-03)
   return p;

@@ -71,9 +71,9 @@ TEST(Save, AFolderNameIsAFolderAndAJsonNameWithOneCounterexampleIsThatFile) {
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir / "found")) ++files;
   EXPECT_EQ(files, 2u);
 
-  const fs::path file = dir / "h1.json";
-  const CommandResult one =
-      run_schedcheck("check --policy ggml-v0 --seed 1 --save '" + file.string() + "'");
+  const fs::path file = dir / "one.json";  // the first 40 cases show one mechanism (H2, case 28)
+  const CommandResult one = run_schedcheck("check --policy ggml-v0 --seed 1 --cases 40 --save '" +
+                                           file.string() + "'");
   EXPECT_EQ(one.exit_code, 1) << one.err;
   EXPECT_TRUE(fs::is_regular_file(file));
   EXPECT_NE(one.out.find("saved: " + file.string()), std::string::npos) << one.out;
