@@ -1,0 +1,132 @@
+// docs/capabilities.md against the model: every cell of the source audit that gives a definite
+// value (not n/a, conditional or unverified) equals capabilities_for(kind, profile of that tag).
+// The disagreements still open (docs/capabilities-audit-findings.md F2-F11) are device- or
+// build-dependent ("conditional" cells) or about behaviour no field of the table holds.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "scenario/capabilities.hpp"
+#include "scenario/policy.hpp"
+#include "tests/support/paths.hpp"
+
+namespace schedcheck::testing {
+namespace {
+
+std::string text_of(bool b) { return b ? "true" : "false"; }
+
+// A capability's value as the audit writes it; "" for a row the model does not have.
+std::string model_value(const Capabilities& c, const std::string& field) {
+  const std::map<std::string, std::string> values{
+      {"async_queue", text_of(c.async_queue)},
+      {"events", text_of(c.events)},
+      {"set_get_async", text_of(c.set_get_async)},
+      {"set_async_pinned", std::string(to_string(c.set_async_pinned))},
+      {"set_async_pageable", std::string(to_string(c.set_async_pageable))},
+      {"get_async_pinned", std::string(to_string(c.get_async_pinned))},
+      {"get_async_pageable", std::string(to_string(c.get_async_pageable))},
+      {"cpy_async_member", text_of(c.cpy_async_member)},
+      {"cpy_async_device", text_of(c.cpy_async_device)},
+      {"cpy_async_same_device_only", text_of(c.cpy_async_same_device_only)},
+      {"cpy_async_from_host", text_of(c.cpy_async_from_host)},
+      {"cpy_async_from_host_pinned_only", text_of(c.cpy_async_from_host_pinned_only)},
+      {"device_copy_queue", std::string(to_string(c.device_copy_queue))},
+      {"blocking_stream", text_of(c.blocking_stream)},
+      {"transfer_queue", text_of(c.transfer_queue)},
+      {"transfer_queue_waits_events", text_of(c.transfer_queue_waits_events)},
+      {"async_fallback_syncs", text_of(c.async_fallback_syncs)},
+  };
+  auto it = values.find(field);
+  return it == values.end() ? "" : it->second;
+}
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(' '), e = s.find_last_not_of(' ');
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+std::vector<std::string> cells_of(const std::string& row) {
+  std::vector<std::string> cells;
+  std::stringstream in(row.substr(1));
+  for (std::string cell; std::getline(in, cell, '|');) cells.push_back(trim(cell));
+  return cells;
+}
+
+// The value a cell states: its first word ("true [V3] — `path` ..." -> "true").
+std::string stated_value(const std::string& cell) { return cell.substr(0, cell.find(' ')); }
+
+struct Cell {
+  std::string kind, field, tag, value;
+};
+
+// Every cell of the audit's tables, "=" resolved to the column on its left.
+std::vector<Cell> audit_cells() {
+  std::ifstream in(source_path("docs/capabilities.md"));
+  std::vector<Cell> out;
+  std::string kind, line;
+  std::vector<std::string> tags;
+  while (std::getline(in, line)) {
+    if (line.rfind("## ", 0) == 0) kind = line.substr(3);
+    if (line.rfind("| capability |", 0) == 0) {
+      tags = cells_of(line);
+      tags.erase(tags.begin());
+      continue;
+    }
+    if (line.rfind("| ", 0) != 0 || tags.empty() || line.rfind("|---", 0) == 0) continue;
+    const std::vector<std::string> cells = cells_of(line);
+    std::string previous;
+    for (std::size_t t = 0; t < tags.size() && t + 1 < cells.size(); ++t) {
+      const std::string value = cells[t + 1] == "=" ? previous : stated_value(cells[t + 1]);
+      out.push_back({kind, cells[0], tags[t], value});
+      previous = value;
+    }
+  }
+  return out;
+}
+
+BackendKind kind_named(const std::string& name) {
+  const std::map<std::string, BackendKind> kinds{
+      {"CPU", BackendKind::cpu},   {"BLAS", BackendKind::blas},     {"CUDA", BackendKind::cuda},
+      {"HIP", BackendKind::hip},   {"MUSA", BackendKind::musa},     {"Vulkan", BackendKind::vulkan},
+      {"Metal", BackendKind::metal}};
+  return kinds.at(name);
+}
+
+// The model's profile of a bundle tag (ggml-head runs ggml-26040's scheduler and backends).
+const VersionProfile& profile_of(const std::string& tag) {
+  return find_ggml_version(tag == "ggml-head" ? "ggml-26040" : tag)->knobs.profile;
+}
+
+TEST(CapabilityAudit, TheTableCoversEveryKindFieldAndTag) {
+  const std::vector<Cell> cells = audit_cells();
+  std::set<std::tuple<std::string, std::string, std::string>> seen;
+  for (const Cell& c : cells) seen.insert({c.kind, c.field, c.tag});
+  for (const char* kind : {"CPU", "BLAS", "CUDA", "HIP", "MUSA", "Vulkan", "Metal"})
+    for (const CapabilityField& f : capability_fields())
+      for (const char* tag : {"ggml-v0", "ggml-17795", "ggml-20463", "ggml-20793", "ggml-25138",
+                              "ggml-26040", "ggml-head"})
+        EXPECT_TRUE(seen.contains({kind, std::string(f.name), tag}))
+            << kind << " " << f.name << " " << tag;
+}
+
+TEST(CapabilityAudit, EveryDefiniteCellIsTheModelsValue) {
+  int compared = 0;
+  for (const Cell& c : audit_cells()) {
+    if (c.value == "n/a" || c.value == "conditional" || c.value == "unverified") continue;
+    const std::string model =
+        model_value(capabilities_for(kind_named(c.kind), profile_of(c.tag)), c.field);
+    if (model.empty()) continue;  // "reads host buffers in place": not in the model yet
+    ++compared;
+    EXPECT_EQ(c.value, model) << c.kind << " " << c.field << " at " << c.tag;
+  }
+  EXPECT_GT(compared, 500);  // 7 kinds x 17 fields x 7 tags, less the skipped cells
+}
+
+}  // namespace
+}  // namespace schedcheck::testing
