@@ -1,5 +1,6 @@
 // What a backend can do, per kind and ggml version (spec §4.6), with per-backend overrides
-// from the scenario (e.g. a CUDA build with GGML_CUDA_NO_PEER_COPY has no events).
+// from the scenario (e.g. a CUDA build with GGML_CUDA_NO_PEER_COPY has no events and copies
+// only within a device: events false, cpy_async_same_device_only true).
 #pragma once
 
 #include <optional>
