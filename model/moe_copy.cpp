@@ -11,7 +11,8 @@ bool Scheduler::is_moe_input(Index k, const SplitInput& in) const {
   const Split& split = run_.plan.splits[k];
   if (split.empty()) return false;
   const Index buffer = tensor_buffer(scenario_, in.source);
-  if (scenario_.buffers[buffer].usage != BufferUsage::weights || !is_host_buffer(scenario_.buffers[buffer].kind))
+  if (scenario_.buffers[buffer].usage != BufferUsage::weights ||
+      !is_host_buffer(scenario_.buffers[buffer].kind))
     return false;
   const Node& first = scenario_.nodes[split.first_node];
   return first.is_mul_mat_id() && run_.plan.node_sources[split.first_node][0].copy == in.copy;
@@ -79,10 +80,8 @@ void Scheduler::moe_partial_copy(const EvalContext& ctx, Index k, const SplitInp
     to.region.offset += offset;
     to.region.size = size;
     to.tensor_offset += offset;
-    CallSite cs = site(ctx, Call::set_tensor_async, k, b, "moe experts");
-    cs.tensor = in.source;
-    cs.copy = in.copy;
-    api_.set_tensor_async(b, from, to, cs);
+    api_.set_tensor_async(b, from, to,
+                          input_site(ctx, Call::set_tensor_async, k, b, "moe experts", in));
     i = j + 1;
   }
 }

@@ -30,6 +30,14 @@ CallSite Scheduler::site(const EvalContext& ctx, Call call, Index split, Index b
   return cs;
 }
 
+CallSite Scheduler::input_site(const EvalContext& ctx, Call call, Index split, Index backend,
+                               std::string_view step, const SplitInput& in) const {
+  CallSite cs = site(ctx, call, split, backend, step);
+  cs.tensor = in.source;
+  cs.copy = in.copy;
+  return cs;
+}
+
 void Scheduler::synchronize_backend(Index backend, const CallSite& cs) {
   api_.synchronize(backend, cs);
   policy_->backend_synchronized(backend);

@@ -46,6 +46,9 @@ class Scheduler final : public SchedulerPort {
   // A call site of split k (kNone: none) on `backend`, labelled with `step`.
   CallSite site(const EvalContext& ctx, Call call, Index split, Index backend,
                 std::string_view step) const;
+  // The same, for a call about input `in` of split k (its source tensor and copy).
+  CallSite input_site(const EvalContext& ctx, Call call, Index split, Index backend,
+                      std::string_view step, const SplitInput& in) const;
   // synchronize(backend) from compute_splits; the policy hears of it (its queues are drained).
   void synchronize_backend(Index backend, const CallSite& cs);
   // Launches split k's nodes (in chunks, with an eval callback: model/split_launch.cpp).

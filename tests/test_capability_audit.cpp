@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -19,7 +20,9 @@
 namespace schedcheck::testing {
 namespace {
 
-std::string text_of(bool b) { return b ? "true" : "false"; }
+std::string text_of(bool b) {
+  return b ? "true" : "false";
+}
 
 // A capability's value as the audit writes it; "" for a row the model does not have.
 std::string model_value(const Capabilities& c, const std::string& field) {
@@ -59,7 +62,9 @@ std::vector<std::string> cells_of(const std::string& row) {
 }
 
 // The value a cell states: its first word ("true [V3] — `path` ..." -> "true").
-std::string stated_value(const std::string& cell) { return cell.substr(0, cell.find(' ')); }
+std::string stated_value(const std::string& cell) {
+  return cell.substr(0, cell.find(' '));
+}
 
 struct Cell {
   std::string kind, field, tag, value;
@@ -90,12 +95,12 @@ std::vector<Cell> audit_cells() {
   return out;
 }
 
-BackendKind kind_named(const std::string& name) {
-  const std::map<std::string, BackendKind> kinds{
-      {"CPU", BackendKind::cpu},   {"BLAS", BackendKind::blas},     {"CUDA", BackendKind::cuda},
-      {"HIP", BackendKind::hip},   {"MUSA", BackendKind::musa},     {"Vulkan", BackendKind::vulkan},
-      {"Metal", BackendKind::metal}};
-  return kinds.at(name);
+// The bundle's tags: the ggml versions and ggml-head.
+std::vector<std::string> bundle_tags() {
+  std::vector<std::string> tags;
+  for (const Policy& version : ggml_versions()) tags.push_back(version.name);
+  tags.push_back("ggml-head");
+  return tags;
 }
 
 // The model's profile of a bundle tag (ggml-head runs ggml-26040's scheduler and backends).
@@ -109,8 +114,7 @@ TEST(CapabilityAudit, TheTableCoversEveryKindFieldAndTag) {
   for (const Cell& c : cells) seen.insert({c.kind, c.field, c.tag});
   for (const char* kind : {"CPU", "BLAS", "CUDA", "HIP", "MUSA", "Vulkan", "Metal"})
     for (const CapabilityField& f : capability_fields())
-      for (const char* tag : {"ggml-v0", "ggml-17795", "ggml-20463", "ggml-20793", "ggml-25138",
-                              "ggml-26040", "ggml-head"})
+      for (const std::string& tag : bundle_tags())
         EXPECT_TRUE(seen.contains({kind, std::string(f.name), tag}))
             << kind << " " << f.name << " " << tag;
 }
@@ -119,8 +123,9 @@ TEST(CapabilityAudit, EveryDefiniteCellIsTheModelsValue) {
   int compared = 0;
   for (const Cell& c : audit_cells()) {
     if (c.value == "n/a" || c.value == "conditional" || c.value == "unverified") continue;
-    const std::string model =
-        model_value(capabilities_for(kind_named(c.kind), profile_of(c.tag)), c.field);
+    const std::optional<BackendKind> kind = parse_backend_kind(c.kind);
+    ASSERT_TRUE(kind.has_value()) << "section " << c.kind;
+    const std::string model = model_value(capabilities_for(*kind, profile_of(c.tag)), c.field);
     if (model.empty()) continue;  // "reads host buffers in place": not in the model yet
     ++compared;
     EXPECT_EQ(c.value, model) << c.kind << " " << c.field << " at " << c.tag;

@@ -69,10 +69,7 @@ class GgmlSplitsRun {
                                   (knobs_.noev_presync == PresyncNoEvent::if_dst_lacks_cpy_async &&
                                    !api_.has_cpy_tensor_async(b));
     auto cs = [&](Call call, Index backend, std::string_view step) {
-      CallSite c = site(call, k, backend, step);
-      c.tensor = in.source;
-      c.copy = in.copy;
-      return c;
+      return sched_.input_site(ctx_, call, k, backend, step, in);
     };
     const bool user_input = scenario_.tensors[in.source].flags & kFlagInput;
     const std::string_view what = user_input ? "user input" : "input";

@@ -113,10 +113,7 @@ bool SchedcheckMinSplits::copy_input(Index k, const SplitInput& in, EventId ev) 
   const TensorView src = sched.tensor_view(in.source, ctx_->eval);
   const TensorView dst = sched.copy_view(in.copy, sched.slot(), ctx_->eval);
   auto cs = [&](Call call, Index backend, std::string_view step) {
-    CallSite c = site(call, k, backend, step);
-    c.tensor = in.source;
-    c.copy = in.copy;
-    return c;
+    return sched.input_site(*ctx_, call, k, backend, step, in);
   };
   const bool host_source = api.is_host_memory(src.region);
   // A copy into host memory may overwrite what a pending copy still has to read.
