@@ -19,7 +19,7 @@ class SyncBoundBuilder {
     const Index b = static_cast<Index>(base_.scenario().backends.size());
     const Index compute =
         base_.buffer(name + "_compute", BufferKind::device, BufferUsage::compute, b);
-    base_.add_backend(Backend{name, BackendKind::cuda, device, compute, {}});
+    base_.add_backend(Backend{name, BackendKind::cuda, device, compute, {}, false});
     weights_.push_back(
         base_.buffer(name + "_weights", BufferKind::device, BufferUsage::weights, b));
     return b;
@@ -28,7 +28,7 @@ class SyncBoundBuilder {
   Index cpu() {
     const Index compute =
         base_.buffer("CUDA_Host_compute", BufferKind::pinned_host, BufferUsage::compute, kNone);
-    const Index b = base_.add_backend(Backend{"CPU", BackendKind::cpu, -1, compute, {}});
+    const Index b = base_.add_backend(Backend{"CPU", BackendKind::cpu, -1, compute, {}, false});
     weights_.push_back(
         base_.buffer("CPU_weights", BufferKind::pageable_host, BufferUsage::weights, kNone));
     return b;
@@ -67,7 +67,7 @@ class SyncBoundBuilder {
                                       256 * static_cast<uint64_t>(ubatches));
     DriverConfig& driver = base_.scenario().driver;
     driver.ubatches_per_batch.assign(static_cast<std::size_t>(batches), ubatches);
-    driver.outputs.push_back(OutputRead{out, logits, OutputRead::When::all});
+    driver.outputs.push_back(OutputRead{out, logits, OutputRead::When::all, {}});
   }
 
   Scenario& scenario() { return base_.scenario(); }

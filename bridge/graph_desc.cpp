@@ -43,8 +43,10 @@ bridge::GraphDesc graph_desc(const PreparedRun& run) {
     d.cpy_async = c.async_queue && c.cpy_async_member;
     d.compute_buffer = s.backends[b].compute_buffer;
     if (d.compute_buffer == kNone) refuse(s, "backend " + d.name + " has no compute buffer");
+    // An integrated GPU's device accepts the pinned host buffer type, as ggml-cuda's does.
+    const bool in_place = reads_pinned_host_in_place(s, b, run.policy.knobs.profile);
     for (Index buf = 0; buf < static_cast<Index>(s.buffers.size()); ++buf)
-      d.can_use.push_back(backend_can_use_buffer(s, b, buf));
+      d.can_use.push_back(backend_can_use_buffer(s, b, buf, in_place));
     g.backends.push_back(std::move(d));
   }
   for (Index buf = 0; buf < static_cast<Index>(s.buffers.size()); ++buf) {

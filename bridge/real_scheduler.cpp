@@ -92,6 +92,12 @@ TensorView RealScheduler::tensor_view(Index tensor, int eval) const {
   return v;
 }
 
+void RealScheduler::prepare_inputs(const CallSite&) {
+  throw BridgeError(
+      "the input ring of llama#27311 (knob uma_ring) is not in a ggml tree; a real scheduler runs "
+      "without it (set uma_ring to 0)");
+}
+
 void RealScheduler::set_input(Index tensor, const CallSite& site) {
   begin(site);
   guarded([&] { sched_->set_input(tensor); });

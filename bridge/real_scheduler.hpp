@@ -40,6 +40,8 @@ class RealScheduler final : public SchedulerPort, private bridge::Host {
   void graph_compute_async(const EvalContext& ctx) override;
   bool is_alloc() const override { return is_alloc_; }
   TensorView tensor_view(Index tensor, int eval) const override;
+  // llama#27311's input ring is not in any ggml tree: a policy with uma_ring is refused.
+  void prepare_inputs(const CallSite& site) override;
   void set_input(Index tensor, const CallSite& site) override;
   void get_output_async(Index tensor, const TensorView& host_dst, const CallSite& site) override;
 

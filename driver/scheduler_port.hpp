@@ -25,6 +25,9 @@ class SchedulerPort {
   // Where the allocated graph placed a tensor (user inputs: the copy slot bound), with the
   // value a reader must see in this evaluation.
   virtual TensorView tensor_view(Index tensor, int eval) const = 0;
+  // llama#27311's ggml_backend_sched_prepare_inputs, before set_inputs with an input ring
+  // (PolicyKnobs::uma_ring): the next ring slot, once the last graph that read it is done.
+  virtual void prepare_inputs(const CallSite& site) = 0;
   // llama.cpp's set_inputs: the host writes one user input of this evaluation.
   virtual void set_input(Index tensor, const CallSite& site) = 0;
   // llama.cpp's output read: ggml_backend_tensor_get_async into host memory.

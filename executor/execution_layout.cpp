@@ -79,4 +79,18 @@ ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile,
   return l;
 }
 
+void add_input_ring_events(ExecutionLayout& l, const Scenario& s, const std::vector<bool>& in_place,
+                           int slots) {
+  if (slots < 2) return;
+  l.input_ring_events.assign(s.backends.size(), std::vector<EventId>(slots, -1));
+  for (Index b = 0; b < static_cast<Index>(s.backends.size()); ++b) {
+    if (!in_place[b] || !l.caps[b].async_queue || !l.caps[b].events) continue;
+    for (int k = 0; k < slots; ++k) {
+      l.input_ring_events[b][k] = static_cast<EventId>(l.events.size());
+      l.events.push_back({EventKind::input_ring,
+                          "uma_ring(" + s.backends[b].name + ")[" + std::to_string(k) + "]", b, k});
+    }
+  }
+}
+
 }  // namespace schedcheck

@@ -24,7 +24,7 @@ struct Agent {
   int device = -1;        // blocking streams
 };
 
-enum class EventKind : uint8_t { sched, copy, transfer, policy };
+enum class EventKind : uint8_t { sched, copy, transfer, policy, input_ring };
 
 // An event per backend that a policy's compute_splits records and waits on (model/policies/),
 // made on every backend with an asynchronous queue and events, named "<prefix>(<backend>)".
@@ -50,11 +50,18 @@ struct ExecutionLayout {
   std::vector<EventId> copy_event_of;              // per source backend, -1 if none
   std::vector<EventId> transfer_event_of;          // per backend with a transfer queue
   std::vector<std::vector<EventId>> policy_events;  // [spec][backend], -1 where none
+  // llama#27311's input ring: [backend][ring slot] for backends that read user inputs in place;
+  // empty without a ring.
+  std::vector<std::vector<EventId>> input_ring_events;
   bool pipeline_parallel = false;
   int n_copies = 1;
 };
 
 ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile,
                             const std::vector<PolicyEventSpec>& policy_events = {});
+// An input ring of `slots` slots: an event per slot on every asynchronous backend with events
+// that reads pinned host memory in place (`in_place`, per backend), "uma_ring(<backend>)[k]".
+void add_input_ring_events(ExecutionLayout& l, const Scenario& s, const std::vector<bool>& in_place,
+                           int slots);
 
 }  // namespace schedcheck

@@ -82,7 +82,8 @@ struct Block {
 
 class AllocationWalk {
  public:
-  AllocationWalk(const Scenario& s, const SplitPlan& p) : scenario_(s), plan_(p) {
+  AllocationWalk(const Scenario& s, const SplitPlan& p, int input_ring)
+      : scenario_(s), plan_(p), input_ring_(input_ring > 1 ? input_ring : 0) {
     alloc_.tensor_slots.resize(s.tensors.size());
     alloc_.copy_slots.resize(p.copies.size());
     alloc_.tensor_life.resize(s.tensors.size());
@@ -95,8 +96,13 @@ class AllocationWalk {
     count_consumers();
     const bool multi = plan_.n_copies > 1;
     // Multiplied graph inputs and split-input copies: leaves, all slots coexist, never freed.
+    if (input_ring_)
+      for (Index t = 0; t < static_cast<Index>(scenario_.tensors.size()); ++t)
+        if (scenario_.tensors[t].role == TensorRole::user_input)
+          allocate_slots({false, t}, input_ring_);
     if (multi) {
-      for (Index t : plan_.graph_inputs) allocate_slots({false, t}, plan_.n_copies);
+      for (Index t : plan_.graph_inputs)
+        if (alloc_.tensor_slots[t].empty()) allocate_slots({false, t}, plan_.n_copies);
       for (Index c = 0; c < static_cast<Index>(plan_.copies.size()); ++c)
         allocate_slots({true, c}, plan_.n_copies);
     }
@@ -151,7 +157,8 @@ class AllocationWalk {
     return scenario_.tensors[b.is_copy ? plan_.copies[b.id].source : b.id].size;
   }
   bool never_freed(Block b) const {
-    if (plan_.n_copies > 1 && (b.is_copy || scenario_.tensors[b.id].role == TensorRole::user_input))
+    const bool user_input = !b.is_copy && scenario_.tensors[b.id].role == TensorRole::user_input;
+    if ((plan_.n_copies > 1 && (b.is_copy || user_input)) || (input_ring_ && user_input))
       return true;
     return !b.is_copy && (scenario_.tensors[b.id].flags & kFlagOutput);
   }
@@ -235,12 +242,13 @@ class AllocationWalk {
   std::map<Index, uint64_t> reserved_end_;
   std::vector<Block> handed_over_;
   int position_ = 0;
+  const int input_ring_;  // slots per user input with an input ring, else 0
 };
 
 }  // namespace
 
-AllocationPlan allocate(const Scenario& s, const SplitPlan& plan) {
-  return AllocationWalk(s, plan).run();
+AllocationPlan allocate(const Scenario& s, const SplitPlan& plan, int input_ring) {
+  return AllocationWalk(s, plan, input_ring).run();
 }
 
 }  // namespace schedcheck

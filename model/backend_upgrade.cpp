@@ -18,7 +18,7 @@ Index source_buffer(const Scenario& s, Index tensor) {
 
 }  // namespace
 
-void upgrade_node_backends(Scenario& s) {
+void upgrade_node_backends(Scenario& s, const std::vector<bool>& in_place_readers) {
   if (s.given_splits) return;
   for (Node& node : s.nodes) {
     const Index current = node.backend;
@@ -28,7 +28,8 @@ void upgrade_node_backends(Scenario& s) {
         continue;
       bool usable = true;
       for (Index src : node.sources)
-        if (!backend_can_use_buffer(s, b, source_buffer(s, src))) usable = false;
+        if (!backend_can_use_buffer(s, b, source_buffer(s, src), in_place_readers[b]))
+          usable = false;
       if (!usable) continue;
       node.backend = b;
       break;

@@ -13,6 +13,6 @@ namespace schedcheck {
 bool backend_supports_op(BackendKind kind, const Node& node);
 
 // Applies the upgrade to every node, in graph order (no-op for scenarios with given splits).
-void upgrade_node_backends(Scenario& s);
+void upgrade_node_backends(Scenario& s, const std::vector<bool>& in_place_readers);
 
 }  // namespace schedcheck

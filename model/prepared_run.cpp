@@ -8,12 +8,14 @@ namespace schedcheck {
 PreparedRun prepare_run(const Scenario& s, const Policy& policy) {
   PreparedRun r;
   r.scenario = s;
-  upgrade_node_backends(r.scenario);  // ggml's pass 3, before splits are formed
+  const std::vector<bool> in_place = in_place_readers(s, policy.knobs.profile);
+  upgrade_node_backends(r.scenario, in_place);  // ggml's pass 3, before splits are formed
   r.policy = policy;
   r.layout = make_layout(s, policy.knobs.profile, policy_event_specs(policy));
-  r.plan = form_splits(r.scenario,
-                       SplitOptions{r.layout.n_copies, policy.knobs.profile.max_split_inputs});
-  r.alloc = allocate(r.scenario, r.plan);
+  r.plan = form_splits(r.scenario, SplitOptions{r.layout.n_copies,
+                                                policy.knobs.profile.max_split_inputs, in_place});
+  add_input_ring_events(r.layout, r.scenario, in_place, policy.knobs.uma_ring);
+  r.alloc = allocate(r.scenario, r.plan, policy.knobs.uma_ring);
   // The scheduler's host vector for expert ids, one per split whose first node is MUL_MAT_ID.
   for (Index k = 0; k < static_cast<Index>(r.plan.splits.size()); ++k) {
     const Split& split = r.plan.splits[k];

@@ -1,5 +1,7 @@
 #include "model/scheduler.hpp"
 
+#include <algorithm>
+
 #include "model/policies/registry.hpp"
 
 namespace schedcheck {
@@ -93,6 +95,7 @@ void Scheduler::graph_compute_async(const EvalContext& ctx) {
   prev_ids_tensor_ = kNone;  // the MoE ids are read again in every evaluation
   prev_ids_copy_ = kNone;
   policy_->compute_splits(*this, ctx);
+  record_input_ring(ctx);
   if (knobs_.copy_advance == CopyAdvance::after_compute)
     cur_copy_ = (cur_copy_ + 1) % run_.layout.n_copies;
 }
@@ -103,9 +106,39 @@ LogicalValue Scheduler::expected_value(Index tensor, int eval) const {
   return {tensor, eval, 0};
 }
 
+void Scheduler::prepare_inputs(const CallSite& base) {
+  const auto& ring = run_.layout.input_ring_events;
+  ring_slot_ = (ring_slot_ + 1) % std::max(knobs_.uma_ring, 1);
+  CallSite cs = base;
+  cs.call = Call::event_synchronize;
+  cs.slot = ring_slot_;
+  cs.step = "input ring: last reader of the slot";
+  for (Index b = 0; b < static_cast<Index>(ring.size()); ++b) {
+    if (ring[b][ring_slot_] < 0) continue;
+    cs.backend = b;
+    api_.event_synchronize(ring[b][ring_slot_], cs);
+  }
+}
+
+// With an input ring, every backend that reads the inputs in place records the slot's event
+// after its last split: the host's wait in prepare_inputs then covers every read of the slot.
+void Scheduler::record_input_ring(const EvalContext& ctx) {
+  const auto& ring = run_.layout.input_ring_events;
+  if (ring.empty() || ring_slot_ < 0) return;
+  for (Index b = 0; b < static_cast<Index>(ring.size()); ++b) {
+    if (ring[b][ring_slot_] < 0) continue;
+    CallSite cs = site(ctx, Call::event_record, kNone, b, "input ring: slot read");
+    cs.slot = ring_slot_;
+    api_.event_record(ring[b][ring_slot_], b, cs);
+  }
+}
+
 TensorView Scheduler::tensor_view(Index tensor, int eval) const {
   TensorView v;
-  v.slot = scenario_.tensors[tensor].role == TensorRole::user_input ? bound_copy_ : 0;
+  const bool ring = !run_.layout.input_ring_events.empty() && ring_slot_ >= 0;
+  v.slot = scenario_.tensors[tensor].role != TensorRole::user_input ? 0
+           : ring                                                   ? ring_slot_
+                                                                    : bound_copy_;
   v.region = run_.alloc.tensor_region(tensor, v.slot);
   v.tensor = tensor;
   v.backend = tensor_backend(scenario_, tensor);

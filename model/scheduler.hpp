@@ -33,6 +33,7 @@ class Scheduler final : public SchedulerPort {
   bool is_alloc() const override { return is_alloc_; }
   // Views of tensors as the graph bound them (user inputs at the bound slot).
   TensorView tensor_view(Index tensor, int eval) const override;
+  void prepare_inputs(const CallSite& site) override;
   void set_input(Index tensor, const CallSite& site) override;
   void get_output_async(Index tensor, const TensorView& host_dst, const CallSite& site) override;
 
@@ -61,6 +62,7 @@ class Scheduler final : public SchedulerPort {
 
  private:
   Operation compute_op(const EvalContext& ctx, Index k, Index first, Index end);
+  void record_input_ring(const EvalContext& ctx);
 
   const PreparedRun& run_;
   const Scenario& scenario_;
@@ -72,6 +74,7 @@ class Scheduler final : public SchedulerPort {
   int cur_copy_ = 0;
   int next_copy_ = 0;
   int bound_copy_ = 0;
+  int ring_slot_ = -1;  // the input ring's slot of this evaluation (-1: no ring, or none yet)
   // Reference semantics: evaluation of the last write of each persistent tensor.
   std::vector<int> persistent_eval_;
   Index prev_ids_tensor_ = kNone;

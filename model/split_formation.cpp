@@ -28,9 +28,11 @@ Index tensor_buffer(const Scenario& s, Index tensor) {
 
 namespace {
 
-bool needs_copy(const Scenario& s, Index tensor, Index backend) {
+bool needs_copy(const Scenario& s, const SplitOptions& o, Index tensor, Index backend) {
+  const bool in_place = static_cast<std::size_t>(backend) < o.in_place_readers.size() &&
+                        o.in_place_readers[backend];
   return tensor_backend(s, tensor) != backend &&
-         !backend_can_use_buffer(s, backend, tensor_buffer(s, tensor));
+         !backend_can_use_buffer(s, backend, tensor_buffer(s, tensor), in_place);
 }
 
 InputKind input_kind(const Scenario& s, Index tensor) {
@@ -76,12 +78,12 @@ class SplitBuilder {
     if (!cur.inputs.empty())
       for (Index src : node.sources)
         if (input_kind(scenario_, src) == InputKind::weight &&
-            needs_copy(scenario_, src, node.backend))
+            needs_copy(scenario_, options_, src, node.backend))
           return true;  // "so the memory of previously offloaded weights can be reused"
     if (options_.max_split_inputs > 0 &&
         static_cast<int>(cur.inputs.size()) >= options_.max_split_inputs)
       for (Index src : node.sources)
-        if (needs_copy(scenario_, src, node.backend) && !copy_of_.count({src, node.backend}))
+        if (needs_copy(scenario_, options_, src, node.backend) && !copy_of_.count({src, node.backend}))
           return true;
     return false;
   }
@@ -91,7 +93,7 @@ class SplitBuilder {
         std::find(plan_.graph_inputs.begin(), plan_.graph_inputs.end(), src) ==
             plan_.graph_inputs.end())
       plan_.graph_inputs.push_back(src);
-    if (!needs_copy(scenario_, src, split.backend)) return {src, kNone};
+    if (!needs_copy(scenario_, options_, src, split.backend)) return {src, kNone};
     auto key = std::make_pair(src, split.backend);
     auto it = copy_of_.find(key);
     if (it == copy_of_.end()) {
@@ -139,7 +141,7 @@ class SplitBuilder {
   }
 
   std::string describe_why_not(Index src, const Split& split) const {
-    if (!needs_copy(scenario_, src, split.backend))
+    if (!needs_copy(scenario_, options_, src, split.backend))
       return "backend " + scenario_.backends[split.backend].name + " reads it in place";
     return "an earlier split on " + scenario_.backends[split.backend].name +
            " already copied it, or no "

@@ -51,6 +51,7 @@ struct SplitPlan {
 struct SplitOptions {
   int n_copies = 1;
   int max_split_inputs = 30;  // 0 = growable
+  std::vector<bool> in_place_readers;  // per backend (in_place_readers()); empty: none
 };
 
 // Throws ScenarioError (file + JSON path) when given splits disagree with what the graph needs.

@@ -17,12 +17,15 @@ struct Planned {
   Scenario s;
   SplitPlan plan;
   AllocationPlan alloc;
+  std::vector<bool> in_place;  // per backend: reads pinned host buffers in place
 };
 
 Planned plan_for(const ScenarioSpec& spec, const Policy& policy) {
-  Planned p{synthesize(spec), {}, {}};
+  Planned p{synthesize(spec), {}, {}, {}};
   const ExecutionLayout l = make_layout(p.s, policy.knobs.profile);
-  p.plan = form_splits(p.s, SplitOptions{l.n_copies, policy.knobs.profile.max_split_inputs});
+  p.in_place = in_place_readers(p.s, policy.knobs.profile);
+  p.plan = form_splits(p.s, SplitOptions{l.n_copies, policy.knobs.profile.max_split_inputs,
+                                         p.in_place});
   p.alloc = allocate(p.s, p.plan);
   return p;
 }
@@ -59,8 +62,8 @@ RC_GTEST_PROP(SplitFormation, EveryForeignSourceIsReadThroughItsCopyAndCopiedOnc
       const Index src = p.s.nodes[n].sources[j];
       const Index b = p.s.nodes[n].backend;
       const SourceRef& ref = p.plan.node_sources[n][j];
-      const bool foreign =
-          tensor_backend(p.s, src) != b && !backend_can_use_buffer(p.s, b, tensor_buffer(p.s, src));
+      const bool foreign = tensor_backend(p.s, src) != b &&
+                           !backend_can_use_buffer(p.s, b, tensor_buffer(p.s, src), p.in_place[b]);
       RC_ASSERT(foreign == (ref.copy != kNone));
       if (foreign) RC_ASSERT((listed.count({src, b}) == 1));
     }

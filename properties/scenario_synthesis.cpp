@@ -49,8 +49,8 @@ class Synthesizer {
         b.device = scenario_.backends[shared].device;
       base_.add_backend(b);
     }
-    if (spec_.blas) base_.add_backend(Backend{"BLAS", BackendKind::blas, -1, kNone, {}});
-    base_.add_backend(Backend{"CPU", BackendKind::cpu, -1, kNone, {}});
+    if (spec_.blas) base_.add_backend(Backend{"BLAS", BackendKind::blas, -1, kNone, {}, false});
+    base_.add_backend(Backend{"CPU", BackendKind::cpu, -1, kNone, {}, false});
   }
 
   Index add_buffer(const std::string& name, BufferKind kind, BufferUsage usage, Index owner,
@@ -163,7 +163,7 @@ class Synthesizer {
       d.ubatches_per_batch.push_back(std::clamp(spec_.ubatches[i], 1, kMaxSpecUbatches));
     if (d.ubatches_per_batch.empty()) d.ubatches_per_batch.push_back(1);
     d.graph_reuse = spec_.graph_reuse;
-    d.sync_after_batch = true;
+    d.sync_after_batch = SyncAfterBatch::always;
     const int max_ub = *std::max_element(d.ubatches_per_batch.begin(), d.ubatches_per_batch.end());
     const Index logits = add_buffer(
         "logits", spec_.pinned_output ? BufferKind::pinned_host : BufferKind::pageable_host,
@@ -172,7 +172,8 @@ class Synthesizer {
             static_cast<uint64_t>(spec_.outputs_every_ubatch ? max_ub : 1));
     d.outputs.push_back(
         OutputRead{output_, logits,
-                   spec_.outputs_every_ubatch ? OutputRead::When::all : OutputRead::When::last});
+                   spec_.outputs_every_ubatch ? OutputRead::When::all : OutputRead::When::last,
+                   {}});
     if (spec_.eval_callback)
       d.eval_callback = EvalCallback{false, {scenario_.tensors[output_].producer}};
     int gpus = 0;
@@ -205,7 +206,7 @@ SpecSize spec_size(const Scenario& s) {
   SpecSize z;
   z.backends = static_cast<int>(s.backends.size());
   z.ubatches = s.total_evaluations();
-  z.splits = static_cast<int>(form_splits(s, SplitOptions{1, 0}).splits.size());
+  z.splits = static_cast<int>(form_splits(s, SplitOptions{1, 0, {}}).splits.size());
   return z;
 }
 

@@ -37,6 +37,7 @@ Capabilities capabilities_for(BackendKind kind, const VersionProfile& profile) {
   switch (kind) {
     case BackendKind::cpu:
     case BackendKind::blas:
+      c.integrated_reads_pinned_host = true;  // host backends read every host buffer
       return c;  // synchronous, no events, no async members (§4.2, §4.3)
     case BackendKind::cuda:
     case BackendKind::hip:
@@ -57,6 +58,8 @@ Capabilities capabilities_for(BackendKind kind, const VersionProfile& profile) {
                               (kind == BackendKind::musa && profile.musa_host_to_device);
       c.device_copy_queue = CopyQueue::source_then_event;
       c.blocking_stream = true;  // cudaStreamPerThread
+      // ggml_cuda_init forces `integrated` off except in HIP builds from ggml-26040.
+      c.integrated_reads_pinned_host = kind == BackendKind::hip && profile.hip_integrated;
       return c;
     }
     case BackendKind::vulkan:
@@ -113,6 +116,7 @@ const std::vector<CapabilityField> kFields{
     {"transfer_queue", F::Type::boolean},
     {"transfer_queue_waits_events", F::Type::boolean},
     {"async_fallback_syncs", F::Type::boolean},
+    {"integrated_reads_pinned_host", F::Type::boolean},
 };
 }  // namespace
 
@@ -133,6 +137,7 @@ bool set_capability(Capabilities& c, std::string_view f, bool v) {
                  : f == "transfer_queue"                  ? &c.transfer_queue
                  : f == "transfer_queue_waits_events"     ? &c.transfer_queue_waits_events
                  : f == "async_fallback_syncs"            ? &c.async_fallback_syncs
+                 : f == "integrated_reads_pinned_host"    ? &c.integrated_reads_pinned_host
                                                           : nullptr;
   if (!target) return false;
   *target = v;

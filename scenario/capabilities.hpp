@@ -51,6 +51,9 @@ struct Capabilities {
   bool transfer_queue = false;               // host->device async copies on a separate queue
   bool transfer_queue_waits_events = false;  // event_wait also covers that transfer queue
   bool async_fallback_syncs = true;          // set/get async fallback synchronizes first
+  // On an integrated GPU (Backend::integrated), supports_buft accepts the pinned host buffer
+  // type: the scheduler makes no input copy and kernels read host memory when they run.
+  bool integrated_reads_pinned_host = false;
 
   bool operator==(const Capabilities&) const = default;
 };

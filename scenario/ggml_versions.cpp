@@ -99,6 +99,7 @@ Policy ggml_26040() {
   p.knobs.reuse_policy = ReusePolicy::reuse_with_full_sync_under_pp;
   p.knobs.profile.vulkan_transfer_waits_events = true;  // f257513c (2026-07-16)
   p.knobs.profile.max_split_inputs = 0;                 // e8e7ea4f (2026-08-03)
+  p.knobs.profile.hip_integrated = true;                // ggml_cuda_init, docs/capabilities.md
   return p;
 }
 

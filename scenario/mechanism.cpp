@@ -5,11 +5,12 @@
 namespace schedcheck {
 
 namespace {
-constexpr std::array<std::pair<Mechanism, std::string_view>, 9> kNames{{
+constexpr std::array<std::pair<Mechanism, std::string_view>, 10> kNames{{
     {Mechanism::H1, "H1"},
     {Mechanism::H2, "H2"},
     {Mechanism::H3, "H3"},
     {Mechanism::H4, "H4"},
+    {Mechanism::H5, "H5"},
     {Mechanism::other, "other"},
     {Mechanism::stale, "stale"},
     {Mechanism::stale_host_read, "stale-host-read"},

@@ -1,5 +1,5 @@
 // How a finding happened (the hazards of docs/ggml-sched-semantics §8 and the stale reads), as
-// data. The names "H1".."H4", "stale-slot", ... are written by reports and file names and read
+// data. The names "H1".."H5", "stale-slot", ... are written by reports and file names and read
 // by the scenario loader ("expect" mechanisms), nowhere else.
 #pragma once
 
@@ -19,6 +19,7 @@ enum class Mechanism : uint8_t {
   H2,               // the source of an asynchronous host->device copy rewritten before the copy
   H3,               // a copy reads its source before the producing queue wrote it
   H4,               // the host reads asynchronously copied outputs before synchronizing
+  H5,               // a GPU kernel reads host memory in place while the host rewrites it
   other,            // unordered conflicting accesses of no known pattern
   stale,            // ordered, but the read sees another evaluation's value
   stale_host_read,  // the host reads data this evaluation has not yet produced or copied
@@ -29,7 +30,7 @@ enum class Mechanism : uint8_t {
 std::string_view to_string(Mechanism m);
 // The inverse of to_string; nullopt for any other text.
 std::optional<Mechanism> parse_mechanism(std::string_view text);
-// "H1, H2, H3, H4, other, stale-slot, ..." for messages.
+// "H1, H2, H3, H4, H5, other, stale-slot, ..." for messages.
 std::string mechanism_names();
 std::ostream& operator<<(std::ostream& out, Mechanism m);  // test failure messages
 // No implicit JSON form (nlohmann would write the number): writers use to_string.

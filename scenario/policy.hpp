@@ -41,6 +41,8 @@ struct Policy {
 
 // The ggml versions, in version order.
 const std::vector<Policy>& ggml_versions();
+// llama.cpp driver fixes on top of a version (llama#28058, llama#27311's input ring).
+const std::vector<Policy>& llama_driver_variants();
 // nullptr unless `name` is one of them.
 const Policy* find_ggml_version(std::string_view name);
 

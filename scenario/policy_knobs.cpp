@@ -37,6 +37,8 @@ const Names<ReusePolicy> kReuse{
     {ReusePolicy::reuse_no_sync, "reuse_no_sync"},
     {ReusePolicy::no_reuse_under_pp, "no_reuse_under_pp"},
     {ReusePolicy::reuse_with_full_sync_under_pp, "reuse_with_full_sync_under_pp"}};
+const Names<SetInputsSync> kInputsSync{{SetInputsSync::per_reuse_policy, "per_reuse_policy"},
+                                       {SetInputsSync::always, "always"}};
 const Names<bool> kBool{{false, "false"}, {true, "true"}};
 
 // One row per knob: name, getter (as text), setter (from text), accepted values.
@@ -73,6 +75,20 @@ KnobRow row(std::string_view name, const Names<E>& names, E PolicyKnobs::*member
           join_names(names)};
 }
 
+// A count from 0 to max; `field(knobs)` is the int it reads and writes, const or not.
+template <typename Field>
+KnobRow count_row(std::string_view name, int max, Field field, std::string values) {
+  return {name, [field](const PolicyKnobs& k) { return std::to_string(field(k)); },
+          [field, max](PolicyKnobs& k, const std::string& text) {
+            if (text.empty() || text.size() > 6 ||
+                text.find_first_not_of("0123456789") != std::string::npos || std::stoi(text) > max)
+              return false;
+            field(k) = std::stoi(text);
+            return true;
+          },
+          std::move(values)};
+}
+
 template <typename E>
 KnobRow profile_row(std::string_view name, const Names<E>& names, E VersionProfile::*member) {
   return {name,
@@ -106,6 +122,10 @@ const std::vector<KnobRow>& rows() {
       row("sync_copy_reset", kReset, &PolicyKnobs::sync_copy_reset),
       row("realloc_sync", kRealloc, &PolicyKnobs::realloc_sync),
       row("reuse_policy", kReuse, &PolicyKnobs::reuse_policy),
+      row("set_inputs_sync", kInputsSync, &PolicyKnobs::set_inputs_sync),
+      count_row(
+          "uma_ring", 8, [](auto& k) -> auto& { return k.uma_ring; },
+          "0 (no ring) or a slot count up to 8"),
       profile_row("cuda_host_to_device", kBool, &VersionProfile::cuda_host_to_device),
       profile_row("hip_host_to_device", kBool, &VersionProfile::hip_host_to_device),
       profile_row("musa_host_to_device", kBool, &VersionProfile::musa_host_to_device),
@@ -113,16 +133,11 @@ const std::vector<KnobRow>& rows() {
       profile_row("vulkan_transfer_waits_events", kBool,
                   &VersionProfile::vulkan_transfer_waits_events),
       profile_row("async_fallback_syncs", kBool, &VersionProfile::async_fallback_syncs),
-      {"max_split_inputs",
-       [](const PolicyKnobs& k) { return std::to_string(k.profile.max_split_inputs); },
-       [](PolicyKnobs& k, const std::string& text) {
-         if (text.empty() || text.size() > 6 ||
-             text.find_first_not_of("0123456789") != std::string::npos)
-           return false;
-         k.profile.max_split_inputs = std::stoi(text);
-         return true;
-       },
-       "0 (growable) or a positive count up to 999999"},
+      profile_row("hip_integrated", kBool, &VersionProfile::hip_integrated),
+      count_row(
+          "max_split_inputs", 999999,
+          [](auto& k) -> auto& { return k.profile.max_split_inputs; },
+          "0 (growable) or a positive count up to 999999"),
   };
   return table;
 }

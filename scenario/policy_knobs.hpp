@@ -25,6 +25,10 @@ enum class SyncCopyReset { never, always, if_not_alloc };
 enum class ReallocSync { sched_synchronize, per_backend };
 // llama.cpp graph reuse under pipeline parallelism (spec §5.2).
 enum class ReusePolicy { reuse_no_sync, no_reuse_under_pp, reuse_with_full_sync_under_pp };
+// llama.cpp's synchronize before set_inputs: only the one reuse_policy puts on the reuse path
+// (every version up to ggml-26040's time), or before every set_inputs on the reuse and the
+// rebuild path (llama#28058).
+enum class SetInputsSync { per_reuse_policy, always };
 
 struct PolicyKnobs {
   SyncWhen split_start_sync = SyncWhen::never;
@@ -39,6 +43,11 @@ struct PolicyKnobs {
   SyncCopyReset sync_copy_reset = SyncCopyReset::if_not_alloc;
   ReallocSync realloc_sync = ReallocSync::per_backend;
   ReusePolicy reuse_policy = ReusePolicy::reuse_with_full_sync_under_pp;
+  SetInputsSync set_inputs_sync = SetInputsSync::per_reuse_policy;
+  // llama#27311 (GGML_SCHED_UMA_RING): user inputs that a GPU reads in place rotate over this
+  // many slots, and the host waits for the last graph that read a slot before rewriting it.
+  // 0 or 1: no ring.
+  int uma_ring = 0;
   VersionProfile profile;
 
   bool operator==(const PolicyKnobs&) const = default;

@@ -83,9 +83,23 @@ Capabilities backend_capabilities(const Scenario& s, Index backend, const Versio
   return caps;
 }
 
-bool backend_can_use_buffer(const Scenario& s, Index backend, Index buffer) {
+bool reads_pinned_host_in_place(const Scenario& s, Index backend, const VersionProfile& profile) {
+  const Backend& b = s.backends[backend];
+  return b.integrated && !is_host_backend(b.kind) &&
+         backend_capabilities(s, backend, profile).integrated_reads_pinned_host;
+}
+
+std::vector<bool> in_place_readers(const Scenario& s, const VersionProfile& profile) {
+  std::vector<bool> out;
+  for (Index b = 0; b < static_cast<Index>(s.backends.size()); ++b)
+    out.push_back(reads_pinned_host_in_place(s, b, profile));
+  return out;
+}
+
+bool backend_can_use_buffer(const Scenario& s, Index backend, Index buffer, bool in_place) {
   const Buffer& buf = s.buffers[buffer];
   if (is_host_backend(s.backends[backend].kind)) return is_host_buffer(buf.kind);
+  if (in_place && buf.kind == BufferKind::pinned_host) return true;
   return buf.kind == BufferKind::device && buf.owner == backend;
 }
 

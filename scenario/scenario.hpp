@@ -33,6 +33,7 @@ struct Backend {
   int device = -1;               // physical device (GPU kinds); several backends may share one
   Index compute_buffer = kNone;  // where the allocator places this backend's tensors
   std::vector<CapabilityOverride> overrides;
+  bool integrated = false;  // an integrated GPU (APU): its device memory is the host's
 };
 
 struct Buffer {
@@ -93,7 +94,13 @@ struct OutputRead {
   Index tensor = kNone;  // graph output read back after every ubatch that has outputs
   Index buffer = kNone;  // host buffer receiving the rows
   enum class When { all, last, none } ubatches = When::all;
+  std::vector<int> batches;  // the batches that request it; empty: every batch
 };
+
+// When the application synchronizes after a decode (llama_get_logits, llama_synchronize):
+// after every batch, only after a batch that requested outputs (llama-server: prompt chunks
+// without outputs return with the graph in flight), or never.
+enum class SyncAfterBatch { always, with_outputs, never };
 
 struct EvalCallback {
   bool all_nodes = false;
@@ -103,11 +110,14 @@ struct EvalCallback {
 struct DriverConfig {
   std::vector<int> ubatches_per_batch{1};  // one entry per batch (decode call)
   bool graph_reuse = false;                // llama.cpp would reuse the previous graph when allowed
-  bool sync_after_batch = true;            // llama_get_logits / llama_synchronize after each decode
+  SyncAfterBatch sync_after_batch = SyncAfterBatch::always;
   std::vector<OutputRead> outputs;
   std::optional<EvalCallback> eval_callback;
   std::vector<int> realloc_at;           // evaluations whose alloc_splits must re-reserve
   std::vector<int> sync_before_compute;  // evaluations with a user sched_synchronize after alloc
+  // Evaluations whose graph llama.cpp cannot reuse (can_reuse false: the ubatch shape or the KV
+  // window changed); a change in whether the ubatch has outputs is derived, not listed.
+  std::vector<int> rebuild_at;
 };
 
 // What a corpus entry expects of one policy.
@@ -149,8 +159,15 @@ Index add_node(Scenario& s, const std::string& name, const std::string& op, Inde
 // Capabilities of one backend under a policy profile, overrides applied.
 Capabilities backend_capabilities(const Scenario& s, Index backend, const VersionProfile& profile);
 
-// Can backend b use tensors in buffer buf without a copy (spec §3.5 pass 5)?
-bool backend_can_use_buffer(const Scenario& s, Index backend, Index buffer);
+// Does backend b read pinned host buffers in place under `profile`: an integrated GPU whose
+// ggml accepts the pinned host buffer type (Capabilities::integrated_reads_pinned_host)?
+bool reads_pinned_host_in_place(const Scenario& s, Index backend, const VersionProfile& profile);
+// Per backend, reads_pinned_host_in_place.
+std::vector<bool> in_place_readers(const Scenario& s, const VersionProfile& profile);
+
+// Can backend b use tensors in buffer buf without a copy (spec §3.5 pass 5:
+// ggml_backend_sched_buffer_supported)? `in_place` is in_place_readers' entry for b.
+bool backend_can_use_buffer(const Scenario& s, Index backend, Index buffer, bool in_place);
 
 // The backend a tensor is assigned to (S(i) in spec §2): producer's backend, the owner of a
 // device buffer, or the CPU for host-resident leaves and user inputs.

@@ -13,6 +13,10 @@ struct VersionProfile {
   bool vulkan_cpy_async = true;
   // Vulkan event_wait also makes the transfer queue wait (f257513c).
   bool vulkan_transfer_waits_events = false;
+  // HIP builds take `integrated` from the device (ggml_cuda_init, ggml-26040): an APU's
+  // supports_buft then accepts the pinned CUDA_Host buffer type. Forced off before, and in
+  // CUDA and MUSA builds at every version.
+  bool hip_integrated = false;
   // Generic set/get_tensor_async fallback synchronizes the backend first (c1c12948).
   bool async_fallback_syncs = true;
   // GGML_SCHED_MAX_SPLIT_INPUTS before e8e7ea4f; 0 = growable (no cut on a full input list).

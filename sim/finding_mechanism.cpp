@@ -31,6 +31,13 @@ Mechanism classify_race(const ReplayResult& replay, const Finding& f) {
   if (written.copy != kNone && write.op.kind == OpKind::copy && writer == AgentKind::queue &&
       layout.agents[write_agent].backend != replay.run.plan.copies[written.copy].backend)
     return Mechanism::H1;
+  // An integrated GPU's kernel accesses host memory in place (no copy), unordered with the host.
+  const bool host_buffer = is_host_buffer(replay.run.scenario.buffers[f.buffer].kind);
+  const bool kernel_reads = read_on_queue && replay.trace[read_op].op.kind == OpKind::compute;
+  const bool kernel_writes = writer == AgentKind::queue && write.op.kind == OpKind::compute;
+  if (host_buffer && ((kernel_reads && writer == AgentKind::host) ||
+                      (kernel_writes && reader == AgentKind::host)))
+    return Mechanism::H5;
   // A blocking copy runs on a hidden stream (CUDA) or as a host memcpy (Metal's shared memory):
   // either way nothing orders it with the backend's queue.
   const bool blocking_write = writer == AgentKind::blocking_stream ||

@@ -171,6 +171,9 @@ std::string mechanism_line(Mechanism mechanism) {
       return "blocking copy (hidden stream or host memcpy) not ordered with the backend's queue";
     case Mechanism::H4:
       return "host reads asynchronously copied outputs before synchronizing";
+    case Mechanism::H5:
+      return "a GPU kernel reads host memory in place (integrated GPU, no input copy) while the "
+             "host rewrites it";
     case Mechanism::other:
       break;
     case Mechanism::stale:

@@ -12,7 +12,7 @@ namespace {
 
 struct Alloc : GpuAndCpu {
   AllocationPlan plan(int n_copies = 1) {
-    split = form_splits(b.scenario(), SplitOptions{n_copies, 30});
+    split = form_splits(b.scenario(), SplitOptions{n_copies, 30, {}});
     return allocate(b.scenario(), split);
   }
   SplitPlan split;

@@ -128,7 +128,7 @@ TEST(ValidScenario, Minimal) {
   EXPECT_FALSE(s.scheduler.pipeline_parallel);
   EXPECT_EQ(s.scheduler.max_copies, 4);
   EXPECT_EQ(s.driver.ubatches_per_batch, std::vector<int>{1});
-  EXPECT_TRUE(s.driver.sync_after_batch);
+  EXPECT_EQ(s.driver.sync_after_batch, SyncAfterBatch::always);
   EXPECT_FALSE(s.driver.graph_reuse);
   EXPECT_TRUE(s.driver.outputs.empty());
   EXPECT_FALSE(s.driver.eval_callback.has_value());
@@ -212,7 +212,7 @@ TEST(ValidFullScenario, SchedulerAndDriver) {
   EXPECT_EQ(d.ubatches_per_batch, (std::vector<int>{2, 1}));
   EXPECT_EQ(s.total_evaluations(), 3);
   EXPECT_TRUE(d.graph_reuse);
-  EXPECT_FALSE(d.sync_after_batch);
+  EXPECT_EQ(d.sync_after_batch, SyncAfterBatch::never);
   ASSERT_EQ(d.outputs.size(), 2u);
   EXPECT_EQ(d.outputs[0].tensor, s.find_tensor("result_output"));
   EXPECT_EQ(d.outputs[0].buffer, s.find_buffer("logits"));

@@ -13,7 +13,7 @@ struct TwoBackends : GpuAndCpu {
   Index host_w = b.buffer("host_w", BufferKind::pageable_host, BufferUsage::weights, kNone, 0);
   Index gpu_w = b.buffer("gpu_w", BufferKind::device, BufferUsage::weights, gpu, 0);
   SplitPlan form(int n_copies = 1, int max_inputs = 30) {
-    return form_splits(b.scenario(), SplitOptions{n_copies, max_inputs});
+    return form_splits(b.scenario(), SplitOptions{n_copies, max_inputs, {}});
   }
 };
 
@@ -50,7 +50,7 @@ TEST_F(TwoBackends, AHostBufferUsableByTheSplitBackendNeedsNoCopy) {
   Index host = c.backend("CPU", BackendKind::cpu);
   Index x = c.node("x", host, {}, 64);
   c.node("y", blas, {x}, 64);
-  SplitPlan p = form_splits(c.scenario(), SplitOptions{1, 30});
+  SplitPlan p = form_splits(c.scenario(), SplitOptions{1, 30, {}});
   ASSERT_EQ(p.splits.size(), 2u);
   EXPECT_TRUE(p.splits[1].inputs.empty());
   EXPECT_EQ(p.node_sources[1][0].copy, kNone);

@@ -33,7 +33,7 @@ schedcheck::Scenario two_gpu_pipeline() {
   Scenario& s = b.scenario();
   s.scheduler.pipeline_parallel = true;  // llama.cpp's conditions: two GPUs, full offload
   s.driver.ubatches_per_batch = {6};     // one prompt of six ubatches
-  s.driver.outputs.push_back({out, logits, OutputRead::When::all});
+  s.driver.outputs.push_back({out, logits, OutputRead::When::all, {}});
   return s;
 }
 

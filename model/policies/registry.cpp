@@ -25,6 +25,7 @@ const std::vector<HandWrittenPolicy>& hand_written_policies() {
 const std::vector<Policy>& builtin_policies() {
   static const std::vector<Policy> all = [] {
     std::vector<Policy> list = ggml_versions();
+    for (const Policy& p : llama_driver_variants()) list.push_back(p);
     for (const HandWrittenPolicy& h : hand_written_policies()) list.push_back(h.policy);
     return list;
   }();

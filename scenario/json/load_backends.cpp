@@ -13,7 +13,8 @@ void ScenarioLoader::load_backends(const Json& list) {
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string p = at("/backends", i);
     const Json& j =
-        object(list[i], p, {"name", "kind", "device", "compute_buffer", "capabilities"});
+        object(list[i], p,
+               {"name", "kind", "device", "integrated", "compute_buffer", "capabilities"});
     Backend b;
     b.name = name(required(j, p, "name"), at(p, "name"));
     claim(backend_path_, b.name, at(p, "name"), "backend");
@@ -30,6 +31,12 @@ void ScenarioLoader::load_backends(const Json& list) {
       if (!optional(j, "device"))
         fail(p, "missing required field \"device\" (GPU backends name their physical device)");
       b.device = small_int(j["device"], at(p, "device"), 0, kMaxDevice);
+    }
+    if (const Json* ig = optional(j, "integrated")) {
+      if (is_host_backend(b.kind))
+        fail(at(p, "integrated"),
+             "a " + kind + " backend is not a GPU; \"integrated\" describes a GPU device");
+      b.integrated = boolean(*ig, at(p, "integrated"));
     }
     compute_buffer_names_.push_back(
         string(required(j, p, "compute_buffer"), at(p, "compute_buffer")));

@@ -26,7 +26,7 @@ void ScenarioLoader::load_driver(const Json& j) {
   const std::string p = "/driver";
   object(j, p,
          {"ubatches_per_batch", "graph_reuse", "sync_after_batch", "outputs", "eval_callback",
-          "realloc_at", "sync_before_compute"});
+          "realloc_at", "sync_before_compute", "rebuild_at"});
   DriverConfig& d = scenario_.driver;
   if (const Json* u = optional(j, "ubatches_per_batch")) {
     const std::string up = at(p, "ubatches_per_batch");
@@ -44,14 +44,23 @@ void ScenarioLoader::load_driver(const Json& j) {
   }
   if (const Json* g = optional(j, "graph_reuse"))
     d.graph_reuse = boolean(*g, at(p, "graph_reuse"));
-  if (const Json* sa = optional(j, "sync_after_batch"))
-    d.sync_after_batch = boolean(*sa, at(p, "sync_after_batch"));
+  if (const Json* sa = optional(j, "sync_after_batch")) {
+    const std::string sp = at(p, "sync_after_batch");
+    if (sa->is_string() && sa->get<std::string>() == "with_outputs")
+      d.sync_after_batch = SyncAfterBatch::with_outputs;
+    else if (sa->is_boolean())
+      d.sync_after_batch = sa->get<bool>() ? SyncAfterBatch::always : SyncAfterBatch::never;
+    else
+      fail(sp, "expected true, false or \"with_outputs\", got " + describe(*sa));
+  }
   if (const Json* o = optional(j, "outputs")) load_outputs(*o, at(p, "outputs"));
   if (const Json* cb = optional(j, "eval_callback")) load_callback(*cb, at(p, "eval_callback"));
   if (const Json* r = optional(j, "realloc_at"))
     d.realloc_at = evaluations(*r, at(p, "realloc_at"));
   if (const Json* sb = optional(j, "sync_before_compute"))
     d.sync_before_compute = evaluations(*sb, at(p, "sync_before_compute"));
+  if (const Json* rb = optional(j, "rebuild_at"))
+    d.rebuild_at = evaluations(*rb, at(p, "rebuild_at"));
 }
 
 void ScenarioLoader::load_outputs(const Json& list, const std::string& path) {
@@ -59,7 +68,7 @@ void ScenarioLoader::load_outputs(const Json& list, const std::string& path) {
   DriverConfig& d = scenario_.driver;
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string p = at(path, i);
-    const Json& j = object(list[i], p, {"tensor", "buffer", "ubatches"});
+    const Json& j = object(list[i], p, {"tensor", "buffer", "ubatches", "batches"});
     OutputRead o;
     const std::string tp = at(p, "tensor");
     o.tensor = tensor_ref(string(required(j, p, "tensor"), tp), tp);
@@ -84,6 +93,7 @@ void ScenarioLoader::load_outputs(const Json& list, const std::string& path) {
       else
         fail(at(p, "ubatches"), "expected one of all, last, none, got " + in_quotes(text));
     }
+    if (const Json* b = optional(j, "batches")) o.batches = batch_list(*b, at(p, "batches"));
     d.outputs.push_back(o);
   }
   // The driver writes output rows at row * size, counting the ubatches of a batch that have
@@ -137,19 +147,29 @@ void ScenarioLoader::load_callback(const Json& j, const std::string& p) {
 }
 
 std::vector<int> ScenarioLoader::evaluations(const Json& list, const std::string& path) const {
+  return index_list(list, path, scenario_.total_evaluations(), "evaluation");
+}
+
+std::vector<int> ScenarioLoader::batch_list(const Json& list, const std::string& path) const {
+  return index_list(list, path, static_cast<int>(scenario_.driver.ubatches_per_batch.size()),
+                    "batch");
+}
+
+// Distinct indices 0 .. total-1 of the driver's evaluations or batches (`what`).
+std::vector<int> ScenarioLoader::index_list(const Json& list, const std::string& path, int total,
+                                            const std::string& what) const {
   array(list, path);
-  const int total = scenario_.total_evaluations();
   std::vector<int> out;
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string p = at(path, i);
     const Json& e = list[i];
     if (e.is_number_unsigned() && e.get<uint64_t>() >= static_cast<uint64_t>(total))
-      fail(p, "evaluation " + std::to_string(e.get<uint64_t>()) +
-                  " is out of range: the driver runs " + std::to_string(total) +
-                  " evaluation(s), 0 .. " + std::to_string(total - 1));
+      fail(p, what + " " + std::to_string(e.get<uint64_t>()) +
+                  " is out of range: the driver runs " + std::to_string(total) + " " + what +
+                  "(s), 0 .. " + std::to_string(total - 1));
     const int v = small_int(e, p, 0, static_cast<uint64_t>(total) - 1);
     if (std::find(out.begin(), out.end(), v) != out.end())
-      fail(p, "evaluation " + std::to_string(v) + " is listed twice");
+      fail(p, what + " " + std::to_string(v) + " is listed twice");
     out.push_back(v);
   }
   return out;

@@ -103,6 +103,9 @@ class ScenarioLoader : JsonAccess {
   void load_outputs(const Json& list, const std::string& path);
   void load_callback(const Json& j, const std::string& p);
   std::vector<int> evaluations(const Json& list, const std::string& path) const;
+  std::vector<int> batch_list(const Json& list, const std::string& path) const;
+  std::vector<int> index_list(const Json& list, const std::string& path, int total,
+                              const std::string& what) const;
 
   // --- policies and expectations (load_policies.cpp) -----------------------------------
   void load_policies(const Json& list);

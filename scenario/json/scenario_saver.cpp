@@ -73,7 +73,8 @@ Json save_driver(const Scenario& s) {
   if (d.ubatches_per_batch != defaults.ubatches_per_batch)
     j["ubatches_per_batch"] = d.ubatches_per_batch;
   if (d.graph_reuse != defaults.graph_reuse) j["graph_reuse"] = d.graph_reuse;
-  if (d.sync_after_batch != defaults.sync_after_batch) j["sync_after_batch"] = d.sync_after_batch;
+  if (d.sync_after_batch == SyncAfterBatch::never) j["sync_after_batch"] = false;
+  if (d.sync_after_batch == SyncAfterBatch::with_outputs) j["sync_after_batch"] = "with_outputs";
   if (!d.outputs.empty()) {
     Json outputs = Json::array();
     for (const auto& o : d.outputs) {
@@ -83,6 +84,7 @@ Json save_driver(const Scenario& s) {
       oj["ubatches"] = o.ubatches == OutputRead::When::all    ? "all"
                        : o.ubatches == OutputRead::When::last ? "last"
                                                               : "none";
+      if (!o.batches.empty()) oj["batches"] = o.batches;
       outputs.push_back(std::move(oj));
     }
     j["outputs"] = std::move(outputs);
@@ -100,6 +102,7 @@ Json save_driver(const Scenario& s) {
   }
   if (!d.realloc_at.empty()) j["realloc_at"] = d.realloc_at;
   if (!d.sync_before_compute.empty()) j["sync_before_compute"] = d.sync_before_compute;
+  if (!d.rebuild_at.empty()) j["rebuild_at"] = d.rebuild_at;
   return j;
 }
 
@@ -110,6 +113,7 @@ void save_hardware(const Scenario& s, Json& j) {
     bj["name"] = b.name;
     bj["kind"] = std::string(to_string(b.kind));
     if (!is_host_backend(b.kind)) bj["device"] = b.device;
+    if (b.integrated) bj["integrated"] = true;
     if (b.compute_buffer != kNone) bj["compute_buffer"] = s.buffers[b.compute_buffer].name;
     if (!b.overrides.empty()) bj["capabilities"] = save_overrides(b.overrides);
     backends.push_back(std::move(bj));

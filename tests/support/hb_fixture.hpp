@@ -30,13 +30,13 @@ inline Scenario fixture_scenario() {
   s.scheduler.pipeline_parallel = true;  // so that events[b][c] exist
   s.scheduler.max_copies = 2;
   auto gpu = [&](std::string name, BackendKind kind, int device, Index buffer) {
-    s.backends.push_back(Backend{std::move(name), kind, device, buffer, {}});
+    s.backends.push_back(Backend{std::move(name), kind, device, buffer, {}, false});
   };
   gpu("G0", BackendKind::cuda, 0, kBufG0);
   gpu("G1", BackendKind::cuda, 1, kBufG1);
   gpu("VK", BackendKind::vulkan, 2, kBufVk);
   gpu("MTL", BackendKind::metal, 3, kBufMtl);
-  s.backends.push_back(Backend{"CPU", BackendKind::cpu, -1, kBufHostCompute, {}});
+  s.backends.push_back(Backend{"CPU", BackendKind::cpu, -1, kBufHostCompute, {}, false});
   auto buf = [&](std::string name, BufferKind kind, BufferUsage usage, Index owner, uint64_t size) {
     s.buffers.push_back(Buffer{std::move(name), kind, usage, owner, size, 32});
   };
