@@ -55,7 +55,7 @@ void print_timing(const PolicySearch& r) {
                            r.seconds, r.stopped_by_time ? " [time budget reached]" : "");
   for (const Counterexample& c : r.found)
     std::cerr << fmt::format("timing: {} [{}]: found after {:.3f} s, shrunk in {:.3f} s\n",
-                             r.policy.name, to_string(c.mechanism), c.find_seconds,
+                             r.policy.name, to_string(c.variant), c.find_seconds,
                              c.shrink_seconds);
 }
 
@@ -85,6 +85,8 @@ std::optional<nlohmann::ordered_json> counterexamples(const PolicySearch& r, con
     list.push_back({{"seed", c.seed},
                     {"case", c.case_index},
                     {"mechanism", to_string(c.mechanism)},
+                    {"variant", to_string(c.variant)},
+                    {"variant_kept", c.variant_kept},
                     {"size", size_json(c.size)},
                     {"original_size", size_json(c.original_size)},
                     {"shrink_steps", c.shrink_steps},
@@ -95,17 +97,17 @@ std::optional<nlohmann::ordered_json> counterexamples(const PolicySearch& r, con
                                 : nlohmann::ordered_json(nullptr)}});
     if (a.json) continue;
     std::cout << fmt::format(
-        "\n  [{}] case {} of seed {}; shrunk in {} steps from {} to {}\n  saved: {}\n  "
-        "reproduce: {}\n\n",
+        "\n  [{}] case {} of seed {}; shrunk in {} steps from {} to {}\n  variant: {}\n  "
+        "saved: {}\n  reproduce: {}\n\n",
         to_string(c.mechanism), c.case_index, c.seed, c.shrink_steps, size_text(c.original_size),
-        size_text(c.size), saved, repro_command(ctx, r.policy.name));
+        size_text(c.size), to_string(c.variant), saved, repro_command(ctx, r.policy.name));
     if (gpu) std::cout << "  GPU: " << confirmation << "\n\n";
     std::cout << format_text(ctx, c.verdict) << "\n";
   }
   return list;
 }
 
-void print_policy_line(const PolicySearch& r) {
+void print_policy_line(const PolicySearch& r, int max_variants) {
   std::string mechanisms;
   for (const Counterexample& c : r.found)
     mechanisms +=
@@ -114,6 +116,14 @@ void print_policy_line(const PolicySearch& r) {
   std::cout << fmt::format("{}: {} in {} cases{}{}\n", r.policy.name, to_string(r.verdict()),
                            r.cases_run, mechanisms.empty() ? "" : ": " + mechanisms,
                            r.stopped_by_time ? " (time budget reached)" : "");
+  for (const FindingVariant& v : r.not_kept)
+    std::cout << "  not kept (--max-variants " << max_variants << "): " << to_string(v) << "\n";
+}
+
+nlohmann::ordered_json not_kept_json(const PolicySearch& r) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const FindingVariant& v : r.not_kept) list.push_back(to_string(v));
+  return list;
 }
 
 }  // namespace
@@ -132,6 +142,7 @@ int run_check(const CheckArgs& a) {
                                         "--save", policies.size());
   if (!save) return kExitBadInput;
   SearchOptions o{a.cases, a.seed, a.time_budget, a.jobs, a.shard_index, a.shard_count};
+  o.max_variants = a.max_variants;
   const bool tty = isatty(STDERR_FILENO);
   if (!a.json)
     std::cout << fmt::format("schedcheck check: seed {}, {} cases per policy, shard {}/{}\n",
@@ -157,7 +168,7 @@ int run_check(const CheckArgs& a) {
         std::cerr << fmt::format("schedcheck: {}: expected verdict {}, found {}\n", policy.name,
                                  to_string(*known), to_string(found));
     }
-    if (!a.json) print_policy_line(r);
+    if (!a.json) print_policy_line(r, a.max_variants);
     if (const auto too_many = save_count_error(*save, r.found.size(), "--save")) {
       std::cerr << "schedcheck: " << *too_many << "\n";
       return kExitBadInput;
@@ -166,12 +177,14 @@ int run_check(const CheckArgs& a) {
     if (!list) return kExitBadInput;
     found_any |= !r.found.empty();
     j["counterexamples"] = *list;
+    j["variants_not_kept"] = not_kept_json(r);
     results.push_back(j);
   }
   if (a.json)
     std::cout << nlohmann::ordered_json{{"schema", "schedcheck-check/1"},
                                         {"seed", a.seed},
                                         {"cases", a.cases},
+                                        {"max_variants", a.max_variants},
                                         {"shard",
                                          fmt::format("{}/{}", a.shard_index + 1, a.shard_count)},
                                         {"policies", results}}

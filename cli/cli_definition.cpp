@@ -24,6 +24,11 @@ CLI::App* define_check(CLI::App& app, CliArgs& a) {
       ->check(CLI::Range(1, 256));
   check->add_option("--shard", a.shard, "I/N: check only the cases i with i mod N == I-1");
   check
+      ->add_option("--max-variants", c.max_variants,
+                   "Variants of a mechanism kept, each shrunk and saved (1: the first "
+                   "counterexample per mechanism)")
+      ->check(CLI::Range(1, 1000));
+  check
       ->add_option("--policies", c.policies_file,
                    "A policy file (schedcheck-policies/1) adding policies of your own")
       ->type_name(kFileType);

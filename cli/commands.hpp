@@ -26,6 +26,7 @@ struct CheckArgs {
   int jobs = 1;
   int shard_index = 0;  // 0-based
   int shard_count = 1;
+  int max_variants = 4;  // variants kept and shrunk per mechanism (docs/checking.md)
   std::string save;
   std::string policies_file;  // extra policies ("schedcheck-policies/1")
   bool json = false;

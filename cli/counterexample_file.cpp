@@ -32,7 +32,7 @@ std::string save_counterexample(const Counterexample& c, const Policy& policy, f
       "splits, "
       "{} ubatches, {} backends; {}. Reproduce: schedcheck replay <this file> --policy {}",
       policy.name, c.seed, c.case_index, c.size.splits, c.size.ubatches, c.size.backends,
-      to_string(c.mechanism), policy.name);
+      to_string(c.variant), policy.name);
   if (!policy.builtin) {
     nlohmann::ordered_json knobs;
     for (const auto& k : describe_knobs(policy.knobs)) knobs[k.name] = k.value;
@@ -101,9 +101,11 @@ fs::path default_counterexample_path(const Counterexample& c, const Policy& poli
   for (char& ch : name)
     if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != '@')
       ch = '_';
+  // Variants of one mechanism found by the same case need names of their own.
+  const std::string finding =
+      c.variant_kept ? slug(c.variant) : std::string(to_string(c.mechanism));
   return fs::path("schedcheck-counterexamples") /
-         fmt::format("{}-{}-seed{}-case{}.json", name, to_string(c.mechanism), c.seed,
-                     c.case_index);
+         fmt::format("{}-{}-seed{}-case{}.json", name, finding, c.seed, c.case_index);
 }
 
 }  // namespace schedcheck

@@ -39,7 +39,8 @@ std::string save_counterexample(const Counterexample& c, const Policy& policy,
 std::string write_scenario_file(const std::string& text, std::filesystem::path path,
                                 bool exact_path);
 
-// The default location: schedcheck-counterexamples/<policy>-<mechanism>-seed<S>-case<I>.json
+// The default location: schedcheck-counterexamples/<policy>-<mechanism>-seed<S>-case<I>.json,
+// with the variant's slug (sim/finding_variant.hpp) for <mechanism> when shrinking kept it.
 std::filesystem::path default_counterexample_path(const Counterexample& c, const Policy& policy);
 
 }  // namespace schedcheck

@@ -22,10 +22,18 @@ int case_size(int case_index) {
   return std::min(case_index, rc::kNominalSize);
 }
 
-bool keeps(const ScenarioSpec& spec, const Policy& policy, Mechanism mechanism) {
-  const auto found = finding_mechanisms(spec, policy);
-  return std::find(found.begin(), found.end(), mechanism) != found.end();
-}
+// What shrinking keeps: a mechanism, or one variant of it.
+struct ShrinkTarget {
+  Mechanism mechanism = Mechanism::other;
+  std::optional<FindingVariant> variant;
+
+  bool kept_by(const ScenarioSpec& spec, const Policy& policy) const {
+    const auto found = finding_variants(spec, policy);
+    return std::any_of(found.begin(), found.end(), [&](const FindingVariant& v) {
+      return variant ? v == *variant : v.mechanism == mechanism;
+    });
+  }
+};
 
 }  // namespace
 
@@ -46,11 +54,15 @@ ScenarioSpec generate_case(uint64_t seed, int case_index) {
   return case_shrinkable(seed, case_index).value();
 }
 
+std::vector<FindingVariant> finding_variants(const ScenarioSpec& spec, const Policy& policy) {
+  return finding_variants(replay(synthesize(spec), policy));
+}
+
+// The variants come in report order, so their mechanisms do too (no need for explain()).
 std::vector<Mechanism> finding_mechanisms(const ScenarioSpec& spec, const Policy& policy) {
-  const PolicyVerdict v = explain(replay(synthesize(spec), policy));
   std::vector<Mechanism> out;
-  for (const auto& g : v.groups)
-    if (std::find(out.begin(), out.end(), g.mechanism) == out.end()) out.push_back(g.mechanism);
+  for (const FindingVariant& v : finding_variants(spec, policy))
+    if (std::find(out.begin(), out.end(), v.mechanism) == out.end()) out.push_back(v.mechanism);
   return out;
 }
 
@@ -92,12 +104,14 @@ std::vector<ScenarioSpec> single_removals(const ScenarioSpec& spec) {
   return out;
 }
 
-int minimize_by_removal(ScenarioSpec& spec, const Policy& policy, Mechanism mechanism) {
+namespace {
+
+int minimize(ScenarioSpec& spec, const Policy& policy, const ShrinkTarget& target) {
   int steps = 0;
   for (bool progress = true; progress;) {
     progress = false;
     for (ScenarioSpec& candidate : single_removals(spec))
-      if (keeps(candidate, policy, mechanism)) {
+      if (target.kept_by(candidate, policy)) {
         spec = std::move(candidate);
         ++steps;
         progress = true;
@@ -107,24 +121,39 @@ int minimize_by_removal(ScenarioSpec& spec, const Policy& policy, Mechanism mech
   return steps;
 }
 
+}  // namespace
+
+int minimize_by_removal(ScenarioSpec& spec, const Policy& policy, Mechanism mechanism) {
+  return minimize(spec, policy, ShrinkTarget{mechanism, std::nullopt});
+}
+
 namespace {
 
+// The variant a scenario shows for `mechanism` (it shows one: shrinking kept the mechanism).
+FindingVariant variant_shown(const ScenarioSpec& spec, const Policy& policy, Mechanism mechanism) {
+  for (FindingVariant& v : finding_variants(spec, policy))
+    if (v.mechanism == mechanism) return std::move(v);
+  FindingVariant none;
+  none.mechanism = mechanism;
+  return none;
+}
+
 Counterexample shrink_case(const Policy& policy, uint64_t seed, int case_index,
-                           Mechanism mechanism) {
+                           const ShrinkTarget& target) {
   const auto start = Clock::now();
   Counterexample c;
   c.seed = seed;
   c.case_index = case_index;
-  c.mechanism = mechanism;
+  c.mechanism = target.mechanism;
   rc::Shrinkable<ScenarioSpec> current = case_shrinkable(seed, case_index);
   c.original = current.value();
   // Greedy descent through RapidCheck's shrink tree: take the first shrink that still shows
-  // the mechanism, until none does.
+  // the target, until none does.
   for (bool improved = true; improved;) {
     improved = false;
     auto shrinks = current.shrinks();
     while (auto candidate = shrinks.next()) {
-      if (!keeps(candidate->value(), policy, mechanism)) continue;
+      if (!target.kept_by(candidate->value(), policy)) continue;
       current = *candidate;
       ++c.shrink_steps;
       improved = true;
@@ -132,15 +161,78 @@ Counterexample shrink_case(const Policy& policy, uint64_t seed, int case_index,
     }
   }
   c.shrunk = current.value();
-  c.shrink_steps += minimize_by_removal(c.shrunk, policy, mechanism);
-  c.scenario = synthesize(c.shrunk, "counterexample-" + policy.name + "-" +
-                                            std::string(to_string(mechanism)));
+  c.shrink_steps += minimize(c.shrunk, policy, target);
+  c.variant_kept = target.variant.has_value();
+  c.variant = c.variant_kept ? *target.variant : variant_shown(c.shrunk, policy, c.mechanism);
+  c.scenario = synthesize(
+      c.shrunk, "counterexample-" + policy.name + "-" +
+                    (c.variant_kept ? slug(c.variant) : std::string(to_string(c.mechanism))));
   c.verdict = explain(replay(c.scenario, policy));
   c.size = spec_size(c.scenario);
   c.original_size = spec_size(synthesize(c.original));
   c.shrink_seconds = since(start);
   return c;
 }
+
+}  // namespace
+
+namespace {
+
+// The variants of every spec, replayed on `jobs` threads.
+std::vector<std::vector<FindingVariant>> replay_wave(const std::vector<ScenarioSpec>& specs,
+                                                     const Policy& policy, int jobs) {
+  std::vector<std::vector<FindingVariant>> variants(specs.size());
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i; (i = next++) < specs.size();)
+      variants[i] = finding_variants(specs[i], policy);
+  };
+  std::vector<std::thread> threads;
+  for (int j = 1; j < jobs; ++j) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+  return variants;
+}
+
+// The first case that showed a variant the search keeps, and what its shrinking keeps.
+struct Discovery {
+  int case_index = 0;
+  ShrinkTarget target;
+  double found_at = 0;
+};
+
+// Takes the variants of the cases in case order: a variant not seen before is kept while its
+// mechanism has fewer than max_variants kept, else it is only listed as not kept.
+class VariantTally {
+ public:
+  explicit VariantTally(int max_variants) : max_variants_(std::max(1, max_variants)) {}
+
+  void take(int case_index, const std::vector<FindingVariant>& variants, double found_at) {
+    for (const FindingVariant& v : variants) {
+      if (std::find(seen_.begin(), seen_.end(), v) != seen_.end()) continue;
+      seen_.push_back(v);
+      const auto same_mechanism = [&](const Discovery& d) {
+        return d.target.mechanism == v.mechanism;
+      };
+      if (std::count_if(kept_.begin(), kept_.end(), same_mechanism) >= max_variants_) {
+        not_kept_.push_back(v);
+        continue;
+      }
+      // One variant per mechanism: shrink keeping the mechanism alone, as before variants.
+      std::optional<FindingVariant> keep;
+      if (max_variants_ > 1) keep = v;
+      kept_.push_back({case_index, ShrinkTarget{v.mechanism, std::move(keep)}, found_at});
+    }
+  }
+  const std::vector<Discovery>& kept() const { return kept_; }
+  const std::vector<FindingVariant>& not_kept() const { return not_kept_; }
+
+ private:
+  int max_variants_;
+  std::vector<FindingVariant> seen_;
+  std::vector<Discovery> kept_;
+  std::vector<FindingVariant> not_kept_;
+};
 
 }  // namespace
 
@@ -154,8 +246,7 @@ PolicySearch search_policy(const Policy& policy, const SearchOptions& o) {
       o.cases > o.shard_index ? (o.cases - o.shard_index + o.shard_count - 1) / o.shard_count : 0;
 
   // Waves of cases in parallel; results are taken in case order, as with one job.
-  std::vector<std::pair<int, Mechanism>> firsts;  // (case, mechanism) in discovery order
-  std::vector<double> found_at;
+  VariantTally tally(o.max_variants);
   const long long wave = static_cast<long long>(std::max(1, o.jobs)) * 8;
   bool done = false;
   for (long long w = 0; w < shard_cases && !done; w += wave) {
@@ -167,32 +258,19 @@ PolicySearch search_policy(const Policy& policy, const SearchOptions& o) {
     // RapidCheck's generators keep global state: generate here, replay on the workers.
     std::vector<ScenarioSpec> specs;
     for (long long k = w; k < end; ++k) specs.push_back(generate_case(o.seed, case_at(k)));
-    std::vector<std::vector<Mechanism>> mechanisms(specs.size());
-    std::atomic<std::size_t> next{0};
-    auto worker = [&] {
-      for (std::size_t i; (i = next++) < specs.size();)
-        mechanisms[i] = finding_mechanisms(specs[i], policy);
-    };
-    std::vector<std::thread> threads;
-    for (int j = 1; j < o.jobs; ++j) threads.emplace_back(worker);
-    worker();
-    for (auto& t : threads) t.join();
+    const auto variants = replay_wave(specs, policy, o.jobs);
     for (std::size_t i = 0; i < specs.size() && !done; ++i) {
       ++result.cases_run;
-      for (const Mechanism m : mechanisms[i]) {
-        if (std::any_of(firsts.begin(), firsts.end(), [&](const auto& f) { return f.second == m; }))
-          continue;
-        firsts.emplace_back(case_at(w + static_cast<long long>(i)), m);
-        found_at.push_back(since(start));
-      }
-      done = o.first_only && !firsts.empty();
+      tally.take(case_at(w + static_cast<long long>(i)), variants[i], since(start));
+      done = o.first_only && !tally.kept().empty();
     }
   }
-  for (std::size_t k = 0; k < firsts.size(); ++k) {
-    Counterexample c = shrink_case(policy, o.seed, firsts[k].first, firsts[k].second);
-    c.find_seconds = found_at[k];
+  for (const Discovery& d : tally.kept()) {
+    Counterexample c = shrink_case(policy, o.seed, d.case_index, d.target);
+    c.find_seconds = d.found_at;
     result.found.push_back(std::move(c));
   }
+  result.not_kept = tally.not_kept();
   result.seconds = since(start);
   return result;
 }

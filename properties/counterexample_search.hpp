@@ -1,6 +1,7 @@
 // The search behind `schedcheck check`: generate scenarios case by case from a seed, replay
-// each under a policy, and shrink the first one that shows a race or stale read to a
-// 1-minimal counterexample. Deterministic: the result depends only on the seed, the case
+// each under a policy, and shrink the first case that shows each variant of a finding
+// (sim/finding_variant.hpp; up to max_variants per mechanism) to a 1-minimal counterexample.
+// Deterministic: the result depends only on the seed, the case
 // range (cases, shard) and the policy, never on --jobs or timing (except where --time
 // stops the search before the first finding).
 #pragma once
@@ -12,6 +13,7 @@
 
 #include "scenario/policy.hpp"
 #include "properties/scenario_spec.hpp"
+#include "sim/finding_variant.hpp"
 #include "sim/race_report.hpp"
 
 namespace schedcheck {
@@ -24,6 +26,9 @@ struct SearchOptions {
   int shard_index = 0;
   int shard_count = 1;
   bool first_only = false;  // stop at the first failing case (one counterexample)
+  // Variants kept (and shrunk) per mechanism. 1: the first counterexample of each mechanism,
+  // shrunk keeping only its mechanism, as before variants existed.
+  int max_variants = 4;
 };
 
 struct Counterexample {
@@ -34,6 +39,10 @@ struct Counterexample {
   Scenario scenario;      // synthesize(shrunk)
   PolicyVerdict verdict;  // of the shrunk scenario
   Mechanism mechanism = Mechanism::other;  // the mechanism kept while shrinking
+  // Kept while shrinking when variant_kept; otherwise (max_variants 1) the variant the shrunk
+  // scenario shows for `mechanism`.
+  FindingVariant variant;
+  bool variant_kept = false;
   SpecSize size;
   SpecSize original_size;
   int shrink_steps = 0;
@@ -46,8 +55,11 @@ struct PolicySearch {
   int cases_run = 0;
   bool stopped_by_time = false;
   double seconds = 0;
-  // One shrunk counterexample per distinct mechanism, in the order the cases found them.
+  // One shrunk counterexample per distinct variant (at most max_variants per mechanism), in
+  // the order the cases found them.
   std::vector<Counterexample> found;
+  // Variants the cases showed beyond max_variants of their mechanism, in discovery order.
+  std::vector<FindingVariant> not_kept;
 
   // The verdict of all cases run: the counterexamples' verdicts combined.
   Verdict verdict() const {
@@ -66,6 +78,8 @@ PolicySearch search_policy(const Policy& policy, const SearchOptions& options);
 
 // The mechanisms of a scenario's findings under a policy, in report order (empty if clean).
 std::vector<Mechanism> finding_mechanisms(const ScenarioSpec& spec, const Policy& policy);
+// The variants of a scenario's findings under a policy, in report order (empty if clean).
+std::vector<FindingVariant> finding_variants(const ScenarioSpec& spec, const Policy& policy);
 // Shrinks `spec` (failing with `mechanism`) with single removals until none keeps the
 // mechanism: splits, inputs of a split, ubatches, batches, GPUs. Returns the steps taken.
 int minimize_by_removal(ScenarioSpec& spec, const Policy& policy, Mechanism mechanism);

@@ -60,11 +60,12 @@ TEST(ManPageText, ListsEverySubcommandWithItsOptions) {
   EXPECT_EQ(run_schedcheck("--help").out.find("--help-man"), std::string::npos);  // hidden
 }
 
-// Seed 1, 200 cases: ggml-v0 has one mechanism (H1), ggml-17795 two (H2, H1).
+// Seed 1, 200 cases, one variant per mechanism: ggml-17795 has two mechanisms (H2, H1).
 TEST(Save, AFolderNameIsAFolderAndAJsonNameWithOneCounterexampleIsThatFile) {
   const fs::path dir = scratch_dir("save");
-  const CommandResult folder = run_schedcheck("check --policy ggml-17795 --seed 1 --save '" +
-                                              (dir / "found").string() + "'");
+  const CommandResult folder =
+      run_schedcheck("check --policy ggml-17795 --seed 1 --max-variants 1 --save '" +
+                     (dir / "found").string() + "'");
   EXPECT_EQ(folder.exit_code, 1) << folder.err;
   ASSERT_TRUE(fs::is_directory(dir / "found"));
   std::size_t files = 0;
@@ -72,8 +73,8 @@ TEST(Save, AFolderNameIsAFolderAndAJsonNameWithOneCounterexampleIsThatFile) {
   EXPECT_EQ(files, 2u);
 
   const fs::path file = dir / "one.json";  // the first 40 cases show one mechanism (H2, case 28)
-  const CommandResult one = run_schedcheck("check --policy ggml-v0 --seed 1 --cases 40 --save '" +
-                                           file.string() + "'");
+  const CommandResult one = run_schedcheck(
+      "check --policy ggml-v0 --seed 1 --cases 40 --max-variants 1 --save '" + file.string() + "'");
   EXPECT_EQ(one.exit_code, 1) << one.err;
   EXPECT_TRUE(fs::is_regular_file(file));
   EXPECT_NE(one.out.find("saved: " + file.string()), std::string::npos) << one.out;
