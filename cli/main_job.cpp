@@ -13,8 +13,9 @@
 namespace schedcheck {
 namespace {
 
-constexpr const char* kRow = "{:<14} {:<8} {:<6} {:<16} {:<34} {}\n";
-constexpr const char* kTimingRow = "{:<14} {:<16} {:>15} {:>14}\n";
+// The policy column fits the longest built-in name ("ggml-26040+llama28058").
+constexpr const char* kRow = "{:<21} {:<8} {:<6} {:<16} {:<34} {}\n";
+constexpr const char* kTimingRow = "{:<21} {:<16} {:>15} {:>14}\n";
 
 // One row per variant found (its text form on the line below), saved to its own file; timings
 // are appended to `timing`. False after a file could not be saved.
@@ -40,12 +41,12 @@ bool print_policy_rows(const Policy& policy, const PolicySearch& r, const std::s
                                          c.size.ubatches, c.size.backends);
     std::cout << fmt::format(kRow, k ? "" : policy.name, k ? "" : verdict, k ? "" : known_text,
                              to_string(c.mechanism), size, saved)
-              << fmt::format("{:<30} variant: {}\n", "", to_string(c.variant));
-    timing += fmt::format("{:<14} {:<16} {:>15.3f} {:>14.3f}\n", policy.name,
+              << fmt::format("{:<37} variant: {}\n", "", to_string(c.variant));
+    timing += fmt::format("{:<21} {:<16} {:>15.3f} {:>14.3f}\n", policy.name,
                           to_string(c.mechanism), c.find_seconds, c.shrink_seconds);
   }
   if (!r.not_kept.empty())
-    std::cout << fmt::format("{:<30} ({} more variants seen, not kept)\n", "", r.not_kept.size());
+    std::cout << fmt::format("{:<37} ({} more variants seen, not kept)\n", "", r.not_kept.size());
   return true;
 }
 
