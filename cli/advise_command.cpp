@@ -66,6 +66,36 @@ double per_ubatch(int count, const Advice& a) {
   return static_cast<double>(count) / a.evaluations;
 }
 
+std::string fix_name(const InputWriteFix& f) {
+  return f.kind == InputWriteFix::Kind::input_ring
+             ? fmt::format("input ring of {} slots (llama#27311, knob uma_ring={})", f.ring_slots,
+                           f.ring_slots)
+             : std::string("synchronize before every set_inputs (llama#28058, knob "
+                           "set_inputs_sync=always)");
+}
+
+std::string fix_outcome(const InputWriteFix& f) {
+  std::vector<std::string> left;
+  for (Mechanism m : f.mechanisms_left) left.emplace_back(to_string(m));
+  return f.verdict.is_clean() ? "clean"
+                              : fmt::format("{} ({})", to_string(f.verdict), fmt::join(left, ", "));
+}
+
+nlohmann::ordered_json fixes_json(const Advice& a) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const InputWriteFix& f : a.input_write_fixes) {
+    std::vector<std::string> left;
+    for (Mechanism m : f.mechanisms_left) left.emplace_back(to_string(m));
+    out.push_back({{"fix", f.kind == InputWriteFix::Kind::input_ring ? "input_ring"
+                                                                     : "synchronize_before_set_inputs"},
+                   {"ring_slots", f.ring_slots},
+                   {"verdict", to_string(f.verdict)},
+                   {"mechanisms_left", left},
+                   {"host_blocking_per_ubatch", per_ubatch(f.host_blocking, a)}});
+  }
+  return out;
+}
+
 void print_json(const std::string& file, const Policy& policy, const Advice& a) {
   nlohmann::ordered_json syncs = nlohmann::ordered_json::array();
   for (const SyncVerdict& v : a.analysis.syncs)
@@ -91,7 +121,8 @@ void print_json(const std::string& file, const Policy& policy, const Advice& a) 
                                       {"host_blocking_per_ubatch", per_ubatch(a.host_blocking, a)},
                                       {"host_blocking_per_ubatch_minimal",
                                        per_ubatch(a.host_blocking_kept, a)},
-                                      {"missing", missing}}
+                                      {"missing", missing},
+                                      {"input_write_fixes", fixes_json(a)}}
                    .dump(2)
             << "\n";
 }
@@ -116,6 +147,17 @@ void print_text(const Scenario& s, const Policy& policy, const Advice& a) {
   std::cout << fmt::format(
       "host-blocking synchronizations per ubatch: {:.2f} issued, {:.2f} in a minimal set\n",
       per_ubatch(a.host_blocking, a), per_ubatch(a.host_blocking_kept, a));
+  if (a.input_write_fixes.empty()) return;
+  std::cout << "orderings that fix H5 (a kernel reads host memory the host rewrites), replayed:\n";
+  for (const InputWriteFix& f : a.input_write_fixes)
+    std::cout << fmt::format(
+        "  {}: {}; {:.2f} host-blocking synchronizations per ubatch; before writing inputs the "
+        "host waits for {}\n",
+        fix_name(f), fix_outcome(f), per_ubatch(f.host_blocking, a),
+        f.kind == InputWriteFix::Kind::input_ring
+            ? fmt::format("the graph {} ubatches back ({} may stay in flight)", f.ring_slots,
+                          f.ring_slots - 1)
+            : std::string("every backend (no ubatch stays in flight)"));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "sim/input_write_fixes.hpp"
 #include "sim/race_report.hpp"
 #include "sim/sync_analysis.hpp"
 
@@ -42,6 +43,8 @@ struct Advice {
   int host_blocking = 0;       // host-blocking synchronizations the run issues
   int host_blocking_kept = 0;  // of those, in the minimal set
   int evaluations = 1;
+  // With H5 findings: llama#28058's synchronize and llama#27311's input ring, each replayed.
+  std::vector<InputWriteFix> input_write_fixes;
 
   bool in_minimal_set(int sync_id) const;
 };

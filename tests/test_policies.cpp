@@ -9,16 +9,11 @@
 #include "model/policies/registry.hpp"
 #include "sim/race_report.hpp"
 #include "sim/replay.hpp"
+#include "tests/support/builtin_policy.hpp"
 #include "tests/support/paths.hpp"
 
 namespace schedcheck::testing {
 namespace {
-
-const Policy& policy(const std::string& name) {
-  const Policy* p = find_builtin_policy(name);
-  EXPECT_NE(p, nullptr) << name;
-  return *p;
-}
 
 Scenario canonical(const std::string& name) {
   return load_scenario_file(canonical_path(name));

@@ -51,7 +51,8 @@ void ScenarioLoader::load_driver(const Json& j) {
     else if (sa->is_boolean())
       d.sync_after_batch = sa->get<bool>() ? SyncAfterBatch::always : SyncAfterBatch::never;
     else
-      fail(sp, "expected true, false or \"with_outputs\", got " + describe(*sa));
+      fail(sp, "expected true, false or \"with_outputs\", got " +
+                   (sa->is_string() ? in_quotes(sa->get<std::string>()) : describe(*sa)));
   }
   if (const Json* o = optional(j, "outputs")) load_outputs(*o, at(p, "outputs"));
   if (const Json* cb = optional(j, "eval_callback")) load_callback(*cb, at(p, "eval_callback"));
@@ -147,17 +148,18 @@ void ScenarioLoader::load_callback(const Json& j, const std::string& p) {
 }
 
 std::vector<int> ScenarioLoader::evaluations(const Json& list, const std::string& path) const {
-  return index_list(list, path, scenario_.total_evaluations(), "evaluation");
+  return index_list(list, path, scenario_.total_evaluations(), "evaluation", "evaluation(s)");
 }
 
 std::vector<int> ScenarioLoader::batch_list(const Json& list, const std::string& path) const {
   return index_list(list, path, static_cast<int>(scenario_.driver.ubatches_per_batch.size()),
-                    "batch");
+                    "batch", "batch(es)");
 }
 
 // Distinct indices 0 .. total-1 of the driver's evaluations or batches (`what`).
 std::vector<int> ScenarioLoader::index_list(const Json& list, const std::string& path, int total,
-                                            const std::string& what) const {
+                                            const std::string& what,
+                                            const std::string& plural) const {
   array(list, path);
   std::vector<int> out;
   for (std::size_t i = 0; i < list.size(); ++i) {
@@ -165,8 +167,8 @@ std::vector<int> ScenarioLoader::index_list(const Json& list, const std::string&
     const Json& e = list[i];
     if (e.is_number_unsigned() && e.get<uint64_t>() >= static_cast<uint64_t>(total))
       fail(p, what + " " + std::to_string(e.get<uint64_t>()) +
-                  " is out of range: the driver runs " + std::to_string(total) + " " + what +
-                  "(s), 0 .. " + std::to_string(total - 1));
+                  " is out of range: the driver runs " + std::to_string(total) + " " + plural +
+                  ", 0 .. " + std::to_string(total - 1));
     const int v = small_int(e, p, 0, static_cast<uint64_t>(total) - 1);
     if (std::find(out.begin(), out.end(), v) != out.end())
       fail(p, what + " " + std::to_string(v) + " is listed twice");

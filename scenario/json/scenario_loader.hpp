@@ -105,7 +105,7 @@ class ScenarioLoader : JsonAccess {
   std::vector<int> evaluations(const Json& list, const std::string& path) const;
   std::vector<int> batch_list(const Json& list, const std::string& path) const;
   std::vector<int> index_list(const Json& list, const std::string& path, int total,
-                              const std::string& what) const;
+                              const std::string& what, const std::string& plural) const;
 
   // --- policies and expectations (load_policies.cpp) -----------------------------------
   void load_policies(const Json& list);
