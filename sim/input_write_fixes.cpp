@@ -24,10 +24,8 @@ InputWriteFix replayed(const Scenario& s, InputWriteFix fix) {
         fix.mechanisms_left.end())
       fix.mechanisms_left.push_back(g.mechanism);
   const SyncAnalysis a = analyze_syncs(s, fix.policy);
-  fix.host_blocking = static_cast<int>(
-      std::count_if(a.syncs.begin(), a.syncs.end(), [](const SyncVerdict& sv) {
-        return sv.host_blocking;
-      }));
+  fix.host_blocking = static_cast<int>(std::count_if(
+      a.syncs.begin(), a.syncs.end(), [](const SyncVerdict& sv) { return sv.host_blocking; }));
   return fix;
 }
 

@@ -15,9 +15,9 @@ namespace schedcheck {
 struct InputWriteFix {
   enum class Kind : uint8_t { synchronize_before_set_inputs, input_ring };
   Kind kind = Kind::synchronize_before_set_inputs;
-  int ring_slots = 0;   // input_ring: its slots
-  Policy policy;        // the policy with the fix applied
-  Verdict verdict;      // of the scenario under it
+  int ring_slots = 0;                      // input_ring: its slots
+  Policy policy;                           // the policy with the fix applied
+  Verdict verdict;                         // of the scenario under it
   std::vector<Mechanism> mechanisms_left;  // of its findings, in report order
   int host_blocking = 0;                   // host-blocking synchronizations its run issues
 };

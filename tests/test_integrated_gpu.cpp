@@ -104,7 +104,7 @@ TEST(LlamaDriver, Pr28058SynchronizesBeforeEverySetInputsOnBothPaths) {
 TEST(LlamaDriver, AGraphIsNotReusedAcrossAChangeInWhetherTheUbatchHasOutputs) {
   Scenario s = embd_input();
   s.driver.rebuild_at.clear();
-  s.driver.outputs[0].ubatches = OutputRead::When::last;  // outputs on ubatch 3 only
+  s.driver.outputs[0].ubatches = OutputRead::When::last;              // outputs on ubatch 3 only
   EXPECT_EQ(replay(s, policy("ggml-26040")).stats.reused_graphs, 2);  // 1 and 2, not 3
   s.driver.outputs[0].ubatches = OutputRead::When::all;
   EXPECT_EQ(replay(s, policy("ggml-26040")).stats.reused_graphs, 3);
