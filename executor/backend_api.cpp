@@ -29,10 +29,25 @@ bool BackendApi::next_sync(int& id) {
   return std::find(suppressed_.begin(), suppressed_.end(), id) == suppressed_.end();
 }
 
+void BackendApi::enqueue_compute_queue(Index b, const Operation& op) {
+  if (layout_.caps[b].event_wait_drops_recorded)
+    recorded_[b].push_back(op);
+  else
+    executor_.enqueue(layout_.queue_of[b], op);
+}
+
+void BackendApi::submit_recorded(Index b) {
+  auto it = recorded_.find(b);
+  if (it == recorded_.end()) return;
+  for (const Operation& op : it->second) executor_.enqueue(layout_.queue_of[b], op);
+  recorded_.erase(it);
+}
+
 void BackendApi::synchronize(Index b, const CallSite& site) {
   if (!layout_.caps[b].async_queue) return;  // CPU/BLAS: no synchronize member, a no-op
   int id;
   if (!next_sync(id)) return;
+  submit_recorded(b);
   executor_.host_wait_queue(layout_.queue_of[b], site);
   if (layout_.transfer_queue_of[b] >= 0)
     executor_.host_wait_queue(layout_.transfer_queue_of[b], site);
@@ -40,11 +55,19 @@ void BackendApi::synchronize(Index b, const CallSite& site) {
 }
 
 void BackendApi::event_record(EventId e, Index b, const CallSite& site) {
+  submit_recorded(b);
   executor_.record_event(e, layout_.queue_of[b], site);
   log('r', site);
 }
 
 void BackendApi::event_wait(Index b, EventId e, const CallSite& site) {
+  if (layout_.caps[b].event_wait_drops_recorded) {
+    // The context holding the wait and everything recorded before it is ended, not submitted:
+    // no synchronization at all, so not one the required-sync analysis may leave out.
+    recorded_.erase(b);
+    log('w', site);
+    return;
+  }
   int id;
   if (!next_sync(id)) return;
   executor_.queue_wait_event(layout_.queue_of[b], e, site);
@@ -101,7 +124,12 @@ void BackendApi::tensor_copy(const TensorView& src, const TensorView& dst, const
 void BackendApi::enqueue_host_transfer(Index backend, AgentId queue, HostTransfer timing,
                                        Operation op, const CallSite& site) {
   op.reads_at_call = timing == HostTransfer::captured_at_call;
-  executor_.enqueue(queue, op);
+  if (queue == layout_.queue_of[backend] && timing != HostTransfer::blocks_host) {
+    enqueue_compute_queue(backend, op);
+  } else {
+    submit_recorded(backend);  // a blocking transfer synchronizes: the context is submitted
+    executor_.enqueue(queue, op);
+  }
   if (queue == layout_.transfer_queue_of[backend]) {
     // The compute queue waits for the transfer queue by semaphore before its next work.
     executor_.record_event(layout_.transfer_event_of[backend], queue, site);
@@ -142,7 +170,7 @@ bool BackendApi::cpy_tensor_async(Index bs, Index bd, const TensorView& src, con
   if (c.cpy_async_same_device_only && s_be.device != d_be.device) return false;
   Operation op = copy_op(src, dst, site);
   if (c.device_copy_queue == CopyQueue::destination) {
-    executor_.enqueue(layout_.queue_of[bd], op);
+    enqueue_compute_queue(bd, op);
   } else {
     // Copy on the source queue, then the destination waits on the source's copy event.
     executor_.enqueue(layout_.queue_of[bs], op);
@@ -204,6 +232,7 @@ void BackendApi::tensor_get(const TensorView& src, const CallSite& site) {
 
 void BackendApi::graph_compute_async(Index b, Operation compute) {
   if (layout_.caps[b].async_queue) {
+    submit_recorded(b);  // the graph is recorded into the live context, which it submits
     executor_.enqueue(layout_.queue_of[b], compute);
     log('g', compute.site);
   } else {

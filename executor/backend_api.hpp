@@ -4,6 +4,8 @@
 // Executor (sim/ or real/). It also logs the host-call pattern ("sassassasg").
 #pragma once
 
+#include <map>
+
 #include <string>
 #include <vector>
 
@@ -94,6 +96,11 @@ class BackendApi {
   void blocking(Index device_backend, const Operation& op, char letter);
   void enqueue_host_transfer(Index backend, AgentId queue, HostTransfer timing, Operation op,
                              const CallSite& site);
+  // Work for backend b's compute queue. A backend whose event_wait drops recorded work (Vulkan
+  // before fda28915) keeps it in its command context until a submit point: synchronize,
+  // event_record, a graph launch, a blocking transfer.
+  void enqueue_compute_queue(Index b, const Operation& op);
+  void submit_recorded(Index b);
   void log(char letter, const CallSite& site, int sync_id = -1) {
     calls_.push_back({letter, site, sync_id});
   }
@@ -110,6 +117,7 @@ class BackendApi {
   std::vector<HostCall> calls_;
   std::vector<int> suppressed_;
   int sync_count_ = 0;
+  std::map<Index, std::vector<Operation>> recorded_;  // per backend: recorded, not submitted
 };
 
 // The pattern string of a call list, e.g. "ssassasg"; skip lists letters to leave out.

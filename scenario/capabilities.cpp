@@ -78,6 +78,7 @@ Capabilities capabilities_for(BackendKind kind, const VersionProfile& profile) {
       c.device_copy_queue = CopyQueue::destination;
       c.blocking_stream = true;  // synchronous submit + fence, not ordered with the compute queue
       c.transfer_queue_waits_events = profile.vulkan_transfer_waits_events;
+      c.event_wait_drops_recorded = !profile.vulkan_event_wait_submits;
       return c;
     case BackendKind::metal:
       c.async_queue = true;
@@ -117,6 +118,7 @@ const std::vector<CapabilityField> kFields{
     {"transfer_queue_waits_events", F::Type::boolean},
     {"async_fallback_syncs", F::Type::boolean},
     {"integrated_reads_pinned_host", F::Type::boolean},
+    {"event_wait_drops_recorded", F::Type::boolean},
 };
 }  // namespace
 
@@ -138,6 +140,7 @@ bool set_capability(Capabilities& c, std::string_view f, bool v) {
                  : f == "transfer_queue_waits_events"     ? &c.transfer_queue_waits_events
                  : f == "async_fallback_syncs"            ? &c.async_fallback_syncs
                  : f == "integrated_reads_pinned_host"    ? &c.integrated_reads_pinned_host
+                 : f == "event_wait_drops_recorded"       ? &c.event_wait_drops_recorded
                                                           : nullptr;
   if (!target) return false;
   *target = v;

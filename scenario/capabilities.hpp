@@ -54,6 +54,9 @@ struct Capabilities {
   // On an integrated GPU (Backend::integrated), supports_buft accepts the pinned host buffer
   // type: the scheduler makes no input copy and kernels read host memory when they run.
   bool integrated_reads_pinned_host = false;
+  // event_wait ends the backend's command context without submitting it: work recorded since the
+  // last submit (synchronize, event_record, graph launch) is lost (Vulkan before fda28915).
+  bool event_wait_drops_recorded = false;
 
   bool operator==(const Capabilities&) const = default;
 };

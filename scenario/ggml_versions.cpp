@@ -18,6 +18,7 @@ PolicyKnobs v0_knobs() {
   // Vulkan's cpy_tensor_async (162fd7c1) is in every tree, V0's included: ggml-v0's
   // ggml_backend_vk_interface has it (docs/capabilities.md; spec §2.8 dated it V1).
   k.profile.vulkan_cpy_async = true;
+  k.profile.vulkan_event_wait_submits = false;  // fda28915 lands after ggml-20463 (audit F3)
   return k;
 }
 
@@ -38,9 +39,11 @@ Policy builtin(const char* name, const char* commit, const char* reference,
 }
 
 Policy ggml_v0() {
-  return builtin("ggml-v0", "c01b2ea4", "baseline (parent of llama#17795)",
-                 "per-input synchronization; user inputs copied with a blocking copy",
-                 v0_knobs());
+  Policy p = builtin("ggml-v0", "c01b2ea4", "baseline (parent of llama#17795)",
+                     "per-input synchronization; user inputs copied with a blocking copy",
+                     v0_knobs());
+  p.known_verdict = Verdict::races_and_stale_reads();  // stale: Vulkan's event_wait (F3)
+  return p;
 }
 
 Policy ggml_17795() {
@@ -55,6 +58,7 @@ Policy ggml_17795() {
   p.knobs.profile.cuda_host_to_device = true;
   p.knobs.profile.hip_host_to_device = true;
   p.knobs.profile.musa_host_to_device = true;
+  p.known_verdict = Verdict::races_and_stale_reads();  // stale: Vulkan's event_wait (F3)
   return p;
 }
 
@@ -64,6 +68,7 @@ Policy ggml_20463() {
                      "pipeline parallelism",
                      v0_knobs());
   p.knobs.reuse_policy = ReusePolicy::no_reuse_under_pp;
+  p.known_verdict = Verdict::races_and_stale_reads();  // stale: Vulkan's event_wait (F3)
   return p;
 }
 
@@ -79,6 +84,7 @@ Policy ggml_20793() {
   p.knobs.reuse_policy = ReusePolicy::reuse_with_full_sync_under_pp;  // llama#20927
   p.known_verdict = Verdict::clean();
   p.knobs.profile.cuda_host_to_device = true;
+  p.knobs.profile.vulkan_event_wait_submits = true;  // llama#20518
   return p;
 }
 
@@ -86,6 +92,7 @@ Policy ggml_25138() {
   Policy p = builtin("ggml-25138", "d3f96b8d", "llama#25138",
                      "revert of #20793 (compute_splits = V0)", v0_knobs());
   p.knobs.reuse_policy = ReusePolicy::reuse_with_full_sync_under_pp;
+  p.knobs.profile.vulkan_event_wait_submits = true;  // llama#20518
   return p;
 }
 
@@ -100,6 +107,7 @@ Policy ggml_26040() {
   p.knobs.profile.vulkan_transfer_waits_events = true;  // f257513c (2026-07-16)
   p.knobs.profile.max_split_inputs = 0;                 // e8e7ea4f (2026-08-03)
   p.knobs.profile.hip_integrated = true;                // ggml_cuda_init, docs/capabilities.md
+  p.knobs.profile.vulkan_event_wait_submits = true;  // llama#20518
   return p;
 }
 

@@ -132,6 +132,7 @@ const std::vector<KnobRow>& rows() {
       profile_row("vulkan_cpy_async", kBool, &VersionProfile::vulkan_cpy_async),
       profile_row("vulkan_transfer_waits_events", kBool,
                   &VersionProfile::vulkan_transfer_waits_events),
+      profile_row("vulkan_event_wait_submits", kBool, &VersionProfile::vulkan_event_wait_submits),
       profile_row("async_fallback_syncs", kBool, &VersionProfile::async_fallback_syncs),
       profile_row("hip_integrated", kBool, &VersionProfile::hip_integrated),
       count_row(

@@ -17,6 +17,9 @@ struct VersionProfile {
   // supports_buft then accepts the pinned CUDA_Host buffer type. Forced off before, and in
   // CUDA and MUSA builds at every version.
   bool hip_integrated = false;
+  // Vulkan event_wait records its wait into the live compute context, which is submitted later
+  // (llama#20518, fda28915); before, it ended the context unsubmitted, dropping what it held.
+  bool vulkan_event_wait_submits = true;
   // Generic set/get_tensor_async fallback synchronizes the backend first (c1c12948).
   bool async_fallback_syncs = true;
   // GGML_SCHED_MAX_SPLIT_INPUTS before e8e7ea4f; 0 = growable (no cut on a full input list).

@@ -60,11 +60,11 @@ TEST(ManPageText, ListsEverySubcommandWithItsOptions) {
   EXPECT_EQ(run_schedcheck("--help").out.find("--help-man"), std::string::npos);  // hidden
 }
 
-// Seed 1, 200 cases, one variant per mechanism: ggml-17795 has two mechanisms (H2, H1).
+// Seed 1, 200 cases, one variant per mechanism: ggml-25138 has two mechanisms (H2, H1).
 TEST(Save, AFolderNameIsAFolderAndAJsonNameWithOneCounterexampleIsThatFile) {
   const fs::path dir = scratch_dir("save");
   const CommandResult folder =
-      run_schedcheck("check --policy ggml-17795 --seed 1 --max-variants 1 --save '" +
+      run_schedcheck("check --policy ggml-25138 --seed 1 --max-variants 1 --save '" +
                      (dir / "found").string() + "'");
   EXPECT_EQ(folder.exit_code, 1) << folder.err;
   ASSERT_TRUE(fs::is_directory(dir / "found"));

@@ -191,6 +191,31 @@ TEST(HappensBefore, R8VulkanSameDeviceCopyOfWrittenBytesIsClean) {
   EXPECT_EQ(w.findings(), 0);
 }
 
+// Vulkan before fda28915 (audit finding F3): event_wait ends the command context without
+// submitting it, so a copy recorded there never runs; a graph launch submits it.
+TEST(HappensBefore, VulkanEventWaitBeforeFda28915DropsTheRecordedCopy) {
+  World w("ggml-v0", /*event_wait_drops_recorded=*/true);
+  w.preset(w.view(kBufVk, 9));
+  ASSERT_TRUE(w.api.cpy_tensor_async(kVk, kVk, w.view(kBufVk, 9), w.view(kBufVk, 8),
+                                     w.site(Call::cpy_tensor_async)));
+  w.api.event_wait(kVk, w.event(kVk), w.site(Call::event_wait));
+  TensorView copied = w.view(kBufVk, 8);
+  copied.expected = w.view(kBufVk, 9).expected;
+  w.kernel(kVk, {copied}, {});
+  EXPECT_TRUE(w.has(FindingKind::stale_read));  // the graph reads bytes the copy never wrote
+}
+TEST(HappensBefore, VulkanGraphLaunchSubmitsTheRecordedCopy) {
+  World w("ggml-v0", /*event_wait_drops_recorded=*/true);
+  w.preset(w.view(kBufVk, 9));
+  ASSERT_TRUE(w.api.cpy_tensor_async(kVk, kVk, w.view(kBufVk, 9), w.view(kBufVk, 8),
+                                     w.site(Call::cpy_tensor_async)));
+  TensorView copied = w.view(kBufVk, 8);
+  copied.expected = w.view(kBufVk, 9).expected;
+  w.kernel(kVk, {copied}, {});
+  w.api.event_wait(kVk, w.event(kVk), w.site(Call::event_wait));  // nothing left to drop
+  EXPECT_EQ(w.findings(), 0);
+}
+
 // Rule 9: host-to-device copies on the destination queue: a pinned source is read when the
 // copy executes, a pageable source during the call.
 TEST(HappensBefore, R9PinnedSourceOverwrittenAfterTheCallRaces) {

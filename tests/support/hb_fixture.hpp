@@ -68,9 +68,18 @@ inline Scenario fixture_scenario() {
   return s;
 }
 
+// The policy of a world: Vulkan submits its recorded work at event_wait unless a test asks for
+// the pre-fda28915 behaviour (audit finding F3), so the other rules are tested on their own.
+inline Policy world_policy(const std::string& name, bool event_wait_drops_recorded) {
+  Policy p = *find_builtin_policy(name);
+  p.knobs.profile.vulkan_event_wait_submits = !event_wait_drops_recorded;
+  return p;
+}
+
 struct HbWorld {
-  explicit HbWorld(const std::string& policy = "ggml-17795")
-      : run(prepare_run(fixture_scenario(), *find_builtin_policy(policy))),
+  explicit HbWorld(const std::string& policy = "ggml-17795",
+                   bool event_wait_drops_recorded = false)
+      : run(prepare_run(fixture_scenario(), world_policy(policy, event_wait_drops_recorded))),
         engine(run.layout, std::vector<uint64_t>(run.scenario.buffers.size(), 4096)),
         api(run.scenario, run.layout, engine) {}
 
