@@ -66,31 +66,41 @@ double per_ubatch(int count, const Advice& a) {
   return static_cast<double>(count) / a.evaluations;
 }
 
+bool is_ring(const InputWriteFix& f) {
+  return f.kind == InputWriteFix::Kind::input_ring;
+}
+
+int ring_slots(const InputWriteFix& f) {
+  return input_ring_slots(f.policy.knobs);
+}
+
+std::vector<std::string> mechanisms_left(const InputWriteFix& f) {
+  std::vector<std::string> left;
+  for (Mechanism m : f.mechanisms_left) left.emplace_back(to_string(m));
+  return left;
+}
+
 std::string fix_name(const InputWriteFix& f) {
-  return f.kind == InputWriteFix::Kind::input_ring
-             ? fmt::format("input ring of {} slots (llama#27311, knob uma_ring={})", f.ring_slots,
-                           f.ring_slots)
-             : std::string("synchronize before every set_inputs (llama#28058, knob "
-                           "set_inputs_sync=always)");
+  return is_ring(f) ? fmt::format("input ring of {0} slots (llama#27311, knob uma_ring={0})",
+                                  ring_slots(f))
+                    : std::string(
+                          "synchronize before every set_inputs (llama#28058, knob "
+                          "set_inputs_sync=always)");
 }
 
 std::string fix_outcome(const InputWriteFix& f) {
-  std::vector<std::string> left;
-  for (Mechanism m : f.mechanisms_left) left.emplace_back(to_string(m));
-  return f.verdict.is_clean() ? "clean"
-                              : fmt::format("{} ({})", to_string(f.verdict), fmt::join(left, ", "));
+  return f.verdict.is_clean()
+             ? "clean"
+             : fmt::format("{} ({})", to_string(f.verdict), fmt::join(mechanisms_left(f), ", "));
 }
 
 nlohmann::ordered_json fixes_json(const Advice& a) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const InputWriteFix& f : a.input_write_fixes) {
-    std::vector<std::string> left;
-    for (Mechanism m : f.mechanisms_left) left.emplace_back(to_string(m));
-    out.push_back({{"fix", f.kind == InputWriteFix::Kind::input_ring ? "input_ring"
-                                                                     : "synchronize_before_set_inputs"},
-                   {"ring_slots", f.ring_slots},
+    out.push_back({{"fix", is_ring(f) ? "input_ring" : "synchronize_before_set_inputs"},
+                   {"ring_slots", ring_slots(f)},
                    {"verdict", to_string(f.verdict)},
-                   {"mechanisms_left", left},
+                   {"mechanisms_left", mechanisms_left(f)},
                    {"host_blocking_per_ubatch", per_ubatch(f.host_blocking, a)}});
   }
   return out;
@@ -154,10 +164,9 @@ void print_text(const Scenario& s, const Policy& policy, const Advice& a) {
         "  {}: {}; {:.2f} host-blocking synchronizations per ubatch; before writing inputs the "
         "host waits for {}\n",
         fix_name(f), fix_outcome(f), per_ubatch(f.host_blocking, a),
-        f.kind == InputWriteFix::Kind::input_ring
-            ? fmt::format("the graph {} ubatches back ({} may stay in flight)", f.ring_slots,
-                          f.ring_slots - 1)
-            : std::string("every backend (no ubatch stays in flight)"));
+        is_ring(f) ? fmt::format("the graph {} ubatches back ({} may stay in flight)",
+                                 ring_slots(f), ring_slots(f) - 1)
+                   : std::string("every backend (no ubatch stays in flight)"));
 }
 
 }  // namespace

@@ -104,7 +104,7 @@ bool prepare_graph(const PreparedRun& run, SchedulerPort& sched, const EvalConte
     sched.alloc_graph(ctx, contains(d.realloc_at, ctx.eval));
   }
   if (contains(d.sync_before_compute, ctx.eval)) sched.synchronize(sync_site);
-  if (k.uma_ring > 1)
+  if (input_ring_slots(k) > 0)
     sched.prepare_inputs(driver_site(Call::event_synchronize, ctx.eval, ctx.batch, ctx.ubatch));
   return reuse;
 }

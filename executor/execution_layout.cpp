@@ -81,7 +81,7 @@ ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile,
 
 void add_input_ring_events(ExecutionLayout& l, const Scenario& s, const std::vector<bool>& in_place,
                            int slots) {
-  if (slots < 2) return;
+  if (slots == 0) return;
   l.input_ring_events.assign(s.backends.size(), std::vector<EventId>(slots, -1));
   for (Index b = 0; b < static_cast<Index>(s.backends.size()); ++b) {
     if (!in_place[b] || !l.caps[b].async_queue || !l.caps[b].events) continue;

@@ -59,7 +59,7 @@ struct ExecutionLayout {
 
 ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile,
                             const std::vector<PolicyEventSpec>& policy_events = {});
-// An input ring of `slots` slots: an event per slot on every asynchronous backend with events
+// An input ring of `slots` slots (0: none): an event per slot on every asynchronous backend with events
 // that reads pinned host memory in place (`in_place`, per backend), "uma_ring(<backend>)[k]".
 void add_input_ring_events(ExecutionLayout& l, const Scenario& s, const std::vector<bool>& in_place,
                            int slots);

@@ -83,7 +83,7 @@ struct Block {
 class AllocationWalk {
  public:
   AllocationWalk(const Scenario& s, const SplitPlan& p, int input_ring)
-      : scenario_(s), plan_(p), input_ring_(input_ring > 1 ? input_ring : 0) {
+      : scenario_(s), plan_(p), input_ring_(input_ring) {
     alloc_.tensor_slots.resize(s.tensors.size());
     alloc_.copy_slots.resize(p.copies.size());
     alloc_.tensor_life.resize(s.tensors.size());

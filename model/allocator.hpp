@@ -39,7 +39,8 @@ struct AllocationPlan {
 };
 
 // Throws ScenarioError when an explicit compute buffer size is too small. With an input ring
-// (llama#27311, input_ring > 1) every user input has that many slots instead of n_copies.
+// (llama#27311: input_ring_slots, 0 for none) every user input has that many slots instead of
+// n_copies.
 AllocationPlan allocate(const Scenario& s, const SplitPlan& plan, int input_ring = 0);
 
 }  // namespace schedcheck

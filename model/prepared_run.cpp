@@ -14,8 +14,9 @@ PreparedRun prepare_run(const Scenario& s, const Policy& policy) {
   r.layout = make_layout(s, policy.knobs.profile, policy_event_specs(policy));
   r.plan = form_splits(r.scenario, SplitOptions{r.layout.n_copies,
                                                 policy.knobs.profile.max_split_inputs, in_place});
-  add_input_ring_events(r.layout, r.scenario, in_place, policy.knobs.uma_ring);
-  r.alloc = allocate(r.scenario, r.plan, policy.knobs.uma_ring);
+  const int ring = input_ring_slots(policy.knobs);
+  add_input_ring_events(r.layout, r.scenario, in_place, ring);
+  r.alloc = allocate(r.scenario, r.plan, ring);
   // The scheduler's host vector for expert ids, one per split whose first node is MUL_MAT_ID.
   for (Index k = 0; k < static_cast<Index>(r.plan.splits.size()); ++k) {
     const Split& split = r.plan.splits[k];

@@ -1,7 +1,5 @@
 #include "model/scheduler.hpp"
 
-#include <algorithm>
-
 #include "model/policies/registry.hpp"
 
 namespace schedcheck {
@@ -108,7 +106,7 @@ LogicalValue Scheduler::expected_value(Index tensor, int eval) const {
 
 void Scheduler::prepare_inputs(const CallSite& base) {
   const auto& ring = run_.layout.input_ring_events;
-  ring_slot_ = (ring_slot_ + 1) % std::max(knobs_.uma_ring, 1);
+  ring_slot_ = (ring_slot_ + 1) % input_ring_slots(knobs_);
   CallSite cs = base;
   cs.call = Call::event_synchronize;
   cs.slot = ring_slot_;

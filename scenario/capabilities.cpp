@@ -1,5 +1,8 @@
 #include "scenario/capabilities.hpp"
 
+#include <type_traits>
+#include <variant>
+
 namespace schedcheck {
 
 std::string_view to_string(HostTransfer t) {
@@ -98,70 +101,96 @@ Capabilities capabilities_for(BackendKind kind, const VersionProfile& profile) {
 }
 
 namespace {
-using F = CapabilityField;
-const std::vector<CapabilityField> kFields{
-    {"async_queue", F::Type::boolean},
-    {"events", F::Type::boolean},
-    {"set_get_async", F::Type::boolean},
-    {"set_async_pinned", F::Type::host_transfer},
-    {"set_async_pageable", F::Type::host_transfer},
-    {"get_async_pinned", F::Type::host_transfer},
-    {"get_async_pageable", F::Type::host_transfer},
-    {"cpy_async_member", F::Type::boolean},
-    {"cpy_async_device", F::Type::boolean},
-    {"cpy_async_same_device_only", F::Type::boolean},
-    {"cpy_async_from_host", F::Type::boolean},
-    {"cpy_async_from_host_pinned_only", F::Type::boolean},
-    {"device_copy_queue", F::Type::copy_queue},
-    {"blocking_stream", F::Type::boolean},
-    {"transfer_queue", F::Type::boolean},
-    {"transfer_queue_waits_events", F::Type::boolean},
-    {"async_fallback_syncs", F::Type::boolean},
-    {"integrated_reads_pinned_host", F::Type::boolean},
-    {"event_wait_drops_recorded", F::Type::boolean},
+
+// One row per field: its name and the member it names. The field list, the setters and the
+// text getter all read this table.
+using Member =
+    std::variant<bool Capabilities::*, HostTransfer Capabilities::*, CopyQueue Capabilities::*>;
+static_assert(std::is_same_v<std::variant_alternative_t<1, Member>, HostTransfer Capabilities::*>,
+              "the alternatives are in CapabilityField::Type's order");
+struct FieldRow {
+  std::string_view name;
+  Member member;
 };
+
+const std::vector<FieldRow>& field_rows() {
+  using C = Capabilities;
+  static const std::vector<FieldRow> rows{
+      {"async_queue", &C::async_queue},
+      {"events", &C::events},
+      {"set_get_async", &C::set_get_async},
+      {"set_async_pinned", &C::set_async_pinned},
+      {"set_async_pageable", &C::set_async_pageable},
+      {"get_async_pinned", &C::get_async_pinned},
+      {"get_async_pageable", &C::get_async_pageable},
+      {"cpy_async_member", &C::cpy_async_member},
+      {"cpy_async_device", &C::cpy_async_device},
+      {"cpy_async_same_device_only", &C::cpy_async_same_device_only},
+      {"cpy_async_from_host", &C::cpy_async_from_host},
+      {"cpy_async_from_host_pinned_only", &C::cpy_async_from_host_pinned_only},
+      {"device_copy_queue", &C::device_copy_queue},
+      {"blocking_stream", &C::blocking_stream},
+      {"transfer_queue", &C::transfer_queue},
+      {"transfer_queue_waits_events", &C::transfer_queue_waits_events},
+      {"async_fallback_syncs", &C::async_fallback_syncs},
+      {"integrated_reads_pinned_host", &C::integrated_reads_pinned_host},
+      {"event_wait_drops_recorded", &C::event_wait_drops_recorded},
+  };
+  return rows;
+}
+
+const FieldRow* find_row(std::string_view name) {
+  for (const FieldRow& r : field_rows())
+    if (r.name == name) return &r;
+  return nullptr;
+}
+
+template <typename T>
+bool set_field(Capabilities& c, std::string_view name, T value) {
+  const FieldRow* row = find_row(name);
+  if (!row || !std::holds_alternative<T Capabilities::*>(row->member)) return false;
+  c.*std::get<T Capabilities::*>(row->member) = value;
+  return true;
+}
+
+std::string text_of(bool b) {
+  return b ? "true" : "false";
+}
+std::string text_of(HostTransfer t) {
+  return std::string(to_string(t));
+}
+std::string text_of(CopyQueue q) {
+  return std::string(to_string(q));
+}
+
 }  // namespace
 
 const std::vector<CapabilityField>& capability_fields() {
-  return kFields;
+  static const std::vector<CapabilityField> fields = [] {
+    std::vector<CapabilityField> out;
+    for (const FieldRow& r : field_rows())
+      out.push_back({r.name, static_cast<CapabilityField::Type>(r.member.index())});
+    return out;
+  }();
+  return fields;
 }
 
 bool set_capability(Capabilities& c, std::string_view f, bool v) {
-  bool* target = f == "async_queue"                       ? &c.async_queue
-                 : f == "events"                          ? &c.events
-                 : f == "set_get_async"                   ? &c.set_get_async
-                 : f == "cpy_async_member"                ? &c.cpy_async_member
-                 : f == "cpy_async_device"                ? &c.cpy_async_device
-                 : f == "cpy_async_same_device_only"      ? &c.cpy_async_same_device_only
-                 : f == "cpy_async_from_host"             ? &c.cpy_async_from_host
-                 : f == "cpy_async_from_host_pinned_only" ? &c.cpy_async_from_host_pinned_only
-                 : f == "blocking_stream"                 ? &c.blocking_stream
-                 : f == "transfer_queue"                  ? &c.transfer_queue
-                 : f == "transfer_queue_waits_events"     ? &c.transfer_queue_waits_events
-                 : f == "async_fallback_syncs"            ? &c.async_fallback_syncs
-                 : f == "integrated_reads_pinned_host"    ? &c.integrated_reads_pinned_host
-                 : f == "event_wait_drops_recorded"       ? &c.event_wait_drops_recorded
-                                                          : nullptr;
-  if (!target) return false;
-  *target = v;
-  return true;
+  return set_field(c, f, v);
 }
 
 bool set_capability(Capabilities& c, std::string_view f, HostTransfer v) {
-  HostTransfer* target = f == "set_async_pinned"     ? &c.set_async_pinned
-                         : f == "set_async_pageable" ? &c.set_async_pageable
-                         : f == "get_async_pinned"   ? &c.get_async_pinned
-                         : f == "get_async_pageable" ? &c.get_async_pageable
-                                                     : nullptr;
-  if (!target) return false;
-  *target = v;
-  return true;
+  return set_field(c, f, v);
 }
 
 bool set_capability(Capabilities& c, std::string_view f, CopyQueue v) {
-  if (f != "device_copy_queue") return false;
-  c.device_copy_queue = v;
-  return true;
+  return set_field(c, f, v);
+}
+
+std::optional<std::string> capability_text(const Capabilities& c, std::string_view field) {
+  const FieldRow* row = find_row(field);
+  if (!row) return std::nullopt;
+  return std::visit([&c](auto member) { return text_of(c.*member); }, row->member);
 }
 
 }  // namespace schedcheck

@@ -68,12 +68,15 @@ Capabilities capabilities_for(BackendKind kind, const VersionProfile& profile);
 // and by reports, so both agree on the spelling.
 struct CapabilityField {
   std::string_view name;
-  enum class Type { boolean, host_transfer, copy_queue } type;
+  enum class Type { boolean, host_transfer, copy_queue } type;  // in this order (the table's)
 };
 const std::vector<CapabilityField>& capability_fields();
 // Applies one override; returns false if the field name is unknown.
 bool set_capability(Capabilities& caps, std::string_view field, bool value);
 bool set_capability(Capabilities& caps, std::string_view field, HostTransfer value);
 bool set_capability(Capabilities& caps, std::string_view field, CopyQueue value);
+// A field's value as scenario files spell it ("true", "at_execution", "destination"); nullopt
+// for an unknown field.
+std::optional<std::string> capability_text(const Capabilities& caps, std::string_view field);
 
 }  // namespace schedcheck

@@ -3,24 +3,29 @@
 #include "scenario/policy.hpp"
 
 namespace schedcheck {
-namespace {
 
-Policy variant_of(const char* base, const char* name, const char* reference,
-                  const char* description) {
-  Policy p = *find_ggml_version(base);
-  p.name = name;
-  p.reference = reference;
-  p.description = description;
+Policy with_llama_28058(Policy p) {
+  p.name += "+llama28058";
+  p.reference = "llama#28058";
+  p.knobs.set_inputs_sync = SetInputsSync::always;
   return p;
 }
+
+Policy with_uma_ring(Policy p, int slots) {
+  p.name += "+uma-ring";
+  p.reference = "llama#27311";
+  p.knobs.uma_ring = slots;
+  return p;
+}
+
+namespace {
 
 // llama#28058: the synchronize before set_inputs made unconditional and hoisted above the
 // can_reuse branch, so the rebuild path has it too.
 Policy llama_28058() {
-  Policy p = variant_of("ggml-26040", "ggml-26040+llama28058", "llama#28058",
-                        "ggml-26040 with llama.cpp synchronizing before every set_inputs (reuse "
-                        "and rebuild paths)");
-  p.knobs.set_inputs_sync = SetInputsSync::always;
+  Policy p = with_llama_28058(*find_ggml_version("ggml-26040"));
+  p.description =
+      "ggml-26040 with llama.cpp synchronizing before every set_inputs (reuse and rebuild paths)";
   // No ubatch is in flight when the next one starts, so the generator's races need one ubatch:
   // H2 at case 6214 of seed 1, none in the main job's 200 cases (docs/policies.md).
   p.known_verdict.reset();
@@ -30,10 +35,9 @@ Policy llama_28058() {
 // llama#27311 (GGML_SCHED_UMA_RING=2): inputs read in place rotate over two slots; the host
 // waits for a slot's last reader before rewriting it.
 Policy uma_ring() {
-  Policy p = variant_of("ggml-26040", "ggml-26040+uma-ring", "llama#27311",
-                        "ggml-26040 with a ring of two input slots for integrated GPUs, fenced by "
-                        "an event per slot");
-  p.knobs.uma_ring = 2;
+  Policy p = with_uma_ring(*find_ggml_version("ggml-26040"));
+  p.description =
+      "ggml-26040 with a ring of two input slots for integrated GPUs, fenced by an event per slot";
   return p;
 }
 

@@ -43,6 +43,11 @@ struct Policy {
 const std::vector<Policy>& ggml_versions();
 // llama.cpp driver fixes on top of a version (llama#28058, llama#27311's input ring).
 const std::vector<Policy>& llama_driver_variants();
+// The two fixes as changes to any policy, named "<policy>+llama28058" and "<policy>+uma-ring":
+// the synchronize before every set_inputs, and an input ring of `slots` slots (2: what
+// #27311's users measured).
+Policy with_llama_28058(Policy p);
+Policy with_uma_ring(Policy p, int slots = 2);
 // nullptr unless `name` is one of them.
 const Policy* find_ggml_version(std::string_view name);
 

@@ -178,4 +178,8 @@ std::string knob_values(std::string_view name) {
   return "";
 }
 
+int input_ring_slots(const PolicyKnobs& k) {
+  return k.uma_ring >= 2 ? k.uma_ring : 0;
+}
+
 }  // namespace schedcheck

@@ -67,6 +67,9 @@ bool is_compute_splits_knob(std::string_view name);
 // Sets one knob from its text form. Returns an error message, or nullopt on success.
 std::optional<std::string> set_knob(PolicyKnobs& knobs, std::string_view name,
                                     const std::string& value_text);
+// The slots of the input ring (uma_ring), 0 without one: uma_ring 0 and 1 both mean none, as
+// GGML_SCHED_UMA_RING=1 does.
+int input_ring_slots(const PolicyKnobs& k);
 // The accepted values of a knob, for error messages ("true|false", "never|if_no_event|always").
 std::string knob_values(std::string_view name);
 

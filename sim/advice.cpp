@@ -36,7 +36,7 @@ Advice advise(const Scenario& s, const Policy& policy) {
   for (const FindingGroup& g : a.verdict.groups)
     a.call_lines[{g.second_access.place.eval, g.second_access.place.split}]
         .missing_waits.push_back({g.mechanism, g.first_access.agent, g.second_access.agent});
-  a.input_write_fixes = compare_input_write_fixes(s, policy);
+  a.input_write_fixes = compare_input_write_fixes(s, policy, a.verdict);
   return a;
 }
 

@@ -9,8 +9,6 @@
 namespace schedcheck {
 namespace {
 
-constexpr int kRingSlots = 2;  // GGML_SCHED_UMA_RING=2, the setting #27311's users measured
-
 bool has_h5(const PolicyVerdict& v) {
   return std::any_of(v.groups.begin(), v.groups.end(),
                      [](const FindingGroup& g) { return g.mechanism == Mechanism::H5; });
@@ -31,21 +29,17 @@ InputWriteFix replayed(const Scenario& s, InputWriteFix fix) {
 
 }  // namespace
 
-std::vector<InputWriteFix> compare_input_write_fixes(const Scenario& s, const Policy& policy) {
-  if (!has_h5(explain(replay(s, policy)))) return {};
+std::vector<InputWriteFix> compare_input_write_fixes(const Scenario& s, const Policy& policy,
+                                                     const PolicyVerdict& verdict) {
+  if (!has_h5(verdict)) return {};
   std::vector<InputWriteFix> fixes;
   InputWriteFix sync;
-  sync.policy = policy;
-  sync.policy.name += "+sync-before-set-inputs";
-  sync.policy.knobs.set_inputs_sync = SetInputsSync::always;
+  sync.policy = with_llama_28058(policy);
   fixes.push_back(replayed(s, sync));
   if (!policy.is_real()) {
     InputWriteFix ring;
     ring.kind = InputWriteFix::Kind::input_ring;
-    ring.ring_slots = kRingSlots;
-    ring.policy = policy;
-    ring.policy.name += "+uma-ring";
-    ring.policy.knobs.uma_ring = kRingSlots;
+    ring.policy = with_uma_ring(policy);
     fixes.push_back(replayed(s, ring));
   }
   return fixes;

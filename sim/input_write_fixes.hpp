@@ -9,21 +9,22 @@
 #include "scenario/policy.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/verdict.hpp"
+#include "sim/race_report.hpp"
 
 namespace schedcheck {
 
 struct InputWriteFix {
   enum class Kind : uint8_t { synchronize_before_set_inputs, input_ring };
   Kind kind = Kind::synchronize_before_set_inputs;
-  int ring_slots = 0;                      // input_ring: its slots
   Policy policy;                           // the policy with the fix applied
   Verdict verdict;                         // of the scenario under it
   std::vector<Mechanism> mechanisms_left;  // of its findings, in report order
   int host_blocking = 0;                   // host-blocking synchronizations its run issues
 };
 
-// Empty unless `policy` races with H5 on `s`. The input ring is left out for a real ggml tree,
+// Empty unless `verdict` (of `policy` on `s`) has H5. The input ring is left out for a real ggml tree,
 // which does not have it.
-std::vector<InputWriteFix> compare_input_write_fixes(const Scenario& s, const Policy& policy);
+std::vector<InputWriteFix> compare_input_write_fixes(const Scenario& s, const Policy& policy,
+                                                     const PolicyVerdict& verdict);
 
 }  // namespace schedcheck

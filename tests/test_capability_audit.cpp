@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -19,37 +18,6 @@
 
 namespace schedcheck::testing {
 namespace {
-
-std::string text_of(bool b) {
-  return b ? "true" : "false";
-}
-
-// A capability's value as the audit writes it; "" for a row the model does not have.
-std::string model_value(const Capabilities& c, const std::string& field) {
-  const std::map<std::string, std::string> values{
-      {"async_queue", text_of(c.async_queue)},
-      {"events", text_of(c.events)},
-      {"set_get_async", text_of(c.set_get_async)},
-      {"set_async_pinned", std::string(to_string(c.set_async_pinned))},
-      {"set_async_pageable", std::string(to_string(c.set_async_pageable))},
-      {"get_async_pinned", std::string(to_string(c.get_async_pinned))},
-      {"get_async_pageable", std::string(to_string(c.get_async_pageable))},
-      {"cpy_async_member", text_of(c.cpy_async_member)},
-      {"cpy_async_device", text_of(c.cpy_async_device)},
-      {"cpy_async_same_device_only", text_of(c.cpy_async_same_device_only)},
-      {"cpy_async_from_host", text_of(c.cpy_async_from_host)},
-      {"cpy_async_from_host_pinned_only", text_of(c.cpy_async_from_host_pinned_only)},
-      {"device_copy_queue", std::string(to_string(c.device_copy_queue))},
-      {"blocking_stream", text_of(c.blocking_stream)},
-      {"transfer_queue", text_of(c.transfer_queue)},
-      {"transfer_queue_waits_events", text_of(c.transfer_queue_waits_events)},
-      {"async_fallback_syncs", text_of(c.async_fallback_syncs)},
-      {"integrated_reads_pinned_host", text_of(c.integrated_reads_pinned_host)},
-      {"event_wait_drops_recorded", text_of(c.event_wait_drops_recorded)},
-  };
-  auto it = values.find(field);
-  return it == values.end() ? "" : it->second;
-}
 
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(' '), e = s.find_last_not_of(' ');
@@ -127,10 +95,10 @@ TEST(CapabilityAudit, EveryDefiniteCellIsTheModelsValue) {
     if (c.value == "n/a" || c.value == "conditional" || c.value == "unverified") continue;
     const std::optional<BackendKind> kind = parse_backend_kind(c.kind);
     ASSERT_TRUE(kind.has_value()) << "section " << c.kind;
-    const std::string model = model_value(capabilities_for(*kind, profile_of(c.tag)), c.field);
-    ASSERT_FALSE(model.empty()) << "a row the model does not have: " << c.field;
+    const auto model = capability_text(capabilities_for(*kind, profile_of(c.tag)), c.field);
+    ASSERT_TRUE(model.has_value()) << "a row the model does not have: " << c.field;
     ++compared;
-    EXPECT_EQ(c.value, model) << c.kind << " " << c.field << " at " << c.tag;
+    EXPECT_EQ(c.value, *model) << c.kind << " " << c.field << " at " << c.tag;
   }
   EXPECT_GT(compared, 500);  // 7 kinds x 19 fields x 7 tags, less the skipped cells
 }
