@@ -26,8 +26,8 @@ RealScheduler::RealScheduler(PreparedRun& run, BackendApi& api, const PluginLibr
       run_(run),
       scenario_(run.scenario),
       api_(api),
-      desc_(graph_desc(run)) {
-  persistent_eval_.assign(scenario_.tensors.size(), kInitialEval);
+      desc_(graph_desc(run)),
+      persistent_(run.scenario) {
   std::string error;
   sched_.reset(guarded([&] { return plugin.create()(bridge::kAbiVersion, &desc_, this, &error); }));
   if (!sched_) throw BridgeError(plugin.label() + ": " + error);
@@ -226,9 +226,12 @@ void RealScheduler::graph_compute(int backend, int split, bool ends_split,
     const Node& node = scenario_.nodes[nodes[i].node];
     const int group = static_cast<int>(i);
     for (std::size_t j = 0; j < nodes[i].sources.size(); ++j) {
-      append_source_reads(op, node, j, view(nodes[i].sources[j]), eval, group);
+      append_source_reads(op, node, j, view(nodes[i].sources[j]), scenario_.driver, eval, group);
     }
-    if (node.writes_persistent) persistent_eval_[node.output] = eval;
+    if (node.writes_persistent) {
+      persistent_.append_write(op, view(nodes[i].output), eval, group);
+      continue;
+    }
     Access w = access_of(view(nodes[i].output), true);
     w.value = LogicalValue{node.output, eval, 0};
     w.group = group;
@@ -317,8 +320,7 @@ void RealScheduler::unsupported(const std::string& what) {
 // ---- places and values
 
 LogicalValue RealScheduler::expected(Index tensor) const {
-  if (scenario_.tensors[tensor].role == TensorRole::persistent)
-    return {tensor, persistent_eval_[tensor], 0};
+  if (scenario_.tensors[tensor].role == TensorRole::persistent) return persistent_.expected(tensor);
   return {tensor, base_.eval, 0};
 }
 
@@ -338,6 +340,7 @@ TensorView RealScheduler::view(const bridge::TensorRef& ref) const {
   v.tensor_offset = ref.tensor_offset;
   v.expected = expected(ref.tensor);
   v.backend = tensor_backend(scenario_, ref.tensor);
+  persistent_.add_parts(v);
   const bool graph_input_slot = scenario_.tensors[ref.tensor].role == TensorRole::user_input &&
                                 (ref.copy_backend < 0 || ref.copy_backend == v.backend);
   if (graph_input_slot) {

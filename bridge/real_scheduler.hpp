@@ -12,6 +12,7 @@
 
 #include "bridge/plugin_abi.hpp"
 #include "bridge/plugin_library.hpp"
+#include "model/persistent_values.hpp"
 #include "model/prepared_run.hpp"
 #include "driver/scheduler_port.hpp"
 
@@ -108,7 +109,7 @@ class RealScheduler final : public SchedulerPort, private bridge::Host {
   enum class After { record, synchronize, callback_read, other };
   void attribute(After kind, Index backend);
   Index callback_read_ = kNone;
-  std::vector<int> persistent_eval_;
+  PersistentValues persistent_;  // reference semantics of weights and KV cache
   struct IdsRead {
     TensorView host;
     void* data = nullptr;

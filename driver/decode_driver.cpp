@@ -4,6 +4,7 @@
 #include <array>
 
 #include "model/scheduler.hpp"
+#include "scenario/kv_sequences.hpp"
 
 namespace schedcheck {
 namespace {
@@ -85,14 +86,15 @@ bool ubatch_has_outputs(const Scenario& s, const EvalContext& ctx, int n_ub) {
 // with the synchronizations of the llama.cpp era the policy names (docs/policies.md, "The
 // driver"). Returns whether the graph was reused.
 bool prepare_graph(const PreparedRun& run, SchedulerPort& sched, const EvalContext& ctx,
-                   bool same_outputs) {
+                   bool same_topology) {
   const DriverConfig& d = run.scenario.driver;
   const PolicyKnobs& k = run.policy.knobs;
   const bool pp = run.layout.pipeline_parallel;
   const CallSite sync_site = driver_site(Call::sched_synchronize, ctx.eval, ctx.batch, ctx.ubatch);
-  // can_reuse: the same topology (ubatch shape, KV window, whether there are outputs).
+  // can_reuse: the same topology (ubatch shape and sequences, KV window, whether there are
+  // outputs).
   const bool reuse = ctx.eval > 0 && d.graph_reuse && reuse_allowed(k.reuse_policy, pp) &&
-                     sched.is_alloc() && same_outputs && !contains(d.rebuild_at, ctx.eval);
+                     sched.is_alloc() && same_topology && !contains(d.rebuild_at, ctx.eval);
   // llama#28058: one synchronize above the can_reuse branch, on both paths.
   const bool sync_always = k.set_inputs_sync == SetInputsSync::always;
   if (sync_always) sched.synchronize(sync_site);
@@ -136,7 +138,9 @@ DriverStats run_decode(const PreparedRun& run, BackendApi& api, SchedulerPort& s
     for (int ub = 0; ub < n_ub; ++ub, ++eval) {
       const EvalContext ctx{eval, batch, ub};
       const bool outputs = ubatch_has_outputs(s, ctx, n_ub);
-      if (prepare_graph(run, sched, ctx, outputs == previous_outputs)) ++stats.reused_graphs;
+      const bool same_topology =
+          outputs == previous_outputs && (eval == 0 || same_sequence_shape(d, eval - 1, eval));
+      if (prepare_graph(run, sched, ctx, same_topology)) ++stats.reused_graphs;
       previous_outputs = outputs;
 
       // set_inputs: the host writes every user input of this ubatch.

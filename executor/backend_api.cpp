@@ -24,6 +24,31 @@ Access access_of(const TensorView& v, bool is_write, int from_read) {
   return a;
 }
 
+TensorView sub_view(const TensorView& v, uint64_t offset, uint64_t size) {
+  TensorView part = v;
+  part.region = Region{v.region.buffer, v.region.offset + offset, size};
+  part.tensor_offset = v.tensor_offset + offset;
+  part.parts.clear();
+  return part;
+}
+
+std::vector<TensorView> value_parts(const TensorView& v) {
+  if (v.parts.empty()) return {v};
+  std::vector<TensorView> out;
+  out.reserve(v.parts.size());
+  for (const ViewPart& p : v.parts) {
+    out.push_back(sub_view(v, p.offset, p.size));
+    out.back().expected = p.expected;
+  }
+  return out;
+}
+
+int append_reads(Operation& op, const TensorView& v) {
+  const int first = static_cast<int>(op.accesses.size());
+  for (const TensorView& part : value_parts(v)) op.accesses.push_back(access_of(part, false));
+  return first;
+}
+
 bool BackendApi::next_sync(int& id) {
   id = sync_count_++;
   return std::find(suppressed_.begin(), suppressed_.end(), id) == suppressed_.end();
@@ -88,10 +113,15 @@ Operation BackendApi::copy_op(const TensorView& src, const TensorView& dst,
   Operation op;
   op.kind = OpKind::copy;
   op.site = site;
-  op.accesses.push_back(access_of(src, false));
-  Access write = access_of(dst, true, 0);
-  write.value = src.expected;  // a copy produces what it reads
-  op.accesses.push_back(write);
+  // One read and one write per value part: each part's write carries what its read saw.
+  for (const TensorView& part : value_parts(src)) {
+    const int read = static_cast<int>(op.accesses.size());
+    op.accesses.push_back(access_of(part, false));
+    const uint64_t offset = part.region.offset - src.region.offset;
+    Access write = access_of(sub_view(dst, offset, part.region.size), true, read);
+    write.value = part.expected;  // a copy produces what it reads
+    op.accesses.push_back(write);
+  }
   return op;
 }
 
@@ -225,7 +255,7 @@ void BackendApi::tensor_get(const TensorView& src, const CallSite& site) {
   Operation op;
   op.kind = OpKind::host_read;
   op.site = site;
-  op.accesses.push_back(access_of(src, false));
+  append_reads(op, src);
   Index owner = is_host(src.region) ? kNone : scenario_.buffers[src.region.buffer].owner;
   blocking(owner, op, 'a');
 }
@@ -254,7 +284,7 @@ void BackendApi::host_read(const TensorView& src, const CallSite& site) {
   Operation op;
   op.kind = OpKind::host_read;
   op.site = site;
-  op.accesses.push_back(access_of(src, false));
+  append_reads(op, src);
   executor_.host_op(op);
   log('h', site);
 }

@@ -14,16 +14,33 @@
 
 namespace schedcheck {
 
+// A range of a view that holds a value of its own: one sequence's cells of a KV cache
+// (scenario/kv_sequences.hpp), whose sequences were last written by different evaluations.
+struct ViewPart {
+  uint64_t offset = 0;  // within the view
+  uint64_t size = 0;
+  LogicalValue expected;
+  int sequence = 0;  // whose cells they are
+};
+
 // A tensor (or one copy slot of it, or a sub-range) at its concrete place.
 struct TensorView {
   Region region;
   Index tensor = kNone;  // logical tensor (the source tensor for copy slots)
   Index copy = kNone;    // set for copy slots
   int slot = 0;
-  Index backend = kNone;       // backend the tensor is assigned to
-  LogicalValue expected;       // value a reader must see
-  uint64_t tensor_offset = 0;  // where region starts within the logical tensor
+  Index backend = kNone;        // backend the tensor is assigned to
+  LogicalValue expected;        // value a reader must see
+  uint64_t tensor_offset = 0;   // where region starts within the logical tensor
+  std::vector<ViewPart> parts;  // empty: the whole view holds `expected`
 };
+
+// Bytes [offset, offset + size) of a view, as a view of their own (parts dropped).
+TensorView sub_view(const TensorView& v, uint64_t offset, uint64_t size);
+// A view as the ranges that each hold one value: its parts, or the view itself.
+std::vector<TensorView> value_parts(const TensorView& v);
+// Appends the reads of a view to op: one per value part. Returns the index of the first.
+int append_reads(Operation& op, const TensorView& v);
 
 // The access of a view by an operation (reads: value expected; writes: value produced).
 Access access_of(const TensorView& v, bool is_write, int from_read = -1);

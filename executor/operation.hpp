@@ -32,4 +32,11 @@ struct Operation {
   CallSite site;
 };
 
+// A copy's accesses are (read, write) pairs, one per value part of its source (a KV cache's
+// per-sequence cells); most copies have one.
+template <typename F>
+void for_each_copy_part(const Operation& op, F&& f) {
+  for (std::size_t i = 0; i + 1 < op.accesses.size(); i += 2) f(op.accesses[i], op.accesses[i + 1]);
+}
+
 }  // namespace schedcheck

@@ -1,11 +1,23 @@
 #include "model/node_access.hpp"
 
 #include "model/scheduler.hpp"
+#include "scenario/kv_sequences.hpp"
 
 namespace schedcheck {
 
 void append_source_reads(Operation& op, const Node& node, std::size_t index, const TensorView& v,
-                         int eval, int group) {
+                         const DriverConfig& driver, int eval, int group) {
+  if (!v.parts.empty()) {
+    for (const ViewPart& part : v.parts) {
+      if (!reads_sequence(driver, eval, part.sequence)) continue;
+      TensorView cells = sub_view(v, part.offset, part.size);
+      cells.expected = part.expected;
+      Access a = access_of(cells, false);
+      a.group = group;
+      op.accesses.push_back(a);
+    }
+    return;
+  }
   if (!(node.is_mul_mat_id() && index == 0 && node.n_expert > 0)) {
     Access a = access_of(v, false);
     a.group = group;

@@ -9,9 +9,8 @@ Scheduler::Scheduler(const PreparedRun& run, BackendApi& api)
       scenario_(run.scenario),
       knobs_(run.policy.knobs),
       api_(api),
-      policy_(make_split_policy(run)) {
-  persistent_eval_.assign(scenario_.tensors.size(), kInitialEval);
-}
+      policy_(make_split_policy(run)),
+      persistent_(run.scenario) {}
 
 Scheduler::~Scheduler() = default;
 
@@ -100,7 +99,7 @@ void Scheduler::graph_compute_async(const EvalContext& ctx) {
 
 LogicalValue Scheduler::expected_value(Index tensor, int eval) const {
   if (scenario_.tensors[tensor].role == TensorRole::persistent)
-    return {tensor, persistent_eval_[tensor], 0};
+    return persistent_.expected(tensor);
   return {tensor, eval, 0};
 }
 
@@ -141,6 +140,7 @@ TensorView Scheduler::tensor_view(Index tensor, int eval) const {
   v.tensor = tensor;
   v.backend = tensor_backend(scenario_, tensor);
   v.expected = expected_value(tensor, eval);
+  persistent_.add_parts(v);
   return v;
 }
 
@@ -162,6 +162,7 @@ TensorView Scheduler::copy_view(Index copy, int slot, int eval) const {
   v.slot = slot;
   v.backend = c.backend;
   v.expected = expected_value(c.source, eval);
+  persistent_.add_parts(v);
   return v;
 }
 

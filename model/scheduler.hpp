@@ -11,6 +11,7 @@
 #include "executor/backend_api.hpp"
 #include "driver/scheduler_port.hpp"
 #include "model/policies/split_policy.hpp"
+#include "model/persistent_values.hpp"
 #include "model/prepared_run.hpp"
 
 namespace schedcheck {
@@ -75,8 +76,7 @@ class Scheduler final : public SchedulerPort {
   int next_copy_ = 0;
   int bound_copy_ = 0;
   int ring_slot_ = -1;  // the input ring's slot of this evaluation (-1: no ring, or none yet)
-  // Reference semantics: evaluation of the last write of each persistent tensor.
-  std::vector<int> persistent_eval_;
+  PersistentValues persistent_;  // reference semantics of weights and KV cache
   Index prev_ids_tensor_ = kNone;
   Index prev_ids_copy_ = kNone;
   std::vector<int> used_experts_;

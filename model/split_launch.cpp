@@ -47,13 +47,15 @@ Operation Scheduler::compute_op(const EvalContext& ctx, Index k, Index first, In
       const SourceRef& ref = run_.plan.node_sources[n][j];
       TensorView v = ref.copy != kNone ? copy_view(ref.copy, bound_copy_, ctx.eval)
                                        : tensor_view(ref.tensor, ctx.eval);
-      append_source_reads(op, node, j, v, ctx.eval, group);
+      append_source_reads(op, node, j, v, scenario_.driver, ctx.eval, group);
     }
     TensorView out = tensor_view(node.output, ctx.eval);
-    LogicalValue produced{node.output, ctx.eval, 0};
-    if (node.writes_persistent) persistent_eval_[node.output] = ctx.eval;
+    if (node.writes_persistent) {
+      persistent_.append_write(op, out, ctx.eval, group);
+      continue;
+    }
     Access w = access_of(out, true);
-    w.value = produced;
+    w.value = LogicalValue{node.output, ctx.eval, 0};
     w.group = group;
     op.accesses.push_back(w);
   }

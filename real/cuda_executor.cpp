@@ -64,42 +64,54 @@ class CudaExecutor : public Executor {
     if (op.kind == OpKind::copy) {
       // A host-performed copy (host memcpy; Metal's shared memory in the model) may touch
       // device memory here, which only the CUDA runtime can reach.
-      copy_to_completion(pointer(op.accesses[1].region), pointer(op.accesses[0].region),
-                         op.accesses[0].region.size, "host-side copy", &op.site);
+      for_each_copy_part(op, [&](const Access& src, const Access& dst) {
+        copy_to_completion(pointer(dst.region), pointer(src.region), src.region.size,
+                           "host-side copy", &op.site);
+      });
       return;
     }
     if (op.kind == OpKind::host_write) {
-      const Access& a = op.accesses[0];
-      const auto bytes = reference_.bytes(a.value, a.tensor_offset, a.region.size);
-      std::memcpy(pointer(a.region), bytes.data(), bytes.size());
+      for (const Access& a : op.accesses) {
+        const auto bytes = reference_.bytes(a.value, a.tensor_offset, a.region.size);
+        std::memcpy(pointer(a.region), bytes.data(), bytes.size());
+      }
       return;
     }
-    const Access& a = op.accesses[0];
-    std::vector<uint8_t> got(a.region.size);
-    copy_to_completion(got.data(), pointer(a.region), got.size(), "host read", &op.site);
-    defer_check(op, a, std::move(got));
+    read_back(op, "host read");
+  }
+
+  // A blocking read into host memory: every read access, compared after the run.
+  void read_back(const Operation& op, const char* what) {
+    for (const Access& a : op.accesses) {
+      std::vector<uint8_t> got(a.region.size);
+      copy_to_completion(got.data(), pointer(a.region), got.size(), what, &op.site);
+      defer_check(op, a, std::move(got));
+    }
   }
 
   void blocking_op(AgentId stream, const Operation& op) override {
     begin_call(stream, op.site);
     set_device(layout_.agents[stream].device);
-    const Access& src = op.accesses[0];
     if (op.kind == OpKind::copy) {
-      copy_to_completion(pointer(op.accesses[1].region), pointer(src.region), src.region.size,
-                         "blocking copy", &op.site);
+      for_each_copy_part(op, [&](const Access& src, const Access& dst) {
+        copy_to_completion(pointer(dst.region), pointer(src.region), src.region.size,
+                           "blocking copy", &op.site);
+      });
       return;
     }
-    std::vector<uint8_t> got(src.region.size);
-    copy_to_completion(got.data(), pointer(src.region), got.size(), "tensor_get", &op.site);
-    defer_check(op, src, std::move(got));
+    read_back(op, "tensor_get");
   }
 
   void enqueue(AgentId queue, const Operation& op) override {
     begin_call(queue, op.site);
     cudaStream_t stream = on_stream(queue);
     if (op.kind == OpKind::compute) return compute_on_stream(stream, op);
-    const Access& src = op.accesses[0];
-    const Access& dst = op.accesses[1];
+    for_each_copy_part(
+        op, [&](const Access& src, const Access& dst) { enqueue_copy(stream, op, src, dst); });
+  }
+
+  void enqueue_copy(cudaStream_t stream, const Operation& op, const Access& src,
+                    const Access& dst) {
     const void* from = pointer(src.region);
     if (op.reads_at_call) {
       // The host side is captured during the call (pageable staging, Metal set_async).
@@ -445,26 +457,6 @@ class CudaExecutor : public Executor {
 };
 
 }  // namespace
-
-bool cuda_available(std::string* reason) {
-  int n = 0;
-  const cudaError_t e = cudaGetDeviceCount(&n);
-  if (e != cudaSuccess) {
-    if (reason)
-      *reason = fmt::format("no CUDA device: {} ({})", cudaGetErrorString(e), cudaGetErrorName(e));
-    return false;
-  }
-  if (n == 0) {
-    if (reason) *reason = "no CUDA device: the driver reports 0 devices";
-    return false;
-  }
-  return true;
-}
-
-int cuda_device_count() {
-  int n = 0;
-  return cudaGetDeviceCount(&n) == cudaSuccess ? n : 0;
-}
 
 RealRunResult run_on_gpu(const Scenario& s, const Policy& policy, const DelayPlan& plan,
                          const GpuPlacement& placement) {

@@ -107,6 +107,17 @@ struct EvalCallback {
   std::vector<Index> nodes;  // nodes the callback asks for (ask=true)
 };
 
+// llama.cpp's parallel sequences (llama-server -np N) over the KV cache: the KV tensors (the
+// persistent tensors nodes write) hold one range of cells per sequence, and an evaluation writes
+// the cells of its own sequences only. With a unified cache (one stream, split_simple) attention
+// reads every sequence's cells, masked; with a stream per sequence (split_equal) it reads the
+// streams from its lowest sequence to its highest.
+struct SequenceConfig {
+  int count = 1;  // n_seq_max; 1: the KV cache is one whole
+  bool unified_kv = true;
+  std::vector<std::vector<int>> per_ubatch;  // sequences of each evaluation, cycled; empty: all
+};
+
 struct DriverConfig {
   std::vector<int> ubatches_per_batch{1};  // one entry per batch (decode call)
   bool graph_reuse = false;                // llama.cpp would reuse the previous graph when allowed
@@ -118,6 +129,7 @@ struct DriverConfig {
   // Evaluations whose graph llama.cpp cannot reuse (can_reuse false: the ubatch shape or the KV
   // window changed); a change in whether the ubatch has outputs is derived, not listed.
   std::vector<int> rebuild_at;
+  SequenceConfig sequences;
 };
 
 // What a corpus entry expects of one policy.

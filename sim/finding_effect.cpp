@@ -1,9 +1,68 @@
 #include "sim/finding_effect.hpp"
 
+#include <algorithm>
+
+#include "scenario/kv_sequences.hpp"
+
 #include "sim/corruption_trace.hpp"
 #include "sim/report_naming.hpp"
 
 namespace schedcheck {
+
+namespace {
+
+// The read of a finding and the value it sees in the bad order (none for a write-after-write).
+std::optional<std::pair<Access, LogicalValue>> read_and_wrong(const ReportNaming& naming,
+                                                              const Finding& f) {
+  switch (f.kind) {
+    case FindingKind::write_after_read:
+      return std::pair{naming.access(f.first_op, f.first_access), f.expected};
+    case FindingKind::read_after_write:
+    case FindingKind::stale_read:
+      if (f.second_op < 0) return std::nullopt;
+      return std::pair{naming.access(f.second_op, f.second_access), f.seen};
+    case FindingKind::write_after_write:
+      break;
+  }
+  return std::nullopt;
+}
+
+std::optional<SequenceCrossing> sequence_crossing(const ReportNaming& naming, const Finding& f) {
+  const Scenario& s = naming.scenario();
+  if (s.driver.sequences.count <= 1) return std::nullopt;
+  const auto rw = read_and_wrong(naming, f);
+  if (!rw) return std::nullopt;
+  const auto& [read, wrong] = *rw;
+  if (read.tensor == kNone || s.tensors[read.tensor].role != TensorRole::user_input ||
+      wrong.tensor != read.tensor || wrong.eval == kInitialEval)
+    return std::nullopt;
+  const std::vector<bool> kv = kv_partitioned_tensors(s);
+  for (const Node& n : s.nodes) {
+    if (std::find(n.sources.begin(), n.sources.end(), read.tensor) == n.sources.end()) continue;
+    // The cache it writes, else one it reads directly or through a source computed from it
+    // (the mask is applied to KQ, the product with the cache).
+    Index cache = n.writes_persistent && kv[static_cast<std::size_t>(n.output)] ? n.output : kNone;
+    for (Index src : n.sources) {
+      if (cache == kNone && kv[static_cast<std::size_t>(src)]) cache = src;
+      const Index producer = s.tensors[src].producer;
+      if (cache != kNone || producer == kNone) continue;
+      for (Index inner : s.nodes[producer].sources)
+        if (cache == kNone && kv[static_cast<std::size_t>(inner)]) cache = inner;
+    }
+    if (cache == kNone) continue;
+    SequenceCrossing c{s.tensors[read.tensor].name,
+                       n.name,
+                       s.tensors[cache].name,
+                       n.writes_persistent,
+                       sequences_of(s.driver, read.value.eval),
+                       sequences_of(s.driver, wrong.eval)};
+    if (c.own == c.other) return std::nullopt;  // wrong, but within the same sequences
+    return c;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 Effect effect_of(const ReportNaming& naming, const Finding& f) {
   Effect effect;
@@ -27,6 +86,7 @@ Effect effect_of(const ReportNaming& naming, const Finding& f) {
       effect.right = naming.value(f.seen);
       break;
   }
+  effect.crossing = sequence_crossing(naming, f);
   return effect;
 }
 

@@ -14,6 +14,19 @@ namespace schedcheck {
 
 class ReportNaming;
 
+// With several sequences over a KV cache: the wrong value is an input that steers the cache (the
+// indices of the node that writes it, the mask of one that reads it), and it belongs to a ubatch
+// of other sequences than the reader's. Keys then land in, or attention reads, another
+// sequence's cells: one request's data in another's context (llama#28056).
+struct SequenceCrossing {
+  std::string input;          // the steering input
+  std::string node;           // the node that reads it
+  std::string cache;          // the KV tensor it steers
+  bool writes_cache = false;  // the node writes the cache (else it reads it)
+  std::vector<int> own;       // the reading ubatch's sequences
+  std::vector<int> other;     // the sequences of the ubatch whose value it reads
+};
+
 struct Effect {
   FindingKind kind = FindingKind::read_after_write;
   // Who sees the wrong value: the reader of a read-after-write, the earlier reader of a
@@ -23,6 +36,7 @@ struct Effect {
   // read-after-write, whose reader sees the previous contents.
   std::optional<ValueName> wrong;
   ValueName right;  // the value the graph prescribes
+  std::optional<SequenceCrossing> crossing;
 };
 
 // A host read that would see a corrupted value.

@@ -25,6 +25,7 @@ struct TensorName {
   Form form = Form::unknown;
   std::string name;  // the tensor, or the copy tensor
   int slot = 0;      // tensor_in_slot, copy_slot
+  int sequence = -1;  // a KV cache shared by several sequences: whose cells (-1: not such)
 };
 
 struct BufferName {

@@ -1,5 +1,7 @@
 #include "sim/report_naming.hpp"
 
+#include "scenario/kv_sequences.hpp"
+
 namespace schedcheck {
 namespace {
 
@@ -28,7 +30,8 @@ ValueName value_name(const Scenario& s, const LogicalValue& value) {
   return name;
 }
 
-ReportNaming::ReportNaming(const ReplayResult& replay) : replay_(replay) {}
+ReportNaming::ReportNaming(const ReplayResult& replay)
+    : replay_(replay), kv_partitioned_(kv_partitioned_tensors(replay.run.scenario)) {}
 
 std::string ReportNaming::backend_or_agent(int agent_id) const {
   const Agent& a = agent(agent_id);
@@ -36,14 +39,23 @@ std::string ReportNaming::backend_or_agent(int agent_id) const {
 }
 
 TensorName ReportNaming::tensor(const Access& a) const {
-  if (a.copy != kNone)
-    return {TensorName::Form::copy_slot, replay_.run.plan.copies[a.copy].name, a.slot};
+  TensorName name;
+  if (a.tensor != kNone && kv_partitioned_[static_cast<std::size_t>(a.tensor)])
+    name.sequence = kv_sequence_at(scenario(), scenario().tensors[a.tensor].size, a.tensor_offset);
+  if (a.copy != kNone) {
+    name.form = TensorName::Form::copy_slot;
+    name.name = replay_.run.plan.copies[a.copy].name;
+    name.slot = a.slot;
+    return name;
+  }
   if (a.tensor == kNone) return {};
   const Tensor& t = scenario().tensors[a.tensor];
+  name.name = t.name;
   // With one copy there is one slot: naming it would only add noise.
-  if (t.role == TensorRole::user_input && replay_.run.layout.n_copies > 1)
-    return {TensorName::Form::tensor_in_slot, t.name, a.slot};
-  return {TensorName::Form::tensor, t.name, 0};
+  const bool slot = t.role == TensorRole::user_input && replay_.run.layout.n_copies > 1;
+  name.form = slot ? TensorName::Form::tensor_in_slot : TensorName::Form::tensor;
+  name.slot = slot ? a.slot : 0;
+  return name;
 }
 
 BufferName ReportNaming::buffer(int buffer) const {

@@ -36,6 +36,7 @@ class ReportNaming {
   HostAccess host_access(const TraceEntry& e) const;
 
   const ReplayResult& replay_;
+  std::vector<bool> kv_partitioned_;  // per tensor: a KV cache split into sequences' cells
 };
 
 }  // namespace schedcheck

@@ -80,6 +80,11 @@ std::string call_at(const char* when, const TraceStep& access) {
 }  // namespace
 
 std::string to_text(const TensorName& tensor) {
+  if (tensor.sequence >= 0) {
+    TensorName whole = tensor;
+    whole.sequence = -1;
+    return fmt::format("{} (cells of sequence {})", to_text(whole), tensor.sequence);
+  }
   switch (tensor.form) {
     case TensorName::Form::unknown:
       break;
@@ -240,18 +245,44 @@ std::string to_text(const Fix& fix) {
   return fmt::format("issue {} only after {}", to_text(fix.before), to_text(fix.after));
 }
 
+namespace {
+
+std::string sequence_list(const std::vector<int>& seqs) {
+  std::string out = seqs.size() == 1 ? "sequence " : "sequences ";
+  for (std::size_t i = 0; i < seqs.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == seqs.size() ? " and " : ", ") + std::to_string(seqs[i]);
+  return out;
+}
+
+}  // namespace
+
+std::string to_text(const SequenceCrossing& c) {
+  const std::string own = sequence_list(c.own);
+  const std::string other = sequence_list(c.other);
+  if (c.writes_cache)
+    return fmt::format(
+        "{} uses the {} of a ubatch of {} for the tokens of {}: their keys/values land in {} at "
+        "cells of {}, a leak across requests (llama#28056)",
+        c.node, c.input, other, own, c.cache, other);
+  return fmt::format(
+      "{} uses the {} of a ubatch of {} for the tokens of {}: they attend the cells of {} in {}, "
+      "a leak across requests (llama#28056)",
+      c.node, c.input, other, own, other, c.cache);
+}
+
 std::string to_text(const Effect& effect) {
+  const std::string crossing = effect.crossing ? "; " + to_text(*effect.crossing) : "";
   const std::string wrong = effect.wrong ? to_text(*effect.wrong) : "the previous contents";
   const std::string right = to_text(effect.right);
   switch (effect.kind) {
     case FindingKind::stale_read:
-      return fmt::format("reads {} where the graph prescribes {}", wrong, right);
+      return fmt::format("reads {} where the graph prescribes {}{}", wrong, right, crossing);
     case FindingKind::write_after_read:
-      return fmt::format("if the write lands first, {} reads {} instead of {}", effect.reader,
-                         wrong, right);
+      return fmt::format("if the write lands first, {} reads {} instead of {}{}", effect.reader,
+                         wrong, right, crossing);
     case FindingKind::read_after_write:
-      return fmt::format("if the read runs first, {} reads {} instead of {}", effect.reader, wrong,
-                         right);
+      return fmt::format("if the read runs first, {} reads {} instead of {}{}", effect.reader,
+                         wrong, right, crossing);
     case FindingKind::write_after_write:
       break;
   }

@@ -28,6 +28,7 @@ std::string to_text(const PresentOrdering& ordering);
 std::string to_text(const std::optional<MissingEdge>& edge);
 std::string to_text(const Fix& fix);
 std::string to_text(const Effect& effect);
+std::string to_text(const SequenceCrossing& crossing);
 std::string to_text(const std::vector<CorruptedRead>& reads);
 
 // to_text(value_name(s, value)): for traces outside a report.

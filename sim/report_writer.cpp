@@ -122,6 +122,10 @@ nlohmann::ordered_json verdict_json(const ReportContext& ctx, const PolicyVerdic
     f["cheapest_fix"] = to_text(g.cheapest_fix);
     f["fix_blocks_host"] = g.cheapest_fix.blocks_host;
     f["effect"] = to_text(g.effect);
+    if (const auto& c = g.effect.crossing)
+      f["crosses_sequences"] = {{"node", c->node},   {"input", c->input},
+                                {"cache", c->cache}, {"writes_cache", c->writes_cache},
+                                {"own", c->own},     {"other", c->other}};
     f["corrupts"] = to_text(g.corrupts);
     f["reproduce"] = repro_command(ctx, v.policy);
     findings.push_back(f);

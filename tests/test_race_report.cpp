@@ -238,10 +238,10 @@ TEST(ReportText, FixesEdgesAndEffects) {
             "CUDA1 #24 (graph_compute_async) -> CUDA0 #123 (cpy_tensor_async)");
   const ValueName earlier{ValueName::Form::computed, "x", 0, 0};
   const ValueName later{ValueName::Form::computed, "x", 0, 1};
-  EXPECT_EQ(to_text(Effect{FindingKind::write_after_write, "", later, earlier}),
+  EXPECT_EQ(to_text(Effect{FindingKind::write_after_write, "", later, earlier, std::nullopt}),
             "if the writes complete in the other order, the bytes keep x of batch 0 ubatch 1 "
             "instead of x of batch 0 ubatch 0");
-  EXPECT_EQ(to_text(Effect{FindingKind::read_after_write, "HOST", std::nullopt, earlier}),
+  EXPECT_EQ(to_text(Effect{FindingKind::read_after_write, "HOST", std::nullopt, earlier, std::nullopt}),
             "if the read runs first, HOST reads the previous contents instead of x of batch 0 "
             "ubatch 0");
 }

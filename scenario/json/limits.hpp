@@ -17,6 +17,7 @@ inline constexpr uint64_t kMaxCopies = 16;
 inline constexpr uint64_t kMaxUbatches = 4096;
 inline constexpr uint64_t kMaxEvaluations = 100000;
 inline constexpr uint64_t kMaxExperts = 4096;
+inline constexpr uint64_t kMaxSequences = 256;  // llama.cpp's LLAMA_MAX_SEQ
 
 inline std::string limit_text(uint64_t v) {
   return v == kMaxSize ? std::to_string(v) + " (2^40)" : std::to_string(v);

@@ -26,7 +26,7 @@ void ScenarioLoader::load_driver(const Json& j) {
   const std::string p = "/driver";
   object(j, p,
          {"ubatches_per_batch", "graph_reuse", "sync_after_batch", "outputs", "eval_callback",
-          "realloc_at", "sync_before_compute", "rebuild_at"});
+          "realloc_at", "sync_before_compute", "rebuild_at", "sequences"});
   DriverConfig& d = scenario_.driver;
   if (const Json* u = optional(j, "ubatches_per_batch")) {
     const std::string up = at(p, "ubatches_per_batch");
@@ -62,6 +62,7 @@ void ScenarioLoader::load_driver(const Json& j) {
     d.sync_before_compute = evaluations(*sb, at(p, "sync_before_compute"));
   if (const Json* rb = optional(j, "rebuild_at"))
     d.rebuild_at = evaluations(*rb, at(p, "rebuild_at"));
+  if (const Json* sq = optional(j, "sequences")) load_sequences(*sq, at(p, "sequences"));
 }
 
 void ScenarioLoader::load_outputs(const Json& list, const std::string& path) {

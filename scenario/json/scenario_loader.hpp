@@ -102,6 +102,7 @@ class ScenarioLoader : JsonAccess {
   void load_driver(const Json& j);
   void load_outputs(const Json& list, const std::string& path);
   void load_callback(const Json& j, const std::string& p);
+  void load_sequences(const Json& j, const std::string& p);  // load_sequences.cpp
   std::vector<int> evaluations(const Json& list, const std::string& path) const;
   std::vector<int> batch_list(const Json& list, const std::string& path) const;
   std::vector<int> index_list(const Json& list, const std::string& path, int total,

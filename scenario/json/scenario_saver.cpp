@@ -103,6 +103,13 @@ Json save_driver(const Scenario& s) {
   if (!d.realloc_at.empty()) j["realloc_at"] = d.realloc_at;
   if (!d.sync_before_compute.empty()) j["sync_before_compute"] = d.sync_before_compute;
   if (!d.rebuild_at.empty()) j["rebuild_at"] = d.rebuild_at;
+  if (d.sequences.count > 1) {
+    Json sq = Json::object();
+    sq["count"] = d.sequences.count;
+    if (!d.sequences.unified_kv) sq["unified_kv"] = false;
+    if (!d.sequences.per_ubatch.empty()) sq["per_ubatch"] = d.sequences.per_ubatch;
+    j["sequences"] = std::move(sq);
+  }
   return j;
 }
 
