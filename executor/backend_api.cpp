@@ -58,13 +58,32 @@ void BackendApi::enqueue_compute_queue(Index b, const Operation& op) {
   if (layout_.caps[b].event_wait_drops_recorded)
     recorded_[b].push_back(op);
   else
-    executor_.enqueue(layout_.queue_of[b], op);
+    enqueue_own(b, op);
+}
+
+void BackendApi::enqueue_own(Index b, const Operation& op) {
+  executor_.enqueue(layout_.queue_of[b], op);
+  note_command(b, op.site);
+}
+
+void BackendApi::note_command(Index b, const CallSite& site) {
+  if (layout_.last_command_event_of[b] >= 0)
+    executor_.record_event(layout_.last_command_event_of[b], layout_.queue_of[b], site);
+}
+
+void BackendApi::wait_own_queues(Index b, const CallSite& site) {
+  if (layout_.last_command_event_of[b] >= 0)  // a shared queue: this backend's last command
+    executor_.host_wait_event(layout_.last_command_event_of[b], site);
+  else
+    executor_.host_wait_queue(layout_.queue_of[b], site);
+  if (layout_.transfer_queue_of[b] >= 0)
+    executor_.host_wait_queue(layout_.transfer_queue_of[b], site);
 }
 
 void BackendApi::submit_recorded(Index b) {
   auto it = recorded_.find(b);
   if (it == recorded_.end()) return;
-  for (const Operation& op : it->second) executor_.enqueue(layout_.queue_of[b], op);
+  for (const Operation& op : it->second) enqueue_own(b, op);
   recorded_.erase(it);
 }
 
@@ -73,15 +92,14 @@ void BackendApi::synchronize(Index b, const CallSite& site) {
   int id;
   if (!next_sync(id)) return;
   submit_recorded(b);
-  executor_.host_wait_queue(layout_.queue_of[b], site);
-  if (layout_.transfer_queue_of[b] >= 0)
-    executor_.host_wait_queue(layout_.transfer_queue_of[b], site);
+  wait_own_queues(b, site);
   log('s', site, id);
 }
 
 void BackendApi::event_record(EventId e, Index b, const CallSite& site) {
   submit_recorded(b);
   executor_.record_event(e, layout_.queue_of[b], site);
+  note_command(b, site);
   log('r', site);
 }
 
@@ -96,6 +114,7 @@ void BackendApi::event_wait(Index b, EventId e, const CallSite& site) {
   int id;
   if (!next_sync(id)) return;
   executor_.queue_wait_event(layout_.queue_of[b], e, site);
+  note_command(b, site);
   if (layout_.transfer_queue_of[b] >= 0 && layout_.caps[b].transfer_queue_waits_events)
     executor_.queue_wait_event(layout_.transfer_queue_of[b], e, site);
   log('w', site, id);
@@ -132,11 +151,18 @@ void BackendApi::blocking(Index device_backend, const Operation& op, char letter
     log(letter, op.site);
     return;
   }
-  executor_.blocking_op(stream, op);
-  log(letter, op.site);
   CallSite wait = op.site;
   wait.implicit = true;
-  log('s', wait);  // cudaStreamSynchronize(cudaStreamPerThread)
+  if (stream == layout_.queue_of[device_backend]) {
+    // Metal private buffers: a blit committed on the backend's own queue, waited for at once.
+    submit_recorded(device_backend);
+    executor_.enqueue(stream, op);
+    executor_.host_wait_queue(stream, wait);
+  } else {
+    executor_.blocking_op(stream, op);
+  }
+  log(letter, op.site);
+  log('s', wait);  // cudaStreamSynchronize(cudaStreamPerThread), or the blit's wait
 }
 
 void BackendApi::tensor_copy(const TensorView& src, const TensorView& dst, const CallSite& site) {
@@ -158,7 +184,10 @@ void BackendApi::enqueue_host_transfer(Index backend, AgentId queue, HostTransfe
     enqueue_compute_queue(backend, op);
   } else {
     submit_recorded(backend);  // a blocking transfer synchronizes: the context is submitted
-    executor_.enqueue(queue, op);
+    if (queue == layout_.queue_of[backend])
+      enqueue_own(backend, op);
+    else
+      executor_.enqueue(queue, op);
   }
   if (queue == layout_.transfer_queue_of[backend]) {
     // The compute queue waits for the transfer queue by semaphore before its next work.
@@ -168,7 +197,10 @@ void BackendApi::enqueue_host_transfer(Index backend, AgentId queue, HostTransfe
   if (timing == HostTransfer::blocks_host) {
     CallSite wait = site;
     wait.implicit = true;
-    executor_.host_wait_queue(queue, wait);
+    if (queue == layout_.queue_of[backend])
+      executor_.host_wait_queue(queue, wait);
+    else
+      wait_own_queues(backend, wait);  // Vulkan's staged upload ends in ggml_vk_synchronize
   }
 }
 
@@ -181,13 +213,15 @@ bool BackendApi::cpy_tensor_async(Index bs, Index bd, const TensorView& src, con
   if (dbuf.kind != BufferKind::device || dbuf.owner != bd) return false;
 
   if (is_host_buffer(sbuf.kind)) {
-    if (!c.cpy_async_from_host || scenario_.backends[bs].kind != BackendKind::cpu) return false;
-    if (c.cpy_async_from_host_pinned_only && sbuf.kind != BufferKind::pinned_host) return false;
-    HostTransfer timing =
-        sbuf.kind == BufferKind::pinned_host ? c.set_async_pinned : c.set_async_pageable;
-    AgentId q =
-        layout_.transfer_queue_of[bd] >= 0 ? layout_.transfer_queue_of[bd] : layout_.queue_of[bd];
-    enqueue_host_transfer(bd, q, timing, copy_op(src, dst, site), site);
+    if (!c.cpy_async_from_host) return false;
+    const bool pinned = is_pinned_for(src.region, bd);
+    if (c.cpy_async_from_host_pinned_only) {
+      if (!pinned) return false;  // Vulkan: registered for this device; the source backend aside
+    } else if (scenario_.backends[bs].kind != BackendKind::cpu) {
+      return false;  // CUDA's copy_from_host: a source backend of device type CPU only
+    }
+    HostTransfer timing = pinned ? c.set_async_pinned : c.set_async_pageable;
+    enqueue_host_transfer(bd, upload_queue(bd), timing, copy_op(src, dst, site), site);
     log('a', site);
     return true;
   }
@@ -203,7 +237,7 @@ bool BackendApi::cpy_tensor_async(Index bs, Index bd, const TensorView& src, con
     enqueue_compute_queue(bd, op);
   } else {
     // Copy on the source queue, then the destination waits on the source's copy event.
-    executor_.enqueue(layout_.queue_of[bs], op);
+    enqueue_own(bs, op);
     executor_.record_event(layout_.copy_event_of[bs], layout_.queue_of[bs], site);
     executor_.queue_wait_event(layout_.queue_of[bd], layout_.copy_event_of[bs], site);
   }
@@ -227,8 +261,9 @@ void BackendApi::set_tensor_async(Index b, const TensorView& host_src, const Ten
                                   const CallSite& site) {
   const Capabilities& c = layout_.caps[b];
   if (c.set_get_async && c.async_queue) {
-    HostTransfer timing = is_pinned(host_src.region) ? c.set_async_pinned : c.set_async_pageable;
-    enqueue_host_transfer(b, layout_.queue_of[b], timing, copy_op(host_src, dst, site), site);
+    HostTransfer timing =
+        is_pinned_for(host_src.region, b) ? c.set_async_pinned : c.set_async_pageable;
+    enqueue_host_transfer(b, upload_queue(b), timing, copy_op(host_src, dst, site), site);
     log('a', site);
     return;
   }
@@ -239,8 +274,9 @@ void BackendApi::set_tensor_async(Index b, const TensorView& host_src, const Ten
 void BackendApi::get_tensor_async(Index b, const TensorView& src, const TensorView& host_dst,
                                   const CallSite& site) {
   const Capabilities& c = layout_.caps[b];
-  if (c.set_get_async && c.async_queue) {
-    HostTransfer timing = is_pinned(host_dst.region) ? c.get_async_pinned : c.get_async_pageable;
+  if (c.set_get_async && c.get_async_member && c.async_queue) {
+    HostTransfer timing =
+        is_pinned_for(host_dst.region, b) ? c.get_async_pinned : c.get_async_pageable;
     // Device-to-host: the host side is the destination, written when the item runs.
     if (timing == HostTransfer::captured_at_call) timing = HostTransfer::at_execution;
     enqueue_host_transfer(b, layout_.queue_of[b], timing, copy_op(src, host_dst, site), site);
@@ -263,8 +299,15 @@ void BackendApi::tensor_get(const TensorView& src, const CallSite& site) {
 void BackendApi::graph_compute_async(Index b, Operation compute) {
   if (layout_.caps[b].async_queue) {
     submit_recorded(b);  // the graph is recorded into the live context, which it submits
-    executor_.enqueue(layout_.queue_of[b], compute);
+    enqueue_own(b, compute);
     log('g', compute.site);
+    if (layout_.caps[b].graph_compute_syncs) {
+      // The backend's own synchronize inside graph_compute: not one the scheduler could leave out.
+      CallSite wait = compute.site;
+      wait.implicit = true;
+      wait_own_queues(b, wait);
+      log('s', wait);
+    }
   } else {
     executor_.host_op(compute);  // CPU/BLAS run the graph to completion on the calling thread
     log('c', compute.site);

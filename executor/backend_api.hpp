@@ -118,14 +118,27 @@ class BackendApi {
   // event_record, a graph launch, a blocking transfer.
   void enqueue_compute_queue(Index b, const Operation& op);
   void submit_recorded(Index b);
+  // Appends op to b's compute queue now, as b's command (see note_command).
+  void enqueue_own(Index b, const Operation& op);
+  // On a queue shared with another backend (Metal), marks b's latest command for synchronize.
+  void note_command(Index b, const CallSite& site);
+  // The host waits for b's compute queue (its own commands on a shared one) and transfer queue.
+  void wait_own_queues(Index b, const CallSite& site);
+  // Host->device uploads (set_tensor_async, cpy_tensor_async from host) run on the transfer
+  // queue where the backend has one (Vulkan's async_use_transfer_queue), else the compute queue.
+  AgentId upload_queue(Index b) const {
+    return layout_.transfer_queue_of[b] >= 0 ? layout_.transfer_queue_of[b] : layout_.queue_of[b];
+  }
   void log(char letter, const CallSite& site, int sync_id = -1) {
     calls_.push_back({letter, site, sync_id});
   }
   // Numbers the next synchronization; false if it is suppressed (then nothing is issued).
   bool next_sync(int& id);
   bool is_host(const Region& r) const { return is_host_buffer(scenario_.buffers[r.buffer].kind); }
-  bool is_pinned(const Region& r) const {
-    return scenario_.buffers[r.buffer].kind == BufferKind::pinned_host;
+  // Pinned for backend b's device: Vulkan_Host memory is registered with Vulkan device 0 only.
+  bool is_pinned_for(const Region& r, Index b) const {
+    return scenario_.buffers[r.buffer].kind == BufferKind::pinned_host &&
+           (!layout_.caps[b].pinned_for_device0_only || scenario_.backends[b].device == 0);
   }
 
   const Scenario& scenario_;

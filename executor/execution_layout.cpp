@@ -1,6 +1,26 @@
 #include "executor/execution_layout.hpp"
 
 namespace schedcheck {
+namespace {
+
+// The earlier Metal backend on b's device whose queue b shares, or kNone: ggml creates one
+// MTLCommandQueue per Metal device, used by every backend context on it (audit finding F7).
+Index metal_queue_owner(const Scenario& s, const ExecutionLayout& l, Index b) {
+  if (s.backends[b].kind != BackendKind::metal) return kNone;
+  for (Index o = 0; o < b; ++o)
+    if (s.backends[o].kind == BackendKind::metal && s.backends[o].device == s.backends[b].device &&
+        l.queue_of[o] >= 0)
+      return o;
+  return kNone;
+}
+
+bool shares_queue(const ExecutionLayout& l, Index b) {
+  for (Index o = 0; o < static_cast<Index>(l.queue_of.size()); ++o)
+    if (o != b && l.queue_of[o] == l.queue_of[b]) return true;
+  return false;
+}
+
+}  // namespace
 
 ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile,
                             const std::vector<PolicyEventSpec>& policy_events) {
@@ -21,6 +41,11 @@ ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile,
   l.blocking_stream_of.assign(nb, -1);
   for (Index b = 0; b < nb; ++b) {
     if (!l.caps[b].async_queue) continue;
+    if (const Index first = metal_queue_owner(s, l, b); first != kNone) {
+      l.queue_of[b] = l.queue_of[first];  // one MTLCommandQueue per Metal device
+      l.agents[l.queue_of[b]].name += "+" + s.backends[b].name;
+      continue;
+    }
     l.queue_of[b] = static_cast<AgentId>(l.agents.size());
     l.agents.push_back({AgentKind::queue, s.backends[b].name, b, s.backends[b].device});
     if (l.caps[b].transfer_queue) {
@@ -31,6 +56,10 @@ ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile,
   }
   // One hidden blocking stream per physical device and API family.
   for (Index b = 0; b < nb; ++b) {
+    if (l.caps[b].async_queue && l.caps[b].blocking_on_queue) {
+      l.blocking_stream_of[b] = l.queue_of[b];  // Metal private buffers: a blit on the queue
+      continue;
+    }
     if (!l.caps[b].async_queue || !l.caps[b].blocking_stream) continue;
     const Backend& be = s.backends[b];
     for (Index o = 0; o < b; ++o) {
@@ -54,6 +83,7 @@ ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile,
   l.sched_events.assign(nb, std::vector<EventId>(l.n_copies, -1));
   l.copy_event_of.assign(nb, -1);
   l.transfer_event_of.assign(nb, -1);
+  l.last_command_event_of.assign(nb, -1);
   l.policy_events.assign(policy_events.size(), std::vector<EventId>(nb, -1));
   auto add_event = [&](EventKind kind, std::string name, Index b, int slot) {
     l.events.push_back({kind, std::move(name), b, slot});
@@ -71,6 +101,8 @@ ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile,
     if (l.transfer_queue_of[b] >= 0)
       l.transfer_event_of[b] =
           add_event(EventKind::transfer, "transfer_semaphore(" + name + ")", b, 0);
+    if (c.async_queue && shares_queue(l, b))
+      l.last_command_event_of[b] = add_event(EventKind::last_command, "last(" + name + ")", b, 0);
     for (std::size_t e = 0; e < policy_events.size(); ++e)
       if (c.async_queue && c.events)
         l.policy_events[e][b] =

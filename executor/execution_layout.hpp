@@ -24,7 +24,7 @@ struct Agent {
   int device = -1;        // blocking streams
 };
 
-enum class EventKind : uint8_t { sched, copy, transfer, policy, input_ring };
+enum class EventKind : uint8_t { sched, copy, transfer, policy, input_ring, last_command };
 
 // An event per backend that a policy's compute_splits records and waits on (model/policies/),
 // made on every backend with an asynchronous queue and events, named "<prefix>(<backend>)".
@@ -49,6 +49,9 @@ struct ExecutionLayout {
   std::vector<std::vector<EventId>> sched_events;  // [backend][slot], -1 when NULL
   std::vector<EventId> copy_event_of;              // per source backend, -1 if none
   std::vector<EventId> transfer_event_of;          // per backend with a transfer queue
+  // Per backend whose queue another backend shares (Metal contexts of one device): recorded
+  // after each of its commands, so synchronize waits for its own last command only.
+  std::vector<EventId> last_command_event_of;
   std::vector<std::vector<EventId>> policy_events;  // [spec][backend], -1 where none
   // llama#27311's input ring: [backend][ring slot] for backends that read user inputs in place;
   // empty without a ring.

@@ -78,6 +78,7 @@ Capabilities capabilities_for(BackendKind kind, const VersionProfile& profile) {
       c.cpy_async_same_device_only = true;
       c.cpy_async_from_host = profile.vulkan_cpy_async;
       c.cpy_async_from_host_pinned_only = true;
+      c.pinned_for_device0_only = true;  // Vulkan_Host: ggml_vk_host_malloc(devices[0], ...)
       c.device_copy_queue = CopyQueue::destination;
       c.blocking_stream = true;  // synchronous submit + fence, not ordered with the compute queue
       c.transfer_queue_waits_events = profile.vulkan_transfer_waits_events;
@@ -135,6 +136,10 @@ const std::vector<FieldRow>& field_rows() {
       {"async_fallback_syncs", &C::async_fallback_syncs},
       {"integrated_reads_pinned_host", &C::integrated_reads_pinned_host},
       {"event_wait_drops_recorded", &C::event_wait_drops_recorded},
+      {"graph_compute_syncs", &C::graph_compute_syncs},
+      {"get_async_member", &C::get_async_member},
+      {"pinned_for_device0_only", &C::pinned_for_device0_only},
+      {"blocking_on_queue", &C::blocking_on_queue},
   };
   return rows;
 }

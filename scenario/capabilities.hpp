@@ -39,11 +39,13 @@ struct Capabilities {
   HostTransfer set_async_pageable = HostTransfer::captured_at_call;
   HostTransfer get_async_pinned = HostTransfer::at_execution;
   HostTransfer get_async_pageable = HostTransfer::blocks_host;
-  bool cpy_async_member = false;                 // has a cpy_tensor_async member at all
-  bool cpy_async_device = false;                 // accepts a device source of the same family
-  bool cpy_async_same_device_only = false;       // ... only on the same physical device (Vulkan)
-  bool cpy_async_from_host = false;              // accepts a host source of the CPU backend
-  bool cpy_async_from_host_pinned_only = false;  // ... only pinned host memory (Vulkan)
+  bool cpy_async_member = false;            // has a cpy_tensor_async member at all
+  bool cpy_async_device = false;            // accepts a device source of the same family
+  bool cpy_async_same_device_only = false;  // ... only on the same physical device (Vulkan)
+  bool cpy_async_from_host = false;         // accepts a host source of the CPU backend
+  // ... only pinned host memory, and then of any source backend: Vulkan checks the memory only
+  // (ggml_vk_host_get), where CUDA's copy_from_host needs a CPU-backend source.
+  bool cpy_async_from_host_pinned_only = false;
   CopyQueue device_copy_queue = CopyQueue::source_then_event;
   // Blocking buffer set/get/copy run on a hidden stream not ordered with the queue
   // (CUDA cudaStreamPerThread, Vulkan's synchronous submit); false = host memcpy (Metal).
@@ -57,6 +59,18 @@ struct Capabilities {
   // event_wait ends the backend's command context without submitting it: work recorded since the
   // last submit (synchronize, event_record, graph launch) is lost (Vulkan before fda28915).
   bool event_wait_drops_recorded = false;
+  // graph_compute synchronizes before it returns (Vulkan on a device without async support,
+  // Backend::support_async false: Intel DG1, GGML_VK_DISABLE_ASYNC).
+  bool graph_compute_syncs = false;
+  // With set_get_async: implements get_tensor_async too (Vulkan drops it on such a device, so the
+  // generic fallback synchronizes and reads blocking).
+  bool get_async_member = true;
+  // Pinned host memory counts as pinned only for device 0: ggml's Vulkan_Host buffers are
+  // registered with Vulkan device 0 alone; on another device they are pageable for this backend.
+  bool pinned_for_device0_only = false;
+  // Blocking buffer set/get/copy are a command on the backend's own queue plus a host wait
+  // (Metal private buffers, Backend::private_buffers: a blit on the device's MTLCommandQueue).
+  bool blocking_on_queue = false;
 
   bool operator==(const Capabilities&) const = default;
 };

@@ -72,9 +72,27 @@ Index add_node(Scenario& s, const std::string& name, const std::string& op, Inde
   return n.output;
 }
 
+namespace {
+
+// What ggml's backend does on the scenario's device, at every version (audit findings F2, F6,
+// F11); the scenario's capability overrides still come after.
+void apply_device_properties(const Backend& b, Capabilities& caps) {
+  if (b.kind == BackendKind::vulkan) {
+    caps.transfer_queue = caps.transfer_queue || b.transfer_queue;
+    if (!b.support_async) {
+      caps.graph_compute_syncs = true;  // ggml_backend_vk_graph_compute ends in a synchronize
+      caps.get_async_member = false;    // ggml_backend_vk_init drops get_tensor_async
+    }
+  }
+  if (b.kind == BackendKind::metal && b.private_buffers) caps.blocking_on_queue = true;
+}
+
+}  // namespace
+
 Capabilities backend_capabilities(const Scenario& s, Index backend, const VersionProfile& profile) {
   const Backend& b = s.backends[backend];
   Capabilities caps = capabilities_for(b.kind, profile);
+  apply_device_properties(b, caps);
   for (const auto& o : b.overrides) {
     if (set_capability(caps, o.field, o.boolean)) continue;
     if (set_capability(caps, o.field, o.host_transfer)) continue;

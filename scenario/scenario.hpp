@@ -34,6 +34,10 @@ struct Backend {
   Index compute_buffer = kNone;  // where the allocator places this backend's tensors
   std::vector<CapabilityOverride> overrides;
   bool integrated = false;  // an integrated GPU (APU): its device memory is the host's
+  // Device properties ggml's backends read from the device (docs/scenario-format.md):
+  bool transfer_queue = false;   // Vulkan async_use_transfer_queue (AMD RDNA discrete, env)
+  bool support_async = true;     // Vulkan support_async (false: Intel DG1, GGML_VK_DISABLE_ASYNC)
+  bool private_buffers = false;  // Metal buffers in private storage (no unified memory, env)
 };
 
 struct Buffer {

@@ -28,8 +28,11 @@ Mechanism classify_race(const ReplayResult& replay, const Finding& f) {
     return Mechanism::H2;
   const TraceEntry& write = replay.trace[write_op];
   const Access& written = write.op.accesses[write_access];
-  if (written.copy != kNone && write.op.kind == OpKind::copy && writer == AgentKind::queue &&
-      layout.agents[write_agent].backend != replay.run.plan.copies[written.copy].backend)
+  // A copy slot written by a queue other than its owner's compute queue: another backend's, or
+  // the owner's transfer queue, which the owner's event_wait does not cover (B12b).
+  const bool copy_queue = writer == AgentKind::queue || writer == AgentKind::transfer_queue;
+  if (written.copy != kNone && write.op.kind == OpKind::copy && copy_queue &&
+      write_agent != layout.queue_of[replay.run.plan.copies[written.copy].backend])
     return Mechanism::H1;
   // An integrated GPU's kernel accesses host memory in place (no copy), unordered with the host.
   const bool host_buffer = is_host_buffer(replay.run.scenario.buffers[f.buffer].kind);

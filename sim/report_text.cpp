@@ -168,8 +168,8 @@ std::string place_text(const AccessDescription& access) {
 std::string mechanism_line(Mechanism mechanism) {
   switch (mechanism) {
     case Mechanism::H1:
-      return "copy issued on the source queue overwrites a destination slot the destination may "
-             "still read";
+      return "copy on another queue (the source's, or the destination's transfer queue) "
+             "overwrites a destination slot the destination may still read";
     case Mechanism::H2:
       return "source of an asynchronous host->device copy rewritten before the copy read it";
     case Mechanism::H3:

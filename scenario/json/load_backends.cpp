@@ -6,15 +6,34 @@
 #include "scenario/json/limits.hpp"
 
 namespace schedcheck::json_format {
+namespace {
+
+// A device property that ggml's backend of one kind reads from the device (Vulkan's transfer
+// queue and async support, Metal's private buffers): where the field is allowed, and what it is.
+struct DeviceProperty {
+  std::string_view field;
+  BackendKind kind;
+  bool Backend::*member;
+  std::string_view meaning;
+};
+
+const DeviceProperty kDeviceProperties[] = {
+    {"transfer_queue", BackendKind::vulkan, &Backend::transfer_queue,
+     "ggml's async_use_transfer_queue"},
+    {"support_async", BackendKind::vulkan, &Backend::support_async, "ggml's support_async"},
+    {"private_buffers", BackendKind::metal, &Backend::private_buffers, "private buffer storage"},
+};
+
+}  // namespace
 
 void ScenarioLoader::load_backends(const Json& list) {
   array(list, "/backends");
   if (list.empty()) fail("/backends", "expected at least one backend (the CPU backend, last)");
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string p = at("/backends", i);
-    const Json& j =
-        object(list[i], p,
-               {"name", "kind", "device", "integrated", "compute_buffer", "capabilities"});
+    const Json& j = object(list[i], p,
+                           {"name", "kind", "device", "integrated", "transfer_queue",
+                            "support_async", "private_buffers", "compute_buffer", "capabilities"});
     Backend b;
     b.name = name(required(j, p, "name"), at(p, "name"));
     claim(backend_path_, b.name, at(p, "name"), "backend");
@@ -37,6 +56,16 @@ void ScenarioLoader::load_backends(const Json& list) {
         fail(at(p, "integrated"),
              "a " + kind + " backend is not a GPU; \"integrated\" describes a GPU device");
       b.integrated = boolean(*ig, at(p, "integrated"));
+    }
+    for (const DeviceProperty& d : kDeviceProperties) {
+      const Json* v = optional(j, std::string(d.field));
+      if (!v) continue;
+      const std::string fp = at(p, d.field);
+      if (b.kind != d.kind)
+        fail(fp, "a " + kind + " backend has no " + in_quotes(d.field) + " (" +
+                     std::string(d.meaning) + " is a property of " +
+                     std::string(to_string(d.kind)) + " devices)");
+      b.*d.member = boolean(*v, fp);
     }
     compute_buffer_names_.push_back(
         string(required(j, p, "compute_buffer"), at(p, "compute_buffer")));
@@ -88,8 +117,8 @@ std::vector<CapabilityOverride> ScenarioLoader::load_overrides(const Json& j,
         const std::string text = string(value, p);
         auto t = parse_host_transfer(text);
         if (!t)
-          fail(p, "expected one of at_execution|captured_at_call|blocks_host, got " +
-                      in_quotes(text));
+          fail(p,
+               "expected one of at_execution|captured_at_call|blocks_host, got " + in_quotes(text));
         o.host_transfer = *t;
         break;
       }

@@ -121,6 +121,9 @@ void save_hardware(const Scenario& s, Json& j) {
     bj["kind"] = std::string(to_string(b.kind));
     if (!is_host_backend(b.kind)) bj["device"] = b.device;
     if (b.integrated) bj["integrated"] = true;
+    if (b.transfer_queue) bj["transfer_queue"] = true;
+    if (!b.support_async) bj["support_async"] = false;
+    if (b.private_buffers) bj["private_buffers"] = true;
     if (b.compute_buffer != kNone) bj["compute_buffer"] = s.buffers[b.compute_buffer].name;
     if (!b.overrides.empty()) bj["capabilities"] = save_overrides(b.overrides);
     backends.push_back(std::move(bj));

@@ -34,7 +34,7 @@ inline Scenario fixture_scenario() {
   };
   gpu("G0", BackendKind::cuda, 0, kBufG0);
   gpu("G1", BackendKind::cuda, 1, kBufG1);
-  gpu("VK", BackendKind::vulkan, 2, kBufVk);
+  gpu("VK", BackendKind::vulkan, 0, kBufVk);  // Vulkan device 0: the pinned buffers are its own
   gpu("MTL", BackendKind::metal, 3, kBufMtl);
   s.backends.push_back(Backend{"CPU", BackendKind::cpu, -1, kBufHostCompute, {}, false});
   auto buf = [&](std::string name, BufferKind kind, BufferUsage usage, Index owner, uint64_t size) {
@@ -79,7 +79,10 @@ inline Policy world_policy(const std::string& name, bool event_wait_drops_record
 struct HbWorld {
   explicit HbWorld(const std::string& policy = "ggml-17795",
                    bool event_wait_drops_recorded = false)
-      : run(prepare_run(fixture_scenario(), world_policy(policy, event_wait_drops_recorded))),
+      : HbWorld(fixture_scenario(), policy, event_wait_drops_recorded) {}
+  // A world on a variant of the fixture (device properties, backends moved between devices).
+  HbWorld(Scenario s, const std::string& policy, bool event_wait_drops_recorded = false)
+      : run(prepare_run(std::move(s), world_policy(policy, event_wait_drops_recorded))),
         engine(run.layout, std::vector<uint64_t>(run.scenario.buffers.size(), 4096)),
         api(run.scenario, run.layout, engine) {}
 
