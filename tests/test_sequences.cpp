@@ -43,6 +43,12 @@ const FindingGroup* group_on(const PolicyVerdict& v, const std::string& tensor) 
 
 TEST(Sequences, TheRewrittenIndicesOfAnotherSequencesUbatchLeakAcrossRequests) {
   const PolicyVerdict v = explain(replay(np2(), policy("ggml-26040")));
+  // Sequence 1's logits read the unified cache that sequence 0's corrupted write left.
+  for (const FindingGroup& g : v.groups) {
+    if (g.first_access.tensor.name == "kq_mask") continue;  // the mask feeds only sequence 0
+    ASSERT_EQ(g.corrupts.size(), 1u) << g.first_access.tensor.name;
+    EXPECT_EQ(g.corrupts[0].value.batch, 1);
+  }
   const FindingGroup* k = group_on(v, "k_idxs");
   ASSERT_NE(k, nullptr);
   EXPECT_EQ(k->mechanism, Mechanism::H5);
@@ -106,8 +112,10 @@ TEST(Sequences, AUnifiedCacheIsReadWholeAndAStreamPerSequenceOnlyInTheUbatchsStr
 }
 
 TEST(Sequences, TheGraphIsReusedAsAllowReuseComparesSequences) {
-  Scenario s = np2();  // sequences 0, 1, 0, 1; outputs on 2 and 3: 2 is rebuilt anyway
-  EXPECT_EQ(replay(s, policy("ggml-26040")).stats.reused_graphs, 2);  // unified: counts match
+  Scenario s = np2();  // sequences 0, 1, 0, 1
+  EXPECT_EQ(replay(s, policy("ggml-26040")).stats.reused_graphs, 0);  // outputs on 1 and 3 only
+  s.driver.outputs[0].batches.clear();  // outputs on every chunk: sequences alone decide
+  EXPECT_EQ(replay(s, policy("ggml-26040")).stats.reused_graphs, 3);  // unified: counts match
   s.driver.sequences.unified_kv = false;  // split_equal: the ids must match too
   EXPECT_EQ(replay(s, policy("ggml-26040")).stats.reused_graphs, 0);
   s.driver.sequences.unified_kv = true;
