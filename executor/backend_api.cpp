@@ -45,6 +45,10 @@ std::vector<TensorView> value_parts(const TensorView& v) {
 
 int append_reads(Operation& op, const TensorView& v) {
   const int first = static_cast<int>(op.accesses.size());
+  if (v.parts.empty()) {  // the common case: no vector of parts to build
+    op.accesses.push_back(access_of(v, false));
+    return first;
+  }
   for (const TensorView& part : value_parts(v)) op.accesses.push_back(access_of(part, false));
   return first;
 }
@@ -133,14 +137,19 @@ Operation BackendApi::copy_op(const TensorView& src, const TensorView& dst,
   op.kind = OpKind::copy;
   op.site = site;
   // One read and one write per value part: each part's write carries what its read saw.
-  for (const TensorView& part : value_parts(src)) {
+  auto copy_part = [&](const TensorView& part, const TensorView& to) {
     const int read = static_cast<int>(op.accesses.size());
     op.accesses.push_back(access_of(part, false));
-    const uint64_t offset = part.region.offset - src.region.offset;
-    Access write = access_of(sub_view(dst, offset, part.region.size), true, read);
+    Access write = access_of(to, true, read);
     write.value = part.expected;  // a copy produces what it reads
     op.accesses.push_back(write);
+  };
+  if (src.parts.empty()) {
+    copy_part(src, dst);  // the common case: no vector of parts to build
+    return op;
   }
+  for (const TensorView& part : value_parts(src))
+    copy_part(part, sub_view(dst, part.region.offset - src.region.offset, part.region.size));
   return op;
 }
 
