@@ -27,6 +27,21 @@ std::optional<std::pair<Access, LogicalValue>> read_and_wrong(const ReportNaming
   return std::nullopt;
 }
 
+// The KV cache node n steers: the one it writes, else one it reads directly or through a source
+// computed from it (the mask is applied to KQ, the product with the cache); kNone if none.
+Index steered_cache(const Scenario& s, const std::vector<bool>& kv, const Node& n) {
+  auto is_kv = [&](Index t) { return kv[static_cast<std::size_t>(t)]; };
+  if (n.writes_persistent && is_kv(n.output)) return n.output;
+  for (Index src : n.sources) {
+    if (is_kv(src)) return src;
+    const Index producer = s.tensors[src].producer;
+    if (producer == kNone) continue;
+    for (Index inner : s.nodes[producer].sources)
+      if (is_kv(inner)) return inner;
+  }
+  return kNone;
+}
+
 std::optional<SequenceCrossing> sequence_crossing(const ReportNaming& naming, const Finding& f) {
   const Scenario& s = naming.scenario();
   if (s.driver.sequences.count <= 1) return std::nullopt;
@@ -39,21 +54,12 @@ std::optional<SequenceCrossing> sequence_crossing(const ReportNaming& naming, co
   const std::vector<bool> kv = kv_partitioned_tensors(s);
   for (const Node& n : s.nodes) {
     if (std::find(n.sources.begin(), n.sources.end(), read.tensor) == n.sources.end()) continue;
-    // The cache it writes, else one it reads directly or through a source computed from it
-    // (the mask is applied to KQ, the product with the cache).
-    Index cache = n.writes_persistent && kv[static_cast<std::size_t>(n.output)] ? n.output : kNone;
-    for (Index src : n.sources) {
-      if (cache == kNone && kv[static_cast<std::size_t>(src)]) cache = src;
-      const Index producer = s.tensors[src].producer;
-      if (cache != kNone || producer == kNone) continue;
-      for (Index inner : s.nodes[producer].sources)
-        if (cache == kNone && kv[static_cast<std::size_t>(inner)]) cache = inner;
-    }
+    const Index cache = steered_cache(s, kv, n);
     if (cache == kNone) continue;
     SequenceCrossing c{s.tensors[read.tensor].name,
                        n.name,
                        s.tensors[cache].name,
-                       n.writes_persistent,
+                       cache == n.output,
                        sequences_of(s.driver, read.value.eval),
                        sequences_of(s.driver, wrong.eval)};
     if (c.own == c.other) return std::nullopt;  // wrong, but within the same sequences
