@@ -6,6 +6,8 @@
 
 namespace schedcheck {
 
-DriverStats drive(PreparedRun& run, BackendApi& api);
+struct RealRunHooks;
+// hooks: for a tree over ggml's own backends (real/recorded_run.hpp); ignored by the model.
+DriverStats drive(PreparedRun& run, BackendApi& api, RealRunHooks* hooks = nullptr);
 
 }  // namespace schedcheck

@@ -56,14 +56,15 @@ std::optional<fs::path> bundle_near(fs::path dir) {
 
 // git archive of a tag into the cache (once; a temporary folder renamed into place).
 fs::path extract_tag(const std::string& tag) {
-  const fs::path cached = cache_dir() / "trees" / tag;
+  const fs::path cached = cache_dir() / "ggml-trees" / tag;
   if (is_tree(cached)) return cached;  // extracted earlier (or carried with the cache)
   const std::optional<fs::path> bundle = find_bundle();
   if (!bundle)
-    throw BridgeError("ggml@" + tag +
-                      ": no ggml bundle found (set SCHEDCHECK_GGML_BUNDLE to "
-                      "shared/upstream/ggml-versions.bundle, or name a folder: ggml@/path/to/ggml)");
-  const fs::path root = cache_dir() / "trees";
+    throw BridgeError(
+        "ggml@" + tag +
+        ": no ggml bundle found (set SCHEDCHECK_GGML_BUNDLE to "
+        "shared/upstream/ggml-versions.bundle, or name a folder: ggml@/path/to/ggml)");
+  const fs::path root = cache_dir() / "ggml-trees";
   fs::create_directories(root);
   const fs::path git_dir = root / "bundle.git";
   const fs::path log = root / ("extract-" + tag + ".log");
@@ -80,11 +81,11 @@ fs::path extract_tag(const std::string& tag) {
   const fs::path tmp = root / (tag + ".tmp" + std::to_string(getpid()));
   fs::create_directories(tmp);
   const fs::path tar = tmp / "tree.tar";
-  if (run_process({"git", "--git-dir=" + git_dir.string(), "archive", "-o", tar.string(), tag,
-                   "include", "src"},
+  // The whole tree: its CMake files build ggml's own backends (bridge/ggml_cmake_build.cpp).
+  if (run_process({"git", "--git-dir=" + git_dir.string(), "archive", "-o", tar.string(), tag},
                   log) != 0)
-    throw BridgeError("ggml@" + tag + ": not a tag of " + bundle->string() + " (tags: " +
-                      tag_list() + ")\n" + log_tail(log));
+    throw BridgeError("ggml@" + tag + ": not a tag of " + bundle->string() +
+                      " (tags: " + tag_list() + ")\n" + log_tail(log));
   if (run_process({"tar", "-xf", tar.string(), "-C", tmp.string()}, log) != 0)
     throw BridgeError("extracting ggml@" + tag + " failed:\n" + log_tail(log));
   fs::remove(tar);
@@ -128,12 +129,31 @@ fs::path cache_dir() {
 GgmlTree resolve_tree(std::string_view spec_in) {
   std::string spec(spec_in);
   std::string era;
-  if (const auto comma = spec.rfind(",as="); comma != std::string::npos) {
-    era = spec.substr(comma + 4);
-    spec = spec.substr(0, comma);
-  }
   GgmlTree t;
   t.label = std::string(kRealPolicyPrefix) + std::string(spec_in);
+  // Options after the tree: ",as=ERA", ",devices=KIND", ",graph=computable", in any order.
+  for (auto comma = spec.rfind(','); comma != std::string::npos; comma = spec.rfind(',')) {
+    const std::string option = spec.substr(comma + 1);
+    const auto eq = option.find('=');
+    const std::string key = option.substr(0, eq),
+                      value = eq == std::string::npos ? "" : option.substr(eq + 1);
+    if (key == "as") {
+      era = value;
+    } else if (key == "devices") {
+      if (value != "simulated" && value != "ggml-cpu" && value != "ggml-cuda")
+        throw BridgeError(t.label + ": devices=" + value +
+                          " (expected simulated, ggml-cpu or ggml-cuda)");
+      t.devices = value;
+    } else if (key == "graph") {
+      if (value != "computable" && value != "placeholders")
+        throw BridgeError(t.label + ": graph=" + value + " (expected computable or placeholders)");
+      t.computable = value == "computable";
+    } else {
+      break;  // part of a folder's name
+    }
+    spec = spec.substr(0, comma);
+  }
+  if (t.devices != "simulated") t.computable = true;
   for (const TagEra& tag : kTags)
     if (spec == tag.tag) {
       t.root = extract_tag(spec);

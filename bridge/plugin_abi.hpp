@@ -13,7 +13,7 @@
 namespace schedcheck::bridge {
 
 // Bumped whenever anything in this file changes; the plugin refuses another version.
-inline constexpr int kAbiVersion = 1;
+inline constexpr int kAbiVersion = 2;
 inline constexpr const char* kCreateSymbol = "schedcheck_bridge_create";
 
 // ---- What schedcheck tells the plugin: one scenario, validated and resolved to indices.
@@ -26,9 +26,9 @@ struct BufferDesc {  // one per scenario buffer; each gets a buffer type of its 
   MemoryKind kind = MemoryKind::pageable_host;
   int owner = -1;  // device memory: the backend whose memory it is
   uint64_t alignment = 32;
-  uint64_t size = 0;      // persistent buffers: allocated before the run
-  bool compute = false;   // allocated by the scheduler's allocator (size 0 here)
-  bool weights = false;   // GGML_BACKEND_BUFFER_USAGE_WEIGHTS
+  uint64_t size = 0;     // persistent buffers: allocated before the run
+  bool compute = false;  // allocated by the scheduler's allocator (size 0 here)
+  bool weights = false;  // GGML_BACKEND_BUFFER_USAGE_WEIGHTS
 };
 
 struct BackendDesc {
@@ -49,8 +49,8 @@ struct TensorDesc {
   uint64_t size = 0;
   bool input = false;
   bool output = false;
-  int buffer = -1;      // explicit placement (persistent tensors, placed outputs)
-  int64_t offset = -1;  // explicit offset in that buffer
+  int buffer = -1;           // explicit placement (persistent tensors, placed outputs)
+  int64_t offset = -1;       // explicit offset in that buffer
   uint64_t expert_rows = 0;  // > 0: MUL_MAT_ID expert weights, this many experts
   bool ids = false;          // MUL_MAT_ID expert ids (int32)
 };
@@ -74,6 +74,14 @@ struct GraphDesc {
   bool eval_callback = false;
   bool callback_all_nodes = false;
   std::vector<int> callback_nodes;
+  // Nodes become ops that backends compute (every tensor F32), not placeholders; required by
+  // devices that compute, optional for simulated ones (then both see the same graph).
+  bool computable = false;
+  int evaluations = 0;  // how many the run has (devices that compute prepare the reference)
+  // The checker's self-test: the run (not the reference) writes other values into this user
+  // input in this evaluation, so that the host reads that depend on it must differ.
+  int fault_tensor = -1;
+  int fault_eval = -1;
 };
 
 // ---- What the plugin reports: tensors and host memory resolved to scenario places.
@@ -88,7 +96,7 @@ struct TensorRef {
   uint64_t tensor_offset = 0;  // where these bytes start within the tensor (partial transfers)
 };
 
-struct MemRef {  // host memory given by pointer: inside a scenario buffer, or the caller's own
+struct MemRef {     // host memory given by pointer: inside a scenario buffer, or the caller's own
   int buffer = -1;  // -1: memory of the caller (llama.cpp's arrays, the scheduler's ids vector)
   uint64_t offset = 0;
   uint64_t size = 0;
@@ -100,7 +108,26 @@ struct NodeRef {
   TensorRef output;
 };
 
-// The simulated devices call this for everything the scheduler asks of them.
+// A delay to apply before the call just reported goes to the device: the host sleeps, and
+// the queue of `queue_backend` is held by work enqueued on it first.
+struct Hold {
+  int host_microseconds = 0;
+  int queue_backend = -1;
+  int queue_microseconds = 0;
+};
+
+// A host read that saw bytes other than the sequential reference's (devices that compute).
+struct ReadMismatch {
+  std::string read;  // "host reads output", "eval callback reads"
+  int tensor = -1;
+  int eval = 0;
+  uint64_t first_byte = 0;  // within the tensor
+  uint64_t wrong_bytes = 0;
+  float expected = 0;  // the first wrong element
+  float got = 0;
+};
+
+// The devices call this for everything the scheduler asks of them.
 class Host {
  public:
   virtual void synchronize(int backend) = 0;
@@ -125,8 +152,11 @@ class Host {
   virtual bool buffer_cpy_tensor(const TensorRef& src, const TensorRef& dst) = 0;
   // The eval callback is asked (ask = true) or given (ask = false) a node's tensor.
   virtual bool eval_callback(int node, bool ask) = 0;
-  // A call the simulated devices cannot stand for; the run stops with this message.
+  // A call the devices cannot stand for; the run stops with this message.
   virtual void unsupported(const std::string& what) = 0;
+  // Devices that compute: the delay for the call just reported (asked once per call).
+  virtual Hold take_hold() = 0;
+  virtual void read_mismatch(const ReadMismatch& m) = 0;
 
  protected:
   ~Host() = default;
@@ -140,13 +170,17 @@ class Scheduler {
   // Builds the graph anew (llama.cpp builds one per ubatch) and allocates it; realloc: the
   // graph differs from the previous one so that the scheduler must re-reserve.
   virtual bool alloc_graph(bool realloc) = 0;
-  virtual bool graph_compute_async() = 0;
+  virtual bool graph_compute_async(int eval) = 0;
   virtual void synchronize() = 0;
   // Where the current graph placed a tensor (user inputs: the copy the scheduler bound).
   virtual TensorRef place(int tensor) const = 0;
-  virtual void set_input(int tensor) = 0;  // ggml_backend_tensor_set from the caller's memory
-  // ggml_backend_tensor_get_async into a host buffer of the scenario.
-  virtual void get_output_async(int tensor, const MemRef& dst) = 0;
+  // ggml_backend_tensor_set from the caller's memory (the input's values in that evaluation).
+  virtual void set_input(int tensor, int eval) = 0;
+  // ggml_backend_tensor_get_async into a host buffer of the scenario; devices that compute
+  // compare the bytes with the reference after the next synchronize.
+  virtual void get_output_async(int tensor, int eval, const MemRef& dst) = 0;
+  // The run is over: reads not yet compared are compared now.
+  virtual void finish() = 0;
   virtual int cur_copy() const = 0;  // the copy index the allocated graph is bound to
 };
 

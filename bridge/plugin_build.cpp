@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "bridge/ggml_cmake_build.hpp"
 #include "bridge/plugin_abi.hpp"
 #include "bridge/plugin_sources.hpp"
 #include "bridge/process.hpp"
@@ -82,13 +83,22 @@ struct Unit {
 
 std::vector<std::string> flags(const GgmlTree& tree, const fs::path& plugin_src, const Unit& u,
                                int max_copies) {
-  std::vector<std::string> f = {"-O2", "-fPIC", "-fvisibility=hidden", "-fexceptions", "-w",
-                                "-DNDEBUG", "-D_GNU_SOURCE", "-D_XOPEN_SOURCE=700",
+  std::vector<std::string> f = {"-O2",
+                                "-fPIC",
+                                "-fvisibility=hidden",
+                                "-fexceptions",
+                                "-w",
+                                "-DNDEBUG",
+                                "-D_GNU_SOURCE",
+                                "-D_XOPEN_SOURCE=700",
                                 "-DGGML_VERSION=\"schedcheck-bridge\"",
                                 "-DGGML_COMMIT=\"" + tree.label + "\"",
                                 "-I" + (tree.root / "include").string(),
-                                "-I" + (tree.root / "src").string(), "-I" + plugin_src.string()};
+                                "-I" + (tree.root / "src").string(),
+                                "-I" + plugin_src.string()};
   if (u.per_copies) f.push_back("-DGGML_SCHED_MAX_COPIES=" + std::to_string(max_copies));
+  if (tree.devices == "ggml-cuda" && u.source.filename() == "proxy_devices.cpp")
+    f.push_back("-DSCHEDCHECK_PROXY_CUDA");
   if (u.is_c) {
     f.insert(f.begin(), {"-x", "c", "-std=c11"});
   } else {
@@ -115,11 +125,18 @@ std::vector<Unit> plugin_units(const GgmlTree& tree, const fs::path& plugin_src,
                                Hash& library_key) {
   const fs::path src = tree.root / "src";
   std::vector<Unit> units;
-  for (const char* c : {"ggml.c", "ggml-alloc.c", "ggml-quants.c"}) units.emplace_back(src / c, true);
+  for (const char* c : {"ggml.c", "ggml-alloc.c", "ggml-quants.c"})
+    units.emplace_back(src / c, true);
   for (const char* c : {"ggml.cpp", "ggml-threading.cpp", "ggml-backend-meta.cpp"})
     if (fs::exists(src / c)) units.emplace_back(src / c, false);
-  for (const char* p : {"sim_devices.cpp", "graph_builder.cpp", "plugin_scheduler.cpp"})
-    units.emplace_back(plugin_src / "bridge" / "plugin" / p, false);
+  std::vector<const char*> own = {"tensor_names.cpp", "lowering.cpp", "graph_builder.cpp",
+                                  "plugin_scheduler.cpp"};
+  if (tree.devices == "simulated") {
+    own.push_back("sim_devices.cpp");
+  } else {  // ggml's own backends, linked from their CMake build
+    own.insert(own.end(), {"proxy_devices.cpp", "queue_hold.cpp", "reference_graph.cpp"});
+  }
+  for (const char* p : own) units.emplace_back(plugin_src / "bridge" / "plugin" / p, false);
   // Includes the tree's ggml-backend.cpp, built with the scenario's GGML_SCHED_MAX_COPIES.
   units.emplace_back(plugin_src / "bridge" / "plugin" / "sched_state.cpp", false, true);
 
@@ -176,11 +193,14 @@ void compile(const GgmlTree& tree, const fs::path& plugin_src, int max_copies,
     }
 }
 
-void link(const GgmlTree& tree, const std::vector<Unit>& units, const fs::path& library) {
+void link(const GgmlTree& tree, const std::vector<Unit>& units,
+          const GgmlBackendLibraries& backends, const fs::path& library) {
   const fs::path tmp = library.string() + ".tmp" + std::to_string(getpid());
   std::vector<std::string> argv = {compiler(), "-shared", "-o", tmp.string()};
   for (const Unit& u : units) argv.push_back(u.object.string());
-  argv.insert(argv.end(), {"-Wl,--no-undefined", "-lpthread", "-lm"});
+  for (const fs::path& a : backends.archives) argv.push_back(a.string());
+  argv.insert(argv.end(), backends.link_flags.begin(), backends.link_flags.end());
+  argv.insert(argv.end(), {"-Wl,--no-undefined", "-lpthread", "-ldl", "-lm"});
   const fs::path log = library.string() + ".log";
   if (run_process(argv, log) != 0) {
     std::cerr << " failed\n";
@@ -195,8 +215,14 @@ void link(const GgmlTree& tree, const std::vector<Unit>& units, const fs::path& 
 PluginBuild build_plugin(const GgmlTree& tree, int max_copies) {
   const auto start = std::chrono::steady_clock::now();
   const fs::path plugin_src = plugin_source_dir();
+  GgmlBackendLibraries backends;
+  if (tree.devices != "simulated")
+    backends = build_ggml_backends(tree, tree.devices == "ggml-cuda");
   Hash library_key;
-  library_key.add(std::to_string(bridge::kAbiVersion)).add(compiler());
+  library_key.add(std::to_string(bridge::kAbiVersion))
+      .add(compiler())
+      .add(tree.devices)
+      .add(backends.key);
   std::vector<Unit> units = plugin_units(tree, plugin_src, max_copies, library_key);
   PluginBuild result;
   const fs::path libraries = cache_dir() / "plugins";
@@ -211,11 +237,10 @@ PluginBuild build_plugin(const GgmlTree& tree, int max_copies) {
             << ", " << missing.size() << " of " << units.size() << " files to compile) ..."
             << std::flush;
   compile(tree, plugin_src, max_copies, missing);
-  link(tree, units, result.library);
+  link(tree, units, backends, result.library);
   result.built = true;
   result.objects_compiled = static_cast<int>(missing.size());
-  result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   char done[64];
   std::snprintf(done, sizeof done, " done in %.1f s\n", result.seconds);
   std::cerr << done;

@@ -28,7 +28,7 @@ const PluginLibrary& PluginLibrary::for_tree(const std::string& tree_spec, int m
   if (!handle) throw BridgeError(tree.label + ": cannot load " + build.library.string() + ": " + dlerror());
   auto create = reinterpret_cast<bridge::CreateFn>(dlsym(handle, bridge::kCreateSymbol));
   if (!create) throw BridgeError(tree.label + ": " + build.library.string() + " has no " + bridge::kCreateSymbol);
-  slot.reset(new PluginLibrary(tree.label, create));
+  slot.reset(new PluginLibrary(tree.label, create, tree.computable));
   return *slot;
 }
 

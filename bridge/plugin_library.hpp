@@ -17,14 +17,17 @@ class PluginLibrary {
 
   bridge::CreateFn create() const { return create_; }
   const std::string& label() const { return label_; }
+  // The tree's graph is computable ops (devices that compute, or ,graph=computable).
+  bool computable() const { return computable_; }
   // A plugin runs one scenario at a time (its simulated devices keep the run in a global).
   std::mutex& run_mutex() const { return run_mutex_; }
 
  private:
-  PluginLibrary(std::string label, bridge::CreateFn fn)
-      : label_(std::move(label)), create_(fn) {}
+  PluginLibrary(std::string label, bridge::CreateFn fn, bool computable)
+      : label_(std::move(label)), create_(fn), computable_(computable) {}
   std::string label_;
   bridge::CreateFn create_;
+  bool computable_ = false;
   mutable std::mutex run_mutex_;
 };
 

@@ -1,6 +1,7 @@
 #include "bridge/real_scheduler.hpp"
 
 #include <algorithm>
+#include <iostream>
 
 #include "model/node_access.hpp"
 #include "model/scheduler.hpp"
@@ -21,13 +22,22 @@ auto guarded(F&& f) -> decltype(f()) {
 
 }  // namespace
 
-RealScheduler::RealScheduler(PreparedRun& run, BackendApi& api, const PluginLibrary& plugin)
+RealScheduler::RealScheduler(PreparedRun& run, BackendApi& api, const PluginLibrary& plugin,
+                             RealRunHooks* hooks)
     : lock_(plugin.run_mutex()),
+      hooks_(hooks),
+      label_(plugin.label()),
       run_(run),
       scenario_(run.scenario),
       api_(api),
       desc_(graph_desc(run)),
       persistent_(run.scenario) {
+  desc_.computable = plugin.computable();
+  desc_.evaluations = run.scenario.total_evaluations();
+  if (hooks_) {
+    desc_.fault_tensor = hooks_->fault_tensor;
+    desc_.fault_eval = hooks_->fault_eval;
+  }
   std::string error;
   sched_.reset(guarded([&] { return plugin.create()(bridge::kAbiVersion, &desc_, this, &error); }));
   if (!sched_) throw BridgeError(plugin.label() + ": " + error);
@@ -80,7 +90,7 @@ void RealScheduler::synchronize(const CallSite& site) {
 
 void RealScheduler::graph_compute_async(const EvalContext& ctx) {
   begin(site_of(ctx, Role::policy, Call::graph_compute, ""));
-  if (!guarded([&] { return sched_->graph_compute_async(); }))
+  if (!guarded([&] { return sched_->graph_compute_async(ctx.eval); }))
     throw BridgeError("ggml_backend_sched_graph_compute_async failed");
   // ggml synchronizes the ids backend before it reads the ids (finish_ids_read runs there).
   if (ids_read_) unsupported("an expert-ids read that was never synchronized");
@@ -100,14 +110,29 @@ void RealScheduler::prepare_inputs(const CallSite&) {
 
 void RealScheduler::set_input(Index tensor, const CallSite& site) {
   begin(site);
-  guarded([&] { sched_->set_input(tensor); });
+  guarded([&] { sched_->set_input(tensor, site.eval); });
 }
 
 void RealScheduler::get_output_async(Index tensor, const TensorView& host_dst,
                                      const CallSite& site) {
   begin(site);
   const bridge::MemRef dst{host_dst.region.buffer, host_dst.region.offset, host_dst.region.size};
-  guarded([&] { sched_->get_output_async(tensor, dst); });
+  guarded([&] { sched_->get_output_async(tensor, site.eval, dst); });
+}
+
+void RealScheduler::finish() {
+  guarded([&] { sched_->finish(); });
+}
+
+bridge::Hold RealScheduler::take_hold() {
+  return hooks_ && hooks_->take_hold ? hooks_->take_hold() : bridge::Hold{};
+}
+
+void RealScheduler::read_mismatch(const bridge::ReadMismatch& m) {
+  if (hooks_) return hooks_->mismatches.push_back(m);
+  std::cerr << "schedcheck: " << label_ << ": " << m.read << " " << scenario_.tensors[m.tensor].name
+            << " of evaluation " << m.eval << ": " << m.wrong_bytes
+            << " bytes differ from the sequential reference\n";
 }
 
 // ---- the simulated devices' calls
@@ -115,9 +140,9 @@ void RealScheduler::get_output_async(Index tensor, const TensorView& host_dst,
 void RealScheduler::attribute(After kind, Index backend) {
   if (!launched_) return;
   const bool same = backend == launched_->backend;
-  const bool keep = (kind == After::record && same) ||
-                    (callback_mode() && ((kind == After::synchronize && same) ||
-                                         kind == After::callback_read));
+  const bool keep =
+      (kind == After::record && same) ||
+      (callback_mode() && ((kind == After::synchronize && same) || kind == After::callback_read));
   if (keep) return;
   if (launched_->ends_split) split_ = launched_->split + 1;
   launched_.reset();
@@ -412,8 +437,7 @@ void RealScheduler::finish_ids_read() {
   const std::vector<int> used = experts_for(scenario_.nodes[r.node], api_.observed_value().eval);
   auto* ids = static_cast<int32_t*>(r.data);
   const std::size_t n = r.host.region.size / sizeof(int32_t);
-  for (std::size_t i = 0; i < n; ++i)
-    ids[i] = used.empty() ? 0 : used[i % used.size()];
+  for (std::size_t i = 0; i < n; ++i) ids[i] = used.empty() ? 0 : used[i % used.size()];
 }
 
 }  // namespace schedcheck

@@ -4,6 +4,7 @@
 // ggml's own allocator chose and the value the graph's sequential semantics prescribe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -12,9 +13,9 @@
 
 #include "bridge/plugin_abi.hpp"
 #include "bridge/plugin_library.hpp"
+#include "driver/scheduler_port.hpp"
 #include "model/persistent_values.hpp"
 #include "model/prepared_run.hpp"
-#include "driver/scheduler_port.hpp"
 
 namespace schedcheck {
 
@@ -27,10 +28,22 @@ class BridgeError : public std::runtime_error {
 // The scenario as the plugin receives it (bridge/plugin_abi.hpp).
 bridge::GraphDesc graph_desc(const PreparedRun& run);
 
+// What a run over ggml's own backends needs besides the scheduler: the delays to apply before
+// each call (asked once per device call, after the call's operations reached the executor), and
+// the host reads that saw other bytes than the sequential reference.
+struct RealRunHooks {
+  std::function<bridge::Hold()> take_hold;
+  std::vector<bridge::ReadMismatch> mismatches;
+  Index fault_tensor = kNone;  // the checker's self-test (bridge::GraphDesc::fault_tensor)
+  int fault_eval = -1;
+};
+
 class RealScheduler final : public SchedulerPort, private bridge::Host {
  public:
   // Creates the tree's scheduler and reserves the graph (nothing reaches the api until then).
-  RealScheduler(PreparedRun& run, BackendApi& api, const PluginLibrary& plugin);
+  // hooks: nullptr prints read mismatches to stderr instead of collecting them.
+  RealScheduler(PreparedRun& run, BackendApi& api, const PluginLibrary& plugin,
+                RealRunHooks* hooks = nullptr);
   ~RealScheduler() override;
   RealScheduler(const RealScheduler&) = delete;
   RealScheduler& operator=(const RealScheduler&) = delete;
@@ -45,6 +58,8 @@ class RealScheduler final : public SchedulerPort, private bridge::Host {
   void prepare_inputs(const CallSite& site) override;
   void set_input(Index tensor, const CallSite& site) override;
   void get_output_async(Index tensor, const TensorView& host_dst, const CallSite& site) override;
+  // The run is over: reads not compared yet (devices that compute) are compared now.
+  void finish();
 
  private:
   // bridge::Host: the simulated devices' calls.
@@ -66,6 +81,8 @@ class RealScheduler final : public SchedulerPort, private bridge::Host {
   bool buffer_cpy_tensor(const bridge::TensorRef& src, const bridge::TensorRef& dst) override;
   bool eval_callback(int node, bool ask) override;
   [[noreturn]] void unsupported(const std::string& what) override;
+  bridge::Hold take_hold() override;
+  void read_mismatch(const bridge::ReadMismatch& m) override;
 
   // The call site of a call made now, in the current driver or scheduler step.
   CallSite site(Call call, Index backend) const;
@@ -88,6 +105,8 @@ class RealScheduler final : public SchedulerPort, private bridge::Host {
   void finish_ids_read();
 
   std::unique_lock<std::mutex> lock_;  // the plugin's, for the whole run (declared first)
+  RealRunHooks* hooks_ = nullptr;
+  std::string label_;
   PreparedRun& run_;
   const Scenario& scenario_;
   BackendApi& api_;
@@ -95,7 +114,7 @@ class RealScheduler final : public SchedulerPort, private bridge::Host {
   std::unique_ptr<bridge::Scheduler> sched_;
   bool setup_ = true;  // reserve at creation: nothing is reported
   bool is_alloc_ = false;
-  CallSite base_;               // the driver step in progress
+  CallSite base_;    // the driver step in progress
   Index split_ = 0;  // split of the calls made now
   // The last launch: the calls right after it that still belong to its split (its event
   // record; with an eval callback, its synchronize and the callback's read).

@@ -7,6 +7,15 @@ namespace schedcheck {
 
 ReplayResult replay(const Scenario& s, const Policy& policy,
                     const std::vector<int>& suppressed_syncs) {
+  return replay_with(s, policy, [&](PreparedRun& run, BackendApi& api, const SemanticsEngine&) {
+    api.suppress_syncs(suppressed_syncs);
+    return drive(run, api);  // the model, or a real ggml tree's scheduler (bridge/)
+  });
+}
+
+ReplayResult replay_with(const Scenario& s, const Policy& policy,
+                         const std::function<DriverStats(PreparedRun&, BackendApi&,
+                                                         const SemanticsEngine&)>& drive_run) {
   ReplayResult r;
   r.run = prepare_run(s, policy);
   SemanticsEngine engine(r.run.layout, r.run.alloc.buffer_size);
@@ -14,8 +23,7 @@ ReplayResult replay(const Scenario& s, const Policy& policy,
     if (r.run.scenario.tensors[t].role == TensorRole::persistent)
       engine.initialize(r.run.alloc.tensor_region(t, 0), LogicalValue{t, kInitialEval, 0});
   BackendApi api(r.run.scenario, r.run.layout, engine);
-  api.suppress_syncs(suppressed_syncs);
-  r.stats = drive(r.run, api);  // the model, or a real ggml tree's scheduler (bridge/)
+  r.stats = drive_run(r.run, api, engine);
   r.trace = engine.trace();
   r.findings = engine.findings();
   r.calls = api.calls();

@@ -2,10 +2,11 @@
 // through the backend API into the semantics engine, and collect the trace and findings.
 #pragma once
 
+#include <functional>
 #include <vector>
 
-#include "executor/backend_api.hpp"
 #include "driver/decode_driver.hpp"
+#include "executor/backend_api.hpp"
 #include "model/prepared_run.hpp"
 #include "sim/finding.hpp"
 #include "sim/trace.hpp"
@@ -24,5 +25,11 @@ struct ReplayResult {
 // suppressed_syncs: synchronizations to leave out (see BackendApi::suppress_syncs).
 ReplayResult replay(const Scenario& s, const Policy& policy,
                     const std::vector<int>& suppressed_syncs = {});
+
+class SemanticsEngine;
+// The same with the decode loop driven by `drive_run`, which sees the engine (its trace so far).
+ReplayResult replay_with(
+    const Scenario& s, const Policy& policy,
+    const std::function<DriverStats(PreparedRun&, BackendApi&, const SemanticsEngine&)>& drive_run);
 
 }  // namespace schedcheck

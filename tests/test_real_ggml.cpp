@@ -16,6 +16,7 @@
 #include "properties/counterexample_search.hpp"
 #include "sim/differential.hpp"
 #include "sim/race_report.hpp"
+#include "support/ggml_bundle.hpp"
 #include "support/paths.hpp"
 #include "support/run_command.hpp"
 
@@ -26,15 +27,7 @@ namespace fs = std::filesystem;
 using testing::run_schedcheck;
 using testing::source_path;
 
-class RealGgml : public ::testing::Test {
- protected:
-  void SetUp() override {
-    setenv("SCHEDCHECK_CACHE", SCHEDCHECK_TEST_GGML_CACHE, 0);
-    if (!find_bundle())
-      GTEST_SKIP() << "no ggml bundle: expected ../shared/upstream/ggml-versions.bundle beside "
-                      "the checkout, or SCHEDCHECK_GGML_BUNDLE";
-  }
-};
+class RealGgml : public testing::GgmlBundleTest {};
 
 std::vector<Mechanism> mechanisms(const Scenario& s, const Policy& p) {
   std::vector<Mechanism> out;

@@ -1,8 +1,9 @@
 // The scenario's graph as ggml tensors. Persistent tensors (weights, KV cache, outputs the
 // scenario places) are allocated once at their offsets in their buffers; every evaluation
-// that allocates builds the graph anew, as llama.cpp does. Each node is a tensor whose op and
-// sources are set directly: the scheduler and the allocator look only at the op, the sources,
-// the flags and the sizes, and nothing is computed.
+// that allocates builds the graph anew, as llama.cpp does. A node is either a placeholder
+// tensor whose op and sources are set directly (the scheduler and the allocator look only at
+// the op, the sources, the flags and the sizes; nothing is computed), or, for devices that
+// compute, the ops of lowering.cpp.
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -21,14 +22,22 @@ struct OpName {
 
 // The scenario's op names that ggml has; any other name becomes GGML_OP_CUSTOM.
 constexpr OpName kOps[] = {
-    {"get_rows", GGML_OP_GET_ROWS}, {"mul_mat", GGML_OP_MUL_MAT},
-    {"mul_mat_id", GGML_OP_MUL_MAT_ID}, {"add", GGML_OP_ADD},
-    {"mul", GGML_OP_MUL},           {"scale", GGML_OP_SCALE},
-    {"rope", GGML_OP_ROPE},         {"rms_norm", GGML_OP_RMS_NORM},
-    {"norm", GGML_OP_NORM},         {"soft_max", GGML_OP_SOFT_MAX},
-    {"set_rows", GGML_OP_SET_ROWS}, {"cpy", GGML_OP_CPY},
-    {"cont", GGML_OP_CONT},         {"concat", GGML_OP_CONCAT},
-    {"flash_attn_ext", GGML_OP_FLASH_ATTN_EXT}, {"out_prod", GGML_OP_OUT_PROD},
+    {"get_rows", GGML_OP_GET_ROWS},
+    {"mul_mat", GGML_OP_MUL_MAT},
+    {"mul_mat_id", GGML_OP_MUL_MAT_ID},
+    {"add", GGML_OP_ADD},
+    {"mul", GGML_OP_MUL},
+    {"scale", GGML_OP_SCALE},
+    {"rope", GGML_OP_ROPE},
+    {"rms_norm", GGML_OP_RMS_NORM},
+    {"norm", GGML_OP_NORM},
+    {"soft_max", GGML_OP_SOFT_MAX},
+    {"set_rows", GGML_OP_SET_ROWS},
+    {"cpy", GGML_OP_CPY},
+    {"cont", GGML_OP_CONT},
+    {"concat", GGML_OP_CONCAT},
+    {"flash_attn_ext", GGML_OP_FLASH_ATTN_EXT},
+    {"out_prod", GGML_OP_OUT_PROD},
 };
 
 bool can_inplace(ggml_op op) {
@@ -62,7 +71,8 @@ ggml_op op_of(const NodeDesc& n) {
 
 ggml_context* new_context(std::size_t tensors) {
   ggml_init_params p{};
-  p.mem_size = ggml_tensor_overhead() * (tensors + 16) + ggml_graph_overhead_custom(tensors * 2 + 64, false);
+  p.mem_size =
+      ggml_tensor_overhead() * (tensors + 16) + ggml_graph_overhead_custom(tensors * 2 + 64, false);
   p.mem_buffer = nullptr;
   p.no_alloc = true;
   return ggml_init(p);
@@ -70,16 +80,16 @@ ggml_context* new_context(std::size_t tensors) {
 
 }  // namespace
 
-GraphBuilder::GraphBuilder(const GraphDesc& graph, SimDevices& devices)
+GraphBuilder::GraphBuilder(const GraphDesc& graph, Devices& devices)
     : desc_(graph), devices_(devices) {
   weights_ = new_context(graph.tensors.size());
   persistent_.assign(graph.tensors.size(), nullptr);
   current_.assign(graph.tensors.size(), nullptr);
-  node_tensor_.assign(graph.nodes.size(), nullptr);
+  lowered_.resize(graph.nodes.size());
   for (std::size_t i = 0; i < graph.tensors.size(); ++i) {
     const TensorDesc& t = graph.tensors[i];
     if (t.role != TensorRole::persistent) continue;
-    ggml_tensor* tensor = new_leaf(weights_, static_cast<int>(i));
+    ggml_tensor* tensor = new_scenario_tensor(weights_, desc_, static_cast<int>(i));
     ggml_backend_buffer_t buffer = devices_.persistent_buffer(t.buffer);
     auto* base = static_cast<char*>(ggml_backend_buffer_get_base(buffer));
     ggml_backend_tensor_alloc(buffer, tensor, base + t.offset);
@@ -92,43 +102,50 @@ GraphBuilder::~GraphBuilder() {
   ggml_free(weights_);
 }
 
-ggml_tensor* GraphBuilder::new_leaf(ggml_context* ctx, int index) const {
-  const TensorDesc& t = desc_.tensors[index];
-  ggml_tensor* tensor = nullptr;
-  if (t.expert_rows > 0) {
-    tensor = ggml_new_tensor_3d(ctx, GGML_TYPE_I8, static_cast<int64_t>(t.size / t.expert_rows), 1,
-                                static_cast<int64_t>(t.expert_rows));
-  } else if (t.ids) {
-    tensor = ggml_new_tensor_2d(ctx, GGML_TYPE_I32, static_cast<int64_t>(t.size / 4), 1);
-  } else {
-    tensor = ggml_new_tensor_1d(ctx, GGML_TYPE_I8, static_cast<int64_t>(t.size));
+void GraphBuilder::fill_weights() const {
+  for (std::size_t i = 0; i < persistent_.size(); ++i) {
+    if (!persistent_[i]) continue;
+    const std::vector<float> v = fill_values(
+        static_cast<int>(i), -1, static_cast<std::size_t>(ggml_nelements(persistent_[i])));
+    ggml_backend_tensor_set(persistent_[i], v.data(), 0, ggml_nbytes(persistent_[i]));
   }
-  ggml_set_name(tensor, tensor_name(index).c_str());
-  if (t.input) ggml_set_input(tensor);
-  if (t.output) ggml_set_output(tensor);
-  return tensor;
 }
 
 ggml_tensor* GraphBuilder::new_node(ggml_context* ctx, int index) {
   const NodeDesc& n = desc_.nodes[index];
-  ggml_tensor* out = nullptr;
-  if (n.writes_persistent) {
-    out = ggml_view_tensor(ctx, persistent_[n.output]);
-    ggml_set_name(out, view_name(index).c_str());
+  ggml_tensor* target = n.writes_persistent ? persistent_[n.output] : nullptr;
+  LoweredNode& lowered = lowered_[index];
+  if (desc_.computable) {
+    std::vector<ggml_tensor*> sources;
+    for (int s : n.sources) sources.push_back(current_[s]);
+    lowered = lower_node(ctx, desc_, index, sources, target);
   } else {
-    out = new_leaf(ctx, n.output);
-    const TensorDesc& t = desc_.tensors[n.output];
-    if (t.buffer >= 0 && t.offset >= 0) {  // placed by the scenario, not by the allocator
-      ggml_backend_buffer_t buffer = devices_.persistent_buffer(t.buffer);
-      auto* base = static_cast<char*>(ggml_backend_buffer_get_base(buffer));
-      ggml_backend_tensor_alloc(buffer, out, base + t.offset);
+    ggml_tensor* out = nullptr;
+    if (target) {
+      out = ggml_view_tensor(ctx, target);
+      ggml_set_name(out, view_name(index).c_str());
+    } else {
+      out = new_scenario_tensor(ctx, desc_, n.output);
+    }
+    out->op = op_of(n);
+    if (n.sources.size() > GGML_MAX_SRC)
+      throw std::runtime_error("node with more than GGML_MAX_SRC sources");
+    lowered.chain = {out};
+    lowered.operands.clear();
+    for (std::size_t j = 0; j < n.sources.size(); ++j) {
+      out->src[j] = current_[n.sources[j]];
+      lowered.operands.emplace_back(out, static_cast<int>(j));
     }
   }
-  out->op = op_of(n);
-  if (n.sources.size() > GGML_MAX_SRC)
-    throw std::runtime_error("node with more than GGML_MAX_SRC sources");
-  for (std::size_t j = 0; j < n.sources.size(); ++j) out->src[j] = current_[n.sources[j]];
-  return out;
+  const TensorDesc& t = desc_.tensors[n.output];
+  if (!target && t.buffer >= 0 && t.offset >= 0) {  // placed by the scenario, not the allocator
+    ggml_backend_buffer_t buffer = devices_.persistent_buffer(t.buffer);
+    auto* base = static_cast<char*>(ggml_backend_buffer_get_base(buffer));
+    ggml_backend_tensor_alloc(buffer, lowered.chain.front(), base + t.offset);
+  }
+  for (std::size_t i = 0; i + 1 < lowered.chain.size(); ++i) inner_of_[lowered.chain[i]] = index;
+  result_of_[lowered.chain.back()] = index;
+  return lowered.chain.back();
 }
 
 ggml_cgraph* GraphBuilder::build(int extra_leaves) {
@@ -137,23 +154,27 @@ ggml_cgraph* GraphBuilder::build(int extra_leaves) {
     ggml_free(contexts_.front());
     contexts_.erase(contexts_.begin());
   }
-  const std::size_t size = desc_.tensors.size() + desc_.nodes.size() + extra_leaves;
+  result_of_.clear();
+  inner_of_.clear();
+  const std::size_t size = 4 * (desc_.tensors.size() + desc_.nodes.size() * 12) + extra_leaves;
   ggml_context* ctx = new_context(size);
   contexts_.push_back(ctx);
   graph_ = ggml_new_graph_custom(ctx, size * 2 + 64, false);
   for (std::size_t i = 0; i < desc_.tensors.size(); ++i) {
     const TensorDesc& t = desc_.tensors[i];
     current_[i] = t.role == TensorRole::persistent ? persistent_[i]
-                  : t.role == TensorRole::user_input ? new_leaf(ctx, static_cast<int>(i))
-                                                      : nullptr;
+                  : t.role == TensorRole::user_input
+                      ? new_scenario_tensor(ctx, desc_, static_cast<int>(i))
+                      : nullptr;
   }
   // Every user input is part of the graph, read by a node or not: the host writes them all.
   for (std::size_t i = 0; i < desc_.tensors.size(); ++i)
-    if (desc_.tensors[i].role == TensorRole::user_input) ggml_build_forward_expand(graph_, current_[i]);
+    if (desc_.tensors[i].role == TensorRole::user_input)
+      ggml_build_forward_expand(graph_, current_[i]);
   for (std::size_t n = 0; n < desc_.nodes.size(); ++n) {
-    node_tensor_[n] = new_node(ctx, static_cast<int>(n));
-    if (!desc_.nodes[n].writes_persistent) current_[desc_.nodes[n].output] = node_tensor_[n];
-    ggml_build_forward_expand(graph_, node_tensor_[n]);
+    ggml_tensor* result = new_node(ctx, static_cast<int>(n));
+    if (!desc_.nodes[n].writes_persistent) current_[desc_.nodes[n].output] = result;
+    ggml_build_forward_expand(graph_, result);
   }
   // Unused leaves placed in a persistent buffer (never allocated): they change only the
   // graph's shape, so the scheduler's allocator must re-reserve.
@@ -172,8 +193,38 @@ ggml_cgraph* GraphBuilder::build(int extra_leaves) {
 
 void GraphBuilder::assign(ggml_backend_sched_t sched) const {
   for (std::size_t n = 0; n < desc_.nodes.size(); ++n)
-    ggml_backend_sched_set_tensor_backend(sched, node_tensor_[n],
-                                          devices_.backend(desc_.nodes[n].backend));
+    for (ggml_tensor* t : lowered_[n].chain)
+      ggml_backend_sched_set_tensor_backend(sched, t, devices_.backend(desc_.nodes[n].backend));
+}
+
+int GraphBuilder::node_of(const ggml_tensor* t) const {
+  auto it = result_of_.find(t);
+  return it == result_of_.end() ? -1 : it->second;
+}
+
+bool GraphBuilder::node_refs(const ggml_cgraph* g, std::vector<NodeRef>* out,
+                             std::string* unknown) const {
+  auto* graph = const_cast<ggml_cgraph*>(g);
+  for (int i = 0; i < ggml_graph_n_nodes(graph); ++i) {
+    const ggml_tensor* t = ggml_graph_node(graph, i);
+    const int node = node_of(t);
+    if (node < 0) {
+      // Views compute nothing; a lowered node is reported once, at its result.
+      if (inner_of_.count(t) ||
+          (desc_.computable && (t->op == GGML_OP_VIEW || t->op == GGML_OP_RESHAPE)))
+        continue;
+      *unknown = t->name;
+      return false;
+    }
+    NodeRef ref;
+    ref.node = node;
+    // The operands as the launch sees them: the scheduler may have put copies in their place.
+    for (const auto& [op, slot] : lowered_[node].operands)
+      ref.sources.push_back(tensor_ref(op->src[slot]));
+    ref.output = tensor_ref(t);
+    out->push_back(std::move(ref));
+  }
+  return true;
 }
 
 }  // namespace schedcheck::bridge

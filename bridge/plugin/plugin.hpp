@@ -1,9 +1,11 @@
-// Inside the plugin built from one ggml tree: the simulated devices (a ggml backend whose
-// every call is reported to schedcheck), the scenario's graph as ggml tensors, and access to
-// the scheduler's state. Compiled at run time against that tree's headers, never by CMake.
+// Inside the plugin built from one ggml tree: the devices the scheduler runs on (simulated, or
+// ggml's own backends behind a recording proxy), the scenario's graph as ggml tensors, and
+// access to the scheduler's state. Compiled at run time against that tree's headers, never by
+// CMake.
 #pragma once
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "bridge/plugin_abi.hpp"
@@ -12,45 +14,75 @@
 
 namespace schedcheck::bridge {
 
-// ---- sim_devices.cpp: one device and backend per scenario backend, one buffer type per
-// scenario buffer. Buffers get addresses that are never dereferenced (no memory is used).
-class SimDevices {
+class GraphBuilder;
+class ReferenceGraph;
+
+// ---- The devices of a run: one backend per scenario backend, one buffer type per scenario
+// buffer. sim_devices.cpp (nothing computed, addresses never dereferenced) and
+// proxy_devices.cpp (ggml's real backends, every call recorded) implement it; a plugin links
+// one of them.
+class Devices {
  public:
-  SimDevices(const GraphDesc& graph, Host& host);
-  ~SimDevices();
-  SimDevices(const SimDevices&) = delete;
-  SimDevices& operator=(const SimDevices&) = delete;
-
-  ggml_backend_t backend(int b) const { return backends_[b]; }
-  ggml_backend_buffer_type_t buffer_type(int buffer) const;
+  virtual ~Devices() = default;
+  virtual ggml_backend_t backend(int b) const = 0;
+  virtual ggml_backend_buffer_type_t buffer_type(int buffer) const = 0;
   // The persistent buffer allocated for a scenario buffer (nullptr for compute buffers).
-  ggml_backend_buffer_t persistent_buffer(int buffer) const { return persistent_[buffer]; }
+  virtual ggml_backend_buffer_t persistent_buffer(int buffer) const = 0;
   // Pointer to a place in a scenario buffer (persistent or the compute buffer in use).
-  void* address(int buffer, uint64_t offset) const;
-  // Lets launches be attributed to the scheduler's splits.
-  void set_scheduler(ggml_backend_sched_t sched);
-
-  struct State;  // shared with the interface functions (sim_devices.cpp)
-
- private:
-  State* state_;
-  std::vector<ggml_backend_t> backends_;
-  std::vector<ggml_backend_buffer_t> persistent_;
+  virtual void* address(int buffer, uint64_t offset) const = 0;
+  // Launches are attributed to the scheduler's splits and reported per scenario node.
+  virtual void set_scheduler(ggml_backend_sched_t sched, const GraphBuilder* graph) = 0;
+  // Whether the devices compute (then values are written, read and compared).
+  virtual bool computes() const = 0;
+  // The sequential reference of devices that compute (nullptr for others).
+  virtual ReferenceGraph* make_reference(const GraphDesc& graph) const = 0;
 };
+// The devices this plugin was built with.
+Devices* make_devices(const GraphDesc& graph, Host& host);
 
-// Resolves ggml tensors and pointers to scenario places (sim_devices.cpp).
+// Resolves ggml tensors and pointers to scenario places (in the devices' file).
 TensorRef tensor_ref(const ggml_tensor* t);
 MemRef mem_ref(const void* data, uint64_t size);
-// Names the plugin gives ggml tensors: "t<index>" for scenario tensors, "v<node>" for the view
-// a node writes into a persistent tensor; copies are "<backend>#<name>#<copy>" (ggml's format).
+
+// ---- tensor_names.cpp. Names the plugin gives ggml tensors: "t<index>" for scenario tensors
+// (and views of them), "v<node>" for what a node writes into a persistent tensor; copies are
+// "<backend>#<name>#<copy>" (ggml's format).
 std::string tensor_name(int tensor);
 std::string view_name(int node);
-int node_of(const ggml_tensor* t);  // the scenario node whose output t is, or -1
+struct ParsedName {
+  int tensor = -1;        // -1: not a scenario tensor
+  int copy_backend = -1;  // index into `backends`
+  int slot = 0;
+};
+ParsedName parse_tensor_name(const char* name, const GraphDesc& desc,
+                             const std::vector<std::string>& backends);
+// A tensor's place from its parsed name and where `locate` says its bytes are.
+TensorRef place_of(const ggml_tensor* t, const ParsedName& name,
+                   MemRef (*locate)(const void* data, uint64_t size));
+
+// ---- lowering.cpp: a scenario node as ggml ops that backends compute (GraphDesc::computable):
+// every tensor is F32; the first op gives the node's output its memory, the other sources are
+// added into it in place; a source larger than the output is read through a view of its first
+// elements, a smaller one is broadcast.
+struct LoweredNode {
+  std::vector<ggml_tensor*> chain;  // the ops in order; the last is the node's result
+  // Per scenario source: the op that reads it and the slot of its operand there (the scheduler
+  // may replace the operand with a split-input copy).
+  std::vector<std::pair<ggml_tensor*, int>> operands;
+};
+// sources: the current tensors of the node's sources; target: the persistent tensor a writer
+// writes (nullptr for other nodes). Throws std::runtime_error for sizes it cannot lower.
+LoweredNode lower_node(ggml_context* ctx, const GraphDesc& desc, int node,
+                       const std::vector<ggml_tensor*>& sources, ggml_tensor* target);
+// A tensor of the scenario as ggml sees it: I8 bytes, or F32 when computable.
+ggml_tensor* new_scenario_tensor(ggml_context* ctx, const GraphDesc& desc, int tensor);
+// The deterministic values of a weight (eval -1) or of a user input in an evaluation.
+std::vector<float> fill_values(int tensor, int eval, std::size_t count);
 
 // ---- graph_builder.cpp: the scenario's graph, built anew per evaluation as llama.cpp does.
 class GraphBuilder {
  public:
-  GraphBuilder(const GraphDesc& graph, SimDevices& devices);
+  GraphBuilder(const GraphDesc& graph, Devices& devices);
   ~GraphBuilder();
   GraphBuilder(const GraphBuilder&) = delete;
   GraphBuilder& operator=(const GraphBuilder&) = delete;
@@ -61,19 +93,45 @@ class GraphBuilder {
   void assign(ggml_backend_sched_t sched) const;
   ggml_tensor* current(int tensor) const { return current_[tensor]; }
   ggml_cgraph* graph() const { return graph_; }
+  // The scenario node whose result t is (-1: none, or an inner op of a lowered node).
+  int node_of(const ggml_tensor* t) const;
+  // What a launched graph (a split, or a chunk of one) computes, per scenario node; false with
+  // the name of a node the scenario does not have.
+  bool node_refs(const ggml_cgraph* g, std::vector<NodeRef>* out, std::string* unknown) const;
+  // Writes the weights' values (devices that compute).
+  void fill_weights() const;
 
  private:
-  ggml_tensor* new_leaf(ggml_context* ctx, int tensor) const;
   ggml_tensor* new_node(ggml_context* ctx, int node);
 
   const GraphDesc& desc_;
-  SimDevices& devices_;
-  ggml_context* weights_ = nullptr;        // persistent tensors, allocated once
-  std::vector<ggml_tensor*> persistent_;   // per tensor (nullptr if not persistent)
-  std::vector<ggml_context*> contexts_;    // the graphs still referenced (the last two)
-  std::vector<ggml_tensor*> current_;      // per tensor, in the current graph
-  std::vector<ggml_tensor*> node_tensor_;  // per node, in the current graph
+  Devices& devices_;
+  ggml_context* weights_ = nullptr;       // persistent tensors, allocated once
+  std::vector<ggml_tensor*> persistent_;  // per tensor (nullptr if not persistent)
+  std::vector<ggml_context*> contexts_;   // the graphs still referenced (the last two)
+  std::vector<ggml_tensor*> current_;     // per tensor, in the current graph
+  std::vector<LoweredNode> lowered_;      // per node, in the current graph
+  std::unordered_map<const ggml_tensor*, int> result_of_;  // node results -> node
+  std::unordered_map<const ggml_tensor*, int> inner_of_;   // inner ops -> node
   ggml_cgraph* graph_ = nullptr;
+};
+
+// ---- reference_graph.cpp: the same graph computed sequentially by ggml-cpu, every evaluation
+// in order, for devices that compute: the bytes every host read must see.
+class ReferenceGraph {
+ public:
+  explicit ReferenceGraph(const GraphDesc& graph);
+  // The bytes of a node's output in an evaluation (nullptr: not computed).
+  const std::vector<uint8_t>* value(int tensor, int eval) const {
+    auto it = values_.find(key(tensor, eval));
+    return it == values_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  static long long key(int tensor, int eval) {
+    return (static_cast<long long>(tensor) << 32) | eval;
+  }
+  std::unordered_map<long long, std::vector<uint8_t>> values_;
 };
 
 // ---- sched_state.cpp: the scheduler's state that its public API does not tell.

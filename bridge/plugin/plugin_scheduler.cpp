@@ -1,7 +1,10 @@
-// The plugin's entry point: the tree's ggml_backend_sched over the simulated devices, driven
+// The plugin's entry point: the tree's ggml_backend_sched over the plugin's devices, driven
 // through its public API the way llama.cpp drives it (reserve once, then per ubatch reset,
 // build, assign, alloc_graph, set inputs, compute, read outputs; synchronize per decode).
-// Errors inside ggml (GGML_ASSERT) are turned into exceptions instead of an abort.
+// With devices that compute, inputs carry their values and every host read is compared with
+// the sequential reference. Errors inside ggml (GGML_ASSERT) become exceptions, not an abort.
+#include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -10,29 +13,40 @@
 namespace schedcheck::bridge {
 namespace {
 
-[[noreturn]] void abort_to_exception(const char* message) { throw GgmlAbort{message}; }
+[[noreturn]] void abort_to_exception(const char* message) {
+  throw GgmlAbort{message};
+}
 
-// The bytes llama.cpp writes inputs from; never read by the simulated devices.
-const char kUserBytes[1] = {0};
-char g_callback_bytes[1];  // where eval-callback reads land (never written)
+// ggml's warnings and errors reach stderr; its progress notes (a backend's CUDA graph warm-up,
+// device lists) would drown a run's report.
+void log_warnings(enum ggml_log_level level, const char* text, void*) {
+  static bool shown = false;  // GGML_LOG_LEVEL_CONT continues the previous message
+  if (level != GGML_LOG_LEVEL_CONT) shown = level >= GGML_LOG_LEVEL_WARN;
+  if (shown) std::fputs(text, stderr);
+}
 
 bool eval_callback(ggml_tensor* t, bool ask, void* user_data);
 
 class PluginScheduler final : public Scheduler {
  public:
   PluginScheduler(const GraphDesc& desc, Host& host)
-      : desc_(desc), host_(host), devices_(desc_, host), graph_(desc_, devices_) {
+      : desc_(desc), host_(host), devices_(make_devices(desc_, host)), graph_(desc_, *devices_) {
+    if (devices_->computes()) {
+      reference_.reset(devices_->make_reference(desc_));
+      graph_.fill_weights();
+    }
     std::vector<ggml_backend_t> backends;
     std::vector<ggml_backend_buffer_type_t> bufts;
     for (std::size_t b = 0; b < desc_.backends.size(); ++b) {
-      backends.push_back(devices_.backend(static_cast<int>(b)));
-      bufts.push_back(devices_.buffer_type(desc_.backends[b].compute_buffer));
+      backends.push_back(devices_->backend(static_cast<int>(b)));
+      bufts.push_back(devices_->buffer_type(desc_.backends[b].compute_buffer));
     }
     // Sized to the scenario: ggml allocates its tables from it on every scheduler creation.
-    const std::size_t graph_size = 64 + 4 * (desc_.nodes.size() + desc_.tensors.size());
-    sched_ = ggml_backend_sched_new(backends.data(), bufts.data(), static_cast<int>(backends.size()),
-                                    graph_size, desc_.parallel, true);
-    devices_.set_scheduler(sched_);
+    const std::size_t graph_size = 64 + 16 * (desc_.nodes.size() + desc_.tensors.size());
+    sched_ =
+        ggml_backend_sched_new(backends.data(), bufts.data(), static_cast<int>(backends.size()),
+                               graph_size, desc_.parallel, true);
+    devices_->set_scheduler(sched_, &graph_);
     if (desc_.eval_callback) ggml_backend_sched_set_eval_callback(sched_, eval_callback, this);
     // llama.cpp reserves the worst-case graph before the first decode.
     ggml_backend_sched_reset(sched_);
@@ -52,11 +66,15 @@ class PluginScheduler final : public Scheduler {
     return ggml_backend_sched_alloc_graph(sched_, graph_.graph());
   }
 
-  bool graph_compute_async() override {
+  bool graph_compute_async(int eval) override {
+    eval_ = eval;
     return ggml_backend_sched_graph_compute_async(sched_, graph_.graph()) == GGML_STATUS_SUCCESS;
   }
 
-  void synchronize() override { ggml_backend_sched_synchronize(sched_); }
+  void synchronize() override {
+    ggml_backend_sched_synchronize(sched_);
+    compare_pending();
+  }
 
   TensorRef place(int tensor) const override {
     TensorRef r = tensor_ref(graph_.current(tensor));
@@ -64,38 +82,89 @@ class PluginScheduler final : public Scheduler {
     return r;
   }
 
-  void set_input(int tensor) override {
+  void set_input(int tensor, int eval) override {
     ggml_tensor* t = graph_.current(tensor);
-    ggml_backend_tensor_set(t, kUserBytes, 0, ggml_nbytes(t));
+    bytes_.assign(ggml_nbytes(t), 0);
+    if (devices_->computes()) {
+      const bool fault = tensor == desc_.fault_tensor && eval == desc_.fault_eval;
+      const std::vector<float> v =
+          fill_values(tensor, fault ? eval + 1000 : eval, bytes_.size() / 4);
+      std::memcpy(bytes_.data(), v.data(), bytes_.size());
+    }
+    ggml_backend_tensor_set(t, bytes_.data(), 0, ggml_nbytes(t));
   }
 
-  void get_output_async(int tensor, const MemRef& dst) override {
+  void get_output_async(int tensor, int eval, const MemRef& dst) override {
     ggml_tensor* t = graph_.current(tensor);
     ggml_backend_t backend = ggml_backend_sched_get_tensor_backend(sched_, t);
     if (!backend) return host_.unsupported("an output tensor with no backend");
-    ggml_backend_tensor_get_async(backend, t, devices_.address(dst.buffer, dst.offset), 0,
-                                  ggml_nbytes(t));
+    void* at = devices_->address(dst.buffer, dst.offset);
+    ggml_backend_tensor_get_async(backend, t, at, 0, ggml_nbytes(t));
+    if (devices_->computes()) pending_.push_back({tensor, eval, at, ggml_nbytes(t)});
   }
+
+  void finish() override { compare_pending(); }
 
   int cur_copy() const override { return sched_cur_copy(sched_); }
 
   bool callback(ggml_tensor* t, bool ask) {
-    const int node = node_of(t);
+    const int node = graph_.node_of(t);
     if (node < 0) return false;
     if (ask) return host_.eval_callback(node, true);
     host_.eval_callback(node, false);
     // llama.cpp's eval callbacks read the tensor with a blocking get.
-    ggml_backend_tensor_get(t, g_callback_bytes, 0, ggml_nbytes(t));
+    std::vector<uint8_t> got(ggml_nbytes(t));
+    ggml_backend_tensor_get(t, got.data(), 0, got.size());
+    if (devices_->computes() && !desc_.nodes[node].writes_persistent)
+      compare("eval callback reads", desc_.nodes[node].output, eval_, got.data(), got.size());
     return true;
   }
 
  private:
+  struct PendingRead {
+    int tensor;
+    int eval;
+    const void* at;
+    std::size_t size;
+  };
+
+  void compare_pending() {
+    for (const PendingRead& r : pending_)
+      compare("host reads output", r.tensor, r.eval, r.at, r.size);
+    pending_.clear();
+  }
+
+  void compare(const char* read, int tensor, int eval, const void* at, std::size_t size) {
+    const std::vector<uint8_t>* want = reference_ ? reference_->value(tensor, eval) : nullptr;
+    if (!want || want->size() != size) return;
+    const auto* got = static_cast<const uint8_t*>(at);
+    ReadMismatch m;
+    for (std::size_t i = 0; i < size; i += 4) {
+      if (std::memcmp(got + i, want->data() + i, 4) == 0) continue;
+      if (m.wrong_bytes == 0) {
+        m.first_byte = i;
+        std::memcpy(&m.expected, want->data() + i, 4);
+        std::memcpy(&m.got, got + i, 4);
+      }
+      m.wrong_bytes += 4;
+    }
+    if (m.wrong_bytes == 0) return;
+    m.read = read;
+    m.tensor = tensor;
+    m.eval = eval;
+    host_.read_mismatch(m);
+  }
+
   GraphDesc desc_;
   Host& host_;
-  SimDevices devices_;
+  std::unique_ptr<Devices> devices_;  // outlives the graph, whose tensors use its buffers
   GraphBuilder graph_;
+  std::unique_ptr<ReferenceGraph> reference_;
   ggml_backend_sched_t sched_ = nullptr;
   int extra_leaves_ = 0;
+  int eval_ = 0;
+  std::vector<uint8_t> bytes_;  // the caller's memory inputs are written from
+  std::vector<PendingRead> pending_;
 };
 
 bool eval_callback(ggml_tensor* t, bool ask, void* user_data) {
@@ -115,6 +184,7 @@ schedcheck_bridge_create(int abi, const schedcheck::bridge::GraphDesc* graph,
     return nullptr;
   }
   ggml_set_abort_callback(abort_to_exception);
+  ggml_log_set(log_warnings, nullptr);
   try {
     return new PluginScheduler(*graph, *host);
   } catch (const GgmlAbort& e) {

@@ -12,6 +12,33 @@
 
 namespace schedcheck::bridge {
 
+class SimDevices final : public Devices {
+ public:
+  SimDevices(const GraphDesc& graph, Host& host);
+  ~SimDevices() override;
+  SimDevices(const SimDevices&) = delete;
+  SimDevices& operator=(const SimDevices&) = delete;
+
+  ggml_backend_t backend(int b) const override { return backends_[b]; }
+  ggml_backend_buffer_type_t buffer_type(int buffer) const override;
+  ggml_backend_buffer_t persistent_buffer(int buffer) const override { return persistent_[buffer]; }
+  void* address(int buffer, uint64_t offset) const override;
+  void set_scheduler(ggml_backend_sched_t sched, const GraphBuilder* graph) override;
+  bool computes() const override { return false; }
+  ReferenceGraph* make_reference(const GraphDesc&) const override { return nullptr; }
+
+  struct State;  // shared with the interface functions below
+
+ private:
+  State* state_;
+  std::vector<ggml_backend_t> backends_;
+  std::vector<ggml_backend_buffer_t> persistent_;
+};
+
+Devices* make_devices(const GraphDesc& graph, Host& host) {
+  return new SimDevices(graph, host);
+}
+
 namespace {
 // Addresses handed out for buffers: far above any real user-space pointer, 2^40 bytes apart.
 constexpr uintptr_t kAddressBase = uintptr_t{1} << 48;
@@ -48,12 +75,12 @@ struct SimDevices::State {
   std::vector<DeviceContext> device_contexts;
   std::vector<ggml_backend_buffer_type> buffer_types;
   std::vector<BufferTypeContext> buffer_type_contexts;
-  std::vector<std::string> names;         // backend names as ggml shows them
-  std::vector<BufferContext*> live;       // buffers allocated and not freed (for pointers)
+  std::vector<std::string> names;          // backend names as ggml shows them
+  std::vector<BufferContext*> live;        // buffers allocated and not freed (for pointers)
   std::vector<uintptr_t> generation_base;  // per scenario buffer: base of its next allocation
   int allocations = 0;
   ggml_backend_sched_t sched = nullptr;  // set once the scheduler exists
-  std::vector<int> producer;             // per tensor: the node whose own output it is, or -1
+  const GraphBuilder* graph = nullptr;   // likewise
 };
 
 namespace {
@@ -63,10 +90,18 @@ namespace {
 // in many dlopen'ed plugins trips LeakSanitizer.
 SimDevices::State* g_state = nullptr;
 
-SimDevices::State& state() { return *g_state; }
-Host& host() { return *g_state->host; }
-int backend_index(ggml_backend_t b) { return static_cast<DeviceContext*>(b->device->context)->backend; }
-int buffer_of(ggml_backend_buffer_t b) { return static_cast<BufferContext*>(b->context)->buffer; }
+SimDevices::State& state() {
+  return *g_state;
+}
+Host& host() {
+  return *g_state->host;
+}
+int backend_index(ggml_backend_t b) {
+  return static_cast<DeviceContext*>(b->device->context)->backend;
+}
+int buffer_of(ggml_backend_buffer_t b) {
+  return static_cast<BufferContext*>(b->context)->buffer;
+}
 
 // ---- buffer type and buffers
 const char* buft_name(ggml_backend_buffer_type_t t) {
@@ -146,8 +181,12 @@ ggml_backend_buffer_t buft_alloc(ggml_backend_buffer_type_t t, size_t size) {
 }
 
 // ---- backends
-const char* backend_name(ggml_backend_t b) { return state().names[backend_index(b)].c_str(); }
-void backend_free(ggml_backend_t b) { delete b; }
+const char* backend_name(ggml_backend_t b) {
+  return state().names[backend_index(b)].c_str();
+}
+void backend_free(ggml_backend_t b) {
+  delete b;
+}
 void set_async(ggml_backend_t b, ggml_tensor* t, const void* data, size_t offset, size_t size) {
   TensorRef dst = tensor_ref(t);
   dst.offset += offset;
@@ -168,7 +207,9 @@ bool cpy_async(ggml_backend_t bs, ggml_backend_t bd, const ggml_tensor* src, ggm
   return host().cpy_tensor_async(backend_index(bs), backend_index(bd), tensor_ref(src),
                                  tensor_ref(dst));
 }
-void synchronize(ggml_backend_t b) { host().synchronize(backend_index(b)); }
+void synchronize(ggml_backend_t b) {
+  host().synchronize(backend_index(b));
+}
 void event_record(ggml_backend_t b, ggml_backend_event_t e) {
   auto* ev = static_cast<EventContext*>(e->context);
   host().event_record(backend_index(b), ev->backend, ev->index);
@@ -179,17 +220,10 @@ void event_wait(ggml_backend_t b, ggml_backend_event_t e) {
 }
 enum ggml_status graph_compute(ggml_backend_t b, ggml_cgraph* g) {
   std::vector<NodeRef> nodes;
-  for (int i = 0; i < ggml_graph_n_nodes(g); ++i) {
-    const ggml_tensor* n = ggml_graph_node(g, i);
-    NodeRef ref;
-    ref.node = node_of(n);
-    if (ref.node < 0) {
-      host().unsupported(std::string("a graph node the scenario does not have: ") + n->name);
-      return GGML_STATUS_FAILED;
-    }
-    for (int j = 0; j < GGML_MAX_SRC && n->src[j]; ++j) ref.sources.push_back(tensor_ref(n->src[j]));
-    ref.output = tensor_ref(n);
-    nodes.push_back(std::move(ref));
+  std::string unknown;
+  if (!state().graph || !state().graph->node_refs(g, &nodes, &unknown)) {
+    host().unsupported("a graph node the scenario does not have: " + unknown);
+    return GGML_STATUS_FAILED;
   }
   int split = -1;
   bool ends = false;
@@ -273,7 +307,9 @@ bool dev_supports_buft(ggml_backend_dev_t d, ggml_backend_buffer_type_t t) {
   const int index = static_cast<DeviceContext*>(d->context)->backend;
   return state().desc->backends[index].can_use[static_cast<BufferTypeContext*>(t->context)->buffer];
 }
-bool dev_offload_op(ggml_backend_dev_t, const ggml_tensor*) { return false; }
+bool dev_offload_op(ggml_backend_dev_t, const ggml_tensor*) {
+  return false;
+}
 ggml_backend_event_t dev_event_new(ggml_backend_dev_t d) {
   auto* dc = static_cast<DeviceContext*>(d->context);
   auto* e = new ggml_backend_event;
@@ -290,9 +326,15 @@ void dev_event_synchronize(ggml_backend_dev_t, ggml_backend_event_t e) {
   host().event_synchronize(ev->backend, ev->index);
 }
 
-const char* reg_name(ggml_backend_reg_t) { return "schedcheck"; }
-size_t reg_count(ggml_backend_reg_t) { return state().devices.size(); }
-ggml_backend_dev_t reg_device(ggml_backend_reg_t, size_t i) { return &state().devices[i]; }
+const char* reg_name(ggml_backend_reg_t) {
+  return "schedcheck";
+}
+size_t reg_count(ggml_backend_reg_t) {
+  return state().devices.size();
+}
+ggml_backend_dev_t reg_device(ggml_backend_reg_t, size_t i) {
+  return &state().devices[i];
+}
 
 }  // namespace
 
@@ -341,10 +383,6 @@ SimDevices::SimDevices(const GraphDesc& graph, Host& h) : state_(new State) {
     s.devices[b].context = &s.device_contexts[b];
   }
 
-  s.producer.assign(graph.tensors.size(), -1);
-  for (std::size_t n = 0; n < graph.nodes.size(); ++n)
-    if (!graph.nodes[n].writes_persistent) s.producer[graph.nodes[n].output] = static_cast<int>(n);
-
   const std::size_t nbuf = graph.buffers.size();
   s.buffer_types.resize(nbuf);
   s.buffer_type_contexts.resize(nbuf);
@@ -368,7 +406,8 @@ SimDevices::SimDevices(const GraphDesc& graph, Host& h) : state_(new State) {
     const BufferDesc& desc = graph.buffers[i];
     if (desc.compute) continue;
     persistent_[i] = ggml_backend_buft_alloc_buffer(&s.buffer_types[i], desc.size ? desc.size : 1);
-    if (desc.weights) ggml_backend_buffer_set_usage(persistent_[i], GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
+    if (desc.weights)
+      ggml_backend_buffer_set_usage(persistent_[i], GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
   }
 }
 
@@ -384,7 +423,10 @@ ggml_backend_buffer_type_t SimDevices::buffer_type(int buffer) const {
   return &state_->buffer_types[buffer];
 }
 
-void SimDevices::set_scheduler(ggml_backend_sched_t sched) { state_->sched = sched; }
+void SimDevices::set_scheduler(ggml_backend_sched_t sched, const GraphBuilder* graph) {
+  state_->sched = sched;
+  state_->graph = graph;
+}
 
 void* SimDevices::address(int buffer, uint64_t offset) const {
   for (const BufferContext* b : state_->live)
@@ -405,50 +447,11 @@ MemRef mem_ref(const void* data, uint64_t size) {
   return m;  // the caller's own memory
 }
 
-// Parsed in place: this runs for every source of every node of every launch.
 TensorRef tensor_ref(const ggml_tensor* t) {
-  TensorRef r;
-  const ggml_tensor* base = t->view_src ? t->view_src : t;
-  const char* name = t->name;
-  // A split-input copy: "<backend>#<name>#<copy>".
-  const char* last = std::strrchr(name, '#');
-  if (last && last > name) {
-    const char* mid = last - 1;
-    while (mid > name && *mid != '#') --mid;
-    if (*mid == '#') {
-      const std::size_t len = static_cast<std::size_t>(mid - name);
-      for (std::size_t b = 0; b < state().names.size(); ++b)
-        if (state().names[b].size() == len && std::memcmp(state().names[b].data(), name, len) == 0)
-          r.copy_backend = static_cast<int>(b);
-      r.slot = std::atoi(last + 1);
-      name = mid + 1;
-    }
-  }
-  if (name[0] == 't') r.tensor = std::atoi(name + 1);
-  if (name[0] == 'v') r.tensor = state().desc->nodes[std::atoi(name + 1)].output;
-  if (r.tensor < 0)
+  const ParsedName name = parse_tensor_name(t->name, *state().desc, state().names);
+  if (name.tensor < 0)
     host().unsupported(std::string("a tensor the scenario does not have: ") + t->name);
-  if (t->data) {
-    const MemRef m = mem_ref(t->data, ggml_nbytes(t));
-    r.buffer = m.buffer;
-    r.offset = m.offset;
-  } else if (base->data) {
-    r.buffer = mem_ref(base->data, 0).buffer;
-  }
-  r.size = ggml_nbytes(t);
-  return r;
-}
-
-std::string tensor_name(int tensor) { return "t" + std::to_string(tensor); }
-std::string view_name(int node) { return "v" + std::to_string(node); }
-
-int node_of(const ggml_tensor* t) {
-  const char* n = t->name;
-  if (n[0] == 'v') return std::atoi(n + 1);
-  if (n[0] != 't' || std::strchr(n, '#')) return -1;
-  const int tensor = std::atoi(n + 1);
-  const auto& producer = state().producer;
-  return tensor >= 0 && tensor < static_cast<int>(producer.size()) ? producer[tensor] : -1;
+  return place_of(t, name, mem_ref);
 }
 
 }  // namespace schedcheck::bridge

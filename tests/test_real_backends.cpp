@@ -1,0 +1,87 @@
+// A real ggml tree over ggml's own backends (bridge/plugin/proxy_devices.cpp): here ggml-cpu,
+// which CI can build; ggml-cuda takes the same path on the GPU machine (docs/gpu.md). The
+// recorded run issues the calls the simulation of the same graph predicts, every value the
+// host reads equals ggml-cpu's sequential computation, and a wrong input is caught where it
+// shows. Skipped, with the reason, without the bundle or CMake.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "bridge/ggml_tree.hpp"
+#include "bridge/real_policy.hpp"
+#include "bridge/real_scheduler.hpp"
+#include "driver/scenario_file.hpp"
+#include "real/recorded_run.hpp"
+#include "sim/differential.hpp"
+#include "sim/race_report.hpp"
+#include "support/ggml_bundle.hpp"
+#include "support/paths.hpp"
+#include "support/run_command.hpp"
+
+namespace schedcheck {
+namespace {
+
+using testing::run_schedcheck;
+using testing::source_path;
+
+class RealBackends : public testing::GgmlBundleTest {
+ protected:
+  void SetUp() override {
+    GgmlBundleTest::SetUp();
+    if (IsSkipped()) return;
+    if (std::system("cmake --version > /dev/null 2>&1") != 0)
+      GTEST_SKIP() << "no cmake: ggml's own backends are built with the tree's CMake files";
+  }
+  Scenario scenario() const {
+    return load_scenario_file(source_path("tests/scenarios/cpu-decode.json"));
+  }
+};
+
+TEST_F(RealBackends, ARecordedGgmlCpuRunIssuesTheSimulatedCallsAndReadsTheReferenceValues) {
+  const Scenario s = scenario();
+  const RecordedRun real =
+      record_real_run(s, real_policy("ggml@ggml-head,devices=ggml-cpu"), DelayPlan{});
+  const ReplayResult simulated = replay(s, real_policy("ggml@ggml-head,graph=computable"));
+  const DifferentialResult d = differential(simulated, real.recorded);
+  EXPECT_TRUE(d.agree()) << (d.divergence ? d.divergence->model + "\nvs\n" + d.divergence->real
+                                          : "verdicts differ");
+  EXPECT_GT(real.recorded.trace.size(), 20u);
+  EXPECT_TRUE(real.mismatches.empty())
+      << real.mismatches.front().tensor << " eval " << real.mismatches.front().eval;
+  EXPECT_EQ(explain(real.recorded).verdict, Verdict::clean());
+}
+
+TEST_F(RealBackends, AWrongInputShowsInTheOutputsThatDependOnIt) {
+  const Scenario s = scenario();
+  const Index tokens = s.find_tensor("inp_tokens");
+  const RecordedRun real = record_real_run(s, real_policy("ggml@ggml-head,devices=ggml-cpu"),
+                                           DelayPlan{}, InputFault{tokens, 1});
+  ASSERT_FALSE(real.mismatches.empty());
+  // Evaluation 1's logits are wrong, and through the KV cache every later evaluation's; never
+  // evaluation 0's.
+  EXPECT_EQ(real.mismatches.front().eval, 1);
+  for (const bridge::ReadMismatch& m : real.mismatches) {
+    EXPECT_GE(m.eval, 1);
+    EXPECT_EQ(m.tensor, s.find_tensor("result_output"));
+    EXPECT_EQ(m.read, "host reads output");
+  }
+  EXPECT_EQ(real.mismatches.size(), 4u);
+}
+
+TEST_F(RealBackends, TheOptionsOfARealTreeAreCheckedWithAPreciseMessage) {
+  const auto cli = run_schedcheck("replay " + source_path("tests/scenarios/cpu-decode.json") +
+                                  " --policy ggml@ggml-head,devices=ggml-tpu");
+  EXPECT_EQ(cli.exit_code, 2);
+  EXPECT_NE(cli.err.find("devices=ggml-tpu (expected simulated, ggml-cpu or ggml-cuda)"),
+            std::string::npos)
+      << cli.err;
+  // A GPU backend needs ggml-cuda.
+  const auto gpu = run_schedcheck("replay " + source_path("reports/canonical/single-gpu.json") +
+                                  " --policy ggml@ggml-head,devices=ggml-cpu");
+  EXPECT_EQ(gpu.exit_code, 2);
+  EXPECT_NE(gpu.err.find("is a GPU and this plugin has ggml-cpu only"), std::string::npos)
+      << gpu.err;
+}
+
+}  // namespace
+}  // namespace schedcheck
