@@ -89,6 +89,11 @@ CLI::App* define_real(CLI::App& app, RealArgs& r) {
                    "peer access (physical-no-peer), or all on GPU 0 (virtual); default from "
                    "SCHEDCHECK_GPU_PLACEMENT")
       ->check(CLI::IsMember({"physical", "physical-no-peer", "virtual"}));
+  real->add_option(
+          "--backend", r.backend,
+          "executor: schedcheck's CUDA executor (default); ggml-cuda or ggml-cpu: the tree "
+          "of --policy ggml@TREE over ggml's own backends, each call recorded")
+      ->check(CLI::IsMember({"executor", "ggml-cuda", "ggml-cpu"}));
   return real;
 }
 
@@ -96,12 +101,15 @@ CLI::App* define_real(CLI::App& app, RealArgs& r) {
 
 CliCommands define_cli(CLI::App& app, CliArgs& a) {
   app.require_subcommand(1);
-  app.set_version_flag("--version", [] { return version_text(); }, "Print the version and build");
+  app.set_version_flag(
+      "--version", [] { return version_text(); }, "Print the version and build");
   // For help2man (cli/CMakeLists.txt): hidden from --help.
-  app.add_flag_callback("--help-man", [&app] {
-       std::cout << man_help_text(app);
-       throw CLI::Success();
-     })->group("");
+  app.add_flag_callback("--help-man",
+                        [&app] {
+                          std::cout << man_help_text(app);
+                          throw CLI::Success();
+                        })
+      ->group("");
   CliCommands c;
   c.policies = app.add_subcommand("policies", "List the built-in policies: knobs and commits");
   c.policies->add_flag("--json", a.policies.json, "Machine-readable output");
@@ -111,7 +119,8 @@ CliCommands define_cli(CLI::App& app, CliArgs& a) {
       ->required()
       ->type_name(kFileType);
   c.replay
-      ->add_option("--policy", a.replay.policy, "Policy name, or 'all' (built-in and the scenario's own)")
+      ->add_option("--policy", a.replay.policy,
+                   "Policy name, or 'all' (built-in and the scenario's own)")
       ->type_name(kPolicyType);
   c.replay->add_flag("--json", a.replay.json, "Stable JSON report (docs/report-format.md)");
 
@@ -119,7 +128,8 @@ CliCommands define_cli(CLI::App& app, CliArgs& a) {
 
   c.corpus =
       app.add_subcommand("corpus", "Replay every report in DIR against its expected verdicts");
-  c.corpus->add_option("DIR", a.corpus.dir, "Corpus folder (default: the installed or project corpus)")
+  c.corpus
+      ->add_option("DIR", a.corpus.dir, "Corpus folder (default: the installed or project corpus)")
       ->type_name(kDirType);
   c.corpus->add_flag("--json", a.corpus.json, "Machine-readable output");
   c.corpus->add_flag("--real-ggml", a.corpus.real_ggml,

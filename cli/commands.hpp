@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "scenario/policy.hpp"
 #include "real/real_run.hpp"
+#include "scenario/policy.hpp"
 #include "sim/corpus_check.hpp"
 
 namespace schedcheck {
@@ -46,8 +46,11 @@ struct RealArgs {
   std::string save_plan;
   bool json = false;
   std::string placement;  // physical | physical-no-peer | virtual; empty: environment, physical
+  std::string backend = "executor";  // executor | ggml-cuda | ggml-cpu
 };
 int run_real(const RealArgs& args);
+// --backend ggml-cuda / ggml-cpu: the tree over ggml's own backends (cli/real_backend_command.cpp).
+int run_real_on_backends(const RealArgs& args);
 // The GPU placement of --placement NAME (empty: SCHEDCHECK_GPU_PLACEMENT, else physical);
 // nullopt after printing why the name is wrong.
 std::optional<GpuPlacement> resolve_placement(const std::string& option);
