@@ -31,6 +31,8 @@ std::string value_action(const CLI::Option& o) {
     return "COMPREPLY=($(compgen -W 'none auto random:' -f -- \"$cur\"))";
   if (o.get_lnames() == std::vector<std::string>{"placement"})
     return "COMPREPLY=($(compgen -W 'physical physical-no-peer virtual' -- \"$cur\"))";
+  if (o.get_lnames() == std::vector<std::string>{"backend"})
+    return "COMPREPLY=($(compgen -W 'executor ggml-cuda ggml-cpu' -- \"$cur\"))";
   return "COMPREPLY=()";
 }
 
