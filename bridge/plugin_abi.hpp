@@ -1,6 +1,7 @@
 // The interface between schedcheck and a plugin built from one ggml source tree
-// (bridge/plugin/): the plugin runs that tree's real ggml_backend_sched over simulated devices
-// and reports every backend-interface call they receive; schedcheck turns each call into the
+// (bridge/plugin/): the plugin runs that tree's real ggml_backend_sched over simulated devices,
+// or over ggml's own backends behind a recording proxy, and reports every backend-interface
+// call they receive; schedcheck turns each call into the
 // executor operations it stands for. The plugin is compiled at run time by the compiler that
 // built schedcheck (bridge/plugin_build.cpp), so plain C++ types cross the boundary.
 // This header is compiled by both sides and depends on the standard library only.
