@@ -1,5 +1,7 @@
 #include "bridge/ggml_cmake_build.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -98,11 +100,20 @@ GgmlBackendLibraries build_ggml_backends(const GgmlTree& tree, bool cuda) {
   out.key = hex(h);
   const fs::path dir = cache_dir() / "ggml-backends" / out.key;
   const fs::path build = dir / "build";
+  fs::create_directories(dir);
+  // Processes that need the same build (tests run side by side) wait for the first one.
+  const int lock = ::open((dir / "lock").c_str(), O_CREAT | O_RDWR, 0644);
+  if (lock >= 0) ::flock(lock, LOCK_EX);
+  struct Unlock {
+    int fd;
+    ~Unlock() {
+      if (fd >= 0) ::close(fd);
+    }
+  } unlock{lock};
   if (!fs::exists(dir / "complete")) {
     const auto start = std::chrono::steady_clock::now();
     std::cerr << "schedcheck: building ggml's " << (cuda ? "ggml-cpu and ggml-cuda" : "ggml-cpu")
               << " of " << tree.label << " with CMake (once) ..." << std::flush;
-    fs::create_directories(dir);
     const fs::path log = dir / "build.log";
     std::vector<std::string> configure = {"cmake", "-S", tree.root.string(), "-B", build.string()};
     if (run_process({"ninja", "--version"}, dir / "ninja.log") == 0)
