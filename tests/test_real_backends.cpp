@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 
 #include "bridge/ggml_tree.hpp"
 #include "bridge/real_policy.hpp"
@@ -81,6 +82,33 @@ TEST_F(RealBackends, TheOptionsOfARealTreeAreCheckedWithAPreciseMessage) {
   EXPECT_EQ(gpu.exit_code, 2);
   EXPECT_NE(gpu.err.find("is a GPU and this plugin has ggml-cpu only"), std::string::npos)
       << gpu.err;
+}
+
+TEST_F(RealBackends, RealWithABackendRecordsComparesAndReportsEveryRun) {
+  const std::string file = source_path("tests/scenarios/cpu-decode.json");
+  const auto cli = run_schedcheck(
+      "real " + file +
+      " --policy ggml@ggml-head --backend ggml-cpu --delays random:3 --runs 2 --json");
+  EXPECT_EQ(cli.exit_code, 0) << cli.err;
+  const auto j = nlohmann::json::parse(cli.out);
+  EXPECT_EQ(j["backend"], "ggml-cpu");
+  const auto& p = j["policies"][0];
+  EXPECT_EQ(p["runs"], 2);
+  EXPECT_EQ(p["mismatching_runs"], 0);
+  EXPECT_EQ(p["runs_with_simulated_calls"], 2);
+  EXPECT_EQ(p["details"][1]["plan"]["name"], "random:4");
+  // One tree, named as a real policy: a model or "all" is bad input, said before any run.
+  const auto model = run_schedcheck("real " + file + " --policy ggml-26040 --backend ggml-cpu");
+  EXPECT_EQ(model.exit_code, 2);
+  EXPECT_NE(model.err.find("runs one real ggml tree: --policy ggml@TREE"), std::string::npos)
+      << model.err;
+  // ggml-cuda runs CUDA backends: another GPU kind is bad input.
+  const auto vulkan =
+      run_schedcheck("real " + source_path("reports/bugs/B12-vulkan-transfer-queue-pp.json") +
+                     " --policy ggml@ggml-head --backend ggml-cuda");
+  EXPECT_EQ(vulkan.exit_code, 2);
+  EXPECT_NE(vulkan.err.find("is Vulkan: --backend ggml-cuda runs CUDA backends"), std::string::npos)
+      << vulkan.err;
 }
 
 }  // namespace
