@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "bridge/content_hash.hpp"
 #include "bridge/process.hpp"
 #include "bridge/real_scheduler.hpp"
 
@@ -21,19 +22,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-uint64_t fnv(uint64_t h, std::string_view bytes) {
-  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
-  return (h ^ 0xff) * 1099511628211ull;
-}
-
-std::string hex(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 // Every file the backends' build reads, by content: a folder tree that changes is rebuilt.
-uint64_t tree_hash(const fs::path& root, bool cuda) {
+void add_tree(ContentHash& h, const fs::path& root, bool cuda) {
   std::vector<fs::path> files;
   for (const char* dir : {"include", "cmake", "src/ggml-cpu", "src/ggml-cuda"}) {
     if (!cuda && std::string_view(dir) == "src/ggml-cuda") continue;
@@ -43,14 +33,7 @@ uint64_t tree_hash(const fs::path& root, bool cuda) {
   }
   for (const char* f : {"CMakeLists.txt", "src/CMakeLists.txt"}) files.push_back(root / f);
   std::sort(files.begin(), files.end());
-  uint64_t h = 1469598103934665603ull;
-  for (const fs::path& p : files) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    h = fnv(fnv(h, fs::relative(p, root).string()), s.str());
-  }
-  return h;
+  for (const fs::path& p : files) h.add(fs::relative(p, root).string()).add(read_file(p));
 }
 
 std::string find_nvcc() {
@@ -94,10 +77,11 @@ GgmlBackendLibraries build_ggml_backends(const GgmlTree& tree, bool cuda) {
     options.insert(options.end(),
                    {"-DCMAKE_CUDA_COMPILER=" + nvcc, "-DCMAKE_CUDA_ARCHITECTURES=" + arch,
                     "-DGGML_CUDA_FA=OFF", "-DGGML_CUDA_GRAPHS=ON", "-DGGML_CUDA_NCCL=OFF"});
-  uint64_t h = tree_hash(tree.root, cuda);
-  for (const std::string& o : options) h = fnv(h, o);
+  ContentHash h;
+  add_tree(h, tree.root, cuda);
+  for (const std::string& o : options) h.add(o);
   GgmlBackendLibraries out;
-  out.key = hex(h);
+  out.key = h.hex();
   const fs::path dir = cache_dir() / "ggml-backends" / out.key;
   const fs::path build = dir / "build";
   fs::create_directories(dir);
@@ -147,7 +131,8 @@ GgmlBackendLibraries build_ggml_backends(const GgmlTree& tree, bool cuda) {
     std::string libdir = cache_value(build / "CMakeCache.txt", "CUDAToolkit_LIBRARY_DIR");
     if (libdir.empty()) libdir = (fs::path(nvcc).parent_path().parent_path() / "lib64").string();
     out.link_flags = {"-L" + libdir, "-Wl,-rpath," + libdir, "-lcudart", "-lcublas", "-lcublasLt"};
-    // The driver library: the machine's own, else the toolkit's stub (it then fails to load).
+    // libcuda: at link time the toolkit's placeholder in lib64/stubs where the machine has no
+    // driver; at run time the driver's own libcuda.so.1 (without one the plugin does not load).
     out.link_flags.push_back("-L" + libdir + "/stubs");
     out.link_flags.push_back("-lcuda");
   }

@@ -60,10 +60,9 @@ fs::path extract_tag(const std::string& tag) {
   if (is_tree(cached)) return cached;  // extracted earlier (or carried with the cache)
   const std::optional<fs::path> bundle = find_bundle();
   if (!bundle)
-    throw BridgeError(
-        "ggml@" + tag +
-        ": no ggml bundle found (set SCHEDCHECK_GGML_BUNDLE to "
-        "shared/upstream/ggml-versions.bundle, or name a folder: ggml@/path/to/ggml)");
+    throw BridgeError("ggml@" + tag +
+                      ": no ggml bundle found (set SCHEDCHECK_GGML_BUNDLE to "
+                      "shared/upstream/ggml-versions.bundle, or name a folder: ggml@/path/to/ggml)");
   const fs::path root = cache_dir() / "ggml-trees";
   fs::create_directories(root);
   const fs::path git_dir = root / "bundle.git";
@@ -84,8 +83,8 @@ fs::path extract_tag(const std::string& tag) {
   // The whole tree: its CMake files build ggml's own backends (bridge/ggml_cmake_build.cpp).
   if (run_process({"git", "--git-dir=" + git_dir.string(), "archive", "-o", tar.string(), tag},
                   log) != 0)
-    throw BridgeError("ggml@" + tag + ": not a tag of " + bundle->string() +
-                      " (tags: " + tag_list() + ")\n" + log_tail(log));
+    throw BridgeError("ggml@" + tag + ": not a tag of " + bundle->string() + " (tags: " +
+                      tag_list() + ")\n" + log_tail(log));
   if (run_process({"tar", "-xf", tar.string(), "-C", tmp.string()}, log) != 0)
     throw BridgeError("extracting ggml@" + tag + " failed:\n" + log_tail(log));
   fs::remove(tar);

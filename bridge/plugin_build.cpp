@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "bridge/content_hash.hpp"
 #include "bridge/ggml_cmake_build.hpp"
 #include "bridge/plugin_abi.hpp"
 #include "bridge/plugin_sources.hpp"
@@ -27,27 +28,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Hash {  // FNV-1a, 64 bits: a cache key, not a security boundary
-  uint64_t value = 1469598103934665603ull;
-  Hash& add(std::string_view bytes) {
-    for (unsigned char c : bytes) value = (value ^ c) * 1099511628211ull;
-    value = (value ^ 0xff) * 1099511628211ull;  // separator
-    return *this;
-  }
-  std::string hex() const {
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(value));
-    return buf;
-  }
-};
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::string compiler() {
   const char* env = std::getenv("SCHEDCHECK_PLUGIN_CXX");
   return env && *env ? env : SCHEDCHECK_CXX_COMPILER;
@@ -55,7 +35,7 @@ std::string compiler() {
 
 // Writes the embedded plugin sources under dir (once per content).
 fs::path plugin_source_dir() {
-  Hash h;
+  ContentHash h;
   for (const EmbeddedFile& f : plugin_sources()) h.add(f.path).add(f.text);
   const fs::path dir = cache_dir() / "plugin-src" / h.hex();
   if (fs::exists(dir / "complete")) return dir;
@@ -108,7 +88,7 @@ std::vector<std::string> flags(const GgmlTree& tree, const fs::path& plugin_src,
 }
 
 std::string headers_hash(const GgmlTree& tree) {
-  Hash h;
+  ContentHash h;
   for (const fs::path& dir : {tree.root / "include", tree.root / "src"}) {
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(dir))
@@ -122,7 +102,7 @@ std::string headers_hash(const GgmlTree& tree) {
 
 // The translation units of a tree's plugin, each with its cache key and object path.
 std::vector<Unit> plugin_units(const GgmlTree& tree, const fs::path& plugin_src, int max_copies,
-                               Hash& library_key) {
+                               ContentHash& library_key) {
   const fs::path src = tree.root / "src";
   std::vector<Unit> units;
   for (const char* c : {"ggml.c", "ggml-alloc.c", "ggml-quants.c"})
@@ -145,7 +125,7 @@ std::vector<Unit> plugin_units(const GgmlTree& tree, const fs::path& plugin_src,
   const fs::path objects = cache_dir() / "objects";
   fs::create_directories(objects);
   for (Unit& u : units) {
-    Hash h;
+    ContentHash h;
     h.add(compiler()).add(headers).add(read_file(u.source)).add(u.source.filename().string());
     for (const std::string& f : flags(tree, plugin_src, u, max_copies))
       if (f.rfind("-I", 0) != 0 && f.rfind("-DGGML_COMMIT", 0) != 0) h.add(f);
@@ -218,7 +198,7 @@ PluginBuild build_plugin(const GgmlTree& tree, int max_copies) {
   GgmlBackendLibraries backends;
   if (tree.devices != "simulated")
     backends = build_ggml_backends(tree, tree.devices == "ggml-cuda");
-  Hash library_key;
+  ContentHash library_key;
   library_key.add(std::to_string(bridge::kAbiVersion))
       .add(compiler())
       .add(tree.devices)

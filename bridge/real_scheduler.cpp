@@ -140,9 +140,9 @@ void RealScheduler::read_mismatch(const bridge::ReadMismatch& m) {
 void RealScheduler::attribute(After kind, Index backend) {
   if (!launched_) return;
   const bool same = backend == launched_->backend;
-  const bool keep =
-      (kind == After::record && same) ||
-      (callback_mode() && ((kind == After::synchronize && same) || kind == After::callback_read));
+  const bool keep = (kind == After::record && same) ||
+                    (callback_mode() && ((kind == After::synchronize && same) ||
+                                         kind == After::callback_read));
   if (keep) return;
   if (launched_->ends_split) split_ = launched_->split + 1;
   launched_.reset();
@@ -437,7 +437,8 @@ void RealScheduler::finish_ids_read() {
   const std::vector<int> used = experts_for(scenario_.nodes[r.node], api_.observed_value().eval);
   auto* ids = static_cast<int32_t*>(r.data);
   const std::size_t n = r.host.region.size / sizeof(int32_t);
-  for (std::size_t i = 0; i < n; ++i) ids[i] = used.empty() ? 0 : used[i % used.size()];
+  for (std::size_t i = 0; i < n; ++i)
+    ids[i] = used.empty() ? 0 : used[i % used.size()];
 }
 
 }  // namespace schedcheck

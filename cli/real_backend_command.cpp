@@ -65,8 +65,8 @@ int run_real_on_backends(const RealArgs& a) {
     s = scenario_for_ggml_backends(load_scenario_file(a.file), a.backend);
     const Policy& sim = real_policy(a.policy + ",graph=computable");
     real = &real_policy(a.policy + ",devices=" + a.backend);
-    todo = plan_runs(s, sim, a.delays, a.runs);
     simulated = replay(s, sim);
+    todo = plan_runs(simulated, a.delays, a.runs);
   } catch (const ScenarioError& e) {
     std::cerr << "schedcheck: " << e.what() << "\n";
     return kExitBadInput;
@@ -107,10 +107,7 @@ int run_real_on_backends(const RealArgs& a) {
     RecordedRun r;
     try {
       r = record_real_run(s, *real, p.plan);
-    } catch (const BridgeError& e) {
-      std::cerr << "schedcheck: " << e.what() << "\n";
-      return kExitBadInput;
-    } catch (const ScenarioError& e) {
+    } catch (const std::exception& e) {  // the tree, ggml, or the profile gets a call wrong
       std::cerr << "schedcheck: " << e.what() << "\n";
       return kExitBadInput;
     }

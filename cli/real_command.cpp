@@ -94,14 +94,10 @@ OrderedJson run_json(const PlannedRun& p, const RealRunResult& r) {
                   {"mismatches", r.mismatches.size()}};
   if (!r.mismatches.empty()) {
     const ValueMismatch& m = r.mismatches.front();
-    run["first_wrong_value"] = {{"read", m.read},
-                                {"tensor", m.tensor_name},
-                                {"evaluation", m.eval},
-                                {"element", m.element},
-                                {"expected", m.expected},
-                                {"got", m.got},
-                                {"wrong_bytes", m.wrong_bytes},
-                                {"call", m.call}};
+    run["first_wrong_value"] = {{"read", m.read},         {"tensor", m.tensor_name},
+                                {"evaluation", m.eval},   {"element", m.element},
+                                {"expected", m.expected}, {"got", m.got},
+                                {"wrong_bytes", m.wrong_bytes}, {"call", m.call}};
   }
   run["backend_gpus"] = r.backend_gpu;
   run["peer_access"] = r.peer_access;
@@ -109,10 +105,11 @@ OrderedJson run_json(const PlannedRun& p, const RealRunResult& r) {
 }
 
 void print_run(const Policy& policy, std::size_t i, const PlannedRun& p, const RealRunResult& r) {
-  std::cout << fmt::format(
-      "{} run {}: {} ({} host reads checked, {:.1f} ms) with delays {}{}\n", policy.name, i + 1,
-      r.mismatches.empty() ? "matches the reference" : "MISMATCH", r.host_reads_checked,
-      r.seconds * 1e3, p.plan.name, p.finding.empty() ? "" : " -> " + p.finding);
+  std::cout << fmt::format("{} run {}: {} ({} host reads checked, {:.1f} ms) with delays {}{}\n",
+                           policy.name, i + 1,
+                           r.mismatches.empty() ? "matches the reference" : "MISMATCH",
+                           r.host_reads_checked, r.seconds * 1e3, p.plan.name,
+                           p.finding.empty() ? "" : " -> " + p.finding);
   if (r.mismatches.empty()) return;
   const ValueMismatch& m = r.mismatches.front();
   std::cout << fmt::format(

@@ -24,9 +24,9 @@ std::vector<PlannedRun> plans_for(const std::string& mode, const ReplayResult& s
     for (const FindingGroup& g : verdict.groups) {
       if (!is_race(g.first.kind)) continue;
       for (int i = 0; i < runs; ++i)
-        out.push_back({targeted_plan(sim, g.first),
-                       fmt::format("{} [{}] on {}", to_string(g.first.kind),
-                                   to_string(g.mechanism), to_text(g.buffer))});
+        out.push_back(
+            {targeted_plan(sim, g.first), fmt::format("{} [{}] on {}", to_string(g.first.kind),
+                                                      to_string(g.mechanism), to_text(g.buffer))});
     }
     if (out.empty())
       for (int i = 0; i < runs; ++i)
@@ -41,8 +41,11 @@ std::vector<PlannedRun> plans_for(const std::string& mode, const ReplayResult& s
 }  // namespace
 
 PolicyRuns plan_runs(const Scenario& s, const Policy& policy, const std::string& mode, int runs) {
-  const ReplayResult sim = replay(s, policy);
-  PolicyRuns out{policy, explain(sim), {}};
+  return plan_runs(replay(s, policy), mode, runs);
+}
+
+PolicyRuns plan_runs(const ReplayResult& sim, const std::string& mode, int runs) {
+  PolicyRuns out{sim.run.policy, explain(sim), {}};
   out.plans = plans_for(mode, sim, out.verdict, runs);
   return out;
 }

@@ -25,5 +25,7 @@ struct PolicyRuns {
 // Throws ScenarioError for a plan file that does not load, std::invalid_argument (or another
 // std::exception) for a MODE that is none of the above.
 PolicyRuns plan_runs(const Scenario& s, const Policy& policy, const std::string& mode, int runs);
+// The same from a simulation already run.
+PolicyRuns plan_runs(const ReplayResult& sim, const std::string& mode, int runs);
 
 }  // namespace schedcheck

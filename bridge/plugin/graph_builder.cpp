@@ -69,7 +69,9 @@ ggml_op op_of(const NodeDesc& n) {
   return op;
 }
 
-ggml_context* new_context(std::size_t tensors) {
+}  // namespace
+
+ggml_context* new_graph_context(std::size_t tensors) {
   ggml_init_params p{};
   p.mem_size =
       ggml_tensor_overhead() * (tensors + 16) + ggml_graph_overhead_custom(tensors * 2 + 64, false);
@@ -78,11 +80,13 @@ ggml_context* new_context(std::size_t tensors) {
   return ggml_init(p);
 }
 
-}  // namespace
+std::size_t graph_capacity(const GraphDesc& desc) {
+  return 4 * (desc.tensors.size() + desc.nodes.size() * 12);
+}
 
 GraphBuilder::GraphBuilder(const GraphDesc& graph, Devices& devices)
     : desc_(graph), devices_(devices) {
-  weights_ = new_context(graph.tensors.size());
+  weights_ = new_graph_context(graph.tensors.size());
   persistent_.assign(graph.tensors.size(), nullptr);
   current_.assign(graph.tensors.size(), nullptr);
   lowered_.resize(graph.nodes.size());
@@ -156,8 +160,8 @@ ggml_cgraph* GraphBuilder::build(int extra_leaves) {
   }
   result_of_.clear();
   inner_of_.clear();
-  const std::size_t size = 4 * (desc_.tensors.size() + desc_.nodes.size() * 12) + extra_leaves;
-  ggml_context* ctx = new_context(size);
+  const std::size_t size = graph_capacity(desc_) + extra_leaves;
+  ggml_context* ctx = new_graph_context(size);
   contexts_.push_back(ctx);
   graph_ = ggml_new_graph_custom(ctx, size * 2 + 64, false);
   for (std::size_t i = 0; i < desc_.tensors.size(); ++i) {
@@ -210,9 +214,7 @@ bool GraphBuilder::node_refs(const ggml_cgraph* g, std::vector<NodeRef>* out,
     const int node = node_of(t);
     if (node < 0) {
       // Views compute nothing; a lowered node is reported once, at its result.
-      if (inner_of_.count(t) ||
-          (desc_.computable && (t->op == GGML_OP_VIEW || t->op == GGML_OP_RESHAPE)))
-        continue;
+      if (inner_of_.count(t) || (desc_.computable && t->op == GGML_OP_VIEW)) continue;
       *unknown = t->name;
       return false;
     }

@@ -32,17 +32,21 @@ class Devices {
   virtual void* address(int buffer, uint64_t offset) const = 0;
   // Launches are attributed to the scheduler's splits and reported per scenario node.
   virtual void set_scheduler(ggml_backend_sched_t sched, const GraphBuilder* graph) = 0;
-  // Whether the devices compute (then values are written, read and compared).
-  virtual bool computes() const = 0;
-  // The sequential reference of devices that compute (nullptr for others).
+  // The sequential reference of devices that compute (nullptr for devices that do not: then
+  // no values are written, read or compared).
   virtual ReferenceGraph* make_reference(const GraphDesc& graph) const = 0;
 };
 // The devices this plugin was built with.
 Devices* make_devices(const GraphDesc& graph, Host& host);
 
-// Resolves ggml tensors and pointers to scenario places (in the devices' file).
-TensorRef tensor_ref(const ggml_tensor* t);
+// Pointers to scenario places, and what names are resolved against (in the devices' file).
 MemRef mem_ref(const void* data, uint64_t size);
+struct NamingContext {
+  const GraphDesc* desc = nullptr;
+  const std::vector<std::string>* backends = nullptr;  // backend names as ggml shows them
+  Host* host = nullptr;
+};
+NamingContext naming_context();
 
 // ---- tensor_names.cpp. Names the plugin gives ggml tensors: "t<index>" for scenario tensors
 // (and views of them), "v<node>" for what a node writes into a persistent tensor; copies are
@@ -56,9 +60,8 @@ struct ParsedName {
 };
 ParsedName parse_tensor_name(const char* name, const GraphDesc& desc,
                              const std::vector<std::string>& backends);
-// A tensor's place from its parsed name and where `locate` says its bytes are.
-TensorRef place_of(const ggml_tensor* t, const ParsedName& name,
-                   MemRef (*locate)(const void* data, uint64_t size));
+// A ggml tensor as a scenario place: its name, and where mem_ref says its bytes are.
+TensorRef tensor_ref(const ggml_tensor* t);
 
 // ---- lowering.cpp: a scenario node as ggml ops that backends compute (GraphDesc::computable):
 // every tensor is F32; the first op gives the node's output its memory, the other sources are
@@ -80,6 +83,11 @@ ggml_tensor* new_scenario_tensor(ggml_context* ctx, const GraphDesc& desc, int t
 std::vector<float> fill_values(int tensor, int eval, std::size_t count);
 
 // ---- graph_builder.cpp: the scenario's graph, built anew per evaluation as llama.cpp does.
+// A context for tensors only (no data), with room for a graph of as many; and how many tensors
+// one evaluation's graph of a scenario may need (lowered nodes take several ops and views).
+ggml_context* new_graph_context(std::size_t tensors);
+std::size_t graph_capacity(const GraphDesc& desc);
+
 class GraphBuilder {
  public:
   GraphBuilder(const GraphDesc& graph, Devices& devices);

@@ -31,10 +31,8 @@ class PluginScheduler final : public Scheduler {
  public:
   PluginScheduler(const GraphDesc& desc, Host& host)
       : desc_(desc), host_(host), devices_(make_devices(desc_, host)), graph_(desc_, *devices_) {
-    if (devices_->computes()) {
-      reference_.reset(devices_->make_reference(desc_));
-      graph_.fill_weights();
-    }
+    reference_.reset(devices_->make_reference(desc_));
+    if (reference_) graph_.fill_weights();
     std::vector<ggml_backend_t> backends;
     std::vector<ggml_backend_buffer_type_t> bufts;
     for (std::size_t b = 0; b < desc_.backends.size(); ++b) {
@@ -85,7 +83,7 @@ class PluginScheduler final : public Scheduler {
   void set_input(int tensor, int eval) override {
     ggml_tensor* t = graph_.current(tensor);
     bytes_.assign(ggml_nbytes(t), 0);
-    if (devices_->computes()) {
+    if (reference_) {
       const bool fault = tensor == desc_.fault_tensor && eval == desc_.fault_eval;
       const std::vector<float> v =
           fill_values(tensor, fault ? eval + 1000 : eval, bytes_.size() / 4);
@@ -100,7 +98,7 @@ class PluginScheduler final : public Scheduler {
     if (!backend) return host_.unsupported("an output tensor with no backend");
     void* at = devices_->address(dst.buffer, dst.offset);
     ggml_backend_tensor_get_async(backend, t, at, 0, ggml_nbytes(t));
-    if (devices_->computes()) pending_.push_back({tensor, eval, at, ggml_nbytes(t)});
+    if (reference_) pending_.push_back({tensor, eval, at, ggml_nbytes(t)});
   }
 
   void finish() override { compare_pending(); }
@@ -115,7 +113,7 @@ class PluginScheduler final : public Scheduler {
     // llama.cpp's eval callbacks read the tensor with a blocking get.
     std::vector<uint8_t> got(ggml_nbytes(t));
     ggml_backend_tensor_get(t, got.data(), 0, got.size());
-    if (devices_->computes() && !desc_.nodes[node].writes_persistent)
+    if (reference_ && !desc_.nodes[node].writes_persistent)
       compare("eval callback reads", desc_.nodes[node].output, eval_, got.data(), got.size());
     return true;
   }
@@ -135,8 +133,11 @@ class PluginScheduler final : public Scheduler {
   }
 
   void compare(const char* read, int tensor, int eval, const void* at, std::size_t size) {
-    const std::vector<uint8_t>* want = reference_ ? reference_->value(tensor, eval) : nullptr;
-    if (!want || want->size() != size) return;
+    const std::vector<uint8_t>* want = reference_->value(tensor, eval);
+    if (!want || want->size() != size)
+      return host_.unsupported(std::string(read) + " of tensor " + std::to_string(tensor) +
+                               " in evaluation " + std::to_string(eval) +
+                               ": the reference has no value of that size");
     const auto* got = static_cast<const uint8_t*>(at);
     ReadMismatch m;
     for (std::size_t i = 0; i < size; i += 4) {

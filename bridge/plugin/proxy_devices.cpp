@@ -323,7 +323,6 @@ class ProxyDevices final : public Devices {
     s_.graph = graph;
     s_.sched = sched;
   }
-  bool computes() const override { return true; }
   ReferenceGraph* make_reference(const GraphDesc& graph) const override {
     return new ReferenceGraph(graph);
   }
@@ -387,11 +386,8 @@ MemRef mem_ref(const void* data, uint64_t size) {
   return m;  // the caller's own memory
 }
 
-TensorRef tensor_ref(const ggml_tensor* t) {
-  const ParsedName name = parse_tensor_name(t->name, *state().desc, state().names);
-  if (name.tensor < 0)
-    host().unsupported(std::string("a tensor the scenario does not have: ") + t->name);
-  return place_of(t, name, mem_ref);
+NamingContext naming_context() {
+  return {state().desc, &state().names, state().host};
 }
 
 }  // namespace schedcheck::bridge

@@ -7,7 +7,9 @@
 
 namespace schedcheck::bridge {
 
-int sched_cur_copy(ggml_backend_sched_t sched) { return sched->cur_copy; }
+int sched_cur_copy(ggml_backend_sched_t sched) {
+  return sched->cur_copy;
+}
 
 int sched_split_of(ggml_backend_sched_t sched, const ggml_cgraph* graph) {
   for (int i = 0; i < sched->n_splits; ++i) {

@@ -24,7 +24,6 @@ class SimDevices final : public Devices {
   ggml_backend_buffer_t persistent_buffer(int buffer) const override { return persistent_[buffer]; }
   void* address(int buffer, uint64_t offset) const override;
   void set_scheduler(ggml_backend_sched_t sched, const GraphBuilder* graph) override;
-  bool computes() const override { return false; }
   ReferenceGraph* make_reference(const GraphDesc&) const override { return nullptr; }
 
   struct State;  // shared with the interface functions below
@@ -447,11 +446,8 @@ MemRef mem_ref(const void* data, uint64_t size) {
   return m;  // the caller's own memory
 }
 
-TensorRef tensor_ref(const ggml_tensor* t) {
-  const ParsedName name = parse_tensor_name(t->name, *state().desc, state().names);
-  if (name.tensor < 0)
-    host().unsupported(std::string("a tensor the scenario does not have: ") + t->name);
-  return place_of(t, name, mem_ref);
+NamingContext naming_context() {
+  return {state().desc, &state().names, state().host};
 }
 
 }  // namespace schedcheck::bridge

@@ -40,19 +40,22 @@ ParsedName parse_tensor_name(const char* name, const GraphDesc& desc,
   return r;
 }
 
-TensorRef place_of(const ggml_tensor* t, const ParsedName& name,
-                   MemRef (*locate)(const void* data, uint64_t size)) {
+TensorRef tensor_ref(const ggml_tensor* t) {
+  const NamingContext c = naming_context();
+  const ParsedName name = parse_tensor_name(t->name, *c.desc, *c.backends);
+  if (name.tensor < 0)
+    c.host->unsupported(std::string("a tensor the scenario does not have: ") + t->name);
   TensorRef r;
   r.tensor = name.tensor;
   r.copy_backend = name.copy_backend;
   r.slot = name.slot;
   const ggml_tensor* base = t->view_src ? t->view_src : t;
   if (t->data) {
-    const MemRef m = locate(t->data, ggml_nbytes(t));
+    const MemRef m = mem_ref(t->data, ggml_nbytes(t));
     r.buffer = m.buffer;
     r.offset = m.offset;
   } else if (base->data) {
-    r.buffer = locate(base->data, 0).buffer;
+    r.buffer = mem_ref(base->data, 0).buffer;
   }
   r.size = ggml_nbytes(t);
   return r;
