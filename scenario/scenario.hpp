@@ -57,8 +57,28 @@ enum class TensorRole {
   node_output,  // produced by a node; placed by the allocator unless given explicitly
 };
 
+// Scenarios computed with their own ops (docs/scenario-format.md "Shapes, values and views"):
+// every tensor has a shape and an element type, and every input and persistent tensor says how
+// its values are made. The model looks only at sizes; ggml's backends compute the ops.
+enum class ElementType : uint8_t { f32, i32 };
+
+struct TensorValues {
+  enum class Fill : uint8_t {
+    uniform,      // values in [-scale, scale]
+    tokens,       // int ids in [0, below)
+    positions,    // eval * ne0 + i: token positions and KV cells of consecutive ubatches
+    causal_mask,  // [cells, tokens]: 0 where cell <= eval * tokens + token, else -inf
+  };
+  Fill fill = Fill::uniform;
+  double scale = 1;
+  int64_t below = 0;
+};
+
 struct Tensor {
   std::string name;
+  std::vector<int64_t> shape;  // ne0.. (1 to 4 dims); empty: bytes only (size)
+  ElementType type = ElementType::f32;
+  TensorValues values;
   TensorRole role = TensorRole::node_output;
   uint64_t size = 0;
   uint8_t flags = 0;
@@ -67,9 +87,20 @@ struct Tensor {
   Index producer = kNone;          // node that writes it (node_output / in-place writes)
 };
 
+// How a node's op sees one of its sources: ggml views (no memory of their own), in order.
+struct ViewStep {
+  enum class Kind : uint8_t { reshape, permute, transpose };
+  Kind kind = Kind::reshape;
+  std::vector<int64_t> dims;  // reshape: the new shape; permute: the axes (4 entries)
+};
+
 struct Node {
   std::string name;
   std::string op;
+  // Scenarios with shapes: per source, the views the op reads it through (empty: none), and
+  // the op's numeric parameters ("eps", "scale", "n_dims", "mode", "freq_base").
+  std::vector<std::vector<ViewStep>> source_views;
+  std::map<std::string, double> params;
   Index backend = kNone;
   std::vector<Index> sources;  // tensors
   Index output = kNone;        // tensor written (its own, or a persistent one for in-place writes)
@@ -163,6 +194,8 @@ struct Scenario {
   Index find_buffer(const std::string& name) const;
   Index find_node(const std::string& name) const;
   int total_evaluations() const;
+  // Whether the scenario gives shapes (then every tensor has one) and is computed with its ops.
+  bool has_shapes() const { return !tensors.empty() && !tensors.front().shape.empty(); }
 };
 
 // Building scenarios in code (generators, tests): a persistent tensor appended at the end of

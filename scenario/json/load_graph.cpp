@@ -1,4 +1,5 @@
-// "tensors", "inputs", and the graph: "graph" or "splits", their nodes, flags and experts.
+// "tensors", "inputs", and the graph: "graph" or "splits", their nodes, flags and experts
+// (shapes, values, views and params: load_shapes.cpp).
 #include "scenario/json/scenario_loader.hpp"
 
 #include "scenario/json/limits.hpp"
@@ -32,7 +33,8 @@ void ScenarioLoader::load_tensors(const Json& list) {
   array(list, "/tensors");
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string p = at("/tensors", i);
-    const Json& j = object(list[i], p, {"name", "buffer", "offset", "size"});
+    const Json& j =
+        object(list[i], p, {"name", "buffer", "offset", "size", "shape", "type", "values"});
     Tensor t;
     t.name = name(required(j, p, "name"), at(p, "name"));
     t.role = TensorRole::persistent;
@@ -42,7 +44,7 @@ void ScenarioLoader::load_tensors(const Json& list) {
            "buffer " + in_quotes(scenario_.buffers[t.buffer].name) +
                " is a compute buffer; persistent tensors live in a weights, kv or output buffer");
     t.offset = unsigned_in(required(j, p, "offset"), at(p, "offset"), 0, kMaxSize);
-    t.size = unsigned_in(required(j, p, "size"), at(p, "size"), 1, kMaxSize);
+    load_shape(j, p, t, true);
     check_inside(t, p);
     add_tensor(std::move(t), at(p, "name"), p);
   }
@@ -52,12 +54,12 @@ void ScenarioLoader::load_inputs(const Json& list) {
   array(list, "/inputs");
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string p = at("/inputs", i);
-    const Json& j = object(list[i], p, {"name", "size"});
+    const Json& j = object(list[i], p, {"name", "size", "shape", "type", "values"});
     Tensor t;
     t.name = name(required(j, p, "name"), at(p, "name"));
     t.role = TensorRole::user_input;
     t.flags = kFlagInput;
-    t.size = unsigned_in(required(j, p, "size"), at(p, "size"), 1, kMaxSize);
+    load_shape(j, p, t, true);
     add_tensor(std::move(t), at(p, "name"), p);
   }
 }
@@ -77,6 +79,7 @@ void ScenarioLoader::load_nodes(const Json& root) {
     load_splits(*splits);
   }
   resolve_nodes();
+  check_shapes();
 }
 
 void ScenarioLoader::load_splits(const Json& list) {
@@ -116,7 +119,7 @@ void ScenarioLoader::load_node(const Json& jn, const std::string& p, Index split
          "unknown key \"backend\" (a node of a split runs on the split's backend)");
   check_keys(jn, p,
              {"name", "op", "backend", "sources", "size", "flags", "writes", "inplace", "buffer",
-              "offset", "n_expert", "experts_used"});
+              "offset", "n_expert", "experts_used", "shape", "views", "params"});
   const auto index = static_cast<Index>(scenario_.nodes.size());
   Node n;
   n.name = name(required(jn, p, "name"), at(p, "name"));
@@ -144,6 +147,8 @@ void ScenarioLoader::load_node(const Json& jn, const std::string& p, Index split
     node_output(jn, p, n, index);
 
   load_experts(jn, p, n, pending.sources.size());
+  load_views(jn, p, n, pending);
+  load_params(jn, p, n, pending);
   node_path_.push_back(p);
   pending_nodes_.push_back(std::move(pending));
   scenario_.nodes.push_back(std::move(n));
@@ -162,7 +167,7 @@ void ScenarioLoader::node_writes(const Json& jn, const Json& w, const std::strin
     fail(at(p, "writes"),
          in_quotes(target) +
              " is not a persistent tensor; \"writes\" names a tensor from \"tensors\"");
-  for (const char* key : {"size", "flags", "buffer", "offset"})
+  for (const char* key : {"size", "shape", "flags", "buffer", "offset"})
     if (optional(jn, key))
       fail(at(p, key), "a node with \"writes\" has no " + in_quotes(key) + ": it writes " +
                            in_quotes(target) + " in place");
@@ -176,7 +181,7 @@ void ScenarioLoader::node_output(const Json& jn, const std::string& p, Node& n, 
   Tensor t;
   t.name = n.name;
   t.role = TensorRole::node_output;
-  t.size = unsigned_in(required(jn, p, "size"), at(p, "size"), 1, kMaxSize);
+  load_shape(jn, p, t, false);
   t.producer = index;
   if (const Json* flags = optional(jn, "flags")) t.flags = node_flags(*flags, at(p, "flags"));
   const Json* buffer = optional(jn, "buffer");

@@ -23,6 +23,8 @@ struct TensorName {
 struct PendingNode {
   std::string path;
   std::vector<std::pair<std::string, std::string>> sources;  // name, pointer
+  bool views = false;   // the node gives "views" (checked once every tensor's shape is known)
+  bool params = false;  // the node gives "params"
 };
 
 // An explicitly placed tensor's byte range.
@@ -87,6 +89,21 @@ class ScenarioLoader : JsonAccess {
   uint8_t node_flags(const Json& j, const std::string& path) const;
   void load_experts(const Json& jn, const std::string& p, Node& n,
                     std::size_t n_sources) const;
+
+  // --- shapes, values, views and params (load_shapes.cpp) ------------------------------
+  // "shape" (with "size" optional and checked against it), and for tensors and inputs
+  // ("with_values") "type" and "values"; without "shape", "size" is required as before.
+  void load_shape(const Json& j, const std::string& p, Tensor& t, bool with_values) const;
+  std::vector<int64_t> dims(const Json& j, const std::string& path) const;
+  void load_values(const Json& j, const std::string& p, Tensor& t) const;
+  // First pass over a node's "views" (syntax, one list per source) and "params".
+  void load_views(const Json& jn, const std::string& p, Node& n, PendingNode& pending) const;
+  ViewStep view_step(const Json& j, const std::string& path) const;
+  void load_params(const Json& jn, const std::string& p, Node& n, PendingNode& pending) const;
+  double number(const Json& j, const std::string& path) const;
+  // Every name is resolved: shapes for every tensor or none; views and params only with
+  // shapes; every reshape keeps the element count of what it reshapes.
+  void check_shapes() const;
 
   // --- second pass (resolve_graph.cpp) -------------------------------------------------
   // Every name is known: resolve sources and split inputs, then check the DAG.

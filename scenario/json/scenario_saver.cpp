@@ -1,6 +1,8 @@
 #include "scenario/scenario_json.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 
 #include "scenario/json/json_text.hpp"
 
@@ -18,6 +20,66 @@ Json knob_json(const std::string& value) {
   return value;
 }
 
+// A parameter as the file gave it: integral values as integers ("n_dims": 128).
+Json number_json(double v) {
+  constexpr double kExact = 9007199254740992.0;  // 2^53
+  if (std::trunc(v) == v && std::fabs(v) < kExact) return static_cast<int64_t>(v);
+  return v;
+}
+
+Json save_views(const std::vector<std::vector<ViewStep>>& views) {
+  Json j = Json::array();
+  for (const auto& steps : views) {
+    Json list = Json::array();
+    for (const ViewStep& step : steps) {
+      switch (step.kind) {
+        case ViewStep::Kind::reshape:
+          list.push_back(Json::object({{"reshape", step.dims}}));
+          break;
+        case ViewStep::Kind::permute:
+          list.push_back(Json::object({{"permute", step.dims}}));
+          break;
+        case ViewStep::Kind::transpose:
+          list.push_back("transpose");
+          break;
+      }
+    }
+    j.push_back(std::move(list));
+  }
+  return j;
+}
+
+// "shape" replaces "size" (derived from it); "type" and "values" only where not the default.
+void save_shape(const Tensor& t, Json& j, bool with_values) {
+  if (t.shape.empty()) {
+    j["size"] = t.size;
+    return;
+  }
+  j["shape"] = t.shape;
+  if (!with_values) return;
+  if (t.type == ElementType::i32) j["type"] = "i32";
+  const TensorValues& v = t.values;
+  if (v.fill == TensorValues::Fill::uniform && v.scale == TensorValues{}.scale) return;
+  Json values = Json::object();
+  switch (v.fill) {
+    case TensorValues::Fill::uniform:
+      values["fill"] = "uniform";
+      values["scale"] = v.scale;
+      break;
+    case TensorValues::Fill::tokens:
+      values["fill"] = "tokens";
+      values["below"] = v.below;
+      break;
+    case TensorValues::Fill::positions:
+      values["fill"] = "positions";
+      break;
+    case TensorValues::Fill::causal_mask:
+      values["fill"] = "causal_mask";
+      break;
+  }
+  j["values"] = std::move(values);
+}
+
 Json save_node(const Scenario& s, Index i, bool with_backend) {
   const Node& n = s.nodes[i];
   Json j = Json::object();
@@ -27,11 +89,12 @@ Json save_node(const Scenario& s, Index i, bool with_backend) {
   Json sources = Json::array();
   for (Index t : n.sources) sources.push_back(s.tensors[t].name);
   j["sources"] = std::move(sources);
+  if (!n.source_views.empty()) j["views"] = save_views(n.source_views);
   const Tensor& out = s.tensors[n.output];
   if (n.writes_persistent) {
     j["writes"] = out.name;
   } else {
-    j["size"] = out.size;
+    save_shape(out, j, false);
     if (out.flags & kFlagOutput) j["flags"] = Json::array({"OUTPUT"});
     if (out.buffer != kNone && out.offset) {
       j["buffer"] = s.buffers[out.buffer].name;
@@ -41,6 +104,11 @@ Json save_node(const Scenario& s, Index i, bool with_backend) {
   if (n.inplace) j["inplace"] = true;
   if (n.is_mul_mat_id() && n.n_expert > 0) j["n_expert"] = n.n_expert;
   if (!n.experts_used.empty()) j["experts_used"] = n.experts_used;
+  if (!n.params.empty()) {
+    Json params = Json::object();
+    for (const auto& [key, value] : n.params) params[key] = number_json(value);
+    j["params"] = std::move(params);
+  }
   return j;
 }
 
@@ -153,10 +221,10 @@ void save_tensors(const Scenario& s, Json& j) {
     if (t.role == TensorRole::persistent) {
       if (t.buffer != kNone) tj["buffer"] = s.buffers[t.buffer].name;
       if (t.offset) tj["offset"] = *t.offset;
-      tj["size"] = t.size;
+      save_shape(t, tj, true);
       tensors.push_back(std::move(tj));
     } else if (t.role == TensorRole::user_input) {
-      tj["size"] = t.size;
+      save_shape(t, tj, true);
       inputs.push_back(std::move(tj));
     }
   }
