@@ -23,6 +23,29 @@ bridge::DeviceType device_type(BackendKind k) {
   return bridge::DeviceType::gpu;
 }
 
+bridge::Fill fill_of(TensorValues::Fill f) {
+  switch (f) {
+    case TensorValues::Fill::tokens:
+      return bridge::Fill::tokens;
+    case TensorValues::Fill::positions:
+      return bridge::Fill::positions;
+    case TensorValues::Fill::causal_mask:
+      return bridge::Fill::causal_mask;
+    case TensorValues::Fill::uniform:
+      break;
+  }
+  return bridge::Fill::uniform;
+}
+
+bridge::ViewDesc view_of(const ViewStep& v) {
+  bridge::ViewDesc d;
+  d.kind = v.kind == ViewStep::Kind::permute     ? bridge::ViewDesc::Kind::permute
+           : v.kind == ViewStep::Kind::transpose ? bridge::ViewDesc::Kind::transpose
+                                                 : bridge::ViewDesc::Kind::reshape;
+  d.dims = v.dims;
+  return d;
+}
+
 [[noreturn]] void refuse(const Scenario& s, const std::string& what) {
   throw BridgeError("scenario \"" + s.name + "\": " + what);
 }
@@ -71,6 +94,11 @@ bridge::GraphDesc graph_desc(const PreparedRun& run) {
     d.output = (t.flags & kFlagOutput) != 0;
     d.buffer = t.buffer;
     d.offset = t.offset ? static_cast<int64_t>(*t.offset) : -1;
+    d.shape = t.shape;
+    d.type = t.type == ElementType::i32 ? bridge::ElementType::i32 : bridge::ElementType::f32;
+    d.fill = fill_of(t.values.fill);
+    d.scale = t.values.scale;
+    d.below = t.values.below;
     if (d.buffer != kNone && s.buffers[d.buffer].usage == BufferUsage::compute)
       refuse(s, "tensor " + t.name + " is placed in a compute buffer");
     if (t.role == TensorRole::persistent && (d.buffer == kNone || d.offset < 0))
@@ -85,6 +113,11 @@ bridge::GraphDesc graph_desc(const PreparedRun& run) {
     d.output = n.output;
     d.writes_persistent = n.writes_persistent;
     d.inplace = n.inplace;
+    for (const auto& steps : n.source_views) {
+      d.views.emplace_back();
+      for (const ViewStep& v : steps) d.views.back().push_back(view_of(v));
+    }
+    d.params.assign(n.params.begin(), n.params.end());
     if (n.is_mul_mat_id() && n.n_expert > 0 && n.sources.size() >= 3) {
       bridge::TensorDesc& experts = g.tensors[n.sources[0]];
       bridge::TensorDesc& ids = g.tensors[n.sources[2]];

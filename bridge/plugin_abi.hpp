@@ -14,7 +14,7 @@
 namespace schedcheck::bridge {
 
 // Bumped whenever anything in this file changes; the plugin refuses another version.
-inline constexpr int kAbiVersion = 2;
+inline constexpr int kAbiVersion = 3;
 inline constexpr const char* kCreateSymbol = "schedcheck_bridge_create";
 
 // ---- What schedcheck tells the plugin: one scenario, validated and resolved to indices.
@@ -44,6 +44,8 @@ struct BackendDesc {
 };
 
 enum class TensorRole : int { persistent, user_input, node_output };
+enum class ElementType : int { f32, i32 };
+enum class Fill : int { uniform, tokens, positions, causal_mask };
 
 struct TensorDesc {
   TensorRole role = TensorRole::node_output;
@@ -54,6 +56,20 @@ struct TensorDesc {
   int64_t offset = -1;       // explicit offset in that buffer
   uint64_t expert_rows = 0;  // > 0: MUL_MAT_ID expert weights, this many experts
   bool ids = false;          // MUL_MAT_ID expert ids (int32)
+  // Graphs computed with their own ops (GraphDesc::own_ops): the tensor's shape and elements,
+  // and how the values of inputs and persistent tensors are made.
+  std::vector<int64_t> shape;
+  ElementType type = ElementType::f32;
+  Fill fill = Fill::uniform;
+  double scale = 1;
+  int64_t below = 0;
+};
+
+// One ggml view a node's op reads a source through.
+struct ViewDesc {
+  enum class Kind : int { reshape, permute, transpose };
+  Kind kind = Kind::reshape;
+  std::vector<int64_t> dims;
 };
 
 struct NodeDesc {
@@ -63,6 +79,8 @@ struct NodeDesc {
   int output = -1;           // tensor written (a persistent one for in-place writes)
   bool writes_persistent = false;
   bool inplace = false;
+  std::vector<std::vector<ViewDesc>> views;              // own ops: per source (or empty)
+  std::vector<std::pair<std::string, double>> params;  // own ops: "eps", "scale", ...
 };
 
 struct GraphDesc {
@@ -78,6 +96,9 @@ struct GraphDesc {
   // Nodes become ops that backends compute (every tensor F32), not placeholders; required by
   // devices that compute, optional for simulated ones (then both see the same graph).
   bool computable = false;
+  // Computable graphs whose tensors have shapes: every node is the ggml op it names, fed through
+  // its views (op_lowering.cpp), and host reads are compared with a tolerance, not bit for bit.
+  bool own_ops = false;
   int evaluations = 0;  // how many the run has (devices that compute prepare the reference)
   // The checker's self-test: the run (not the reference) writes other values into this user
   // input in this evaluation, so that the host reads that depend on it must differ.
@@ -126,7 +147,14 @@ struct ReadMismatch {
   uint64_t wrong_bytes = 0;
   float expected = 0;  // the first wrong element
   float got = 0;
+  // Graphs with own ops: the largest |got - expected| over the largest |expected| (elements
+  // count as wrong above kReadTolerance of it). Bit-exact graphs: 0.
+  double error = 0;
 };
+
+// Own ops are computed by different kernels on each backend (cuBLAS may use TF32): a read
+// matches the reference when every element is within this fraction of the read's largest value.
+inline constexpr double kReadTolerance = 1e-2;
 
 // The devices call this for everything the scheduler asks of them.
 class Host {
@@ -158,6 +186,10 @@ class Host {
   // Devices that compute: the delay for the call just reported (asked once per call).
   virtual Hold take_hold() = 0;
   virtual void read_mismatch(const ReadMismatch& m) = 0;
+  // Graphs with own ops: every compared read's error (ReadMismatch::error), matched or not.
+  virtual void read_error(double error) = 0;
+  // ggml_backend_sched_synchronize returned (before the reads it made valid are compared).
+  virtual void synchronized() = 0;
 
  protected:
   ~Host() = default;

@@ -33,6 +33,7 @@ RealScheduler::RealScheduler(PreparedRun& run, BackendApi& api, const PluginLibr
       desc_(graph_desc(run)),
       persistent_(run.scenario) {
   desc_.computable = plugin.computable();
+  desc_.own_ops = desc_.computable && run.scenario.has_shapes();
   desc_.evaluations = run.scenario.total_evaluations();
   if (hooks_) {
     desc_.fault_tensor = hooks_->fault_tensor;
@@ -89,6 +90,7 @@ void RealScheduler::synchronize(const CallSite& site) {
 }
 
 void RealScheduler::graph_compute_async(const EvalContext& ctx) {
+  if (hooks_) hooks_->compute_starts.push_back(std::chrono::steady_clock::now());
   begin(site_of(ctx, Role::policy, Call::graph_compute, ""));
   if (!guarded([&] { return sched_->graph_compute_async(ctx.eval); }))
     throw BridgeError("ggml_backend_sched_graph_compute_async failed");
@@ -133,6 +135,16 @@ void RealScheduler::read_mismatch(const bridge::ReadMismatch& m) {
   std::cerr << "schedcheck: " << label_ << ": " << m.read << " " << scenario_.tensors[m.tensor].name
             << " of evaluation " << m.eval << ": " << m.wrong_bytes
             << " bytes differ from the sequential reference\n";
+}
+
+void RealScheduler::synchronized() {
+  if (hooks_) hooks_->finished = std::chrono::steady_clock::now();
+}
+
+void RealScheduler::read_error(double error) {
+  if (!hooks_) return;
+  ++hooks_->reads_compared;
+  if (error > hooks_->max_read_error) hooks_->max_read_error = error;
 }
 
 // ---- the simulated devices' calls

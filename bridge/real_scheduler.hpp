@@ -4,6 +4,7 @@
 // ggml's own allocator chose and the value the graph's sequential semantics prescribe.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -34,6 +35,12 @@ bridge::GraphDesc graph_desc(const PreparedRun& run);
 struct RealRunHooks {
   std::function<bridge::Hold()> take_hold;
   std::vector<bridge::ReadMismatch> mismatches;
+  double max_read_error = 0;  // graphs with own ops: the largest error of any compared read
+  int reads_compared = 0;
+  // When the host entered each evaluation's graph_compute_async, and when the last synchronize
+  // returned (reads not yet compared): how fast the host goes against the devices.
+  std::vector<std::chrono::steady_clock::time_point> compute_starts;
+  std::chrono::steady_clock::time_point finished;
   Index fault_tensor = kNone;  // the checker's self-test (bridge::GraphDesc::fault_tensor)
   int fault_eval = -1;
 };
@@ -83,6 +90,8 @@ class RealScheduler final : public SchedulerPort, private bridge::Host {
   [[noreturn]] void unsupported(const std::string& what) override;
   bridge::Hold take_hold() override;
   void read_mismatch(const bridge::ReadMismatch& m) override;
+  void read_error(double error) override;
+  void synchronized() override;
 
   // The call site of a call made now, in the current driver or scheduler step.
   CallSite site(Call call, Index backend) const;

@@ -5,6 +5,7 @@
 // that same graph over simulated devices (`ggml@TREE,graph=computable`).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -36,14 +37,19 @@ std::string mechanisms_of(const PolicyVerdict& v) {
 }
 
 std::string mismatch_text(const Scenario& s, const bridge::ReadMismatch& m) {
-  return fmt::format("{} {} of evaluation {}: {} bytes wrong from byte {} (expected {}, got {})",
+  return fmt::format("{} {} of evaluation {}: {} bytes wrong from byte {} (expected {}, got {}{})",
                      m.read, s.tensors[m.tensor].name, m.eval, m.wrong_bytes, m.first_byte,
-                     m.expected, m.got);
+                     m.expected, m.got,
+                     m.error > 0 ? fmt::format("; error {:.3g} of the largest value", m.error)
+                                 : "");
 }
 
 struct Totals {
   int runs = 0, mismatching = 0, same_calls = 0;
   int targeted = 0, confirmed = 0;
+  // Own ops: the largest read error of the runs that matched, and the smallest largest error
+  // of those that did not (the margin the tolerance separates).
+  double clean_error = 0, wrong_error = -1;
 };
 
 }  // namespace
@@ -120,6 +126,10 @@ int run_real_on_backends(const RealArgs& a) {
       ++t.targeted;
       t.confirmed += !r.mismatches.empty();
     }
+    if (r.mismatches.empty())
+      t.clean_error = std::max(t.clean_error, r.max_read_error);
+    else if (t.wrong_error < 0 || r.max_read_error < t.wrong_error)
+      t.wrong_error = r.max_read_error;
     OrderedJson run{{"plan", delay_plan_json(p.plan)},
                     {"targets", p.finding},
                     {"seconds", r.seconds},
@@ -127,14 +137,28 @@ int run_real_on_backends(const RealArgs& a) {
                     {"recorded_verdict", mechanisms_of(recorded)},
                     {"calls_as_simulated", d.agree()}};
     if (!r.mismatches.empty()) run["first_wrong_read"] = mismatch_text(s, r.mismatches.front());
+    run["compute_start_ms"] = r.compute_start_ms;
+    run["decode_ms"] = r.decode_ms;
+    if (s.has_shapes()) {
+      run["reads_compared"] = r.reads_compared;
+      run["max_read_error"] = r.max_read_error;
+    }
     runs.push_back(run);
     // Run 1 in full; later runs when something differs from what run 1 said.
     if (i == 0) first_agree = d.agree();
     if (a.json || (i > 0 && r.mismatches.empty() && d.agree() == first_agree)) continue;
-    std::cout << fmt::format("run {}: {} ({:.1f} ms) with delays {}{}\n", i + 1,
+    std::cout << fmt::format("run {}: {} ({:.1f} ms) with delays {}{}{}\n", i + 1,
                              r.mismatches.empty() ? "matches the reference" : "MISMATCH",
                              r.seconds * 1e3, p.plan.name,
-                             p.finding.empty() ? "" : " -> " + p.finding);
+                             p.finding.empty() ? "" : " -> " + p.finding,
+                             s.has_shapes() ? fmt::format("; {} reads, largest error {:.3g}",
+                                                          r.reads_compared, r.max_read_error)
+                                            : "");
+    if (r.compute_start_ms.size() > 1)
+      std::cout << fmt::format(
+          "  decode: the host entered the last of {} graph computes {:.1f} ms after the first; "
+          "the last synchronize returned at {:.1f} ms\n",
+          r.compute_start_ms.size(), r.compute_start_ms.back(), r.decode_ms);
     if (!r.mismatches.empty())
       std::cout << fmt::format("  first wrong read: {} ({} reads wrong)\n",
                                mismatch_text(s, r.mismatches.front()), r.mismatches.size());
@@ -156,6 +180,7 @@ int run_real_on_backends(const RealArgs& a) {
                                 {"runs", t.runs},
                                 {"mismatching_runs", t.mismatching},
                                 {"runs_with_simulated_calls", t.same_calls},
+                                {"read_tolerance", s.has_shapes() ? bridge::kReadTolerance : 0.0},
                                 {"details", runs}}}}}
                      .dump(2)
               << "\n";
@@ -167,6 +192,13 @@ int run_real_on_backends(const RealArgs& a) {
         t.runs,
         t.targeted ? fmt::format("; targeted runs confirmed {} of {}", t.confirmed, t.targeted)
                    : "");
+    if (s.has_shapes())
+      std::cout << fmt::format(
+          "  reads compared within {} of each read's largest value: largest error {:.3g} in "
+          "matching runs{}\n",
+          bridge::kReadTolerance, t.clean_error,
+          t.wrong_error >= 0 ? fmt::format(", at least {:.3g} in mismatching ones", t.wrong_error)
+                             : "");
   }
   return t.mismatching > 0 ? kExitFindings : kExitClean;
 }

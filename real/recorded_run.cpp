@@ -61,6 +61,16 @@ RecordedRun record_real_run(const Scenario& s, const Policy& policy, const Delay
       });
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   out.mismatches = std::move(hooks.mismatches);
+  out.reads_compared = hooks.reads_compared;
+  if (!hooks.compute_starts.empty()) {
+    const auto first = hooks.compute_starts.front();
+    auto ms = [&](std::chrono::steady_clock::time_point t) {
+      return std::chrono::duration<double, std::milli>(t - first).count();
+    };
+    for (const auto& t : hooks.compute_starts) out.compute_start_ms.push_back(ms(t));
+    out.decode_ms = ms(hooks.finished);
+  }
+  out.max_read_error = hooks.max_read_error;
   return out;
 }
 

@@ -17,7 +17,15 @@ namespace schedcheck {
 struct RecordedRun {
   ReplayResult recorded;  // the real calls through the detector: trace and findings
   std::vector<bridge::ReadMismatch> mismatches;
-  double seconds = 0;
+  // Graphs with own ops (compared with a tolerance): how many reads were compared, and the
+  // largest error among them (bridge::ReadMismatch::error).
+  int reads_compared = 0;
+  double max_read_error = 0;
+  double seconds = 0;  // the whole run: the scheduler's and the devices' setup included
+  // The decode itself: milliseconds from the first evaluation's graph_compute_async to each
+  // later one's (the host's pace), and to the end of the last synchronize.
+  std::vector<double> compute_start_ms;
+  double decode_ms = 0;
 };
 
 // The checker's self-test: the run writes other values into a user input in one evaluation.

@@ -109,8 +109,7 @@ GraphBuilder::~GraphBuilder() {
 void GraphBuilder::fill_weights() const {
   for (std::size_t i = 0; i < persistent_.size(); ++i) {
     if (!persistent_[i]) continue;
-    const std::vector<float> v = fill_values(
-        static_cast<int>(i), -1, static_cast<std::size_t>(ggml_nelements(persistent_[i])));
+    const std::vector<uint8_t> v = tensor_values(desc_, static_cast<int>(i), -1);
     ggml_backend_tensor_set(persistent_[i], v.data(), 0, ggml_nbytes(persistent_[i]));
   }
 }

@@ -39,7 +39,12 @@ ggml_tensor* operand(ggml_context* ctx, const GraphDesc& desc, int node, ggml_te
 ggml_tensor* new_scenario_tensor(ggml_context* ctx, const GraphDesc& desc, int index) {
   const TensorDesc& t = desc.tensors[index];
   ggml_tensor* tensor = nullptr;
-  if (desc.computable) {
+  if (desc.own_ops) {
+    int64_t ne[GGML_MAX_DIMS] = {1, 1, 1, 1};
+    for (std::size_t d = 0; d < t.shape.size() && d < GGML_MAX_DIMS; ++d) ne[d] = t.shape[d];
+    tensor = ggml_new_tensor(ctx, t.type == ElementType::i32 ? GGML_TYPE_I32 : GGML_TYPE_F32,
+                             static_cast<int>(t.shape.size()), ne);
+  } else if (desc.computable) {
     if (t.size % 4 != 0 || t.size == 0)
       throw std::runtime_error("tensor " + std::to_string(index) + " has " +
                                std::to_string(t.size) +
@@ -63,6 +68,7 @@ ggml_tensor* new_scenario_tensor(ggml_context* ctx, const GraphDesc& desc, int i
 
 LoweredNode lower_node(ggml_context* ctx, const GraphDesc& desc, int node,
                        const std::vector<ggml_tensor*>& sources, ggml_tensor* target) {
+  if (desc.own_ops) return lower_own_op(ctx, desc, node, sources, target);
   const NodeDesc& n = desc.nodes[node];
   if (sources.empty()) refuse(desc, node, "a node without sources computes nothing");
   const std::string name = target ? view_name(node) : tensor_name(n.output);
@@ -107,20 +113,6 @@ LoweredNode lower_node(ggml_context* ctx, const GraphDesc& desc, int node,
   }
   if (!target && desc.tensors[n.output].output) ggml_set_output(y);
   return out;
-}
-
-std::vector<float> fill_values(int tensor, int eval, std::size_t count) {
-  std::vector<float> v(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    uint32_t h = static_cast<uint32_t>(tensor) * 0x9E3779B1u ^
-                 (static_cast<uint32_t>(eval + 2) * 0x85EBCA77u) ^
-                 (static_cast<uint32_t>(i) * 0xC2B2AE3Du);
-    h ^= h >> 15;
-    h *= 0x2C1B3C6Du;
-    h ^= h >> 12;
-    v[i] = static_cast<float>(static_cast<int>(h % 2049) - 1024) / 1024.0f;
-  }
-  return v;
 }
 
 }  // namespace schedcheck::bridge

@@ -4,6 +4,7 @@
 // CMake.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -34,7 +35,7 @@ class Devices {
   virtual void set_scheduler(ggml_backend_sched_t sched, const GraphBuilder* graph) = 0;
   // The sequential reference of devices that compute (nullptr for devices that do not: then
   // no values are written, read or compared).
-  virtual ReferenceGraph* make_reference(const GraphDesc& graph) const = 0;
+  virtual std::shared_ptr<const ReferenceGraph> make_reference(const GraphDesc& graph) const = 0;
 };
 // The devices this plugin was built with.
 Devices* make_devices(const GraphDesc& graph, Host& host);
@@ -77,10 +78,16 @@ struct LoweredNode {
 // writes (nullptr for other nodes). Throws std::runtime_error for sizes it cannot lower.
 LoweredNode lower_node(ggml_context* ctx, const GraphDesc& desc, int node,
                        const std::vector<ggml_tensor*>& sources, ggml_tensor* target);
+// op_lowering.cpp: the same for graphs with own ops (GraphDesc::own_ops): the ggml op the node
+// names over its sources' views; views come first in the chain.
+LoweredNode lower_own_op(ggml_context* ctx, const GraphDesc& desc, int node,
+                         const std::vector<ggml_tensor*>& sources, ggml_tensor* target);
 // A tensor of the scenario as ggml sees it: I8 bytes, or F32 when computable.
 ggml_tensor* new_scenario_tensor(ggml_context* ctx, const GraphDesc& desc, int tensor);
-// The deterministic values of a weight (eval -1) or of a user input in an evaluation.
-std::vector<float> fill_values(int tensor, int eval, std::size_t count);
+// tensor_values.cpp: the deterministic bytes of a weight (eval -1) or of a user input in an
+// evaluation, by the tensor's fill; and its element count.
+std::vector<uint8_t> tensor_values(const GraphDesc& desc, int tensor, int eval);
+std::size_t element_count(const TensorDesc& t);
 
 // ---- graph_builder.cpp: the scenario's graph, built anew per evaluation as llama.cpp does.
 // A context for tensors only (no data), with room for a graph of as many; and how many tensors
@@ -129,6 +136,9 @@ class GraphBuilder {
 class ReferenceGraph {
  public:
   explicit ReferenceGraph(const GraphDesc& graph);
+  // One per graph in a process: every run of a `real` command compares with the same values,
+  // computed once (a llama-shaped graph takes seconds on the CPU).
+  static std::shared_ptr<const ReferenceGraph> shared(const GraphDesc& graph);
   // The bytes of a node's output in an evaluation (nullptr: not computed).
   const std::vector<uint8_t>* value(int tensor, int eval) const {
     auto it = values_.find(key(tensor, eval));

@@ -3,8 +3,11 @@
 // build, assign, alloc_graph, set inputs, compute, read outputs; synchronize per decode).
 // With devices that compute, inputs carry their values and every host read is compared with
 // the sequential reference. Errors inside ggml (GGML_ASSERT) become exceptions, not an abort.
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -31,7 +34,7 @@ class PluginScheduler final : public Scheduler {
  public:
   PluginScheduler(const GraphDesc& desc, Host& host)
       : desc_(desc), host_(host), devices_(make_devices(desc_, host)), graph_(desc_, *devices_) {
-    reference_.reset(devices_->make_reference(desc_));
+    reference_ = devices_->make_reference(desc_);
     if (reference_) graph_.fill_weights();
     std::vector<ggml_backend_t> backends;
     std::vector<ggml_backend_buffer_type_t> bufts;
@@ -71,6 +74,7 @@ class PluginScheduler final : public Scheduler {
 
   void synchronize() override {
     ggml_backend_sched_synchronize(sched_);
+    host_.synchronized();
     compare_pending();
   }
 
@@ -85,9 +89,7 @@ class PluginScheduler final : public Scheduler {
     bytes_.assign(ggml_nbytes(t), 0);
     if (reference_) {
       const bool fault = tensor == desc_.fault_tensor && eval == desc_.fault_eval;
-      const std::vector<float> v =
-          fill_values(tensor, fault ? eval + 1000 : eval, bytes_.size() / 4);
-      std::memcpy(bytes_.data(), v.data(), bytes_.size());
+      bytes_ = tensor_values(desc_, tensor, fault ? eval + 1000 : eval);
     }
     ggml_backend_tensor_set(t, bytes_.data(), 0, ggml_nbytes(t));
   }
@@ -140,6 +142,7 @@ class PluginScheduler final : public Scheduler {
                                ": the reference has no value of that size");
     const auto* got = static_cast<const uint8_t*>(at);
     ReadMismatch m;
+    if (desc_.own_ops) return compare_within_tolerance(read, tensor, eval, got, *want);
     for (std::size_t i = 0; i < size; i += 4) {
       if (std::memcmp(got + i, want->data() + i, 4) == 0) continue;
       if (m.wrong_bytes == 0) {
@@ -156,11 +159,45 @@ class PluginScheduler final : public Scheduler {
     host_.read_mismatch(m);
   }
 
+  // Own ops: float elements, each within kReadTolerance of the read's largest expected value.
+  void compare_within_tolerance(const char* read, int tensor, int eval, const uint8_t* got_bytes,
+                                const std::vector<uint8_t>& want_bytes) {
+    const std::size_t count = want_bytes.size() / 4;
+    std::vector<float> got(count), want(count);
+    std::memcpy(got.data(), got_bytes, count * 4);
+    std::memcpy(want.data(), want_bytes.data(), count * 4);
+    double scale = 0;
+    for (float w : want)
+      if (std::isfinite(w)) scale = std::max(scale, static_cast<double>(std::fabs(w)));
+    if (scale == 0) scale = 1;
+    ReadMismatch m;
+    for (std::size_t i = 0; i < count; ++i) {
+      const double inf = std::numeric_limits<double>::infinity();
+      double e = got[i] == want[i] ? 0.0 : inf;  // infinities match only themselves
+      if (std::isfinite(want[i]) && std::isfinite(got[i]))
+        e = std::fabs(static_cast<double>(got[i]) - want[i]) / scale;
+      m.error = std::max(m.error, e);
+      if (e <= kReadTolerance) continue;
+      if (m.wrong_bytes == 0) {
+        m.first_byte = i * 4;
+        m.expected = want[i];
+        m.got = got[i];
+      }
+      m.wrong_bytes += 4;
+    }
+    host_.read_error(m.error);
+    if (m.wrong_bytes == 0) return;
+    m.read = read;
+    m.tensor = tensor;
+    m.eval = eval;
+    host_.read_mismatch(m);
+  }
+
   GraphDesc desc_;
   Host& host_;
   std::unique_ptr<Devices> devices_;  // outlives the graph, whose tensors use its buffers
   GraphBuilder graph_;
-  std::unique_ptr<ReferenceGraph> reference_;
+  std::shared_ptr<const ReferenceGraph> reference_;
   ggml_backend_sched_t sched_ = nullptr;
   int extra_leaves_ = 0;
   int eval_ = 0;

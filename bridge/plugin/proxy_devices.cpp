@@ -5,6 +5,7 @@
 // event creation and waits, buffer allocation) and leaves the ones ggml-cuda compares alone.
 // Each call is reported to schedcheck exactly as the simulated devices report it, then the
 // delay schedcheck asks for is applied, then the backend's own member runs.
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <map>
@@ -216,7 +217,13 @@ void dev_event_synchronize(ggml_backend_dev_t d, ggml_backend_event_t e) {
 }
 
 ggml_backend_t init_backend(const GraphDesc& desc, int b, int* next_gpu) {
-  if (desc.backends[b].type == DeviceType::cpu) return ggml_backend_cpu_init();
+  if (desc.backends[b].type == DeviceType::cpu) {
+    // ggml-cpu's default of 4 threads spins in its barriers where the machine has fewer cores.
+    ggml_backend_t cpu = ggml_backend_cpu_init();
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    ggml_backend_cpu_set_n_threads(cpu, static_cast<int>(std::min(cores, 8u)));
+    return cpu;
+  }
   if (desc.backends[b].type == DeviceType::accel) {
     host().unsupported("backend " + desc.backends[b].name +
                        " is BLAS: ggml-blas is not among the backends built");
@@ -323,8 +330,8 @@ class ProxyDevices final : public Devices {
     s_.graph = graph;
     s_.sched = sched;
   }
-  ReferenceGraph* make_reference(const GraphDesc& graph) const override {
-    return new ReferenceGraph(graph);
+  std::shared_ptr<const ReferenceGraph> make_reference(const GraphDesc& graph) const override {
+    return ReferenceGraph::shared(graph);
   }
 
  private:

@@ -24,7 +24,9 @@ class SimDevices final : public Devices {
   ggml_backend_buffer_t persistent_buffer(int buffer) const override { return persistent_[buffer]; }
   void* address(int buffer, uint64_t offset) const override;
   void set_scheduler(ggml_backend_sched_t sched, const GraphBuilder* graph) override;
-  ReferenceGraph* make_reference(const GraphDesc&) const override { return nullptr; }
+  std::shared_ptr<const ReferenceGraph> make_reference(const GraphDesc&) const override {
+    return nullptr;
+  }
 
   struct State;  // shared with the interface functions below
 
