@@ -97,6 +97,30 @@ CLI::App* define_real(CLI::App& app, RealArgs& r) {
   return real;
 }
 
+CLI::App* define_llama(CLI::App& app, LlamaScenarioArgs& l) {
+  auto* llama = app.add_subcommand(
+      "llama-scenario",
+      "Write llama.cpp's decoder graph (real ops and sizes, random weights) as a scenario");
+  llama->add_option("OUT", l.out, "The scenario file to write (a new file)")
+      ->required()
+      ->type_name(kFileType);
+  llama->add_option("--layers", l.layers, "Layers per GPU, comma-separated (default 2,2)");
+  llama->add_option("--kind", l.kind, "GPU backend kind: CUDA (default), HIP, Vulkan, ... or CPU");
+  llama->add_option("--n-embd", l.n_embd, "Embedding size (default 2048)")
+      ->check(CLI::Range(2, 65536));
+  llama->add_option("--n-head", l.n_head, "Attention heads (default 32)")
+      ->check(CLI::Range(1, 1024));
+  llama->add_option("--n-head-kv", l.n_head_kv, "KV heads (default 4)")->check(CLI::Range(1, 1024));
+  llama->add_option("--n-ff", l.n_ff, "FFN size (default 5632)")->check(CLI::Range(1, 262144));
+  llama->add_option("--n-vocab", l.n_vocab, "Vocabulary (default 32000)")
+      ->check(CLI::Range(1, 1048576));
+  llama->add_option("--ubatch", l.n_ubatch, "Tokens per ubatch (default 512)")
+      ->check(CLI::Range(1, 65536));
+  llama->add_option("--ubatches", l.ubatches, "Ubatches in the one decode (default 8)")
+      ->check(CLI::Range(1, 64));
+  return llama;
+}
+
 }  // namespace
 
 CliCommands define_cli(CLI::App& app, CliArgs& a) {
@@ -152,6 +176,7 @@ CliCommands define_cli(CLI::App& app, CliArgs& a) {
       ->type_name(kFileType);
 
   c.real = define_real(app, a.real);
+  c.llama = define_llama(app, a.llama);
 
   c.completion = app.add_subcommand("completion", "Print the shell completion script (bash)");
   c.completion->add_option("SHELL", a.completion_shell, "The shell: bash")

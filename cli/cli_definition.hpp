@@ -25,6 +25,7 @@ struct CliArgs {
   AdviseArgs advise;
   DiffArgs diff;
   RealArgs real;
+  LlamaScenarioArgs llama;
   std::string completion_shell;
 };
 
@@ -36,6 +37,7 @@ struct CliCommands {
   CLI::App* check = nullptr;
   CLI::App* advise = nullptr;
   CLI::App* real = nullptr;
+  CLI::App* llama = nullptr;
   CLI::App* completion = nullptr;
 };
 

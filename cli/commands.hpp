@@ -97,4 +97,14 @@ struct DiffArgs {
 };
 int run_diff(const DiffArgs& args);
 
+// llama.cpp's decoder graph as a shaped scenario (scenario/llama_scenario.hpp), written to `out`.
+struct LlamaScenarioArgs {
+  std::string out;
+  std::string layers = "2,2";  // per GPU
+  std::string kind = "CUDA";
+  int n_embd = 2048, n_head = 32, n_head_kv = 4, n_ff = 5632, n_vocab = 32000;
+  int n_ubatch = 512, ubatches = 8;
+};
+int run_llama_scenario(const LlamaScenarioArgs& args);
+
 }  // namespace schedcheck

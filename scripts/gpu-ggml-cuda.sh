@@ -6,6 +6,7 @@
 #   on the GPU:      scripts/gpu-ggml-cuda.sh TAG...            (builds each tree's ggml-cpu and
 #                    ggml-cuda with its own CMake files, all trees at once, then confirms)
 # Environment: SCENARIO (default reports/canonical/two-gpu-pp.json), RANDOM_RUNS (default 100),
+# NONE_RUNS (runs without delays, default 3),
 # AGREEMENT=N (then N generated scenarios per tree through gpu-bundle/test_agreement_ggml),
 # CANONICAL=0 (no runs of SCENARIO), VIRTUAL=1 (one GPU as two ggml devices: CUDA_VISIBLE_DEVICES=0 GGML_CUDA_DEVICES=2; trees
 # that have GGML_CUDA_DEVICES only). Logs under $OUT.
@@ -52,7 +53,7 @@ wait
 for t in "$@"; do
   [ "${CANONICAL:-1}" = 0 ] && break
   log="$out/$t.txt"
-  for mode in "none --runs 3" "auto --runs 2" "random:1 --runs ${RANDOM_RUNS:-100}"; do
+  for mode in "none --runs ${NONE_RUNS:-3}" "auto --runs 2" "random:1 --runs ${RANDOM_RUNS:-100}"; do
     s=$(date +%s)
     $sc real "$f" --policy "ggml@$t" --backend ggml-cuda --delays $mode >> "$log" 2>&1
     rc=$?

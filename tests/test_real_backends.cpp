@@ -25,14 +25,8 @@ namespace {
 using testing::run_schedcheck;
 using testing::source_path;
 
-class RealBackends : public testing::GgmlBundleTest {
+class RealBackends : public testing::GgmlBackendsTest {
  protected:
-  void SetUp() override {
-    GgmlBundleTest::SetUp();
-    if (IsSkipped()) return;
-    if (std::system("cmake --version > /dev/null 2>&1") != 0)
-      GTEST_SKIP() << "no cmake: ggml's own backends are built with the tree's CMake files";
-  }
   Scenario scenario() const {
     return load_scenario_file(source_path("tests/scenarios/cpu-decode.json"));
   }

@@ -21,4 +21,15 @@ class GgmlBundleTest : public ::testing::Test {
   }
 };
 
+// Tests over ggml's own backends, which the tree's CMake files build: also skipped without CMake.
+class GgmlBackendsTest : public GgmlBundleTest {
+ protected:
+  void SetUp() override {
+    GgmlBundleTest::SetUp();
+    if (IsSkipped()) return;
+    if (std::system("cmake --version > /dev/null 2>&1") != 0)
+      GTEST_SKIP() << "no cmake: ggml's own backends are built with the tree's CMake files";
+  }
+};
+
 }  // namespace schedcheck::testing
