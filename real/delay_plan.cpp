@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
 #include <optional>
 #include <random>
 #include <utility>
 
+#include "scenario/json/strict_reader.hpp"
 #include "scenario/scenario_error.hpp"
 #include "real/real_run.hpp"
 
@@ -134,12 +134,16 @@ DelayPlan delay_plan_from_json(const nlohmann::json& j, const std::string& file)
 }
 
 DelayPlan load_delay_plan(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ScenarioError(path, "", "cannot open the delay plan for reading");
+  return delay_plan_from_text(json_format::read_text_file(path), path);
+}
+
+DelayPlan delay_plan_from_text(const std::string& text, const std::string& file) {
+  const json_format::Json strict = json_format::parse_strict(text, file);
   try {
-    return delay_plan_from_json(nlohmann::json::parse(in), path);
+    // The checks below read the plain document type; the strict one is the same JSON.
+    return delay_plan_from_json(nlohmann::json::parse(strict.dump()), file);
   } catch (const nlohmann::json::exception& e) {
-    throw ScenarioError(path, "", std::string("syntax error: ") + e.what());
+    throw ScenarioError(file, "", std::string("malformed document: ") + e.what());
   }
 }
 

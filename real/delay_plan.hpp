@@ -42,8 +42,10 @@ bool staged_peer_copy_holds_second(const ReplayResult& r, const Finding& f,
 DelayPlan random_plan(const ReplayResult& r, uint64_t seed);
 
 nlohmann::ordered_json delay_plan_json(const DelayPlan& plan);
-// Throws ScenarioError (file, JSON pointer, message) on bad input.
+// Throws ScenarioError (file, JSON pointer, message) on bad input. The text is read as scenario
+// files are (scenario/json/strict_reader.hpp): at most 64 MiB, no duplicate keys, bounded nesting.
 DelayPlan load_delay_plan(const std::string& path);
+DelayPlan delay_plan_from_text(const std::string& text, const std::string& file);
 DelayPlan delay_plan_from_json(const nlohmann::json& j, const std::string& file);
 
 }  // namespace schedcheck

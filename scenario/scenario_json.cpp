@@ -40,8 +40,13 @@ Scenario parse_scenario_file(const std::string& path, const std::vector<Policy>&
 
 std::vector<Policy> parse_policy_file(const std::string& path,
                                       const std::vector<Policy>& builtins) {
+  return parse_policy_text(json_format::read_text_file(path), path, builtins);
+}
+
+std::vector<Policy> parse_policy_text(const std::string& text, const std::string& file,
+                                      const std::vector<Policy>& builtins) {
   return parse_document<std::vector<Policy>>(
-      json_format::read_text_file(path), path, builtins,
+      text, file, builtins,
       [](ScenarioLoader& l, const Json& root) { return l.load_policies_only(root); });
 }
 

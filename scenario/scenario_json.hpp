@@ -27,6 +27,8 @@ Scenario parse_scenario_file(const std::string& path, const std::vector<Policy>&
 // form a scenario's "policies" takes). Throws ScenarioError.
 std::vector<Policy> parse_policy_file(const std::string& path,
                                       const std::vector<Policy>& builtins);
+std::vector<Policy> parse_policy_text(const std::string& text, const std::string& file,
+                                      const std::vector<Policy>& builtins);
 // The inverse of loading: a document that loads back into an equal scenario.
 nlohmann::ordered_json save_scenario(const Scenario& s);
 
