@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite twice: a normal build, then an AddressSanitizer+UBSan
 # build; then fuzzes every built-in policy for a time budget, asserting the known verdicts;
-# then installs the normal build and uses the install (scripts/check-install.sh), and builds
-# Release with GCC and with Clang (scripts/check-release-builds.sh). Warnings are errors here.
+# then installs the normal build and uses the install (scripts/check-install.sh), builds
+# Release with GCC and with Clang (scripts/check-release-builds.sh), and fuzzes the file loaders
+# (scripts/run-fuzz.sh, SCHEDCHECK_FUZZ_TARGET_SECONDS each). Warnings are errors here.
 # GPU tests (ctest label "gpu") skip themselves when no CUDA device is present. Tests of the
 # real ggml scheduler build plugins from ../shared/upstream/ggml-versions.bundle into
 # build/ggml-cache (shared by both builds) and skip, saying why, when the bundle is absent.
@@ -23,3 +24,5 @@ build/bin/schedcheck check --policy all --cases 100000000 --time "${SCHEDCHECK_F
 scripts/check-install.sh build
 scripts/install-deps.sh clang
 scripts/check-release-builds.sh
+# Fuzzing the file loaders with libFuzzer (Clang, ASan, UBSan) for a time budget per target.
+scripts/run-fuzz.sh

@@ -1,0 +1,11 @@
+// libFuzzer target: a scenario file (fuzz/fuzz_inputs.hpp); scripts/run-fuzz.sh runs it.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "fuzz/fuzz_inputs.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  schedcheck::fuzz::scenario_input(std::string(reinterpret_cast<const char*>(data), size));
+  return 0;
+}
