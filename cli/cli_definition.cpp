@@ -106,17 +106,19 @@ CLI::App* define_llama(CLI::App& app, LlamaScenarioArgs& l) {
       ->type_name(kFileType);
   llama->add_option("--layers", l.layers, "Layers per GPU, comma-separated (default 2,2)");
   llama->add_option("--kind", l.kind, "GPU backend kind: CUDA (default), HIP, Vulkan, ... or CPU");
-  llama->add_option("--n-embd", l.n_embd, "Embedding size (default 2048)")
+  llama->add_option("--n-embd", l.shape.n_embd, "Embedding size (default 2048)")
       ->check(CLI::Range(2, 65536));
-  llama->add_option("--n-head", l.n_head, "Attention heads (default 32)")
+  llama->add_option("--n-head", l.shape.n_head, "Attention heads (default 32)")
       ->check(CLI::Range(1, 1024));
-  llama->add_option("--n-head-kv", l.n_head_kv, "KV heads (default 4)")->check(CLI::Range(1, 1024));
-  llama->add_option("--n-ff", l.n_ff, "FFN size (default 5632)")->check(CLI::Range(1, 262144));
-  llama->add_option("--n-vocab", l.n_vocab, "Vocabulary (default 32000)")
+  llama->add_option("--n-head-kv", l.shape.n_head_kv, "KV heads (default 4)")
+      ->check(CLI::Range(1, 1024));
+  llama->add_option("--n-ff", l.shape.n_ff, "FFN size (default 5632)")
+      ->check(CLI::Range(1, 262144));
+  llama->add_option("--n-vocab", l.shape.n_vocab, "Vocabulary (default 32000)")
       ->check(CLI::Range(1, 1048576));
-  llama->add_option("--ubatch", l.n_ubatch, "Tokens per ubatch (default 512)")
+  llama->add_option("--ubatch", l.shape.n_ubatch, "Tokens per ubatch (default 512)")
       ->check(CLI::Range(1, 65536));
-  llama->add_option("--ubatches", l.ubatches, "Ubatches in the one decode (default 8)")
+  llama->add_option("--ubatches", l.shape.ubatches, "Ubatches in the one decode (default 8)")
       ->check(CLI::Range(1, 64));
   return llama;
 }

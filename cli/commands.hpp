@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "real/real_run.hpp"
+#include "scenario/llama_scenario.hpp"
 #include "scenario/policy.hpp"
 #include "sim/corpus_check.hpp"
 
@@ -100,10 +101,9 @@ int run_diff(const DiffArgs& args);
 // llama.cpp's decoder graph as a shaped scenario (scenario/llama_scenario.hpp), written to `out`.
 struct LlamaScenarioArgs {
   std::string out;
-  std::string layers = "2,2";  // per GPU
-  std::string kind = "CUDA";
-  int n_embd = 2048, n_head = 32, n_head_kv = 4, n_ff = 5632, n_vocab = 32000;
-  int n_ubatch = 512, ubatches = 8;
+  std::string layers = "2,2";  // per GPU, parsed into shape.layers_per_gpu
+  std::string kind = "CUDA";   // parsed into shape.kind
+  LlamaShape shape;            // the sizes, bound directly (their defaults are LlamaShape's)
 };
 int run_llama_scenario(const LlamaScenarioArgs& args);
 

@@ -35,7 +35,7 @@ int run_llama_scenario(const LlamaScenarioArgs& a) {
               << ": the file exists; choose a new name\n";
     return kExitBadInput;
   }
-  LlamaShape shape;
+  LlamaShape shape = a.shape;
   const auto layers = layer_list(a.layers);
   if (!layers) {
     std::cerr << "schedcheck: llama-scenario: --layers \"" << a.layers
@@ -50,13 +50,6 @@ int run_llama_scenario(const LlamaScenarioArgs& a) {
   }
   shape.layers_per_gpu = *layers;
   shape.kind = *kind;
-  shape.n_embd = a.n_embd;
-  shape.n_head = a.n_head;
-  shape.n_head_kv = a.n_head_kv;
-  shape.n_ff = a.n_ff;
-  shape.n_vocab = a.n_vocab;
-  shape.n_ubatch = a.n_ubatch;
-  shape.ubatches = a.ubatches;
   Scenario s;
   try {
     s = make_llama_scenario(shape);

@@ -9,12 +9,12 @@
 #include "bridge/plugin/plugin.hpp"
 
 namespace schedcheck::bridge {
-namespace {
-
-[[noreturn]] void refuse(const GraphDesc& desc, int node, const std::string& what) {
+void refuse(const GraphDesc& desc, int node, const std::string& what) {
   throw std::runtime_error("node " + std::to_string(node) + " (" + desc.nodes[node].op +
                            "): " + what);
 }
+
+namespace {
 
 // A source as the operand of an op over `count` elements: itself, the view of its first
 // `count` elements, or itself broadcast by the op (its size must divide the op's).

@@ -10,11 +10,6 @@
 namespace schedcheck::bridge {
 namespace {
 
-[[noreturn]] void refuse(const GraphDesc& desc, int node, const std::string& what) {
-  throw std::runtime_error("node " + std::to_string(node) + " (" + desc.nodes[node].op +
-                           "): " + what);
-}
-
 std::string shape_text(const ggml_tensor* t) {
   std::string s = "[";
   for (int d = 0; d < ggml_n_dims(t); ++d) s += (d ? ", " : "") + std::to_string(t->ne[d]);

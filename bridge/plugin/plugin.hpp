@@ -78,6 +78,8 @@ struct LoweredNode {
 // writes (nullptr for other nodes). Throws std::runtime_error for sizes it cannot lower.
 LoweredNode lower_node(ggml_context* ctx, const GraphDesc& desc, int node,
                        const std::vector<ggml_tensor*>& sources, ggml_tensor* target);
+// A node the lowering cannot compute: std::runtime_error naming the node and its op.
+[[noreturn]] void refuse(const GraphDesc& desc, int node, const std::string& what);
 // op_lowering.cpp: the same for graphs with own ops (GraphDesc::own_ops): the ggml op the node
 // names over its sources' views; views come first in the chain.
 LoweredNode lower_own_op(ggml_context* ctx, const GraphDesc& desc, int node,

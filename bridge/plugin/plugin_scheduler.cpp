@@ -141,8 +141,8 @@ class PluginScheduler final : public Scheduler {
                                " in evaluation " + std::to_string(eval) +
                                ": the reference has no value of that size");
     const auto* got = static_cast<const uint8_t*>(at);
-    ReadMismatch m;
     if (desc_.own_ops) return compare_within_tolerance(read, tensor, eval, got, *want);
+    ReadMismatch m;
     for (std::size_t i = 0; i < size; i += 4) {
       if (std::memcmp(got + i, want->data() + i, 4) == 0) continue;
       if (m.wrong_bytes == 0) {
