@@ -242,6 +242,8 @@ bool BackendApi::cpy_tensor_async(Index bs, Index bd, const TensorView& src, con
     return false;
   if (c.cpy_async_same_device_only && s_be.device != d_be.device) return false;
   Operation op = copy_op(src, dst, site);
+  if (c.device_copy_queue == CopyQueue::source_then_event && layout_.copy_event_of[bs] < 0)
+    return false;  // a source whose overrides take away its copies has no copy event to record
   if (c.device_copy_queue == CopyQueue::destination) {
     enqueue_compute_queue(bd, op);
   } else {
