@@ -1,5 +1,5 @@
 // `schedcheck advise FILE --policy NAME`: which synchronizations the run needs (sim/advice.hpp);
-// here only loading, --apply's file, and the text and JSON forms.
+// here only loading, --apply's and --timeline's files, and the text and JSON forms.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -13,6 +13,7 @@
 
 #include "bridge/policy_catalog.hpp"
 #include "cli/commands.hpp"
+#include "cli/timeline_file.hpp"
 #include "driver/scenario_file.hpp"
 #include "sim/advice.hpp"
 #include "sim/report_text.hpp"
@@ -185,7 +186,15 @@ int run_advise(const AdviseArgs& args) {
     std::cerr << "schedcheck: " << unknown_policy_message(s, args.policy) << "\n";
     return kExitBadInput;
   }
+  if (!args.timeline.empty())
+    if (const auto error = timeline_target_error(args.timeline)) {
+      std::cerr << "schedcheck: " << *error << "\n";
+      return kExitBadInput;
+    }
   const Advice a = advise(s, *policy);
+  if (!args.timeline.empty() &&
+      !write_timeline(timeline_page(s, *policy, {s.name, args.file}), args.timeline))
+    return kExitBadInput;
   if (!args.apply.empty())
     if (const int rc = apply_minimal_set(s, *policy, a.analysis, args.apply); rc != kExitClean)
       return rc;

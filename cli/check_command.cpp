@@ -10,6 +10,7 @@
 #include "bridge/policy_catalog.hpp"
 #include "cli/commands.hpp"
 #include "cli/counterexample_file.hpp"
+#include "cli/timeline_file.hpp"
 #include "driver/scenario_file.hpp"
 #include "model/policies/registry.hpp"
 #include "properties/counterexample_search.hpp"
@@ -70,11 +71,12 @@ std::optional<nlohmann::ordered_json> counterexamples(const PolicySearch& r, con
                                                       const std::optional<GpuPlacement>& gpu) {
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const Counterexample& c : r.found) {
-    std::string saved;
+    std::string saved, timeline;
     try {
       saved = save_counterexample(c, r.policy,
                                   save.place(default_counterexample_path(c, r.policy)),
                                   save.is_file);
+      if (a.timeline) timeline = save_timeline_beside(saved, c.scenario, r.policy);
     } catch (const std::exception& e) {
       std::cerr << "schedcheck: " << e.what() << "\n";
       return std::nullopt;
@@ -95,12 +97,14 @@ std::optional<nlohmann::ordered_json> counterexamples(const PolicySearch& r, con
                     {"report", verdict_json(ctx, c.verdict)},
                     {"gpu", gpu ? nlohmann::ordered_json(confirmation)
                                 : nlohmann::ordered_json(nullptr)}});
+    if (a.timeline) list.back()["timeline"] = timeline;
     if (a.json) continue;
     std::cout << fmt::format(
         "\n  [{}] case {} of seed {}; shrunk in {} steps from {} to {}\n  variant: {}\n  "
         "saved: {}\n  reproduce: {}\n\n",
         to_string(c.mechanism), c.case_index, c.seed, c.shrink_steps, size_text(c.original_size),
         size_text(c.size), to_string(c.variant), saved, repro_command(ctx, r.policy.name));
+    if (a.timeline) std::cout << "  timeline: " << timeline << "\n\n";
     if (gpu) std::cout << "  GPU: " << confirmation << "\n\n";
     std::cout << format_text(ctx, c.verdict) << "\n";
   }

@@ -39,6 +39,9 @@ CLI::App* define_check(CLI::App& app, CliArgs& a) {
       ->type_name(kPathType);
   check->add_flag("--json", c.json, "Stable JSON output (schedcheck-check/1)");
   check->add_flag("--real", c.real, "Confirm each counterexample on the GPU right after shrinking");
+  check->add_flag("--timeline", c.timeline,
+                  "Write NAME.html, the run's timeline (docs/timelines.md), beside every saved "
+                  "NAME.json");
   check->add_flag("--exhaustive", c.exhaustive, "Enumerate every scenario within the bounds below");
   check
       ->add_option("--max-splits", c.max_splits, "Exhaustive: splits after the CPU embedding split")
@@ -149,6 +152,11 @@ CliCommands define_cli(CLI::App& app, CliArgs& a) {
                    "Policy name, or 'all' (built-in and the scenario's own)")
       ->type_name(kPolicyType);
   c.replay->add_flag("--json", a.replay.json, "Stable JSON report (docs/report-format.md)");
+  c.replay
+      ->add_option("--timeline", a.replay.timeline,
+                   "Write the run's timeline as an HTML page (a new file; needs --policy NAME; "
+                   "docs/timelines.md)")
+      ->type_name(kFileType);
 
   c.diff = define_diff(app, a.diff);
 
@@ -175,6 +183,10 @@ CliCommands define_cli(CLI::App& app, CliArgs& a) {
       ->add_option("--apply", a.advise.apply,
                    "Write a copy of the scenario with a policy <NAME>-minimal that keeps only "
                    "the minimal set (a new file; an existing one is not overwritten)")
+      ->type_name(kFileType);
+  c.advise
+      ->add_option("--timeline", a.advise.timeline,
+                   "Write the run's timeline as an HTML page (a new file; docs/timelines.md)")
       ->type_name(kFileType);
 
   c.real = define_real(app, a.real);

@@ -33,6 +33,7 @@ struct CheckArgs {
   bool json = false;
   bool assert_known = false;  // exit 0 iff every verdict matches the known table
   bool real = false;          // confirm each counterexample on the GPU right after shrinking
+  bool timeline = false;      // write NAME.html, its timeline, beside every saved NAME.json
   bool exhaustive = false;
   int max_splits = 2;
   int max_backends = 3;
@@ -60,7 +61,8 @@ struct AdviseArgs {
   std::string file;
   std::string policy;
   bool json = false;
-  std::string apply;  // write the scenario with the minimal-set policy here (a new file)
+  std::string apply;     // write the scenario with the minimal-set policy here (a new file)
+  std::string timeline;  // write the run's timeline page here (a new file)
 };
 int run_advise(const AdviseArgs& args);
 struct PoliciesArgs {
@@ -78,6 +80,7 @@ struct ReplayArgs {
   std::string file;
   std::string policy = "all";
   bool json = false;
+  std::string timeline;  // write the run's timeline page here (a new file; one policy)
 };
 int run_replay(const ReplayArgs& args);
 struct CorpusArgs {

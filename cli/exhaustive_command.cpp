@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/counterexample_file.hpp"
+#include "cli/timeline_file.hpp"
 #include "properties/counterexample_search.hpp"
 #include "properties/exhaustive_check.hpp"
 #include "sim/replay.hpp"
@@ -18,7 +19,7 @@ namespace {
 // Saves each mechanism's minimized scenario, and prints or collects the policy's results.
 // nullopt after a file could not be saved.
 std::optional<nlohmann::ordered_json> report(const Policy& policy, const ExhaustiveCheck& r,
-                                             const SaveTarget& save, bool json) {
+                                             const SaveTarget& save, const CheckArgs& a) {
   nlohmann::ordered_json mechanisms = nlohmann::ordered_json::array();
   std::string details;
   for (const ExhaustiveMechanism& m : r.mechanisms) {
@@ -29,6 +30,7 @@ std::optional<nlohmann::ordered_json> report(const Policy& policy, const Exhaust
           fmt::format("{}-{}-exhaustive{}.json", policy.name, to_string(m.mechanism),
                       c.case_index);
       saved = save_counterexample(c, policy, save.place(file), save.is_file);
+      if (a.timeline) save_timeline_beside(saved, c.scenario, policy);
     } catch (const std::exception& e) {
       std::cerr << "schedcheck: " << e.what() << "\n";
       return std::nullopt;
@@ -46,7 +48,7 @@ std::optional<nlohmann::ordered_json> report(const Policy& policy, const Exhaust
                             {"backends", c.size.backends}}},
                           {"saved", saved}});
   }
-  if (!json)
+  if (!a.json)
     std::cout << (r.with_findings ? fmt::format("{}: findings in {} of {} scenarios\n",
                                                 policy.name, r.with_findings, r.checked)
                                   : fmt::format("{}: clean in all {} scenarios\n", policy.name,
@@ -83,7 +85,7 @@ int run_exhaustive(const CheckArgs& a) {
       return kExitBadInput;
     }
     found_any |= !r.mechanisms.empty();
-    const auto j = report(policy, r, *save, a.json);
+    const auto j = report(policy, r, *save, a);
     if (!j) return kExitBadInput;
     results.push_back(*j);
   }

@@ -10,6 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
+# Chromium: the timeline test renders a page headless and checks its screenshot (it skips
+# without a browser, so CI would not notice a broken page).
+scripts/install-deps.sh chromium
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCHEDCHECK_WERROR=ON
 cmake --build build -j"$jobs"
 ctest --test-dir build --output-on-failure -j"$jobs"

@@ -51,37 +51,55 @@ std::string repro_command(const ReportContext& ctx, const std::string& policy) {
   return fmt::format("schedcheck replay {} --policy {}", ctx.scenario_file, policy);
 }
 
-std::string format_text(const ReportContext& ctx, const PolicyVerdict& v) {
-  std::string out = fmt::format("== {} under {} (ggml {}, {}) ==\n", ctx.scenario_name, v.policy,
-                                v.commit, v.reference);
+std::vector<std::string> header_lines(const ReportContext& ctx, const PolicyVerdict& v) {
+  std::vector<std::string> lines;
+  lines.push_back(fmt::format("== {} under {} (ggml {}, {}) ==", ctx.scenario_name, v.policy,
+                              v.commit, v.reference));
   std::size_t occurrences = 0;
   for (const auto& g : v.groups) occurrences += g.evals.size();
-  out += fmt::format("verdict: {}", upper(to_string(v.verdict)));
+  std::string verdict = fmt::format("verdict: {}", upper(to_string(v.verdict)));
   if (!v.groups.empty())
-    out += fmt::format(" ({} finding{}, {} occurrence{})", v.groups.size(),
-                       v.groups.size() == 1 ? "" : "s", occurrences, occurrences == 1 ? "" : "s");
-  out += fmt::format("; {} evaluations{}, {} operations, n_copies {}{}\n", v.evaluations,
-                     v.reused_graphs ? fmt::format(" ({} on a reused graph)", v.reused_graphs) : "",
-                     v.operations, v.n_copies, v.pipeline_parallel ? ", pipeline parallel" : "");
+    verdict +=
+        fmt::format(" ({} finding{}, {} occurrence{})", v.groups.size(),
+                    v.groups.size() == 1 ? "" : "s", occurrences, occurrences == 1 ? "" : "s");
+  verdict +=
+      fmt::format("; {} evaluations{}, {} operations, n_copies {}{}", v.evaluations,
+                  v.reused_graphs ? fmt::format(" ({} on a reused graph)", v.reused_graphs) : "",
+                  v.operations, v.n_copies, v.pipeline_parallel ? ", pipeline parallel" : "");
+  lines.push_back(verdict);
   std::string splits;
   for (const auto& p : v.host_calls.splits) splits += (splits.empty() ? "" : " | ") + to_text(p);
-  out += fmt::format("host calls in the first ubatch, per split: {}\n", splits);
-  for (std::size_t i = 0; i < v.groups.size(); ++i) {
-    const FindingGroup& g = v.groups[i];
-    out += fmt::format("\n[{}] {} [{}] on {} [{}, {})\n", i + 1, to_string(g.first.kind),
-                       to_string(g.mechanism), to_text(g.buffer), g.begin, g.end);
-    out += fmt::format("    mechanism: {}\n", mechanism_line(g.mechanism));
-    const bool stale = g.first.kind == FindingKind::stale_read;
-    out += access_line(stale ? "wrote" : "first", g.first_access);
-    out += access_line(stale ? "read" : "then", g.second_access);
-    out += fmt::format("    ordering present: {}\n", to_text(g.ordering_present));
-    out += fmt::format("    missing edge: {}\n", to_text(g.missing_edge));
-    out += fmt::format("    cheapest fix: {}\n", to_text(g.cheapest_fix));
-    out += fmt::format("    effect: {}\n", to_text(g.effect));
-    out += fmt::format("    corrupts: {}\n", to_text(g.corrupts));
-    out += fmt::format("    occurs in evaluations: {}\n", evals_text(g.evals));
-    out += fmt::format("    reproduce: {}\n", repro_command(ctx, v.policy));
-  }
+  lines.push_back(fmt::format("host calls in the first ubatch, per split: {}", splits));
+  return lines;
+}
+
+std::string finding_title(const PolicyVerdict& v, std::size_t i) {
+  const FindingGroup& g = v.groups[i];
+  return fmt::format("[{}] {} [{}] on {} [{}, {})", i + 1, to_string(g.first.kind),
+                     to_string(g.mechanism), to_text(g.buffer), g.begin, g.end);
+}
+
+std::string finding_text(const ReportContext& ctx, const PolicyVerdict& v, std::size_t i) {
+  const FindingGroup& g = v.groups[i];
+  std::string out = finding_title(v, i) + "\n";
+  out += fmt::format("    mechanism: {}\n", mechanism_line(g.mechanism));
+  const bool stale = g.first.kind == FindingKind::stale_read;
+  out += access_line(stale ? "wrote" : "first", g.first_access);
+  out += access_line(stale ? "read" : "then", g.second_access);
+  out += fmt::format("    ordering present: {}\n", to_text(g.ordering_present));
+  out += fmt::format("    missing edge: {}\n", to_text(g.missing_edge));
+  out += fmt::format("    cheapest fix: {}\n", to_text(g.cheapest_fix));
+  out += fmt::format("    effect: {}\n", to_text(g.effect));
+  out += fmt::format("    corrupts: {}\n", to_text(g.corrupts));
+  out += fmt::format("    occurs in evaluations: {}\n", evals_text(g.evals));
+  out += fmt::format("    reproduce: {}\n", repro_command(ctx, v.policy));
+  return out;
+}
+
+std::string format_text(const ReportContext& ctx, const PolicyVerdict& v) {
+  std::string out;
+  for (const std::string& line : header_lines(ctx, v)) out += line + "\n";
+  for (std::size_t i = 0; i < v.groups.size(); ++i) out += "\n" + finding_text(ctx, v, i);
   return out;
 }
 
