@@ -126,6 +126,34 @@ CLI::App* define_llama(CLI::App& app, LlamaScenarioArgs& l) {
   return llama;
 }
 
+CLI::App* define_import(CLI::App& app, ImportArgs& i) {
+  auto* imp = app.add_subcommand(
+      "import", "Turn a pasted GGML_SCHED_DEBUG dump into a scenario (docs/import.md)");
+  imp->add_option("DUMP", i.dump, "The dump: a text file as pasted (log lines around it are fine)")
+      ->required()
+      ->type_name(kFileType);
+  imp->add_option("--out", i.out, "The scenario file to write (a new file; default DUMP's name "
+                                  "with .json, in the current folder)")
+      ->type_name(kFileType);
+  imp->add_option("--n-copies", i.n_copies,
+                  "Copies of split inputs (pipeline parallelism when above 1); default: from the "
+                  "log or the dump's copy names")
+      ->check(CLI::Range(1, 16));
+  imp->add_option("--ubatches", i.ubatches, "Ubatches of the one decode to simulate (default 6)")
+      ->check(CLI::Range(1, 4096));
+  imp->add_flag("--pinned", i.pinned, "The CPU's compute buffer is pinned host memory");
+  imp->add_flag("--pageable", i.pageable, "The CPU's compute buffer is pageable host memory");
+  imp->add_option("--kind", i.kinds,
+                  "NAME=KIND: the kind of a backend (CPU, BLAS, CUDA, HIP, MUSA, Vulkan, Metal), "
+                  "where its name does not say it; repeatable");
+  imp->add_option("--graph", i.graph, "Which printout of the paste (1 = the first; default the last)")
+      ->check(CLI::PositiveNumber);
+  imp->add_option("--n-expert", i.n_expert, "Experts of a MUL_MAT_ID node (default 8)")
+      ->check(CLI::Range(1, 4096));
+  imp->add_flag("--strict", i.strict, "A line of the paste that cannot be used is an error (exit 2)");
+  return imp;
+}
+
 }  // namespace
 
 CliCommands define_cli(CLI::App& app, CliArgs& a) {
@@ -191,6 +219,7 @@ CliCommands define_cli(CLI::App& app, CliArgs& a) {
 
   c.real = define_real(app, a.real);
   c.llama = define_llama(app, a.llama);
+  c.import = define_import(app, a.import);
 
   c.completion = app.add_subcommand("completion", "Print the shell completion script (bash)");
   c.completion->add_option("SHELL", a.completion_shell, "The shell: bash")

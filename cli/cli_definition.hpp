@@ -26,6 +26,7 @@ struct CliArgs {
   DiffArgs diff;
   RealArgs real;
   LlamaScenarioArgs llama;
+  ImportArgs import;
   std::string completion_shell;
 };
 
@@ -38,6 +39,7 @@ struct CliCommands {
   CLI::App* advise = nullptr;
   CLI::App* real = nullptr;
   CLI::App* llama = nullptr;
+  CLI::App* import = nullptr;
   CLI::App* completion = nullptr;
 };
 

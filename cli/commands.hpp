@@ -110,4 +110,19 @@ struct LlamaScenarioArgs {
 };
 int run_llama_scenario(const LlamaScenarioArgs& args);
 
+// A GGML_SCHED_DEBUG dump as a scenario (import/, docs/import.md).
+struct ImportArgs {
+  std::string dump;
+  std::string out;  // empty: <dump stem>.json in the current folder
+  std::optional<int> n_copies;
+  int ubatches = 6;
+  bool pinned = false;
+  bool pageable = false;
+  std::vector<std::string> kinds;  // NAME=KIND
+  std::optional<int> graph;
+  int n_expert = 8;
+  bool strict = false;
+};
+int run_import(const ImportArgs& args);
+
 }  // namespace schedcheck

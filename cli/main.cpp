@@ -39,6 +39,7 @@ int dispatch(CLI::App& app, const CliCommands& c, CliArgs& a, int argc) {
   if (*c.real) return run_real(a.real);
   if (*c.advise) return run_advise(a.advise);
   if (*c.llama) return run_llama_scenario(a.llama);
+  if (*c.import) return run_import(a.import);
   if (*c.check) return run_check_command(a, argc == 2);
   if (*c.completion) {
     std::cout << bash_completion(app);

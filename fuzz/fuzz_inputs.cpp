@@ -3,6 +3,9 @@
 #include <stdexcept>
 
 #include "driver/scenario_file.hpp"
+#include "import/backend_names.hpp"
+#include "import/dump_parser.hpp"
+#include "import/dump_scenario.hpp"
 #include "model/policies/registry.hpp"
 #include "real/delay_plan.hpp"
 #include "scenario/scenario_json.hpp"
@@ -61,6 +64,25 @@ void delay_plan_input(const std::string& bytes) {
       finding("a delay plan does not load back as saved");
   } catch (const ScenarioError& e) {
     finding(std::string("an accepted delay plan saves into a file it rejects: ") + e.what());
+  }
+}
+
+void dump_input(const std::string& bytes) {
+  const import::SchedDump dump = import::parse_sched_dump(bytes);
+  if (dump.graphs.empty()) return;
+  import::ImportOptions o;
+  o.name = "fuzz";
+  o.source = "fuzz.txt";
+  o.ubatches = 2;
+  // Backends whose kind the name does not say get one, so that fuzzing reaches the builder.
+  for (const import::DumpSplit& split : dump.graphs.back().splits)
+    if (!import::guess_backend(split.backend)) o.kinds[split.backend] = "CUDA";
+  try {
+    const import::ImportResult r = import::dump_to_scenario(dump, o);
+    load_scenario_text(r.scenario.dump(), "imported.json");
+  } catch (const import::ImportError&) {
+  } catch (const ScenarioError& e) {
+    finding(std::string("the importer made a scenario the loader or the model rejects: ") + e.what());
   }
 }
 

@@ -15,5 +15,8 @@ void scenario_input(const std::string& bytes);
 void policies_input(const std::string& bytes);
 // A delay plan (schedcheck-delays/1): loaded, written back, loaded again to the same plan.
 void delay_plan_input(const std::string& bytes);
+// A pasted GGML_SCHED_DEBUG dump: parsed (never throws), then imported (throws ImportError or
+// makes a scenario that loads and that split formation accepts).
+void dump_input(const std::string& bytes);
 
 }  // namespace schedcheck::fuzz

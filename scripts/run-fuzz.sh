@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the file loaders (docs/fuzzing.md): libFuzzer targets built with Clang, ASan and UBSan
+# Fuzzes the file loaders and the dump importer (docs/fuzzing.md): libFuzzer targets built with Clang, ASan and UBSan
 # (build-fuzz/), seeded with the repository's files, each for SCHEDCHECK_FUZZ_TARGET_SECONDS
 # (default 60). Fails on any crash, hang (10 s), leak, sanitizer report or memory over 2 GiB,
 # naming the input to add under tests/fuzz-regressions/<target>/. The corpus grows in a
@@ -11,7 +11,7 @@ scripts/install-deps.sh clang libclang-rt-14-dev
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 \
   -DCMAKE_CXX_COMPILER=clang++-14 -DSCHEDCHECK_FUZZ=ON -DSCHEDCHECK_CUDA=OFF \
   -DSCHEDCHECK_BUILD_BENCH=OFF -DSCHEDCHECK_WERROR=ON > /dev/null
-cmake --build build-fuzz -j"$(nproc)" --target fuzz_scenario fuzz_policies fuzz_delay_plan
+cmake --build build-fuzz -j"$(nproc)" --target fuzz_scenario fuzz_policies fuzz_delay_plan fuzz_dump
 work="$(mktemp -d /tmp/schedcheck-fuzz.XXXXXX)"
 status=0
 run() {  # target, regression folder, seed folders...
@@ -33,4 +33,5 @@ run() {  # target, regression folder, seed folders...
 run scenario scenario reports tests/scenarios tests/malformed
 run policies policies fuzz/seeds/policies
 run delay_plan delay-plan fuzz/seeds/delay-plan scripts/plans
+run dump dump tests/dumps
 exit "$status"

@@ -10,6 +10,8 @@
 
 #include "driver/scenario_file.hpp"
 #include "fuzz/fuzz_inputs.hpp"
+#include "import/dump_parser.hpp"
+#include "import/dump_scenario.hpp"
 #include "model/policies/registry.hpp"
 #include "real/delay_plan.hpp"
 #include "sim/replay.hpp"
@@ -47,6 +49,27 @@ TEST(FuzzRegressions, PolicyFileInputs) {
 }
 TEST(FuzzRegressions, DelayPlanInputs) {
   replay_all("delay-plan", fuzz::delay_plan_input);
+}
+TEST(FuzzRegressions, DumpInputs) {
+  replay_all("dump", fuzz::dump_input);
+}
+
+// A dump as large as a file may be, of the shapes that would make a naive parser quadratic: one
+// line of parentheses, and 100,000 node lines of one name (each a new tensor of that name).
+TEST(HostileInputs, LargeDumpsParseInLinearTime) {
+  std::string parens = "## SPLIT #0: CPU # 0 inputs\nnode #  0 (X): ";
+  while (parens.size() < (std::size_t{8} << 20)) parens += "(    ) [ ( ) [";
+  const import::SchedDump d = import::parse_sched_dump(parens);
+  ASSERT_EQ(d.unused.size(), 1u);
+  EXPECT_EQ(d.unused[0].first, 2);
+  std::string many = "## SPLIT #0: CUDA0 # 0 inputs\n";
+  for (int i = 0; i < 100000; ++i)
+    many += "node #" + std::to_string(i) + " (       ADD):                    a (   4K) [CUDA0 ]:      a (   4K) [CUDA0 ]\n";
+  import::ImportOptions o;
+  o.name = "many";
+  o.ubatches = 1;
+  const import::ImportResult r = import::dump_to_scenario(import::parse_sched_dump(many), o);
+  EXPECT_EQ(r.nodes, 100000);
 }
 
 std::string error_of(const std::function<void()>& load) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -21,10 +22,13 @@ namespace {
 }
 
 // ggml's warnings and errors reach stderr; its progress notes (a backend's CUDA graph warm-up,
-// device lists) would drown a run's report.
+// device lists) would drown a run's report. With GGML_SCHED_DEBUG set, the scheduler's debug
+// output (its split assignments, the dump `schedcheck import` reads) reaches stderr too.
 void log_warnings(enum ggml_log_level level, const char* text, void*) {
+  static const bool sched_debug = std::getenv("GGML_SCHED_DEBUG") != nullptr;
   static bool shown = false;  // GGML_LOG_LEVEL_CONT continues the previous message
-  if (level != GGML_LOG_LEVEL_CONT) shown = level >= GGML_LOG_LEVEL_WARN;
+  if (level != GGML_LOG_LEVEL_CONT)
+    shown = level >= GGML_LOG_LEVEL_WARN || (sched_debug && level == GGML_LOG_LEVEL_DEBUG);
   if (shown) std::fputs(text, stderr);
 }
 
