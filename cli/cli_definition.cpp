@@ -97,6 +97,11 @@ CLI::App* define_real(CLI::App& app, RealArgs& r) {
           "executor: schedcheck's CUDA executor (default); ggml-cuda or ggml-cpu: the tree "
           "of --policy ggml@TREE over ggml's own backends, each call recorded")
       ->check(CLI::IsMember({"executor", "ggml-cuda", "ggml-cpu"}));
+  real->add_option("--timeline", r.timeline,
+                   "Write one run's timeline, boxes placed by their CUDA-event times, as an HTML "
+                   "page (a new file; the first mismatching run, else the first; needs --policy "
+                   "NAME; docs/timelines.md)")
+      ->type_name(kFileType);
   return real;
 }
 

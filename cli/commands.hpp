@@ -49,6 +49,7 @@ struct RealArgs {
   bool json = false;
   std::string placement;  // physical | physical-no-peer | virtual; empty: environment, physical
   std::string backend = "executor";  // executor | ggml-cuda | ggml-cpu
+  std::string timeline;  // an HTML page of one run, placed by measured times (a new file)
 };
 int run_real(const RealArgs& args);
 // --backend ggml-cuda / ggml-cpu: the tree over ggml's own backends (cli/real_backend_command.cpp).

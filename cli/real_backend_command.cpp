@@ -55,6 +55,11 @@ struct Totals {
 }  // namespace
 
 int run_real_on_backends(const RealArgs& a) {
+  if (!a.timeline.empty()) {
+    std::cerr << "schedcheck: --timeline needs --backend executor: ggml's own backends do not "
+                 "report when each call ran\n";
+    return kExitBadInput;
+  }
   if (!is_real_policy_name(a.policy) || a.policy.find(",devices=") != std::string::npos ||
       a.policy.find(",graph=") != std::string::npos) {
     std::cerr

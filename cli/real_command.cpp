@@ -14,7 +14,10 @@
 #include "driver/scenario_file.hpp"
 #include "real/planned_runs.hpp"
 #include "real/real_run.hpp"
+#include "cli/timeline_file.hpp"
 #include "sim/replay.hpp"
+#include "timeline/timeline_builder.hpp"
+#include "timeline/timeline_html.hpp"
 
 namespace schedcheck {
 namespace {
@@ -123,15 +126,36 @@ void print_run(const Policy& policy, std::size_t i, const PlannedRun& p, const R
                              d.reason.empty() ? "" : " (" + d.reason + ")");
 }
 
+// --timeline: the simulation's page with every box at the time the GPU run measured for the same
+// call (the calls are the simulation's, one for one, unless a corrupted value changed the
+// policy's path). False after saying why not.
+bool write_measured_timeline(const Scenario& s, const Policy& policy, const RealRunResult& run,
+                             const std::string& file, const std::string& out) {
+  const ReplayResult sim = replay(s, policy);
+  if (run.call_times.size() != sim.trace.size()) {
+    std::cerr << "schedcheck: --timeline: the run made " << run.call_times.size()
+              << " calls and the simulation " << sim.trace.size() << "; no timeline written\n";
+    return false;
+  }
+  TimelineOptions options;
+  for (const auto& t : run.call_times)
+    options.measured.push_back(t ? std::optional<MeasuredSpan>(MeasuredSpan{t->start_ns, t->end_ns})
+                                 : std::nullopt);
+  const Timeline timeline = build_timeline(sim, explain(sim), {s.name, file}, options);
+  return write_timeline(timeline_html(timeline), out);
+}
+
 // Runs one policy's plans; nullopt after a CUDA or scenario error was reported.
 std::optional<OrderedJson> run_policy(const Scenario& s, const PolicyRuns& todo,
-                                      const GpuPlacement& placement, bool json) {
+                                      const GpuPlacement& placement, const RealArgs& a) {
+  const bool json = a.json;
   int mismatching_runs = 0;
+  std::optional<RealRunResult> drawn;  // --timeline: the first mismatching run, else the first
   OrderedJson runs = OrderedJson::array();
   for (std::size_t i = 0; i < todo.plans.size(); ++i) {
     RealRunResult r;
     try {
-      r = run_on_gpu(s, todo.policy, todo.plans[i].plan, placement);
+      r = run_on_gpu(s, todo.policy, todo.plans[i].plan, placement, !a.timeline.empty());
     } catch (const RealError& e) {
       std::cerr << "schedcheck: CUDA error: " << e.what() << "\n";
       return std::nullopt;
@@ -141,10 +165,12 @@ std::optional<OrderedJson> run_policy(const Scenario& s, const PolicyRuns& todo,
     }
     mismatching_runs += !r.mismatches.empty();
     runs.push_back(run_json(todo.plans[i], r));
+    if (!a.timeline.empty() && (!drawn || (drawn->mismatches.empty() && !r.mismatches.empty()))) drawn = r;
     if (json) continue;
     if (i == 0) std::cout << placement_line(s, r) << "\n";
     print_run(todo.policy, i, todo.plans[i], r);
   }
+  if (drawn && !write_measured_timeline(s, todo.policy, *drawn, a.file, a.timeline)) return std::nullopt;
   if (!json)
     std::cout << fmt::format("{}: simulator says {}; GPU: {} of {} runs mismatched\n\n",
                              todo.policy.name, to_string(todo.verdict.verdict), mismatching_runs,
@@ -177,6 +203,16 @@ int run_real(const RealArgs& a) {
   const auto planned = plan(a);
   if (!planned) return kExitBadInput;
   const auto& [s, todo] = *planned;
+  if (!a.timeline.empty()) {
+    if (todo.size() != 1) {
+      std::cerr << "schedcheck: --timeline draws the run of one policy: give --policy NAME\n";
+      return kExitBadInput;
+    }
+    if (const auto why = timeline_target_error(a.timeline)) {
+      std::cerr << "schedcheck: " << *why << "\n";
+      return kExitBadInput;
+    }
+  }
   if (!a.save_plan.empty() && !save_first_plan(a.save_plan, todo)) return kExitBadInput;
   std::string why;
   if (!cuda_available(&why)) {
@@ -186,7 +222,7 @@ int run_real(const RealArgs& a) {
   bool mismatch = false;
   OrderedJson results = OrderedJson::array();
   for (const PolicyRuns& policy_runs : todo) {
-    const auto result = run_policy(s, policy_runs, *placement, a.json);
+    const auto result = run_policy(s, policy_runs, *placement, a);
     if (!result) return kExitBadInput;
     mismatch |= (*result)["mismatching_runs"].get<int>() > 0;
     results.push_back(*result);

@@ -19,6 +19,8 @@
 #include "driver/decode_driver.hpp"
 #include "model/prepared_run.hpp"
 #include "scenario/scenario_error.hpp"
+#include "real/call_timing.hpp"
+#include "real/cuda_devices.hpp"
 #include "real/cuda_kernels.hpp"
 #include "real/real_run.hpp"
 #include "real/reference_values.hpp"
@@ -30,7 +32,7 @@ namespace {
 class CudaExecutor : public Executor {
  public:
   CudaExecutor(const PreparedRun& run, const DelayPlan& plan, const GpuPlacement& placement,
-               ReferenceValues& reference, RealRunResult& result)
+               bool time_calls, ReferenceValues& reference, RealRunResult& result)
       : run_(run),
         scenario_(run.scenario),
         layout_(run.layout),
@@ -45,6 +47,7 @@ class CudaExecutor : public Executor {
     create_streams();
     create_buffers();
     create_events();
+    if (time_calls) timer_.emplace(used_gpus());
   }
 
   ~CudaExecutor() override {
@@ -60,6 +63,7 @@ class CudaExecutor : public Executor {
 
   void host_op(const Operation& op) override {
     begin_call(kHostAgent, op.site);
+    const HostSpan span(timer(), call_ - 1);
     if (op.kind == OpKind::compute) return compute_on_host(op);
     if (op.kind == OpKind::copy) {
       // A host-performed copy (host memcpy; Metal's shared memory in the model) may touch
@@ -91,6 +95,7 @@ class CudaExecutor : public Executor {
 
   void blocking_op(AgentId stream, const Operation& op) override {
     begin_call(stream, op.site);
+    const HostSpan span(timer(), call_ - 1);  // the host waits for the whole copy
     set_device(layout_.agents[stream].device);
     if (op.kind == OpKind::copy) {
       for_each_copy_part(op, [&](const Access& src, const Access& dst) {
@@ -105,9 +110,14 @@ class CudaExecutor : public Executor {
   void enqueue(AgentId queue, const Operation& op) override {
     begin_call(queue, op.site);
     cudaStream_t stream = on_stream(queue);
-    if (op.kind == OpKind::compute) return compute_on_stream(stream, op);
-    for_each_copy_part(
-        op, [&](const Access& src, const Access& dst) { enqueue_copy(stream, op, src, dst); });
+    time_on(stream, true, op.site);
+    if (op.kind == OpKind::compute) {
+      compute_on_stream(stream, op);
+    } else {
+      for_each_copy_part(
+          op, [&](const Access& src, const Access& dst) { enqueue_copy(stream, op, src, dst); });
+    }
+    time_on(stream, false, op.site);
   }
 
   void enqueue_copy(cudaStream_t stream, const Operation& op, const Access& src,
@@ -136,22 +146,28 @@ class CudaExecutor : public Executor {
 
   void host_wait_queue(AgentId queue, const CallSite& site) override {
     begin_call(kHostAgent, site);
+    const HostSpan span(timer(), call_ - 1);
     check(cudaStreamSynchronize(stream_of(queue)), "cudaStreamSynchronize", site);
   }
 
   void record_event(EventId event, AgentId queue, const CallSite& site) override {
     begin_call(queue, site);
+    time_on(on_stream(queue), true, site);
     check(cudaEventRecord(events_[event], on_stream(queue)), "cudaEventRecord", site);
+    time_on(on_stream(queue), false, site);
   }
 
   void queue_wait_event(AgentId queue, EventId event, const CallSite& site) override {
     begin_call(queue, site);
-    // The event may belong to another GPU: a cross-device wait.
+    // The event may belong to another GPU: a cross-device wait. Its end mark is when it let go.
+    time_on(on_stream(queue), true, site);
     check(cudaStreamWaitEvent(on_stream(queue), events_[event], 0), "cudaStreamWaitEvent", site);
+    time_on(on_stream(queue), false, site);
   }
 
   void host_wait_event(EventId event, const CallSite& site) override {
     begin_call(kHostAgent, site);
+    const HostSpan span(timer(), call_ - 1);
     check(cudaEventSynchronize(events_[event]), "cudaEventSynchronize", site);
   }
 
@@ -165,6 +181,7 @@ class CudaExecutor : public Executor {
       check(cudaStreamSynchronize(stream), "cudaStreamSynchronize (end)");
     result_.calls = call_;
     result_.finish_seconds = since_start();
+    if (timer_) result_.call_times = timer_->spans(call_);
     check_pending_reads();
   }
 
@@ -193,6 +210,14 @@ class CudaExecutor : public Executor {
   }
   void check(cudaError_t e, const char* what, const CallSite& site) const { check(e, what, &site); }
 
+  CallTimer* timer() { return timer_ ? &*timer_ : nullptr; }
+  // The timing mark before (begin) or after the current call's work on its stream.
+  void time_on(cudaStream_t stream, bool begin, const CallSite& site) {
+    if (!timer_) return;
+    check(begin ? timer_->device_begin(call_ - 1, stream, current_gpu_) : timer_->device_end(call_ - 1, stream),
+          "cudaEventRecord (timing)", site);
+  }
+
   double since_start() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   }
@@ -217,32 +242,9 @@ class CudaExecutor : public Executor {
     return used.empty() ? std::vector<int>{0} : used;
   }
 
-  // Peer access between every pair of distinct GPUs the scenario uses, where supported; off
-  // otherwise (it is per context, so a previous run's setting is undone).
   void set_peer_access(bool wanted) {
-    const std::vector<int> used = used_gpus();
-    result_.peer_access = used.size() > 1 && wanted;
-    for (int from : used)
-      for (int to : used) {
-        if (from == to) continue;
-        int can = 0;
-        check(cudaDeviceCanAccessPeer(&can, from, to), "cudaDeviceCanAccessPeer");
-        set_device(from);
-        if (wanted && can) {
-          const cudaError_t e = cudaDeviceEnablePeerAccess(to, 0);
-          if (e == cudaErrorPeerAccessAlreadyEnabled)
-            cudaGetLastError();  // clear it
-          else
-            check(e, "cudaDeviceEnablePeerAccess");
-        } else {
-          const cudaError_t e = cudaDeviceDisablePeerAccess(to);
-          if (e == cudaErrorPeerAccessNotEnabled)
-            cudaGetLastError();
-          else
-            check(e, "cudaDeviceDisablePeerAccess");
-        }
-        result_.peer_access = result_.peer_access && can;
-      }
+    result_.peer_access = set_cuda_peer_access(used_gpus(), wanted);
+    current_gpu_ = -1;  // it switched devices
   }
 
   void begin_call(AgentId agent, const CallSite& site) {
@@ -453,19 +455,20 @@ class CudaExecutor : public Executor {
   std::vector<void*> staging_;
   std::vector<PendingRead> pending_reads_;
   LogicalValue observed_;
+  std::optional<CallTimer> timer_;
   const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace
 
 RealRunResult run_on_gpu(const Scenario& s, const Policy& policy, const DelayPlan& plan,
-                         const GpuPlacement& placement) {
+                         const GpuPlacement& placement, bool time_calls) {
   const auto start = std::chrono::steady_clock::now();
   PreparedRun run = prepare_run(s, policy);
   ReferenceValues reference(run.scenario);
   RealRunResult result;
   {
-    CudaExecutor executor(run, plan, placement, reference, result);
+    CudaExecutor executor(run, plan, placement, time_calls, reference, result);
     for (Index t = 0; t < static_cast<Index>(run.scenario.tensors.size()); ++t)
       if (run.scenario.tensors[t].role == TensorRole::persistent)
         executor.initialize(run.alloc.tensor_region(t, 0), LogicalValue{t, kInitialEval, 0});

@@ -15,7 +15,7 @@ int cuda_device_count() {
   return 0;
 }
 
-RealRunResult run_on_gpu(const Scenario&, const Policy&, const DelayPlan&, const GpuPlacement&) {
+RealRunResult run_on_gpu(const Scenario&, const Policy&, const DelayPlan&, const GpuPlacement&, bool) {
   throw RealError("this build has no CUDA support");
 }
 

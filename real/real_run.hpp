@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -49,6 +50,14 @@ GpuPlacement gpu_placement_from_env();
 // backend_gpu); -1 for host memory.
 int buffer_gpu(const Scenario& s, Index buffer, const std::vector<int>& backend_gpu);
 
+// When one executor call ran (real/call_timing.hpp): nanoseconds since the run's origin, by
+// CUDA events for calls on a stream, by the host clock for host calls.
+struct MeasuredCall {
+  int64_t start_ns = 0;
+  int64_t end_ns = 0;
+  bool on_device = false;
+};
+
 struct RealRunResult {
   std::vector<ValueMismatch> mismatches;  // one per host read that saw a wrong value
   int host_reads_checked = 0;
@@ -62,6 +71,8 @@ struct RealRunResult {
   // enabled between every pair of distinct GPUs used.
   std::vector<int> backend_gpu;
   bool peer_access = false;
+  // With time_calls: one per executor call, in call order (the simulation's trace order).
+  std::vector<std::optional<MeasuredCall>> call_times;
 };
 
 // True if this build has CUDA and a device is present; otherwise why not.
@@ -70,7 +81,9 @@ bool cuda_available(std::string* reason);
 int cuda_device_count();
 
 // Throws RealError when a CUDA call fails, ScenarioError for a scenario the executor cannot run.
+// time_calls: measure every call (RealRunResult::call_times), for a timeline.
 RealRunResult run_on_gpu(const Scenario& s, const Policy& policy, const DelayPlan& plan,
-                         const GpuPlacement& placement = gpu_placement_from_env());
+                         const GpuPlacement& placement = gpu_placement_from_env(),
+                         bool time_calls = false);
 
 }  // namespace schedcheck

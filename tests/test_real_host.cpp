@@ -7,14 +7,15 @@
 #include <filesystem>
 #include <fstream>
 
-#include "model/policies/registry.hpp"
-#include "scenario/scenario_error.hpp"
 #include "driver/scenario_file.hpp"
+#include "model/policies/registry.hpp"
 #include "real/delay_plan.hpp"
 #include "real/real_run.hpp"
 #include "real/reference_values.hpp"
 #include "real/value_hash.hpp"
+#include "scenario/scenario_error.hpp"
 #include "sim/race_report.hpp"
+#include "sim/replay.hpp"
 #include "tests/support/paths.hpp"
 #include "tests/support/run_command.hpp"
 
@@ -189,6 +190,58 @@ TEST(RealCommand, SavePlanWritesANewFileOnlyAndItLoadsBack) {
   EXPECT_EQ(again.exit_code, 2);
   EXPECT_NE(again.err.find("exists; not overwritten"), std::string::npos) << again.err;
   EXPECT_EQ(read_all(plan), "mine");
+}
+
+// real --timeline: refused before any device is needed when it cannot be written as asked.
+TEST(RealCommand, TimelineNeedsOnePolicyANewFileAndTheExecutor) {
+  const auto dir = scratch_dir("real-timeline");
+  const auto out = dir / "run.html";
+  std::filesystem::remove(out);
+  const std::string real = "real '" + canonical_path("two-gpu-pp") + "'";
+  CommandResult all = run_schedcheck(real + " --timeline '" + out.string() + "'");
+  EXPECT_EQ(all.exit_code, 2);
+  EXPECT_NE(all.err.find("give --policy NAME"), std::string::npos) << all.err;
+  std::ofstream(out) << "mine";
+  CommandResult exists =
+      run_schedcheck(real + " --policy ggml-17795 --timeline '" + out.string() + "'");
+  EXPECT_EQ(exists.exit_code, 2);
+  EXPECT_NE(exists.err.find("the file exists"), std::string::npos) << exists.err;
+  EXPECT_EQ(read_all(out), "mine");
+  CommandResult backends =
+      run_schedcheck(real + " --policy ggml@ggml-head --backend ggml-cuda --timeline '" +
+                     (dir / "other.html").string() + "'");
+  EXPECT_EQ(backends.exit_code, 2);
+  EXPECT_NE(backends.err.find("--timeline needs --backend executor"), std::string::npos)
+      << backends.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "other.html"));
+}
+
+// On a GPU: every call of the run carries its measured span, and the page is laid out by time.
+TEST(RealCommand, TimelineOfAGpuRunPlacesTheCallsByTheirMeasuredTimes) {
+  std::string why;
+  if (!cuda_available(&why)) GTEST_SKIP() << why;
+  const Scenario s = load_scenario_file(canonical_path("two-gpu-pp"));
+  const Policy& policy = *find_builtin_policy("ggml-17795");
+  const RealRunResult r = run_on_gpu(s, policy, DelayPlan{}, gpu_placement_from_env(), true);
+  const ReplayResult sim = replay(s, policy);
+  ASSERT_EQ(r.call_times.size(), sim.trace.size());
+  for (std::size_t i = 0; i < r.call_times.size(); ++i) {
+    ASSERT_TRUE(r.call_times[i].has_value()) << "call " << i;
+    EXPECT_LE(r.call_times[i]->start_ns, r.call_times[i]->end_ns) << "call " << i;
+    const AgentKind k = sim.run.layout.agents[sim.trace[i].agent].kind;
+    const bool queue = k == AgentKind::queue || k == AgentKind::transfer_queue;
+    EXPECT_EQ(r.call_times[i]->on_device, queue) << "call " << i;
+  }
+  const auto dir = scratch_dir("real-timeline-gpu");
+  const auto out = dir / "run.html";
+  std::filesystem::remove(out);
+  CommandResult cmd =
+      run_schedcheck("real '" + canonical_path("two-gpu-pp") +
+                     "' --policy ggml-17795 --delays none --timeline '" + out.string() + "'");
+  EXPECT_EQ(cmd.exit_code, 0) << cmd.err;
+  const std::string page = read_all(out);
+  EXPECT_NE(page.find("across: time since the first start"), std::string::npos)
+      << "the axis is measured time";
 }
 
 TEST(GpuPlacement, NamesParseAndAnythingElseIsRejected) {
