@@ -150,7 +150,8 @@ CLI::App* define_import(CLI::App& app, ImportArgs& i) {
   imp->add_flag("--pageable", i.pageable, "The CPU's compute buffer is pageable host memory");
   imp->add_option("--kind", i.kinds,
                   "NAME=KIND: the kind of a backend (CPU, BLAS, CUDA, HIP, MUSA, Vulkan, Metal), "
-                  "where its name does not say it; repeatable");
+                  "where its name does not say it; repeatable")
+      ->allow_extra_args(false);  // one NAME=KIND per --kind, so that DUMP may follow
   imp->add_option("--graph", i.graph, "Which printout of the paste (1 = the first; default the last)")
       ->check(CLI::PositiveNumber);
   imp->add_option("--n-expert", i.n_expert, "Experts of a MUL_MAT_ID node (default 8)")
