@@ -98,6 +98,12 @@ TEST(ImportCommand, RefusesWhatItCannotUse) {
                    "expected NAME=KIND");
   expect_bad_input(run_schedcheck("import '" + (dir / "missing.txt").string() + "'"),
                    "missing.txt");
+  // --kind takes one NAME=KIND each time, so the dump may follow it.
+  std::ofstream(dir / "sycl.txt") << "## SPLIT #0: SYCL0 # 0 inputs\n## SPLIT #1: CPU # 0 inputs\n";
+  const auto kinds = run_schedcheck("import --kind SYCL0=CUDA '" + (dir / "sycl.txt").string() +
+                                    "' --out '" + (dir / "sycl.json").string() + "'");
+  EXPECT_EQ(kinds.exit_code, 0) << kinds.err;
+  EXPECT_NE(kinds.out.find("SYCL0 (CUDA)"), std::string::npos) << kinds.out;
 }
 
 TEST(ImportScenario, BackendKindsFromNamesAndFlags) {
