@@ -185,7 +185,8 @@ TEST(TimelineBuilder, ACleanRunHasNoHighlightNoMissingEdgeAndNoFinding) {
 
 TEST(TimelineBuilder, AStaleReadHighlightsTheReadAndTheWriteItSaw) {
   const std::string file = source_path("reports/bugs/B2-copy-index-reset-user-sync.json");
-  const Policy* p = find_policy(load_scenario_file(file), "ggml-13814");  // the file's own
+  const Scenario s = load_scenario_file(file);  // find_policy points into it: keep it alive
+  const Policy* p = find_policy(s, "ggml-13814");  // the file's own
   ASSERT_NE(p, nullptr);
   const Built b = build(file, *p);
   int stale = 0;
