@@ -46,7 +46,7 @@ void DumpEntities::build(const std::vector<std::string>& backends,
                       " are not in the paste; the splits around them are joined as printed");
     expected = ds.index + 1;
     splits_.push_back(Split{ds.backend, std::nullopt, nlohmann::ordered_json::array()});
-    Context c{&ds, splits_.size() - 1};
+    const Context c{&ds, splits_.size() - 1};
     if (ds.nodes.empty()) {
       add_stand_in(c);
     } else {
@@ -206,7 +206,7 @@ std::string DumpEntities::resolve(const TensorRef& ref, const Context& c) {
   return create(full, size, backend_of(ref.backend, c), copied, c);
 }
 
-void DumpEntities::add_node_line(const DumpNode& node, Context& c) {
+void DumpEntities::add_node_line(const DumpNode& node, const Context& c) {
   const std::string op = upper(node.op);
   const bool writes_op = op == "SET_ROWS" || op == "CPY";
   const std::size_t dest = op == "SET_ROWS" ? 2 : 1;  // ggml_set_rows: src[2] is the destination

@@ -66,7 +66,7 @@ class DumpEntities {
   std::string unique_name(const std::string& wanted) const;
   void remember(const std::string& printed, const std::string& scenario_name);
   std::string backend_of(const std::string& printed, const Context& c) const;
-  void add_node_line(const DumpNode& node, Context& c);
+  void add_node_line(const DumpNode& node, const Context& c);
   void add_stand_in(const Context& c);
   void choose_output();
   void split_inputs(const Context& c);

@@ -201,7 +201,8 @@ bool continue_record(std::string_view s, DumpGraph& graph, std::string& problem)
   return parse_inputs(s, split, problem);
 }
 
-void read_fact(const LogRecord& r, LogFacts& facts) {
+// A line of llama.cpp's log that says what the dump does not; false if the line is none.
+bool read_fact(const LogRecord& r, LogFacts& facts) {
   const std::string_view s = r.text;
   constexpr std::string_view kPp = "pipeline parallelism enabled (n_copies=";
   if (const std::size_t at = s.find(kPp); at != std::string_view::npos) {
@@ -211,6 +212,7 @@ void read_fact(const LogRecord& r, LogFacts& facts) {
       facts.n_copies = n;
       facts.n_copies_line = r.line;
     }
+    return true;
   }
   constexpr std::string_view kBuf = " compute buffer size";
   if (const std::size_t at = s.find(kBuf); at != std::string_view::npos) {
@@ -218,12 +220,9 @@ void read_fact(const LogRecord& r, LogFacts& facts) {
     if (const std::size_t sp = name.rfind(' '); sp != std::string_view::npos)
       name.remove_prefix(sp + 1);
     if (name.ends_with("_Host")) facts.host_compute_buffers.emplace_back(name);
+    return true;
   }
-}
-
-bool is_fact(std::string_view s) {
-  return s.find("pipeline parallelism enabled (n_copies=") != s.npos ||
-         s.find(" compute buffer size") != s.npos;
+  return false;
 }
 
 void add_unused(SchedDump& d, int line, std::string reason) {
@@ -364,14 +363,12 @@ SchedDump parse_sched_dump(std::string_view paste) {
         add_unused(d, r.line, problem.empty() ? "not part of the scheduler dump" : problem);
         break;
       case LogRecord::Kind::other:
-        if (is_fact(r.text)) {
-          read_fact(r, d.facts);
-        } else if (r.text.find("ASSIGNMENTS") != std::string::npos &&
-                   r.text.find("PASS") != std::string::npos) {
+        if (read_fact(r, d.facts)) break;
+        if (r.text.find("ASSIGNMENTS") != std::string::npos &&
+            r.text.find("PASS") != std::string::npos)
           d.has_debug_pass_headers = true;
-        } else {
+        else
           add_unused(d, r.line, "not part of the scheduler dump");
-        }
         break;
     }
   }
