@@ -165,7 +165,8 @@ CallSite RealScheduler::site(Call call, Index backend) const {
   cs.call = base_.role == Role::driver ? base_.call : call;
   cs.backend = backend;
   if (base_.role == Role::policy) {
-    cs.split = split_;
+    // After the last split (a patched tree waits there): in compute_splits, but in no split.
+    cs.split = split_ < static_cast<Index>(run_.plan.splits.size()) ? split_ : kNone;
     cs.slot = sched_->cur_copy();
   }
   return cs;
@@ -402,13 +403,26 @@ TensorView RealScheduler::host_view(const bridge::MemRef& mem, const TensorView&
   return v;
 }
 
+// ggml's events of a backend in the order it made them: its copy-slot events (pipeline
+// parallelism only), then any others, which a patched tree's scheduler makes
+// (tree_event<k>).
 EventId RealScheduler::event(int backend, int index) const {
-  const auto& events = run_.layout.sched_events;
-  if (backend < 0 || backend >= static_cast<int>(events.size()) || index < 0 ||
-      index >= static_cast<int>(events[backend].size()) || events[backend][index] < 0)
-    throw BridgeError("ggml used event " + std::to_string(index) + " of " +
-                      scenario_.backends[backend].name + ", which the run's layout does not have");
-  return events[backend][index];
+  const auto& slots = run_.layout.sched_events;
+  const auto& others = run_.layout.tree_events;
+  auto missing = [&] {
+    return BridgeError("ggml used event " + std::to_string(index) + " of " +
+                       scenario_.backends[backend].name +
+                       ", which the run's layout does not have (at most " +
+                       std::to_string(kTreeEventsPerBackend) + " besides the copy-slot events)");
+  };
+  if (backend < 0 || backend >= static_cast<int>(slots.size()) || index < 0) throw missing();
+  const auto& own = slots[backend];
+  const int n_slot_events = static_cast<int>(
+      std::count_if(own.begin(), own.end(), [](EventId e) { return e >= 0; }));
+  if (index < n_slot_events) return own[index];
+  const int k = index - n_slot_events;
+  if (k >= static_cast<int>(others.size()) || others[k][backend] < 0) throw missing();
+  return others[k][backend];
 }
 
 Index RealScheduler::ids_node(Index tensor) const {

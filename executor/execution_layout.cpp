@@ -125,4 +125,16 @@ void add_input_ring_events(ExecutionLayout& l, const Scenario& s, const std::vec
   }
 }
 
+void add_tree_events(ExecutionLayout& l, const Scenario& s) {
+  const Index nb = static_cast<Index>(s.backends.size());
+  l.tree_events.assign(kTreeEventsPerBackend, std::vector<EventId>(nb, -1));
+  for (int k = 0; k < kTreeEventsPerBackend; ++k)
+    for (Index b = 0; b < nb; ++b) {
+      if (!l.caps[b].async_queue || !l.caps[b].events) continue;
+      l.tree_events[k][b] = static_cast<EventId>(l.events.size());
+      l.events.push_back({EventKind::tree,
+                          "tree_event" + std::to_string(k) + "(" + s.backends[b].name + ")", b, 0});
+    }
+}
+
 }  // namespace schedcheck

@@ -24,7 +24,7 @@ struct Agent {
   int device = -1;        // blocking streams
 };
 
-enum class EventKind : uint8_t { sched, copy, transfer, policy, input_ring, last_command };
+enum class EventKind : uint8_t { sched, copy, transfer, policy, input_ring, last_command, tree };
 
 // An event per backend that a policy's compute_splits records and waits on (model/policies/),
 // made on every backend with an asynchronous queue and events, named "<prefix>(<backend>)".
@@ -56,6 +56,9 @@ struct ExecutionLayout {
   // llama#27311's input ring: [backend][ring slot] for backends that read user inputs in place;
   // empty without a ring.
   std::vector<std::vector<EventId>> input_ring_events;
+  // A real ggml tree's events beyond its copy-slot events, [k][backend] (a patched tree's
+  // scheduler makes some): the k-th it makes on a backend, "tree_event<k>(<backend>)".
+  std::vector<std::vector<EventId>> tree_events;
   bool pipeline_parallel = false;
   int n_copies = 1;
 };
@@ -66,5 +69,10 @@ ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile,
 // that reads pinned host memory in place (`in_place`, per backend), "uma_ring(<backend>)[k]".
 void add_input_ring_events(ExecutionLayout& l, const Scenario& s, const std::vector<bool>& in_place,
                            int slots);
+// Events a real ggml tree may make per backend beyond its copy-slot events.
+constexpr int kTreeEventsPerBackend = 4;
+// kTreeEventsPerBackend tree events on every asynchronous backend with events; added last, so
+// that every other event has the number it has in the model's layout of the same run.
+void add_tree_events(ExecutionLayout& l, const Scenario& s);
 
 }  // namespace schedcheck

@@ -16,6 +16,7 @@ PreparedRun prepare_run(const Scenario& s, const Policy& policy) {
                                                 policy.knobs.profile.max_split_inputs, in_place});
   const int ring = input_ring_slots(policy.knobs);
   add_input_ring_events(r.layout, r.scenario, in_place, ring);
+  if (policy.is_real()) add_tree_events(r.layout, r.scenario);
   r.alloc = allocate(r.scenario, r.plan, ring);
   // The scheduler's host vector for expert ids, one per split whose first node is MUL_MAT_ID.
   for (Index k = 0; k < static_cast<Index>(r.plan.splits.size()); ++k) {

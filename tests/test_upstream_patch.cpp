@@ -1,7 +1,8 @@
 // The patch for ggml-head (patches/ggml-head/, docs/upstream-patch.md): it applies to ggml-head
-// from the bundle, and the patched tree's own scheduler, run through the bridge, has no H1 and
-// no finding that ggml-head does not have, on every corpus scenario and on generated ones
-// (SCHEDCHECK_PATCH_CASES, default 200; the recorded runs used more).
+// from the bundle, and the patched tree's own scheduler, run through the bridge, is clean on
+// every corpus scenario but llama.cpp's input writes on integrated GPUs (H5, which no scheduler
+// change reaches), and on generated ones (SCHEDCHECK_PATCH_CASES, default 200; the recorded runs
+// used more); it issues fewer host-blocking synchronizations than ggml-head.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,8 +12,10 @@
 
 #include "api/checker.hpp"
 #include "bridge/ggml_tree.hpp"
+#include "bridge/real_policy.hpp"
 #include "properties/counterexample_search.hpp"
 #include "properties/scenario_spec.hpp"
+#include "sim/advice.hpp"
 #include "support/ggml_bundle.hpp"
 #include "support/paths.hpp"
 #include "support/run_command.hpp"
@@ -77,38 +80,64 @@ TEST_F(UpstreamPatch, ThePatchesApplyInOrderAndChangeOnlyTheScheduler) {
   EXPECT_NE(r.out.find("1 file changed"), std::string::npos) << r.out;
 }
 
-TEST_F(UpstreamPatch, RemovesH1FromTheCorpusAndAddsNothing) {
-  int h1_removed = 0;
+TEST_F(UpstreamPatch, TheCorpusIsCleanButForLlamaInputWritesOnIntegratedGpus) {
+  int fixed = 0;
   for (const std::string& file : corpus_files()) {
     SCOPED_TRACE(file);
     const Scenario s = load_scenario(file);
     const std::set<Mechanism> head = mechanisms(s, "ggml@ggml-head");
-    const std::set<Mechanism> fixed = mechanisms(s, patched_);
-    EXPECT_FALSE(fixed.count(Mechanism::H1));
-    for (Mechanism m : fixed) EXPECT_TRUE(head.count(m)) << "new finding " << to_string(m);
-    h1_removed += head.count(Mechanism::H1) > 0;
+    const std::set<Mechanism> patched = mechanisms(s, patched_);
+    for (Mechanism m : patched) EXPECT_TRUE(head.count(m)) << "new finding " << to_string(m);
+    EXPECT_FALSE(patched.count(Mechanism::H1));
+    // H5: llama.cpp rewrites inputs that an integrated GPU reads in place; no copy to order.
+    const bool llama_input_writes = fs::path(file).filename().string().rfind("H5-", 0) == 0;
+    if (!llama_input_writes) {
+      EXPECT_TRUE(patched.empty()) << "finding " << to_string(*patched.begin());
+    }
+    fixed += !head.empty() && patched.empty();
   }
-  // two-gpu-pp, llama-pp, H1-rotation-bounded-pp, H5-igpu-pp-input-slot-wrap.
-  EXPECT_EQ(h1_removed, 4);
+  // H1: two-gpu-pp, llama-pp, H1-rotation-bounded-pp; H2 on Vulkan's transfer queue: B12.
+  EXPECT_EQ(fixed, 4);
 }
 
-TEST_F(UpstreamPatch, GeneratedScenariosHaveNoH1AndNothingNew) {
+TEST_F(UpstreamPatch, GeneratedScenariosAreClean) {
   const char* env = std::getenv("SCHEDCHECK_PATCH_CASES");
   const int cases = env ? std::atoi(env) : 200;
   const uint64_t seed = 15;
-  int h1_in_head = 0;
+  int racy_in_head = 0;
   for (int i = 0; i < cases; ++i) {
     const Scenario s = synthesize(generate_case(seed, i), "case-" + std::to_string(i));
-    const std::set<Mechanism> head = mechanisms(s, "ggml@ggml-head");
-    const std::set<Mechanism> fixed = mechanisms(s, patched_);
-    EXPECT_FALSE(fixed.count(Mechanism::H1)) << "seed " << seed << " case " << i;
-    for (Mechanism m : fixed)
-      EXPECT_TRUE(head.count(m)) << "seed " << seed << " case " << i << ": new finding "
-                                 << to_string(m);
-    h1_in_head += head.count(Mechanism::H1) > 0;
+    const std::set<Mechanism> patched = mechanisms(s, patched_);
+    EXPECT_TRUE(patched.empty()) << "seed " << seed << " case " << i << ": finding "
+                                 << to_string(*patched.begin());
+    racy_in_head += !mechanisms(s, "ggml@ggml-head").empty();
   }
-  std::cout << cases << " generated scenarios (seed " << seed << "): ggml-head has H1 in "
-            << h1_in_head << ", the patched tree in none\n";
+  std::cout << cases << " generated scenarios (seed " << seed << "): ggml-head races in "
+            << racy_in_head << ", the patched tree in none\n";
+}
+
+// Host-blocking synchronizations per ubatch (schedcheck advise) on the sync-bound scenarios:
+// ggml-head's, and the patched tree's, which keeps, above schedcheck-min's, the host wait of
+// hunk 0001 (two GPUs) and the wait for a CPU split's source's own host reads (one GPU).
+TEST_F(UpstreamPatch, IssuesFewerHostBlockingSynchronizationsThanHead) {
+  struct Expected {
+    const char* scenario;
+    double head, patched;
+  };
+  for (const Expected& e : {Expected{"sync-bound-single-gpu", 8.125, 3.125},
+                            Expected{"sync-bound-single-gpu-full-offload", 5.125, 1.125},
+                            Expected{"sync-bound-two-gpu-pp", 6.25, 3.25}}) {
+    SCOPED_TRACE(e.scenario);
+    const Scenario s =
+        load_scenario(testing::source_path("bench/scenarios/" + std::string(e.scenario) + ".json"));
+    auto per_ubatch = [&](const std::string& policy) {
+      const Advice a = advise(s, real_policy(policy));
+      EXPECT_TRUE(a.verdict.groups.empty() || policy != patched_);
+      return static_cast<double>(a.host_blocking) / a.evaluations;
+    };
+    EXPECT_DOUBLE_EQ(per_ubatch("ggml@ggml-head"), e.head);
+    EXPECT_DOUBLE_EQ(per_ubatch(patched_), e.patched);
+  }
 }
 
 }  // namespace
