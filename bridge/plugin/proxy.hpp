@@ -18,12 +18,21 @@ class QueueHold {
   void hold(int microseconds);
 
  private:
+  // A matrix product of side x side on the backend, and how long one keeps its queue busy.
+  struct Product {
+    ggml_context* ctx = nullptr;
+    ggml_cgraph* graph = nullptr;
+    ggml_backend_buffer_t buffer = nullptr;
+    double microseconds = 1;
+  };
+  Product make_product(int64_t side, double known_microseconds) const;
+  void free_product(Product& p) const;
+
   ggml_backend_t backend_;
   ggml_backend_i real_;
-  ggml_context* ctx_ = nullptr;
-  ggml_cgraph* graph_ = nullptr;
-  ggml_backend_buffer_t buffer_ = nullptr;
-  double microseconds_per_product_ = 1;
+  bool has_queue_ = false;
+  Product short_;  // for short holds
+  Product long_;   // for long holds (none if the device lacks the memory)
 };
 
 }  // namespace schedcheck::bridge
