@@ -48,12 +48,11 @@ TEST_F(RealGgml, TheRealScheduler17795RacesOnTheCanonicalPipelineScenarioWithH2)
 }
 
 TEST_F(RealGgml, EveryVersionIssuesTheModelsCallsOnEveryCorpusScenario) {
-  for (const auto& e : fs::recursive_directory_iterator(source_path("reports"))) {
-    if (e.path().extension() != ".json") continue;
-    const Scenario s = load_scenario_file(e.path().string());
+  for (const std::string& file : testing::corpus_files()) {
+    const Scenario s = load_scenario_file(file);
     for (const Policy& v : ggml_versions()) {
       const DifferentialResult d = differential(s, v, real_policy("ggml@" + v.name));
-      EXPECT_TRUE(d.agree()) << e.path() << " under " << v.name << ": model "
+      EXPECT_TRUE(d.agree()) << file << " under " << v.name << ": model "
                              << (d.divergence ? d.divergence->model : to_string(d.model_verdict)) << "\nreal  "
                              << (d.divergence ? d.divergence->real : to_string(d.real_verdict));
     }
@@ -88,11 +87,7 @@ TEST_F(RealGgml, AnUnknownTagOrFolderIsBadInputWithTheReason) {
 
 // A copy of ggml-head; `edit` replaces one exact piece of compute_splits.
 fs::path copy_of_head(const fs::path& where, const std::string& from, const std::string& to) {
-  const fs::path head = resolve_tree("ggml-head").root;
-  fs::remove_all(where);
-  fs::create_directories(where);
-  fs::copy(head / "include", where / "include", fs::copy_options::recursive);
-  fs::copy(head / "src", where / "src", fs::copy_options::recursive);
+  testing::copy_of_tree("ggml-head", where);
   if (from.empty()) return where;
   const fs::path file = where / "src" / "ggml-backend.cpp";
   std::string text = testing::read_all(file);

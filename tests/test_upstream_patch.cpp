@@ -33,14 +33,6 @@ std::vector<fs::path> patch_files() {
   return out;
 }
 
-std::vector<std::string> corpus_files() {
-  std::vector<std::string> out;
-  for (const auto& e : fs::recursive_directory_iterator(testing::source_path("reports")))
-    if (e.path().extension() == ".json") out.push_back(e.path().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 std::set<Mechanism> mechanisms(const Scenario& s, const std::string& policy) {
   const CheckResult r = check(s, policy);
   return {r.mechanisms.begin(), r.mechanisms.end()};
@@ -53,12 +45,8 @@ class UpstreamPatch : public testing::GgmlBundleTest {
     if (IsSkipped()) return;
     if (std::system("git --version > /dev/null 2>&1") != 0)
       GTEST_SKIP() << "no git: the patch is applied with git apply";
-    const fs::path head = resolve_tree("ggml-head").root;
-    tree_ = testing::scratch_dir("upstream-patch") / "ggml-head-patched";
-    fs::remove_all(tree_);
-    fs::create_directories(tree_);
-    fs::copy(head / "include", tree_ / "include", fs::copy_options::recursive);
-    fs::copy(head / "src", tree_ / "src", fs::copy_options::recursive);
+    tree_ = testing::copy_of_tree("ggml-head",
+                                  testing::scratch_dir("upstream-patch") / "ggml-head-patched");
     for (const fs::path& p : patch_files()) {
       const auto r = testing::run_shell("git apply --whitespace=error-all '" + p.string() + "'",
                                         tree_.string());
@@ -82,7 +70,7 @@ TEST_F(UpstreamPatch, ThePatchesApplyInOrderAndChangeOnlyTheScheduler) {
 
 TEST_F(UpstreamPatch, TheCorpusIsCleanButForLlamaInputWritesOnIntegratedGpus) {
   int fixed = 0;
-  for (const std::string& file : corpus_files()) {
+  for (const std::string& file : testing::corpus_files()) {
     SCOPED_TRACE(file);
     const Scenario s = load_scenario(file);
     const std::set<Mechanism> head = mechanisms(s, "ggml@ggml-head");

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <string>
 
 #include "bridge/ggml_tree.hpp"
 
@@ -31,5 +33,17 @@ class GgmlBackendsTest : public GgmlBundleTest {
       GTEST_SKIP() << "no cmake: ggml's own backends are built with the tree's CMake files";
   }
 };
+
+// A copy of a tree's include/ and src/ at `where` (replaced), to edit or patch.
+inline std::filesystem::path copy_of_tree(const std::string& tag,
+                                          const std::filesystem::path& where) {
+  namespace fs = std::filesystem;
+  const fs::path root = resolve_tree(tag).root;
+  fs::remove_all(where);
+  fs::create_directories(where);
+  fs::copy(root / "include", where / "include", fs::copy_options::recursive);
+  fs::copy(root / "src", where / "src", fs::copy_options::recursive);
+  return where;
+}
 
 }  // namespace schedcheck::testing
