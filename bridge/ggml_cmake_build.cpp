@@ -1,9 +1,5 @@
 #include "bridge/ggml_cmake_build.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +10,7 @@
 #include <thread>
 
 #include "bridge/content_hash.hpp"
+#include "bridge/file_lock.hpp"
 #include "bridge/process.hpp"
 #include "bridge/real_scheduler.hpp"
 
@@ -84,16 +81,9 @@ GgmlBackendLibraries build_ggml_backends(const GgmlTree& tree, bool cuda) {
   out.key = h.hex();
   const fs::path dir = cache_dir() / "ggml-backends" / out.key;
   const fs::path build = dir / "build";
+  out.build = build;
   fs::create_directories(dir);
-  // Processes that need the same build (tests run side by side) wait for the first one.
-  const int lock = ::open((dir / "lock").c_str(), O_CREAT | O_RDWR, 0644);
-  if (lock >= 0) ::flock(lock, LOCK_EX);
-  struct Unlock {
-    int fd;
-    ~Unlock() {
-      if (fd >= 0) ::close(fd);
-    }
-  } unlock{lock};
+  const FileLock lock(dir / "lock");
   if (!fs::exists(dir / "complete")) {
     const auto start = std::chrono::steady_clock::now();
     std::cerr << "schedcheck: building ggml's " << (cuda ? "ggml-cpu and ggml-cuda" : "ggml-cpu")
@@ -137,6 +127,25 @@ GgmlBackendLibraries build_ggml_backends(const GgmlTree& tree, bool cuda) {
     out.link_flags.push_back("-lcuda");
   }
   return out;
+}
+
+fs::path install_ggml(const GgmlTree& tree) {
+  const GgmlBackendLibraries libs = build_ggml_backends(tree, false);
+  const fs::path dir = libs.build.parent_path();
+  const fs::path prefix = dir / "prefix";
+  const FileLock lock(dir / "lock");
+  if (fs::exists(prefix / "complete")) return prefix;
+  const std::vector<std::vector<std::string>> steps = {
+      {"cmake", "--build", libs.build.string(), "--target", "ggml"},
+      {"cmake", "--install", libs.build.string(), "--prefix", prefix.string()}};
+  for (const auto& argv : steps) {
+    const fs::path log = dir / ("install-" + argv[1].substr(2) + ".log");  // install-build.log, ...
+    if (run_process(argv, log) != 0)
+      throw BridgeError(tree.label + ": installing ggml failed (" + log.string() + "):\n" +
+                        log_tail(log, 20));
+  }
+  std::ofstream(prefix / "complete") << "";
+  return prefix;
 }
 
 }  // namespace schedcheck

@@ -63,9 +63,6 @@ std::string line_text(const CallLine& line) {
   return fmt::format("{}", fmt::join(tokens, " "));
 }
 
-double per_ubatch(int count, const Advice& a) {
-  return static_cast<double>(count) / a.evaluations;
-}
 
 bool is_ring(const InputWriteFix& f) {
   return f.kind == InputWriteFix::Kind::input_ring;
@@ -102,7 +99,7 @@ nlohmann::ordered_json fixes_json(const Advice& a) {
                    {"ring_slots", ring_slots(f)},
                    {"verdict", to_string(f.verdict)},
                    {"mechanisms_left", mechanisms_left(f)},
-                   {"host_blocking_per_ubatch", per_ubatch(f.host_blocking, a)}});
+                   {"host_blocking_per_ubatch", a.per_ubatch(f.host_blocking)}});
   }
   return out;
 }
@@ -129,9 +126,9 @@ void print_json(const std::string& file, const Policy& policy, const Advice& a) 
                                       {"policy", policy.name},
                                       {"syncs", syncs},
                                       {"minimal_set", a.analysis.minimal_set},
-                                      {"host_blocking_per_ubatch", per_ubatch(a.host_blocking, a)},
+                                      {"host_blocking_per_ubatch", a.per_ubatch(a.host_blocking)},
                                       {"host_blocking_per_ubatch_minimal",
-                                       per_ubatch(a.host_blocking_kept, a)},
+                                       a.per_ubatch(a.host_blocking_kept)},
                                       {"missing", missing},
                                       {"input_write_fixes", fixes_json(a)}}
                    .dump(2)
@@ -157,14 +154,14 @@ void print_text(const Scenario& s, const Policy& policy, const Advice& a) {
                              to_text(g.cheapest_fix));
   std::cout << fmt::format(
       "host-blocking synchronizations per ubatch: {:.2f} issued, {:.2f} in a minimal set\n",
-      per_ubatch(a.host_blocking, a), per_ubatch(a.host_blocking_kept, a));
+      a.per_ubatch(a.host_blocking), a.per_ubatch(a.host_blocking_kept));
   if (a.input_write_fixes.empty()) return;
   std::cout << "orderings that fix H5 (a kernel reads host memory the host rewrites), replayed:\n";
   for (const InputWriteFix& f : a.input_write_fixes)
     std::cout << fmt::format(
         "  {}: {}; {:.2f} host-blocking synchronizations per ubatch; before writing inputs the "
         "host waits for {}\n",
-        fix_name(f), fix_outcome(f), per_ubatch(f.host_blocking, a),
+        fix_name(f), fix_outcome(f), a.per_ubatch(f.host_blocking),
         is_ring(f) ? fmt::format("the graph {} ubatches back ({} may stay in flight)",
                                  ring_slots(f), ring_slots(f) - 1)
                    : std::string("every backend (no ubatch stays in flight)"));

@@ -47,6 +47,8 @@ struct Advice {
   std::vector<InputWriteFix> input_write_fixes;
 
   bool in_minimal_set(int sync_id) const;
+  // A count of this run's calls per evaluation (ubatch).
+  double per_ubatch(int count) const { return static_cast<double>(count) / evaluations; }
 };
 
 Advice advise(const Scenario& s, const Policy& policy);

@@ -3,10 +3,7 @@
 // GPUs. Its JSON line has every field, no ubatch differs from the ggml-cpu reference, a fault
 // injected into one ubatch is counted exactly, bad input exits 2, and the summarizer pairs two
 // trees' rounds and computes the speed-up's interval.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -16,9 +13,11 @@
 #include <vector>
 
 #include "bridge/content_hash.hpp"
+#include "bridge/file_lock.hpp"
 #include "bridge/ggml_cmake_build.hpp"
 #include "bridge/ggml_tree.hpp"
 #include "bridge/process.hpp"
+#include "bridge/real_scheduler.hpp"
 #include "support/ggml_bundle.hpp"
 #include "support/paths.hpp"
 #include "support/run_command.hpp"
@@ -33,22 +32,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// An exclusive flock on `path` for the object's lifetime (tests run side by side).
-class FileLock {
- public:
-  explicit FileLock(const fs::path& path) : fd_(::open(path.c_str(), O_CREAT | O_RDWR, 0644)) {
-    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
-  }
-  ~FileLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-
- private:
-  int fd_;
-};
-
 // Runs a build step; on failure, the message names it with its log's tail.
 bool step(const std::vector<std::string>& argv, const fs::path& log, std::string& error) {
   if (run_process(argv, log) == 0) return true;
@@ -57,33 +40,18 @@ bool step(const std::vector<std::string>& argv, const fs::path& log, std::string
   return false;
 }
 
-// The bench, built once per ggml-cpu build and checkout. ggml-head's ggml-cpu comes from the
-// bridge's CMake build (shared with the real-ggml tests); adding ggml's registry library to
-// that build and installing it gives the prefix that find_package(ggml) reads.
+// The bench, built once per ggml install and checkout, against ggml-head's ggml-cpu as the bridge
+// builds and installs it (shared with the real-ggml tests).
 fs::path build_bench(std::string& error) {
-  const GgmlTree tree = resolve_tree("ggml-head");
-  const GgmlBackendLibraries libs = build_ggml_backends(tree, false);
-  fs::path build = libs.archives.front().parent_path();
-  while (!build.empty() && !fs::exists(build / "CMakeCache.txt") && build != build.parent_path())
-    build = build.parent_path();
-  if (!fs::exists(build / "CMakeCache.txt")) {
-    error = "no CMake build above " + libs.archives.front().string();
+  fs::path prefix;
+  try {
+    prefix = install_ggml(resolve_tree("ggml-head"));
+  } catch (const BridgeError& e) {
+    error = e.what();
     return {};
   }
-  const fs::path root = cache_dir() / "ggml-sched-bench" / libs.key;
-  const fs::path prefix = root / "prefix";
+  const fs::path root = prefix.parent_path() / "ggml-sched-bench";
   fs::create_directories(root);
-  {
-    FileLock lock(build.parent_path() / "lock");  // the bridge's lock of that build
-    if (!fs::exists(prefix / "complete")) {
-      if (!step({"cmake", "--build", build.string(), "--target", "ggml"}, root / "ggml.log",
-                error) ||
-          !step({"cmake", "--install", build.string(), "--prefix", prefix.string()},
-                root / "install.log", error))
-        return {};
-      std::ofstream(prefix / "complete") << "";
-    }
-  }
   const std::string key = ContentHash().add(SCHEDCHECK_SOURCE_DIR).add(GGML_SCHED_BENCH_CXX).hex();
   const fs::path bench = root / ("bench-" + key);
   FileLock lock(root / ("bench-" + key + ".lock"));
@@ -115,8 +83,6 @@ class GgmlSchedBench : public testing::GgmlBackendsTest {
   void SetUp() override {
     GgmlBackendsTest::SetUp();
     if (IsSkipped()) return;
-    if (std::system("git --version > /dev/null 2>&1") != 0)
-      GTEST_SKIP() << "no git: ggml-head is extracted from the bundle with git";
     static std::string error;
     static const fs::path bench = build_bench(error);
     ASSERT_FALSE(bench.empty()) << error;

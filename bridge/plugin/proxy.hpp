@@ -30,7 +30,6 @@ class QueueHold {
 
   ggml_backend_t backend_;
   ggml_backend_i real_;
-  bool has_queue_ = false;
   Product short_;  // for short holds
   Product long_;   // for long holds (none if the device lacks the memory)
 };

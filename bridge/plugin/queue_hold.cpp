@@ -19,8 +19,8 @@ constexpr int kMaxLaunches = 64;
 }  // namespace
 
 QueueHold::QueueHold(ggml_backend_t backend, const ggml_backend_i& real)
-    : backend_(backend), real_(real), has_queue_(real.synchronize != nullptr) {
-  if (!has_queue_) return;  // hold by sleeping
+    : backend_(backend), real_(real) {
+  if (!real_.synchronize) return;  // computes on the host: hold by sleeping
   short_ = make_product(kShortSide, 0);
   // Made now, before the proxy is installed: an allocation in a run would be taken for the
   // scheduler's compute buffer. Not measured (that would add a wait to every run): scaled.
@@ -75,7 +75,7 @@ void QueueHold::free_product(Product& p) const {
 
 void QueueHold::hold(int microseconds) {
   if (microseconds <= 0) return;
-  if (!has_queue_ || !short_.graph) {
+  if (!short_.graph) {  // no queue of its own, or no device memory for a product
     std::this_thread::sleep_for(std::chrono::microseconds(microseconds));
     return;
   }
