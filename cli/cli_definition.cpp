@@ -80,7 +80,8 @@ CLI::App* define_real(CLI::App& app, RealArgs& r) {
   real->add_option("FILE", r.file, "Scenario file")->required()->type_name(kFileType);
   real->add_option("--policy", r.policy, "Policy name, or 'all'")->type_name(kPolicyType);
   real->add_option("--delays", r.delays,
-                   "none | auto (targeted at each predicted race) | random:SEED | FILE");
+                   "none | auto (targeted at each predicted race) | random:SEED | FILE | from:POLICY (the "
+                   "targeted plans of another policy's races, on this policy's calls)");
   real->add_option("--runs", r.runs, "Runs per delay plan")->check(CLI::Range(1, 10000));
   real->add_option(
           "--save-plan", r.save_plan,

@@ -43,7 +43,7 @@ struct CheckArgs {
 struct RealArgs {
   std::string file;
   std::string policy = "all";
-  std::string delays = "auto";  // none | auto | random:SEED | FILE
+  std::string delays = "auto";  // none | auto | random:SEED | FILE | from:POLICY
   int runs = 1;
   std::string save_plan;
   bool json = false;

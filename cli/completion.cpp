@@ -28,7 +28,7 @@ std::string value_action(const CLI::Option& o) {
   if (type == kFileType) return "COMPREPLY=($(compgen -f -- \"$cur\"))";
   if (type == kDirType || type == kPathType) return "COMPREPLY=($(compgen -d -- \"$cur\"))";
   if (o.get_lnames() == std::vector<std::string>{"delays"})
-    return "COMPREPLY=($(compgen -W 'none auto random:' -f -- \"$cur\"))";
+    return "COMPREPLY=($(compgen -W 'none auto random: from:' -f -- \"$cur\"))";
   if (o.get_lnames() == std::vector<std::string>{"placement"})
     return "COMPREPLY=($(compgen -W 'physical physical-no-peer virtual' -- \"$cur\"))";
   if (o.get_lnames() == std::vector<std::string>{"backend"})

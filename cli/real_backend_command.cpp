@@ -8,8 +8,10 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
 
+#include "bridge/policy_catalog.hpp"
 #include "bridge/real_policy.hpp"
 #include "bridge/real_scheduler.hpp"
 #include "cli/commands.hpp"
@@ -77,7 +79,15 @@ int run_real_on_backends(const RealArgs& a) {
     const Policy& sim = real_policy(a.policy + ",graph=computable");
     real = &real_policy(a.policy + ",devices=" + a.backend);
     simulated = replay(s, sim);
-    todo = plan_runs(simulated, a.delays, a.runs);
+    if (const auto other = carried_from(a.delays)) {
+      // Another real tree is simulated over the same computable graph as this one.
+      const Policy* from = is_real_policy_name(*other) ? &real_policy(*other + ",graph=computable")
+                                                       : find_policy(s, *other);
+      if (!from) throw std::invalid_argument(unknown_policy_message(s, *other, false));
+      todo = plan_carried_runs(simulated, replay(s, *from), a.runs);
+    } else {
+      todo = plan_runs(simulated, a.delays, a.runs);
+    }
   } catch (const ScenarioError& e) {
     std::cerr << "schedcheck: " << e.what() << "\n";
     return kExitBadInput;

@@ -75,10 +75,22 @@ std::optional<std::pair<Scenario, std::vector<PolicyRuns>>> plan(const RealArgs&
     std::cerr << "schedcheck: " << e.what() << "\n";
     return std::nullopt;
   }
+  // --delays from:POLICY: that policy's races, pushed the wrong way on each chosen policy's calls.
+  std::optional<ReplayResult> from;
+  if (const auto other = carried_from(a.delays)) {
+    const Policy* p = find_policy(s, *other);
+    if (!p) {
+      std::cerr << "schedcheck: --delays from:" << *other << ": "
+                << unknown_policy_message(s, *other, false) << "\n";
+      return std::nullopt;
+    }
+    from = replay(s, *p);
+  }
   std::vector<PolicyRuns> todo;
   for (const Policy& policy : chosen) {
     try {
-      todo.push_back(plan_runs(s, policy, a.delays, a.runs));
+      todo.push_back(from ? plan_carried_runs(replay(s, policy), *from, a.runs)
+                          : plan_runs(s, policy, a.delays, a.runs));
     } catch (const ScenarioError& e) {
       std::cerr << "schedcheck: " << e.what() << "\n";
       return std::nullopt;

@@ -2,6 +2,7 @@
 // ranges) performed by one agent, with the call that issued it.
 #pragma once
 
+#include <string_view>
 #include <vector>
 
 #include "executor/call_site.hpp"
@@ -11,6 +12,20 @@
 namespace schedcheck {
 
 enum class OpKind : uint8_t { compute, copy, host_write, host_read };
+
+inline std::string_view to_string(OpKind k) {
+  switch (k) {
+    case OpKind::compute:
+      return "compute";
+    case OpKind::copy:
+      return "copy";
+    case OpKind::host_write:
+      return "host write";
+    case OpKind::host_read:
+      return "host read";
+  }
+  return "?";
+}
 
 struct Access {
   bool is_write = false;

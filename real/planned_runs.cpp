@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <stdexcept>
+
+#include "real/carried_plan.hpp"
 #include "sim/replay.hpp"
 #include "sim/report_text.hpp"
 
@@ -47,6 +50,19 @@ PolicyRuns plan_runs(const Scenario& s, const Policy& policy, const std::string&
 PolicyRuns plan_runs(const ReplayResult& sim, const std::string& mode, int runs) {
   PolicyRuns out{sim.run.policy, explain(sim), {}};
   out.plans = plans_for(mode, sim, out.verdict, runs);
+  return out;
+}
+
+std::optional<std::string> carried_from(const std::string& mode) {
+  if (mode.rfind("from:", 0) != 0) return std::nullopt;
+  return mode.substr(5);
+}
+
+PolicyRuns plan_carried_runs(const ReplayResult& sim, const ReplayResult& from, int runs) {
+  PolicyRuns out{sim.run.policy, explain(sim), carried_targeted_plans(from, sim, runs)};
+  if (out.plans.empty())
+    throw std::invalid_argument(from.run.policy.name +
+                                " predicts no race in this scenario: there is nothing to carry");
   return out;
 }
 

@@ -1,8 +1,10 @@
 // Which GPU runs `schedcheck real` makes for a policy: the simulation of the scenario and one
 // delay plan per run for --delays MODE: none, auto (each predicted race pushed the wrong way;
-// random stress when the simulator predicts none), random:SEED, or a plan file.
+// random stress when the simulator predicts none), random:SEED, a plan file, or from:POLICY
+// (another policy's races pushed the wrong way, on this policy's calls).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,5 +29,12 @@ struct PolicyRuns {
 PolicyRuns plan_runs(const Scenario& s, const Policy& policy, const std::string& mode, int runs);
 // The same from a simulation already run.
 PolicyRuns plan_runs(const ReplayResult& sim, const std::string& mode, int runs);
+
+// --delays from:POLICY: the policy named, else nothing (another MODE).
+std::optional<std::string> carried_from(const std::string& mode);
+// The runs of sim's policy for --delays from:POLICY, with `from` the scenario under POLICY: the
+// targeted plan of every race POLICY predicts, carried onto sim's calls (real/carried_plan.hpp),
+// `runs` times each. Throws std::invalid_argument when POLICY predicts no race here.
+PolicyRuns plan_carried_runs(const ReplayResult& sim, const ReplayResult& from, int runs);
 
 }  // namespace schedcheck

@@ -32,20 +32,6 @@ int eval_of(const ReplayResult& replay, int op) {
   return op >= 0 ? replay.trace[op].site().eval : 0;
 }
 
-std::string_view op_name(OpKind k) {
-  switch (k) {
-    case OpKind::compute:
-      return "compute";
-    case OpKind::copy:
-      return "copy";
-    case OpKind::host_write:
-      return "host write";
-    case OpKind::host_read:
-      return "host read";
-  }
-  return "?";
-}
-
 std::string_view agent_name(AgentKind k) {
   switch (k) {
     case AgentKind::host:
@@ -115,7 +101,7 @@ std::string_view kind_text(FindingKind k) {
 std::string access_text(const VariantAccess& a) {
   if (!a.present) return "never written";
   const std::string step = a.step.empty() ? "" : "[" + a.step + "]";
-  return fmt::format("{}{} ({} on {}{})", to_string(a.call), step, op_name(a.op),
+  return fmt::format("{}{} ({} on {}{})", to_string(a.call), step, to_string(a.op),
                      agent_name(a.agent), split_text(a.split));
 }
 
@@ -131,7 +117,7 @@ std::string access_slug(const VariantAccess& a) {
   if (!a.present) return "unwritten";
   std::string out = file_safe(to_string(a.call));
   if (!a.step.empty()) out += "." + file_safe(a.step);
-  return out + fmt::format(".{}.{}{}", file_safe(op_name(a.op)), file_safe(agent_name(a.agent)),
+  return out + fmt::format(".{}.{}{}", file_safe(to_string(a.op)), file_safe(agent_name(a.agent)),
                            split_slug(a.split));
 }
 

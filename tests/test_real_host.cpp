@@ -1,14 +1,16 @@
 // The host-side parts of the real executor, which need no GPU: the CPU reference values, delay
-// plans (targeted, random, saved and loaded), GPU placement names, and `schedcheck real` without
-// a device (exit 3) or with a bad placement (exit 2).
+// plans (targeted, random, carried from another policy, saved and loaded), GPU placement names,
+// and `schedcheck real` without a device (exit 3) or with a bad placement (exit 2).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include "driver/scenario_file.hpp"
 #include "model/policies/registry.hpp"
+#include "real/carried_plan.hpp"
 #include "real/delay_plan.hpp"
 #include "real/real_run.hpp"
 #include "real/reference_values.hpp"
@@ -113,6 +115,63 @@ TEST(DelayPlan, StagedPeerCopiesOfOneDirectionCanHoldTheSecondAccess) {
   EXPECT_FALSE(staged_peer_copy_holds_second(r, on_cuda3, four_gpus));
 }
 
+// --delays from:POLICY. ggml-v0 and ggml-17795 both have H1 in two-gpu-pp, at different call
+// indices (17795 makes other calls before it): v0's hold, carried, is 17795's own H1 hold.
+const Finding& first_of(const PolicyVerdict& v, Mechanism m) {
+  for (const FindingGroup& g : v.groups)
+    if (g.mechanism == m) return g.first;
+  throw std::runtime_error("no finding of that mechanism");
+}
+
+TEST(CarriedPlan, HoldsTheSameOperationUnderAnotherPolicy) {
+  const Scenario s = load_scenario_file(canonical_path("two-gpu-pp"));
+  const ReplayResult v0 = replay(s, *find_builtin_policy("ggml-v0"));
+  const ReplayResult b17795 = replay(s, *find_builtin_policy("ggml-17795"));
+  const DelayPlan own = targeted_plan(b17795, first_of(explain(b17795), Mechanism::H1));
+  const DelayPlan of_v0 = targeted_plan(v0, first_of(explain(v0), Mechanism::H1));
+  ASSERT_NE(own.delays.at(0).call, of_v0.delays.at(0).call);
+  const DelayPlan carried = carry_plan(of_v0, v0, b17795);
+  ASSERT_EQ(carried.delays.size(), 1u) << carried.name;
+  EXPECT_EQ(carried.delays[0].call, own.delays[0].call);
+  EXPECT_TRUE(carried.delays[0].on_queue);
+  EXPECT_NE(carried.name.find("carried from ggml-v0"), std::string::npos) << carried.name;
+  // Onto its own run a plan is unchanged.
+  EXPECT_EQ(carry_plan(own, b17795, b17795).delays.at(0).call, own.delays[0].call);
+}
+
+// ggml-17795's races carried onto ggml-20793, which has none: every hold lands on the operation
+// that raced (the same accesses), so the run shows whether 20793's synchronization holds.
+TEST(CarriedPlan, EveryRaceOfAnOlderVersionHasItsOperationUnderTheFix) {
+  const Scenario s = load_scenario_file(canonical_path("two-gpu-pp"));
+  const ReplayResult from = replay(s, *find_builtin_policy("ggml-17795"));
+  const ReplayResult to = replay(s, *find_builtin_policy("ggml-20793"));
+  const auto runs = carried_targeted_plans(from, to, 2);
+  EXPECT_EQ(runs.size(), 2 * explain(from).groups.size());
+  for (const PlannedRun& r : runs) {
+    ASSERT_EQ(r.plan.delays.size(), 1u) << r.plan.name;
+    const TraceEntry& held = to.trace.at(r.plan.delays[0].call);
+    EXPECT_EQ(held.kind, TraceKind::access);
+    EXPECT_NE(r.finding.find("ggml-17795's"), std::string::npos) << r.finding;
+  }
+}
+
+TEST(CarriedPlan, ADelayOnNoOperationIsLeftOutAndSaidSo) {
+  const Scenario s = load_scenario_file(canonical_path("two-gpu-pp"));
+  const ReplayResult v0 = replay(s, *find_builtin_policy("ggml-v0"));
+  const ReplayResult b20793 = replay(s, *find_builtin_policy("ggml-20793"));
+  int not_access = -1;
+  for (int i = 0; i < static_cast<int>(v0.trace.size()) && not_access < 0; ++i)
+    if (v0.trace[i].kind != TraceKind::access) not_access = i;
+  ASSERT_GE(not_access, 0);
+  DelayPlan plan;
+  plan.name = "mine";
+  plan.delays = {{not_access, true, 100, ""}, {static_cast<int>(v0.trace.size()), true, 100, ""}};
+  const DelayPlan carried = carry_plan(plan, v0, b20793);
+  EXPECT_TRUE(carried.delays.empty());
+  EXPECT_NE(carried.name.find("2 of 2 delays left out"), std::string::npos) << carried.name;
+  EXPECT_NE(carried.name.find("is not an operation"), std::string::npos) << carried.name;
+}
+
 TEST(DelayPlan, RandomPlansAreSeededAndSavedPlansLoadBack) {
   const Scenario s = load_scenario_file(canonical_path("two-gpu-pp"));
   const ReplayResult r = replay(s, *find_builtin_policy("ggml-v0"));
@@ -190,6 +249,25 @@ TEST(RealCommand, SavePlanWritesANewFileOnlyAndItLoadsBack) {
   EXPECT_EQ(again.exit_code, 2);
   EXPECT_NE(again.err.find("exists; not overwritten"), std::string::npos) << again.err;
   EXPECT_EQ(read_all(plan), "mine");
+}
+
+// --delays from:POLICY is checked before a device is needed: an unknown policy, or one with no
+// race to carry, is bad input; a good one saves the carried plan.
+TEST(RealCommand, DelaysFromAnotherPolicyAreCheckedAndSaved) {
+  const std::string real = "real '" + canonical_path("two-gpu-pp") + "' --policy ggml-20793";
+  CommandResult unknown = run_schedcheck(real + " --delays from:nope");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("--delays from:nope: unknown policy"), std::string::npos) << unknown.err;
+  CommandResult clean = run_schedcheck(real + " --delays from:ggml-20793");
+  EXPECT_EQ(clean.exit_code, 2);
+  EXPECT_NE(clean.err.find("predicts no race in this scenario"), std::string::npos) << clean.err;
+  const auto dir = scratch_dir("carried-plan");
+  const auto plan = dir / "plan.json";
+  std::filesystem::remove(plan);
+  CommandResult saved =
+      run_schedcheck(real + " --delays from:ggml-17795 --save-plan '" + plan.string() + "'");
+  EXPECT_TRUE(saved.exit_code == 0 || saved.exit_code == 3) << saved.err;
+  EXPECT_NE(load_delay_plan(plan.string()).name.find("carried from ggml-17795"), std::string::npos);
 }
 
 // real --timeline: refused before any device is needed when it cannot be written as asked.
