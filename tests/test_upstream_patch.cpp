@@ -12,10 +12,14 @@
 
 #include "api/checker.hpp"
 #include "bridge/ggml_tree.hpp"
+#include "bridge/policy_catalog.hpp"
 #include "bridge/real_policy.hpp"
 #include "properties/counterexample_search.hpp"
 #include "properties/scenario_spec.hpp"
+#include "real/carried_plan.hpp"
 #include "sim/advice.hpp"
+#include "sim/race_report.hpp"
+#include "sim/replay.hpp"
 #include "support/ggml_bundle.hpp"
 #include "support/paths.hpp"
 #include "support/run_command.hpp"
@@ -84,6 +88,30 @@ TEST_F(UpstreamPatch, TheCorpusIsCleanButForLlamaInputWritesOnIntegratedGpus) {
   }
   // H1: two-gpu-pp, llama-pp, H1-rotation-bounded-pp; H2 on Vulkan's transfer queue: B12.
   EXPECT_EQ(fixed, 4);
+}
+
+// The GPU confirmation runs the patched tree with the holds that expose each version's races
+// (real --delays from:VERSION, scripts/gpu-patch-races.sh): every such hold must land on an
+// operation of the patched tree, or the run would test nothing.
+TEST_F(UpstreamPatch, EveryRaceOfEveryVersionHasItsOperationInThePatchedTree) {
+  int races = 0, holds = 0;
+  for (const std::string& file : testing::corpus_files()) {
+    if (fs::path(file).filename().string().rfind("H5-", 0) == 0) continue;  // not fixed (above)
+    SCOPED_TRACE(file);
+    const Scenario s = load_scenario(file);
+    const ReplayResult patched = replay(s, real_policy(patched_));
+    for (const Policy& version : policies_for(s)) {
+      if (version.name.rfind("ggml-", 0) != 0) continue;
+      for (const PlannedRun& run : carried_targeted_plans(replay(s, version), patched, 1)) {
+        ++races;
+        EXPECT_EQ(run.plan.delays.size(), 1u) << run.finding << ": " << run.plan.name;
+        holds += static_cast<int>(run.plan.delays.size());
+      }
+    }
+  }
+  std::cout << races << " races of ggml's versions in the corpus, " << holds
+            << " of their holds carried onto the patched tree\n";
+  EXPECT_GT(races, 30);
 }
 
 TEST_F(UpstreamPatch, GeneratedScenariosAreClean) {

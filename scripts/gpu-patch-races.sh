@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# GPU confirmation that the races schedcheck knows in ggml's versions do not occur with the
+# scheduler patch (docs/upstream-patch.md, "Every known race, on the GPU"): per corpus scenario
+# and per version that races there, the version under its own targeted holds (the control: it
+# must mismatch), then the patched ggml-head under the same holds carried onto its calls
+# (`real --delays from:VERSION`: it must not), then the patched tree under random delays. Through
+# the CUDA executor (every capability profile), and over ggml's own CUDA backend where the
+# scenario has only CUDA and CPU backends.
+#   here:        scripts/gpu-patch-races.sh --bundle   (after the build: gpu-bundle/ with the
+#                binary, ggml-head and the patched tree, and the list of races)
+#   on the GPU:  scripts/gpu-patch-races.sh            (carry gpu-bundle; results under $OUT)
+# Environment: OUT (/tmp/schedcheck-patch-races), RUNS (carried-hold runs per race, 2),
+# RANDOM_RUNS (random-delay runs of the patched tree per scenario, 5), CUDA_BACKEND=0 (no runs
+# over ggml-cuda, whose two builds take about 150 s), ONLY="NAME..." (these scenarios only, by
+# file name without .json). Each invocation takes seconds (CUDA set-up on both GPUs; more while
+# the ggml-cuda builds run): all 45 races with RUNS=2 take more than one 10-minute device call.
+set -u
+cd "$(dirname "$0")/.."
+patched_label=ggml-head-patched
+if [ "${1:-}" = "--bundle" ]; then
+  set -eo pipefail
+  mkdir -p gpu-bundle
+  cp build/bin/schedcheck gpu-bundle/
+  strip gpu-bundle/schedcheck
+  cp -L /lib/x86_64-linux-gnu/libfmt.so.9 gpu-bundle/
+  build/bin/schedcheck replay tests/scenarios/cpu-decode.json --policy ggml@ggml-head > /dev/null
+  trees="${SCHEDCHECK_CACHE:-$HOME/.cache/schedcheck}/ggml-trees"
+  work=$(mktemp -d)
+  cp -r "$trees/ggml-head" "$work/ggml-head"
+  cp -r "$trees/ggml-head" "$work/$patched_label"
+  for p in patches/ggml-head/*.patch; do patch -s -p1 -d "$work/$patched_label" < "$p"; done
+  tar -czf gpu-bundle/ggml-trees.tar.gz -C "$work" ggml-head "$patched_label"
+  rm -rf "$work"
+  # file <TAB> version, for every race of a ggml version in the corpus but H5 (not fixed).
+  build/bin/schedcheck corpus --json | python3 -c '
+import json, os, sys
+for r in json.load(sys.stdin)["results"]:
+    f = os.path.relpath(r["file"])
+    if "race" in r["expected"] and r["policy"].startswith("ggml-") and not os.path.basename(f).startswith("H5-"):
+        print(f + "\t" + r["policy"])' > gpu-bundle/patch-races.tsv
+  wc -l gpu-bundle/patch-races.tsv
+  du -sh gpu-bundle
+  exit 0
+fi
+export NCCL_NVLS_ENABLE=0
+export LD_LIBRARY_PATH="$PWD/gpu-bundle:${LD_LIBRARY_PATH:-}"
+export SCHEDCHECK_CACHE="${SCHEDCHECK_CACHE:-/tmp/schedcheck-cache}"
+export SCHEDCHECK_PLUGIN_CXX="${SCHEDCHECK_PLUGIN_CXX:-g++}"
+export SCHEDCHECK_CUDA_ARCHITECTURES="${SCHEDCHECK_CUDA_ARCHITECTURES:-90}"
+out="${OUT:-/tmp/schedcheck-patch-races}"
+runs="${RUNS:-2}"
+random_runs="${RANDOM_RUNS:-5}"
+mkdir -p "$out/logs" "$SCHEDCHECK_CACHE/ggml-trees"
+tar -xzf gpu-bundle/ggml-trees.tar.gz -C "$SCHEDCHECK_CACHE/ggml-trees"
+patched="ggml@$SCHEDCHECK_CACHE/ggml-trees/$patched_label,as=ggml-26040"
+sc=gpu-bundle/schedcheck
+nvidia-smi -L
+t0=$(date +%s)
+# The ggml-cuda builds of both trees in the background, while the executor runs go on.
+if [ "${CUDA_BACKEND:-1}" = 1 ]; then
+  for t in ggml-head "$SCHEDCHECK_CACHE/ggml-trees/$patched_label,as=ggml-26040"; do
+    $sc real tests/scenarios/cpu-decode.json --policy "ggml@$t" --backend ggml-cuda --delays none \
+      > "$out/logs/build-$(basename "${t%%,*}").txt" 2>&1 &
+  done
+fi
+# One line per real invocation: path <TAB> runner <TAB> policy <TAB> delays <TAB> exit <TAB> summary
+results="$out/results.tsv"
+: > "$results"
+real() {  # real FILE POLICY DELAYS RUNS [--backend ggml-cuda]
+  local f=$1 policy=$2 delays=$3 n=$4 log
+  shift 4
+  log="$out/logs/$(basename "$f" .json).txt"
+  echo "=== $policy --delays $delays --runs $n $*" >> "$log"
+  $sc real "$f" --policy "$policy" --delays "$delays" --runs "$n" "$@" >> "$log" 2>&1
+  local rc=$?
+  local summary
+  summary=$(grep -E "runs mismatched" "$log" | tail -1)
+  [ $rc -le 1 ] || summary="error (see $log): $(tail -1 "$log")"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$f" "${*:-executor}" "$policy" "$delays" "$rc" "$summary" >> "$results"
+}
+if [ -n "${ONLY:-}" ]; then
+  grep -E "/($(echo "$ONLY" | tr ' ' '|'))\.json"$'\t' gpu-bundle/patch-races.tsv > "$out/races.tsv"
+else
+  cp gpu-bundle/patch-races.tsv "$out/races.tsv"
+fi
+# Scenarios with real shapes (llama-pp) run over ggml-cuda only: the executor's checksum kernels
+# over their full sizes take minutes per run.
+while IFS=$'\t' read -r f version; do
+  grep -q '"shape"' "$f" && continue
+  real "$f" "$version" auto 1
+  real "$f" "$patched" "from:$version" "$runs"
+done < "$out/races.tsv"
+for f in $(cut -f1 "$out/races.tsv" | sort -u); do
+  grep -q '"shape"' "$f" || real "$f" "$patched" random:1 "$random_runs"
+done
+echo "executor runs done after $(( $(date +%s) - t0 )) s"
+if [ "${CUDA_BACKEND:-1}" = 1 ]; then
+  wait
+  cat "$out"/logs/build-*.txt | grep -E "building|error|exit" | head -20
+  # Over ggml-cuda: scenarios of CUDA and CPU backends only (the others are refused, exit 2).
+  for f in $(cut -f1 "$out/races.tsv" | sort -u); do
+    grep -qE '"kind": *"(Vulkan|HIP|Metal|MUSA|BLAS)"' "$f" && continue
+    real "$f" ggml@ggml-head auto 2 --backend ggml-cuda
+    while IFS=$'\t' read -r g version; do
+      [ "$g" = "$f" ] && real "$f" "$patched" "from:$version" "$runs" --backend ggml-cuda
+    done < "$out/races.tsv"
+    real "$f" "$patched" random:1 "$random_runs" --backend ggml-cuda
+  done
+  echo "ggml-cuda runs done after $(( $(date +%s) - t0 )) s"
+fi
+# The table: scenario | runner | policy (PATCHED: the patched tree) | delays | exit | summary
+sed -e 's|ggml@[^\t]*'"$patched_label"'[^\t]*|PATCHED|' -e 's|^reports/[a-z]*/||' "$results" | tr '\t' '|'
+echo "all done after $(( $(date +%s) - t0 )) s"
