@@ -231,6 +231,21 @@ int run_real(const RealArgs& a) {
     std::cerr << "schedcheck: " << why << "\n";
     return kExitNoDevice;
   }
+  // A process's first run loads the kernels and sets up the streams and peer access, which keeps
+  // the host inside its first calls for about 250 ms: long enough for a 50 ms hold to catch up,
+  // so a targeted run made cold can miss its race (docs/gpu-runs.md, run 55). A run before the
+  // planned ones, not counted, leaves that behind.
+  if (!todo.empty()) {
+    try {
+      run_on_gpu(s, todo.front().policy, DelayPlan{}, *placement, false);
+    } catch (const RealError& e) {
+      std::cerr << "schedcheck: CUDA error: " << e.what() << "\n";
+      return kExitBadInput;
+    } catch (const ScenarioError& e) {
+      std::cerr << "schedcheck: " << e.what() << "\n";
+      return kExitBadInput;
+    }
+  }
   bool mismatch = false;
   OrderedJson results = OrderedJson::array();
   for (const PolicyRuns& policy_runs : todo) {
