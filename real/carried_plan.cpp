@@ -62,24 +62,25 @@ int rank_of(const ReplayResult& r, const OperationKey& key, int call, const std:
   return n;
 }
 
-// The call of `to` that performs what `from`'s call did, or why there is none.
-std::variant<int, std::string> carried_call(const ReplayResult& from, int call,
+// The call of `to` that performs what `from`'s call did (a hold: on a queue), or why there is
+// none.
+std::variant<int, std::string> carried_call(const ReplayResult& from, const Delay& d,
                                             const ReplayResult& to) {
+  const int call = d.call;
   if (call < 0 || call >= static_cast<int>(from.trace.size()))
     return fmt::format("call #{} is not one of the {} calls", call, from.trace.size());
   const TraceEntry& e = from.trace[call];
   const auto key = key_of(e);
   if (!key) return fmt::format("call #{} is not an operation", call);
   const std::string& agent = agent_name(from, e);
-  if (const auto same = nth_with_key(to, *key, rank_of(from, *key, call, &agent), &agent))
-    return *same;
-  const auto moved = nth_with_key(to, *key, rank_of(from, *key, call, nullptr), nullptr);
-  if (!moved)
+  auto found = nth_with_key(to, *key, rank_of(from, *key, call, &agent), &agent);
+  if (!found) found = nth_with_key(to, *key, rank_of(from, *key, call, nullptr), nullptr);
+  if (!found)
     return fmt::format("call #{} ({} on {}): no such operation", call, to_string(e.op.kind), agent);
-  if (!holdable(to, to.trace[*moved]))
+  if (d.on_queue && !holdable(to, to.trace[*found]))
     return fmt::format("call #{} ({} on {}): performed by {}, which nothing overtakes", call,
-                       to_string(e.op.kind), agent, agent_name(to, to.trace[*moved]));
-  return *moved;
+                       to_string(e.op.kind), agent, agent_name(to, to.trace[*found]));
+  return *found;
 }
 
 }  // namespace
@@ -88,7 +89,7 @@ DelayPlan carry_plan(const DelayPlan& plan, const ReplayResult& from, const Repl
   DelayPlan out;
   std::vector<std::string> left_out;
   for (const Delay& d : plan.delays) {
-    const auto call = carried_call(from, d.call, to);
+    const auto call = carried_call(from, d, to);
     if (const auto* why = std::get_if<std::string>(&call)) {
       left_out.push_back(*why);
       continue;
@@ -96,7 +97,6 @@ DelayPlan carry_plan(const DelayPlan& plan, const ReplayResult& from, const Repl
     const int c = std::get<int>(call);
     Delay moved = d;
     moved.call = c;
-    moved.on_queue = holdable(to, to.trace[c]) && d.on_queue;
     moved.reason = fmt::format("{}; #{} under {}", d.reason, d.call, from.run.policy.name);
     out.delays.push_back(std::move(moved));
   }

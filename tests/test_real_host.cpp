@@ -172,6 +172,20 @@ TEST(CarriedPlan, ADelayOnNoOperationIsLeftOutAndSaidSo) {
   EXPECT_NE(carried.name.find("is not an operation"), std::string::npos) << carried.name;
 }
 
+// B1: ggml-17795 copies the CPU's output to CUDA0 on CUDA0's queue, ggml-20463 with a blocking
+// copy on the per-thread stream, which no hold lets anything overtake.
+TEST(CarriedPlan, AHoldOnACopyTheOtherMakesBlockingIsLeftOutAndSaidSo) {
+  const Scenario s = load_scenario_file(source_path("reports/bugs/B1-cpu-to-cuda-async-copy.json"));
+  const auto runs = carried_targeted_plans(replay(s, *find_builtin_policy("ggml-17795")),
+                                           replay(s, *find_builtin_policy("ggml-20463")), 1);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_TRUE(runs[0].plan.delays.empty());
+  EXPECT_NE(runs[0].plan.name.find("performed by CUDA per-thread stream (device 0), which nothing "
+                                   "overtakes"),
+            std::string::npos)
+      << runs[0].plan.name;
+}
+
 TEST(DelayPlan, RandomPlansAreSeededAndSavedPlansLoadBack) {
   const Scenario s = load_scenario_file(canonical_path("two-gpu-pp"));
   const ReplayResult r = replay(s, *find_builtin_policy("ggml-v0"));
@@ -257,7 +271,8 @@ TEST(RealCommand, DelaysFromAnotherPolicyAreCheckedAndSaved) {
   const std::string real = "real '" + canonical_path("two-gpu-pp") + "' --policy ggml-20793";
   CommandResult unknown = run_schedcheck(real + " --delays from:nope");
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_NE(unknown.err.find("--delays from:nope: unknown policy"), std::string::npos) << unknown.err;
+  EXPECT_NE(unknown.err.find("--delays from:nope: unknown policy"), std::string::npos)
+      << unknown.err;
   CommandResult clean = run_schedcheck(real + " --delays from:ggml-20793");
   EXPECT_EQ(clean.exit_code, 2);
   EXPECT_NE(clean.err.find("predicts no race in this scenario"), std::string::npos) << clean.err;
