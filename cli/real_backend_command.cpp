@@ -80,11 +80,17 @@ int run_real_on_backends(const RealArgs& a) {
     real = &real_policy(a.policy + ",devices=" + a.backend);
     simulated = replay(s, sim);
     if (const auto other = carried_from(a.delays)) {
-      // Another real tree is simulated over the same computable graph as this one.
-      const Policy* from = is_real_policy_name(*other) ? &real_policy(*other + ",graph=computable")
-                                                       : find_policy(s, *other);
-      if (!from) throw std::invalid_argument(unknown_policy_message(s, *other, false));
-      todo = plan_carried_runs(simulated, replay(s, *from), a.runs);
+      std::vector<ReplayResult> from;
+      if (*other == "all") {
+        for (const Policy& p : policies_for(s)) from.push_back(replay(s, p));
+      } else {
+        // Another real tree is simulated over the same computable graph as this one.
+        const Policy* p = is_real_policy_name(*other) ? &real_policy(*other + ",graph=computable")
+                                                      : find_policy(s, *other);
+        if (!p) throw std::invalid_argument(unknown_policy_message(s, *other, true));
+        from.push_back(replay(s, *p));
+      }
+      todo = plan_carried_runs(simulated, from, a.runs);
     } else {
       todo = plan_runs(simulated, a.delays, a.runs);
     }

@@ -75,22 +75,25 @@ std::optional<std::pair<Scenario, std::vector<PolicyRuns>>> plan(const RealArgs&
     std::cerr << "schedcheck: " << e.what() << "\n";
     return std::nullopt;
   }
-  // --delays from:POLICY: that policy's races, pushed the wrong way on each chosen policy's calls.
-  std::optional<ReplayResult> from;
+  // --delays from:POLICY: that policy's races (every policy's, for from:all), pushed the wrong
+  // way on each chosen policy's calls.
+  std::vector<ReplayResult> from;
   if (const auto other = carried_from(a.delays)) {
-    const Policy* p = find_policy(s, *other);
-    if (!p) {
+    if (*other == "all") {
+      for (const Policy& p : policies_for(s)) from.push_back(replay(s, p));
+    } else if (const Policy* p = find_policy(s, *other)) {
+      from.push_back(replay(s, *p));
+    } else {
       std::cerr << "schedcheck: --delays from:" << *other << ": "
-                << unknown_policy_message(s, *other, false) << "\n";
+                << unknown_policy_message(s, *other, true) << "\n";
       return std::nullopt;
     }
-    from = replay(s, *p);
   }
   std::vector<PolicyRuns> todo;
   for (const Policy& policy : chosen) {
     try {
-      todo.push_back(from ? plan_carried_runs(replay(s, policy), *from, a.runs)
-                          : plan_runs(s, policy, a.delays, a.runs));
+      todo.push_back(carried_from(a.delays) ? plan_carried_runs(replay(s, policy), from, a.runs)
+                                            : plan_runs(s, policy, a.delays, a.runs));
     } catch (const ScenarioError& e) {
       std::cerr << "schedcheck: " << e.what() << "\n";
       return std::nullopt;

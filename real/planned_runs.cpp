@@ -58,11 +58,18 @@ std::optional<std::string> carried_from(const std::string& mode) {
   return mode.substr(5);
 }
 
-PolicyRuns plan_carried_runs(const ReplayResult& sim, const ReplayResult& from, int runs) {
-  PolicyRuns out{sim.run.policy, explain(sim), carried_targeted_plans(from, sim, runs)};
+PolicyRuns plan_carried_runs(const ReplayResult& sim, const std::vector<ReplayResult>& from,
+                             int runs) {
+  PolicyRuns out{sim.run.policy, explain(sim), {}};
+  for (const ReplayResult& other : from) {
+    auto plans = carried_targeted_plans(other, sim, runs);
+    out.plans.insert(out.plans.end(), plans.begin(), plans.end());
+  }
   if (out.plans.empty())
-    throw std::invalid_argument(from.run.policy.name +
-                                " predicts no race in this scenario: there is nothing to carry");
+    throw std::invalid_argument(
+        from.size() == 1
+            ? from.front().run.policy.name + " predicts no race in this scenario: nothing to carry"
+            : "no policy of the scenario predicts a race in it: nothing to carry");
   return out;
 }
 

@@ -30,11 +30,14 @@ PolicyRuns plan_runs(const Scenario& s, const Policy& policy, const std::string&
 // The same from a simulation already run.
 PolicyRuns plan_runs(const ReplayResult& sim, const std::string& mode, int runs);
 
-// --delays from:POLICY: the policy named, else nothing (another MODE).
+// --delays from:POLICY: the policy named ("all": every policy of the scenario), else nothing
+// (another MODE).
 std::optional<std::string> carried_from(const std::string& mode);
-// The runs of sim's policy for --delays from:POLICY, with `from` the scenario under POLICY: the
-// targeted plan of every race POLICY predicts, carried onto sim's calls (real/carried_plan.hpp),
-// `runs` times each. Throws std::invalid_argument when POLICY predicts no race here.
-PolicyRuns plan_carried_runs(const ReplayResult& sim, const ReplayResult& from, int runs);
+// The runs of sim's policy for --delays from:POLICY, with `from` the scenario under POLICY (under
+// each policy, for from:all): the targeted plan of every race they predict, carried onto sim's
+// calls (real/carried_plan.hpp), `runs` times each. Throws std::invalid_argument when they
+// predict no race here.
+PolicyRuns plan_carried_runs(const ReplayResult& sim, const std::vector<ReplayResult>& from,
+                             int runs);
 
 }  // namespace schedcheck

@@ -275,7 +275,8 @@ TEST(RealCommand, DelaysFromAnotherPolicyAreCheckedAndSaved) {
       << unknown.err;
   CommandResult clean = run_schedcheck(real + " --delays from:ggml-20793");
   EXPECT_EQ(clean.exit_code, 2);
-  EXPECT_NE(clean.err.find("predicts no race in this scenario"), std::string::npos) << clean.err;
+  EXPECT_NE(clean.err.find("ggml-20793 predicts no race in this scenario"), std::string::npos)
+      << clean.err;
   const auto dir = scratch_dir("carried-plan");
   const auto plan = dir / "plan.json";
   std::filesystem::remove(plan);
@@ -283,6 +284,17 @@ TEST(RealCommand, DelaysFromAnotherPolicyAreCheckedAndSaved) {
       run_schedcheck(real + " --delays from:ggml-17795 --save-plan '" + plan.string() + "'");
   EXPECT_TRUE(saved.exit_code == 0 || saved.exit_code == 3) << saved.err;
   EXPECT_NE(load_delay_plan(plan.string()).name.find("carried from ggml-17795"), std::string::npos);
+  // from:all: every policy's races; single-gpu has none under any.
+  CommandResult none = run_schedcheck("real '" + canonical_path("single-gpu") +
+                                      "' --policy ggml-20793 --delays from:all");
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("no policy of the scenario predicts a race"), std::string::npos)
+      << none.err;
+  std::filesystem::remove(plan);
+  CommandResult all =
+      run_schedcheck(real + " --delays from:all --save-plan '" + plan.string() + "'");
+  EXPECT_TRUE(all.exit_code == 0 || all.exit_code == 3) << all.err;
+  EXPECT_NE(load_delay_plan(plan.string()).name.find("carried from ggml-v0"), std::string::npos);
 }
 
 // real --timeline: refused before any device is needed when it cannot be written as asked.
