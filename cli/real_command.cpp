@@ -229,6 +229,12 @@ int run_real(const RealArgs& a) {
     }
   }
   if (!a.save_plan.empty() && !save_first_plan(a.save_plan, todo)) return kExitBadInput;
+  // The executor checksums every byte a node reads; over a model's real sizes one run took
+  // minutes (docs/gpu-runs.md, run 55).
+  if (s.has_shapes())
+    std::cerr << "schedcheck: note: " << a.file
+              << " gives the graph's real shapes: through the executor every run checksums every "
+                 "byte of them, which can take minutes; --backend ggml-cuda computes its own ops\n";
   std::string why;
   if (!cuda_available(&why)) {
     std::cerr << "schedcheck: " << why << "\n";

@@ -297,6 +297,17 @@ TEST(RealCommand, DelaysFromAnotherPolicyAreCheckedAndSaved) {
   EXPECT_NE(load_delay_plan(plan.string()).name.find("carried from ggml-v0"), std::string::npos);
 }
 
+// A scenario with real shapes is meant for ggml's own backends: through the executor, say what
+// a run costs (with or without a device).
+TEST(RealCommand, ShapedScenariosThroughTheExecutorGetANote) {
+  CommandResult shaped = run_schedcheck("real '" + canonical_path("llama-pp") +
+                                        "' --policy ggml-20793 --delays none --runs 1");
+  EXPECT_NE(shaped.err.find("gives the graph's real shapes"), std::string::npos) << shaped.err;
+  CommandResult plain = run_schedcheck("real '" + canonical_path("two-gpu-pp") +
+                                       "' --policy ggml-20793 --delays none --runs 1");
+  EXPECT_EQ(plain.err.find("real shapes"), std::string::npos) << plain.err;
+}
+
 // real --timeline: refused before any device is needed when it cannot be written as asked.
 TEST(RealCommand, TimelineNeedsOnePolicyANewFileAndTheExecutor) {
   const auto dir = scratch_dir("real-timeline");
