@@ -11,6 +11,7 @@
 #include "scenario/llama_scenario.hpp"
 #include "scenario/policy.hpp"
 #include "sim/corpus_check.hpp"
+#include "sim/replay.hpp"
 
 namespace schedcheck {
 
@@ -54,6 +55,12 @@ struct RealArgs {
 int run_real(const RealArgs& args);
 // --backend ggml-cuda / ggml-cpu: the tree over ggml's own backends (cli/real_backend_command.cpp).
 int run_real_on_backends(const RealArgs& args);
+// --delays from:NAME: the scenario simulated under that policy, or under every policy of the
+// scenario for from:all. `real_options` is appended to a real tree's name (",graph=computable"
+// over ggml's own backends, where the runs are simulated over the computable graph). Throws
+// std::invalid_argument for an unknown name.
+std::vector<ReplayResult> carried_sources(const Scenario& s, const std::string& name,
+                                          const std::string& real_options = "");
 // The GPU placement of --placement NAME (empty: SCHEDCHECK_GPU_PLACEMENT, else physical);
 // nullopt after printing why the name is wrong.
 std::optional<GpuPlacement> resolve_placement(const std::string& option);

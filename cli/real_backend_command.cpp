@@ -8,10 +8,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
-#include <stdexcept>
 #include <nlohmann/json.hpp>
 
-#include "bridge/policy_catalog.hpp"
 #include "bridge/real_policy.hpp"
 #include "bridge/real_scheduler.hpp"
 #include "cli/commands.hpp"
@@ -79,21 +77,11 @@ int run_real_on_backends(const RealArgs& a) {
     const Policy& sim = real_policy(a.policy + ",graph=computable");
     real = &real_policy(a.policy + ",devices=" + a.backend);
     simulated = replay(s, sim);
-    if (const auto other = carried_from(a.delays)) {
-      std::vector<ReplayResult> from;
-      if (*other == "all") {
-        for (const Policy& p : policies_for(s)) from.push_back(replay(s, p));
-      } else {
-        // Another real tree is simulated over the same computable graph as this one.
-        const Policy* p = is_real_policy_name(*other) ? &real_policy(*other + ",graph=computable")
-                                                      : find_policy(s, *other);
-        if (!p) throw std::invalid_argument(unknown_policy_message(s, *other, true));
-        from.push_back(replay(s, *p));
-      }
-      todo = plan_carried_runs(simulated, from, a.runs);
-    } else {
-      todo = plan_runs(simulated, a.delays, a.runs);
-    }
+    // Another real tree is simulated over the same computable graph as this one.
+    const auto carried = carried_from(a.delays);
+    todo = carried ? plan_carried_runs(simulated, carried_sources(s, *carried, ",graph=computable"),
+                                       a.runs)
+                   : plan_runs(simulated, a.delays, a.runs);
   } catch (const ScenarioError& e) {
     std::cerr << "schedcheck: " << e.what() << "\n";
     return kExitBadInput;

@@ -8,8 +8,10 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "bridge/policy_catalog.hpp"
+#include "bridge/real_policy.hpp"
 #include "cli/commands.hpp"
 #include "driver/scenario_file.hpp"
 #include "real/planned_runs.hpp"
@@ -77,23 +79,19 @@ std::optional<std::pair<Scenario, std::vector<PolicyRuns>>> plan(const RealArgs&
   }
   // --delays from:POLICY: that policy's races (every policy's, for from:all), pushed the wrong
   // way on each chosen policy's calls.
+  const auto carried = carried_from(a.delays);
   std::vector<ReplayResult> from;
-  if (const auto other = carried_from(a.delays)) {
-    if (*other == "all") {
-      for (const Policy& p : policies_for(s)) from.push_back(replay(s, p));
-    } else if (const Policy* p = find_policy(s, *other)) {
-      from.push_back(replay(s, *p));
-    } else {
-      std::cerr << "schedcheck: --delays from:" << *other << ": "
-                << unknown_policy_message(s, *other, true) << "\n";
-      return std::nullopt;
-    }
+  try {
+    if (carried) from = carried_sources(s, *carried);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "schedcheck: --delays " << a.delays << ": " << e.what() << "\n";
+    return std::nullopt;
   }
   std::vector<PolicyRuns> todo;
   for (const Policy& policy : chosen) {
     try {
-      todo.push_back(carried_from(a.delays) ? plan_carried_runs(replay(s, policy), from, a.runs)
-                                            : plan_runs(s, policy, a.delays, a.runs));
+      todo.push_back(carried ? plan_carried_runs(replay(s, policy), from, a.runs)
+                             : plan_runs(s, policy, a.delays, a.runs));
     } catch (const ScenarioError& e) {
       std::cerr << "schedcheck: " << e.what() << "\n";
       return std::nullopt;
@@ -160,6 +158,20 @@ bool write_measured_timeline(const Scenario& s, const Policy& policy, const Real
   return write_timeline(timeline_html(timeline), out);
 }
 
+// One run on the GPU; nullopt after a CUDA or scenario error was reported.
+std::optional<RealRunResult> run_reporting_errors(const Scenario& s, const Policy& policy,
+                                                  const DelayPlan& plan,
+                                                  const GpuPlacement& placement, bool timed) {
+  try {
+    return run_on_gpu(s, policy, plan, placement, timed);
+  } catch (const RealError& e) {
+    std::cerr << "schedcheck: CUDA error: " << e.what() << "\n";
+  } catch (const ScenarioError& e) {
+    std::cerr << "schedcheck: " << e.what() << "\n";
+  }
+  return std::nullopt;
+}
+
 // Runs one policy's plans; nullopt after a CUDA or scenario error was reported.
 std::optional<OrderedJson> run_policy(const Scenario& s, const PolicyRuns& todo,
                                       const GpuPlacement& placement, const RealArgs& a) {
@@ -168,16 +180,10 @@ std::optional<OrderedJson> run_policy(const Scenario& s, const PolicyRuns& todo,
   std::optional<RealRunResult> drawn;  // --timeline: the first mismatching run, else the first
   OrderedJson runs = OrderedJson::array();
   for (std::size_t i = 0; i < todo.plans.size(); ++i) {
-    RealRunResult r;
-    try {
-      r = run_on_gpu(s, todo.policy, todo.plans[i].plan, placement, !a.timeline.empty());
-    } catch (const RealError& e) {
-      std::cerr << "schedcheck: CUDA error: " << e.what() << "\n";
-      return std::nullopt;
-    } catch (const ScenarioError& e) {
-      std::cerr << "schedcheck: " << e.what() << "\n";
-      return std::nullopt;
-    }
+    const auto run = run_reporting_errors(s, todo.policy, todo.plans[i].plan, placement,
+                                          !a.timeline.empty());
+    if (!run) return std::nullopt;
+    const RealRunResult& r = *run;
     mismatching_runs += !r.mismatches.empty();
     runs.push_back(run_json(todo.plans[i], r));
     if (!a.timeline.empty() && (!drawn || (drawn->mismatches.empty() && !r.mismatches.empty()))) drawn = r;
@@ -198,6 +204,20 @@ std::optional<OrderedJson> run_policy(const Scenario& s, const PolicyRuns& todo,
 }
 
 }  // namespace
+
+std::vector<ReplayResult> carried_sources(const Scenario& s, const std::string& name,
+                                          const std::string& real_options) {
+  std::vector<ReplayResult> out;
+  if (name == "all") {
+    for (const Policy& p : policies_for(s)) out.push_back(replay(s, p));
+    return out;
+  }
+  const Policy* p =
+      is_real_policy_name(name) ? &real_policy(name + real_options) : find_policy(s, name);
+  if (!p) throw std::invalid_argument(unknown_policy_message(s, name, true));
+  out.push_back(replay(s, *p));
+  return out;
+}
 
 std::optional<GpuPlacement> resolve_placement(const std::string& option) {
   try {
@@ -244,17 +264,9 @@ int run_real(const RealArgs& a) {
   // the host inside its first calls for about 250 ms: long enough for a 50 ms hold to catch up,
   // so a targeted run made cold can miss its race (docs/gpu-runs.md, run 55). A run before the
   // planned ones, not counted, leaves that behind.
-  if (!todo.empty()) {
-    try {
-      run_on_gpu(s, todo.front().policy, DelayPlan{}, *placement, false);
-    } catch (const RealError& e) {
-      std::cerr << "schedcheck: CUDA error: " << e.what() << "\n";
-      return kExitBadInput;
-    } catch (const ScenarioError& e) {
-      std::cerr << "schedcheck: " << e.what() << "\n";
-      return kExitBadInput;
-    }
-  }
+  if (!todo.empty() &&
+      !run_reporting_errors(s, todo.front().policy, DelayPlan{}, *placement, false))
+    return kExitBadInput;
   bool mismatch = false;
   OrderedJson results = OrderedJson::array();
   for (const PolicyRuns& policy_runs : todo) {

@@ -40,8 +40,7 @@ const std::string& agent_name(const ReplayResult& r, const TraceEntry& e) {
 }
 
 bool holdable(const ReplayResult& r, const TraceEntry& e) {
-  const AgentKind k = r.run.layout.agents[e.agent].kind;
-  return k == AgentKind::queue || k == AgentKind::transfer_queue;
+  return holds_on_queue(r.run.layout.agents[e.agent].kind);
 }
 
 // The index in r.trace of the n-th operation with this key (on `agent` only, when given).

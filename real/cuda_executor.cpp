@@ -22,6 +22,7 @@
 #include "real/call_timing.hpp"
 #include "real/cuda_devices.hpp"
 #include "real/cuda_kernels.hpp"
+#include "real/delay_plan.hpp"
 #include "real/real_run.hpp"
 #include "real/reference_values.hpp"
 #include "real/value_hash.hpp"
@@ -254,8 +255,7 @@ class CudaExecutor : public Executor {
     auto [first, last] = delays_.equal_range(call);
     for (auto it = first; it != last; ++it) {
       const Delay& d = it->second;
-      const AgentKind k = layout_.agents[agent].kind;
-      if (d.on_queue && (k == AgentKind::queue || k == AgentKind::transfer_queue)) {
+      if (d.on_queue && holds_on_queue(layout_.agents[agent].kind)) {
         check(launch_spin(on_stream(agent),
                           static_cast<unsigned long long>(d.microseconds) * 1000ULL),
               "spin kernel launch (delay)", site);

@@ -18,7 +18,7 @@ DelayPlan targeted_plan(const ReplayResult& r, const Finding& f, int microsecond
                           f.first_op, f.second_op);
   if (f.first_op < 0) return plan;
   const Agent& agent = r.run.layout.agents[f.first_agent];
-  const bool queue = agent.kind == AgentKind::queue || agent.kind == AgentKind::transfer_queue;
+  const bool queue = holds_on_queue(agent.kind);
   // The first access is on a queue for every race (the host's own earlier actions are ordered
   // before anything it issues later): holding that queue back lets the second access go first.
   plan.delays.push_back(
@@ -66,8 +66,7 @@ DelayPlan random_plan(const ReplayResult& r, uint64_t seed) {
   std::uniform_int_distribution<int> pick(0, 99);
   std::uniform_int_distribution<int> spin(50, 3000);
   for (int i = 0; i < static_cast<int>(r.trace.size()); ++i) {
-    const AgentKind k = r.run.layout.agents[r.trace[i].agent].kind;
-    const bool queue = k == AgentKind::queue || k == AgentKind::transfer_queue;
+    const bool queue = holds_on_queue(r.run.layout.agents[r.trace[i].agent].kind);
     if (queue && r.trace[i].kind == TraceKind::access && pick(rng) < 25)
       plan.delays.push_back({i, true, spin(rng), "random spin"});
     else if (!queue && pick(rng) < 3)

@@ -20,6 +20,13 @@ struct Delay {
   std::string reason;
 };
 
+// Whether a delay on the queue before an operation of an agent of this kind holds that agent's
+// queue (its stream spins); before anything else (the host, a hidden blocking stream) a delay is
+// a host sleep, which nothing issued later can overtake.
+inline bool holds_on_queue(AgentKind k) {
+  return k == AgentKind::queue || k == AgentKind::transfer_queue;
+}
+
 struct DelayPlan {
   std::string name = "none";
   std::vector<Delay> delays;

@@ -45,9 +45,7 @@ RecordedRun record_real_run(const Scenario& s, const Policy& policy, const Delay
             auto [first, last] = delays.equal_range(static_cast<int>(seen));
             for (auto it = first; it != last; ++it) {
               const Agent& agent = run.layout.agents[trace[seen].agent];
-              const bool queue =
-                  agent.kind == AgentKind::queue || agent.kind == AgentKind::transfer_queue;
-              if (it->second.on_queue && queue) {
+              if (it->second.on_queue && holds_on_queue(agent.kind)) {
                 h.queue_backend = agent.backend;
                 h.queue_microseconds += it->second.microseconds;
               } else {

@@ -3,10 +3,12 @@
 // and `schedcheck real` without a device (exit 3) or with a bad placement (exit 2).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <tuple>
 
 #include "driver/scenario_file.hpp"
 #include "model/policies/registry.hpp"
@@ -139,20 +141,36 @@ TEST(CarriedPlan, HoldsTheSameOperationUnderAnotherPolicy) {
   EXPECT_EQ(carry_plan(own, b17795, b17795).delays.at(0).call, own.delays[0].call);
 }
 
-// ggml-17795's races carried onto ggml-20793, which has none: every hold lands on the operation
-// that raced (the same accesses), so the run shows whether 20793's synchronization holds.
+// The logical values an operation reads and writes (tensor, evaluation), in order.
+std::vector<std::tuple<bool, Index, int>> values_of(const TraceEntry& e) {
+  std::vector<std::tuple<bool, Index, int>> out;
+  for (const Access& a : e.op.accesses) out.emplace_back(a.is_write, a.value.tensor, a.value.eval);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// ggml-17795's races carried onto ggml-20793, which has none: every hold lands on an operation of
+// the same kind with the same values as the one that raced, so the run shows whether 20793's
+// synchronization holds.
 TEST(CarriedPlan, EveryRaceOfAnOlderVersionHasItsOperationUnderTheFix) {
   const Scenario s = load_scenario_file(canonical_path("two-gpu-pp"));
   const ReplayResult from = replay(s, *find_builtin_policy("ggml-17795"));
   const ReplayResult to = replay(s, *find_builtin_policy("ggml-20793"));
-  const auto runs = carried_targeted_plans(from, to, 2);
-  EXPECT_EQ(runs.size(), 2 * explain(from).groups.size());
-  for (const PlannedRun& r : runs) {
-    ASSERT_EQ(r.plan.delays.size(), 1u) << r.plan.name;
-    const TraceEntry& held = to.trace.at(r.plan.delays[0].call);
-    EXPECT_EQ(held.kind, TraceKind::access);
-    EXPECT_NE(r.finding.find("ggml-17795's"), std::string::npos) << r.finding;
+  const PolicyVerdict v = explain(from);
+  ASSERT_FALSE(v.groups.empty());
+  for (const FindingGroup& g : v.groups) {
+    const DelayPlan own = targeted_plan(from, g.first);
+    const DelayPlan carried = carry_plan(own, from, to);
+    ASSERT_EQ(carried.delays.size(), 1u) << carried.name;
+    const TraceEntry& raced = from.trace.at(own.delays.at(0).call);
+    const TraceEntry& held = to.trace.at(carried.delays[0].call);
+    EXPECT_EQ(held.op.kind, raced.op.kind) << carried.name;
+    EXPECT_EQ(values_of(held), values_of(raced)) << carried.name;
   }
+  const auto runs = carried_targeted_plans(from, to, 2);
+  EXPECT_EQ(runs.size(), 2 * v.groups.size());
+  for (const PlannedRun& r : runs)
+    EXPECT_NE(r.finding.find("ggml-17795's"), std::string::npos) << r.finding;
 }
 
 TEST(CarriedPlan, ADelayOnNoOperationIsLeftOutAndSaidSo) {
