@@ -64,6 +64,11 @@ bridge::GraphDesc graph_desc(const PreparedRun& run) {
     d.events = c.async_queue && c.events;
     d.set_get_async = c.async_queue && c.set_get_async;
     d.cpy_async = c.async_queue && c.cpy_async_member;
+    // As patches/ggml-head/0004 sets them: ggml-cuda alone (built for the CUDA family from one
+    // source), cross-device waits in its CUDA build only; a tree without these caps ignores them.
+    const BackendKind kind = s.backends[b].kind;
+    d.events_cross_device = d.events && kind == BackendKind::cuda;
+    d.async_copies_in_order = d.set_get_async && is_cuda_family(kind) && !c.transfer_queue;
     d.compute_buffer = s.backends[b].compute_buffer;
     if (d.compute_buffer == kNone) refuse(s, "backend " + d.name + " has no compute buffer");
     // An integrated GPU's device accepts the pinned host buffer type, as ggml-cuda's does.

@@ -14,7 +14,7 @@
 namespace schedcheck::bridge {
 
 // Bumped whenever anything in this file changes; the plugin refuses another version.
-inline constexpr int kAbiVersion = 3;
+inline constexpr int kAbiVersion = 4;
 inline constexpr const char* kCreateSymbol = "schedcheck_bridge_create";
 
 // ---- What schedcheck tells the plugin: one scenario, validated and resolved to indices.
@@ -39,6 +39,10 @@ struct BackendDesc {
   bool events = false;         // event_new / record / wait / synchronize
   bool set_get_async = false;  // set_tensor_async / get_tensor_async members
   bool cpy_async = false;      // cpy_tensor_async member
+  // The device caps a tree may define beyond ggml-head's (patches/ggml-head/0004): event_wait
+  // takes another device's event; async copies run in order with compute on one queue.
+  bool events_cross_device = false;
+  bool async_copies_in_order = false;
   int compute_buffer = -1;     // the scenario buffer the scheduler allocates its tensors in
   std::vector<bool> can_use;   // per buffer: supports_buft
 };

@@ -9,11 +9,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <set>
+#include <sstream>
+#include <string>
 
 #include "api/checker.hpp"
 #include "bridge/ggml_tree.hpp"
 #include "bridge/policy_catalog.hpp"
 #include "bridge/real_policy.hpp"
+#include "model/policies/registry.hpp"
 #include "properties/counterexample_search.hpp"
 #include "properties/scenario_spec.hpp"
 #include "real/carried_plan.hpp"
@@ -61,13 +64,35 @@ class UpstreamPatch : public testing::GgmlBundleTest {
   std::string patched_;
 };
 
-TEST_F(UpstreamPatch, ThePatchesApplyInOrderAndChangeOnlyTheScheduler) {
+// The scheduler changes, and the two device caps of hunk 0004: declared in the public header,
+// set by ggml-cuda, and listed as false in every other backend's positional caps initializer
+// (as ggml added mmap_support), so no backend's behaviour changes unless it says so.
+TEST_F(UpstreamPatch, ThePatchesApplyInOrderAndChangeTheSchedulerAndTheDeviceCaps) {
   ASSERT_FALSE(patch_files().empty());
-  const auto r =
-      testing::run_shell("git diff --no-index --stat '" + resolve_tree("ggml-head").root.string() +
-                         "/src' '" + (tree_ / "src").string() + "'");
-  EXPECT_NE(r.out.find("ggml-backend.cpp"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("1 file changed"), std::string::npos) << r.out;
+  const std::string head = resolve_tree("ggml-head").root.string();
+  const std::string tree = tree_.string();
+  auto shell = [](const std::string& cmd) { return testing::run_shell(cmd).out; };
+  const std::string listing = shell("cd '" + tree + "' && diff -rq '" + head +
+                                    "/src' src; diff -rq '" + head + "/include' include");
+  std::set<std::string> changed;
+  std::istringstream lines(listing);
+  for (std::string line; std::getline(lines, line);) {
+    // "Files HEAD/src/x and src/x differ": the second path is relative to the tree.
+    const auto and_at = line.find(" and ");
+    ASSERT_NE(and_at, std::string::npos) << line;
+    const std::string rel = line.substr(and_at + 5, line.rfind(" differ") - and_at - 5);
+    const std::string name = fs::path(rel).filename().string();
+    changed.insert(name);
+    if (name == "ggml-backend.cpp" || name == "ggml-backend.h" || name == "ggml-cuda.cu") continue;
+    SCOPED_TRACE(rel);
+    const std::string diff = "cd '" + tree + "' && diff -U0 '" + head + "/" + rel + "' " + rel;
+    EXPECT_EQ(shell(diff + " | grep -c '^+ ' || true"), "2\n");
+    EXPECT_EQ(shell(diff + " | grep -c '^- ' || true"), "0\n");
+    EXPECT_EQ(shell(diff + " | grep -c '^+ .*= \\*/ false,' || true"), "2\n");
+  }
+  for (const char* f : {"ggml-backend.cpp", "ggml-backend.h", "ggml-cuda.cu", "ggml-cpu.cpp",
+                        "ggml-vulkan.cpp", "ggml-metal.cpp", "ggml-backend-meta.cpp"})
+    EXPECT_TRUE(changed.count(f)) << f << " unchanged:\n" << listing;
 }
 
 TEST_F(UpstreamPatch, TheCorpusIsCleanButForLlamaInputWritesOnIntegratedGpus) {
@@ -130,27 +155,60 @@ TEST_F(UpstreamPatch, GeneratedScenariosAreClean) {
             << racy_in_head << ", the patched tree in none\n";
 }
 
-// Host-blocking synchronizations per ubatch (schedcheck advise) on the sync-bound scenarios:
-// ggml-head's, and the patched tree's, which keeps, above schedcheck-min's, the host wait of
-// hunk 0001 (two GPUs) and the wait for a CPU split's source's own host reads (one GPU).
-TEST_F(UpstreamPatch, IssuesFewerHostBlockingSynchronizationsThanHead) {
+Scenario sync_bound(const std::string& name) {
+  return load_scenario(testing::source_path("bench/scenarios/" + name + ".json"));
+}
+
+// Host-blocking synchronizations per ubatch, from schedcheck advise; the run must be clean.
+double host_blocking_per_ubatch(const Scenario& s, const std::string& policy) {
+  const Advice a =
+      advise(s, is_real_policy_name(policy) ? real_policy(policy) : *find_builtin_policy(policy));
+  EXPECT_TRUE(a.verdict.groups.empty() || policy == "ggml@ggml-head") << policy;
+  return a.per_ubatch(a.host_blocking);
+}
+
+// Two GPUs without pipeline parallelism (ggml_backend_sched_new with parallel = false): one copy
+// slot, so no slot events.
+Scenario two_gpus_without_pipeline_parallelism() {
+  Scenario s = sync_bound("sync-bound-two-gpu-pp");
+  s.name = "sync-bound-two-gpu-no-pp";
+  s.scheduler.pipeline_parallel = false;
+  return s;
+}
+
+// On the sync-bound scenarios the patched tree issues schedcheck-min's host-blocking
+// synchronizations, far fewer than ggml-head. Hunk 0004 removes, per ubatch: the host wait of
+// hunk 0001 (two GPUs), the wait for a CPU split's source's own host reads (one GPU), and,
+// without copy slots, the host's synchronize of the split backend before a copy from another
+// GPU.
+TEST_F(UpstreamPatch, IssuesTheHostBlockingSynchronizationsOfSchedcheckMin) {
   struct Expected {
-    const char* scenario;
+    Scenario scenario;
     double head, patched;
   };
-  for (const Expected& e : {Expected{"sync-bound-single-gpu", 8.125, 3.125},
-                            Expected{"sync-bound-single-gpu-full-offload", 5.125, 1.125},
-                            Expected{"sync-bound-two-gpu-pp", 6.25, 3.25}}) {
-    SCOPED_TRACE(e.scenario);
-    const Scenario s =
-        load_scenario(testing::source_path("bench/scenarios/" + std::string(e.scenario) + ".json"));
-    auto per_ubatch = [&](const std::string& policy) {
-      const Advice a = advise(s, real_policy(policy));
-      EXPECT_TRUE(a.verdict.groups.empty() || policy != patched_);
-      return a.per_ubatch(a.host_blocking);
-    };
-    EXPECT_DOUBLE_EQ(per_ubatch("ggml@ggml-head"), e.head);
-    EXPECT_DOUBLE_EQ(per_ubatch(patched_), e.patched);
+  for (const Expected& e : {Expected{sync_bound("sync-bound-single-gpu"), 8.125, 2.125},
+                            Expected{sync_bound("sync-bound-single-gpu-full-offload"), 5.125, 1.125},
+                            Expected{sync_bound("sync-bound-two-gpu-pp"), 6.25, 2.25},
+                            Expected{two_gpus_without_pipeline_parallelism(), 8.25, 2.25}}) {
+    SCOPED_TRACE(e.scenario.name);
+    EXPECT_DOUBLE_EQ(host_blocking_per_ubatch(e.scenario, "ggml@ggml-head"), e.head);
+    EXPECT_DOUBLE_EQ(host_blocking_per_ubatch(e.scenario, patched_), e.patched);
+    EXPECT_DOUBLE_EQ(host_blocking_per_ubatch(e.scenario, "schedcheck-min"), e.patched);
+  }
+}
+
+// Hunk 0004's device-side waits follow the device caps: ggml-cuda's HIP build does not report
+// cross-device event waits, so over two HIP GPUs the host keeps its wait before each copy from
+// the other GPU, once per ubatch, with copy slots or without, and the runs stay clean.
+TEST_F(UpstreamPatch, KeepsTheHostWaitWhereTheQueuesCannotWaitAcrossDevices) {
+  for (const Scenario& cuda :
+       {sync_bound("sync-bound-two-gpu-pp"), two_gpus_without_pipeline_parallelism()}) {
+    SCOPED_TRACE(cuda.name);
+    Scenario hip = cuda;
+    for (Backend& b : hip.backends)
+      if (b.kind == BackendKind::cuda) b.kind = BackendKind::hip;
+    EXPECT_DOUBLE_EQ(host_blocking_per_ubatch(hip, patched_),
+                     host_blocking_per_ubatch(cuda, patched_) + 1.0);
   }
 }
 

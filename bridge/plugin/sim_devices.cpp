@@ -257,6 +257,16 @@ enum ggml_backend_dev_type dev_type(ggml_backend_dev_t d) {
   }
   return GGML_BACKEND_DEVICE_TYPE_CPU;
 }
+// Caps that only some trees define (patches/ggml-head/0004): set where the tree has them. The
+// plugin is C++17, as ggml, so the test is an overload that exists only with the members.
+template <typename Caps>
+auto set_newer_caps(Caps& caps, const BackendDesc& b, int)
+    -> decltype(caps.events_cross_device = caps.async_copies_in_order = false, void()) {
+  caps.events_cross_device = b.events_cross_device;
+  caps.async_copies_in_order = b.async_copies_in_order;
+}
+template <typename Caps>
+void set_newer_caps(Caps&, const BackendDesc&, long) {}
 void dev_props(ggml_backend_dev_t d, ggml_backend_dev_props* p) {
   const BackendDesc& b = state().desc->backends[static_cast<DeviceContext*>(d->context)->backend];
   std::memset(p, 0, sizeof(*p));
@@ -266,6 +276,7 @@ void dev_props(ggml_backend_dev_t d, ggml_backend_dev_props* p) {
   dev_memory(d, &p->memory_free, &p->memory_total);
   p->caps.async = b.async;
   p->caps.events = b.events;
+  set_newer_caps(p->caps, b, 0);
 }
 ggml_backend_t dev_init(ggml_backend_dev_t d, const char*) {
   const int index = static_cast<DeviceContext*>(d->context)->backend;
