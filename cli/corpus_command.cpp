@@ -19,6 +19,18 @@ std::vector<std::string> mechanism_list(const std::vector<Mechanism>& mechanisms
   return names;
 }
 
+nlohmann::ordered_json sync_miss_json(const SyncCountMiss& m) {
+  nlohmann::ordered_json j{
+      {"scope", m.scope == SyncCountMiss::Scope::total ? "total" : "per_evaluation"},
+      {"expected", to_text(m.expected)},
+      {"got", m.got}};
+  if (m.scope == SyncCountMiss::Scope::per_evaluation) {
+    j["evaluation"] = m.evaluation;
+    j["evaluations_out_of_bounds"] = m.evaluations_out;
+  }
+  return j;
+}
+
 }  // namespace
 
 int run_corpus(const CorpusArgs& args) {
@@ -40,13 +52,17 @@ int run_corpus(const CorpusArgs& args) {
       std::count_if(outcomes.begin(), outcomes.end(), [](const CorpusOutcome& o) { return !o.ok; });
   if (json) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
-    for (const auto& o : outcomes)
+    for (const auto& o : outcomes) {
+      nlohmann::ordered_json misses = nlohmann::ordered_json::array();
+      for (const SyncCountMiss& m : o.sync_misses) misses.push_back(sync_miss_json(m));
       list.push_back({{"file", o.file},
                       {"policy", o.policy},
                       {"expected", o.expected_text()},
                       {"got", o.got_text()},
                       {"missing_mechanisms", mechanism_list(o.missing_mechanisms)},
+                      {"host_sync_misses", std::move(misses)},
                       {"ok", o.ok}});
+    }
     std::cout << nlohmann::ordered_json{{"schema", "schedcheck-corpus/1"},
                                         {"results", list},
                                         {"passed", outcomes.size() - failed},
@@ -60,6 +76,7 @@ int run_corpus(const CorpusArgs& args) {
                                      o.got_text());
       if (!o.missing_mechanisms.empty())
         line += "; missing mechanisms: " + fmt::format("{}", fmt::join(mechanism_list(o.missing_mechanisms), " "));
+      for (const SyncCountMiss& m : o.sync_misses) line += "; " + to_text(m);
       std::cout << line << "\n";
     }
     std::cout << fmt::format("corpus: {} passed, {} failed\n", outcomes.size() - failed, failed);

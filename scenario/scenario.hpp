@@ -167,11 +167,29 @@ struct DriverConfig {
   SequenceConfig sequences;
 };
 
+// A bound on a count of host-blocking synchronizations: at most, or exactly, `value`.
+struct SyncBound {
+  enum class Kind : uint8_t { at_most, exactly };
+  Kind kind = Kind::at_most;
+  int value = 0;
+  bool admits(int count) const { return kind == Kind::exactly ? count == value : count <= value; }
+  bool operator==(const SyncBound&) const = default;
+};
+
+// Host-blocking synchronizations (synchronize, event_synchronize; not the queue-side
+// event_wait, as `schedcheck advise` counts them) that a policy's run may issue.
+struct SyncExpectation {
+  std::optional<SyncBound> per_evaluation;  // in each evaluation (ubatch) of the run
+  std::optional<SyncBound> total;           // in the whole run
+  bool empty() const { return !per_evaluation && !total; }
+};
+
 // What a corpus entry expects of one policy.
 struct Expectation {
   std::string policy;
   Verdict verdict;
   std::vector<Mechanism> mechanisms;  // each must appear among the findings
+  SyncExpectation host_syncs;
 };
 
 struct Scenario {

@@ -51,7 +51,7 @@ Scenario with_minimal_set_policy(Scenario s, const Policy& policy, const SyncAna
       policy.name, s.name, a.minimal_set.size(), a.syncs.size());
   const Verdict verdict = explain(replay(s, applied)).verdict;
   s.custom_policies.push_back(applied);
-  s.expectations.push_back({applied.name, verdict, {}});
+  s.expectations.push_back({applied.name, verdict, {}, {}});
   return s;
 }
 

@@ -22,13 +22,15 @@ std::vector<std::string> scenario_files(const std::string& dir) {
 
 CorpusOutcome outcome(const std::string& file, const Scenario& s, const Expectation& e,
                       const Policy& policy) {
-  const PolicyVerdict v = explain(replay(s, policy));
-  CorpusOutcome o{file, policy.name, e.verdict, v.verdict, {}, v.verdict == e.verdict};
+  const ReplayResult run = replay(s, policy);
+  const PolicyVerdict v = explain(run);
+  CorpusOutcome o{file, policy.name, e.verdict, v.verdict, {}, check_host_syncs(run, e.host_syncs),
+                  v.verdict == e.verdict};
   for (const Mechanism m : e.mechanisms)
     if (std::none_of(v.groups.begin(), v.groups.end(),
                      [&](const FindingGroup& g) { return g.mechanism == m; }))
       o.missing_mechanisms.push_back(m);
-  o.ok = o.ok && o.missing_mechanisms.empty();
+  o.ok = o.ok && o.missing_mechanisms.empty() && o.sync_misses.empty();
   return o;
 }
 
@@ -39,7 +41,7 @@ std::vector<CorpusOutcome> corpus_outcomes(const std::string& dir, bool with_rea
   for (const std::string& file : scenario_files(dir)) {
     const Scenario s = load_scenario_file(file);
     if (s.expectations.empty()) {
-      outcomes.push_back({file, "-", std::nullopt, std::nullopt, {}, false});
+      outcomes.push_back({file, "-", std::nullopt, std::nullopt, {}, {}, false});
       continue;
     }
     for (const Expectation& e : s.expectations) {

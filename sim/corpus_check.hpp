@@ -8,16 +8,19 @@
 
 #include "scenario/mechanism.hpp"
 #include "scenario/verdict.hpp"
+#include "sim/sync_expectations.hpp"
 
 namespace schedcheck {
 
-// One (file, policy) expectation and whether the run meets it.
+// One (file, policy) expectation and whether the run meets it: verdict, mechanisms, and the
+// bounds on host-blocking synchronizations.
 struct CorpusOutcome {
   std::string file;
   std::string policy;
   std::optional<Verdict> expected;  // nullopt: the file gives no expectation at all
   std::optional<Verdict> got;
   std::vector<Mechanism> missing_mechanisms;
+  std::vector<SyncCountMiss> sync_misses;  // the expected host-blocking synchronizations
   bool ok = false;
   std::string expected_text() const { return expected ? to_string(*expected) : "some expectation"; }
   std::string got_text() const { return got ? to_string(*got) : "none given"; }

@@ -124,15 +124,61 @@ TEST(Cli, CorpusFailsNamingTheReportWhenAnExpectationIsWrong) {
   const fs::path edited = dir / "reports" / "canonical" / "single-gpu.json";
   std::string text = read_all(edited);
   // ggml-17795 is clean on single-gpu: claim a race instead.
-  const std::string from = "\"ggml-17795\": \"clean\"";
+  const std::string from = "\"ggml-17795\": {\"verdict\": \"clean\"";
   ASSERT_NE(text.find(from), std::string::npos);
-  text.replace(text.find(from), from.size(), "\"ggml-17795\": \"race\"");
+  text.replace(text.find(from), from.size(), "\"ggml-17795\": {\"verdict\": \"race\"");
   std::ofstream(edited) << text;
   CommandResult r = run_schedcheck("corpus '" + (dir / "reports").string() + "'");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(std::regex_search(
       r.out, std::regex("FAIL +[^\\n]*single-gpu\\.json +ggml-17795 +expected race +got clean")))
       << r.out;
+  fs::remove_all(dir);
+}
+
+// A policy that issues one host-blocking synchronization more than its expectation allows fails
+// the corpus by name. "mine" is ggml-20793 without one redundant host-blocking synchronization
+// (skip_syncs), so ggml-20793 issues exactly one more than "mine"; both are held to mine's count.
+TEST(Cli, CorpusFailsAPolicyThatAddsOneHostBlockingSynchronization) {
+  const fs::path dir = scratch_dir("corpus-host-syncs");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  CommandResult advice =
+      run_schedcheck("advise '" + canonical_path("single-gpu") + "' --policy ggml-20793 --json");
+  ASSERT_EQ(advice.exit_code, 0) << advice.err;
+  // The first redundant host-blocking synchronization of the run, so that "mine" stays clean.
+  const std::smatch first = [&] {
+    std::smatch m;
+    const std::regex blocking(
+        "\"id\": (\\d+),[^}]*\"host_blocking\": true,\\s*\"necessary\": false");
+    EXPECT_TRUE(std::regex_search(advice.out, m, blocking)) << advice.out;
+    return m;
+  }();
+  const std::string id = first[1];
+  std::string text = read_all(canonical_path("single-gpu"));
+  const std::string expect_at = "\"expect\": {";
+  ASSERT_NE(text.find(expect_at), std::string::npos);
+  // single-gpu: ggml-20793 issues 3 per evaluation, 9 in the run.
+  text.replace(text.find(expect_at), expect_at.size(),
+               "\"policies\": [{\"name\": \"mine\", \"base\": \"ggml-20793\", \"skip_syncs\": [" +
+                   id + "]}],\n  \"expect\": {\"mine\": {\"verdict\": \"clean\", \"host_syncs\": "
+                   "{\"total\": {\"exactly\": 8}}},");
+  const std::string held = "\"ggml-20793\": {\"verdict\": \"clean\", \"host_syncs\": "
+                           "{\"per_evaluation\": {\"exactly\": 3}}}";
+  ASSERT_NE(text.find(held), std::string::npos);
+  text.replace(text.find(held), held.size(),
+               "\"ggml-20793\": {\"verdict\": \"clean\", \"host_syncs\": {\"total\": "
+               "{\"exactly\": 8}}}");
+  std::ofstream(dir / "single-gpu.json") << text;
+  CommandResult r = run_schedcheck("corpus '" + dir.string() + "'");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("(^|\\n)ok +[^\\n]*single-gpu\\.json +mine ")))
+      << r.out;
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex("FAIL +[^\\n]*single-gpu\\.json +ggml-20793 +expected clean +got clean; "
+                        "the run issued 9 host-blocking synchronizations, expected exactly 8")))
+      << r.out;
+  EXPECT_NE(r.out.find("corpus: 7 passed, 1 failed"), std::string::npos) << r.out;
   fs::remove_all(dir);
 }
 

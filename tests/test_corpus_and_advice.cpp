@@ -10,6 +10,7 @@
 #include "sim/advice.hpp"
 #include "sim/corpus_check.hpp"
 #include "sim/replay.hpp"
+#include "sim/sync_expectations.hpp"
 #include "tests/support/paths.hpp"
 
 namespace schedcheck::testing {
@@ -63,6 +64,35 @@ TEST(Advice, TheMinimalSetPolicyIsAddedWithItsVerdictAndOnlyOnce) {
   EXPECT_EQ(applied.expectations.back().policy, "ggml-20793-minimal");
   EXPECT_TRUE(applied.expectations.back().verdict.is_clean());
   EXPECT_THROW(with_minimal_set_policy(applied, policy, a.analysis), std::invalid_argument);
+}
+
+// single-gpu under ggml-v0: three evaluations of 6 host-blocking synchronizations each, as
+// `advise` counts them (asserted in test_cli).
+TEST(HostSyncExpectation, BoundsEachEvaluationAndTheWholeRun) {
+  const Scenario s = load_scenario_file(canonical_path("single-gpu"));
+  const ReplayResult r = replay(s, *find_policy(s, "ggml-v0"));
+  EXPECT_EQ(host_syncs_per_evaluation(r), (std::vector<int>{6, 6, 6}));
+  using K = SyncBound::Kind;
+  auto misses = [&](std::optional<SyncBound> per_eval, std::optional<SyncBound> total) {
+    return check_host_syncs(r, SyncExpectation{per_eval, total});
+  };
+  EXPECT_TRUE(misses(SyncBound{K::exactly, 6}, SyncBound{K::exactly, 18}).empty());
+  EXPECT_TRUE(misses(SyncBound{K::at_most, 6}, SyncBound{K::at_most, 18}).empty());
+  const auto over = misses(SyncBound{K::at_most, 5}, SyncBound{K::at_most, 17});
+  ASSERT_EQ(over.size(), 2u);
+  EXPECT_EQ(over[0].scope, SyncCountMiss::Scope::per_evaluation);
+  EXPECT_EQ(over[0].evaluation, 0);
+  EXPECT_EQ(over[0].got, 6);
+  EXPECT_EQ(over[0].evaluations_out, 3);
+  EXPECT_EQ(to_text(over[0]),
+            "evaluation 0 issued 6 host-blocking synchronizations, expected at most 5 per "
+            "evaluation (out of bounds in 3 evaluations)");
+  EXPECT_EQ(over[1].scope, SyncCountMiss::Scope::total);
+  EXPECT_EQ(over[1].got, 18);
+  // "exactly" fails on fewer too: a removed synchronization is a change the corpus must show.
+  const auto under = misses(SyncBound{K::exactly, 7}, std::nullopt);
+  ASSERT_EQ(under.size(), 1u);
+  EXPECT_EQ(to_text(under[0].expected), "exactly 7");
 }
 
 TEST(PlannedRuns, AutoTargetsEachPredictedRaceAndStressesACleanRun) {

@@ -1,4 +1,4 @@
-// "policies" (custom policies from knobs) and "expect".
+// "policies": custom policies from knobs.
 #include "scenario/json/scenario_loader.hpp"
 
 #include <algorithm>
@@ -78,44 +78,6 @@ void ScenarioLoader::load_policies(const Json& list) {
     pol.builtin = false;
     custom_policy_.emplace(pol.name, scenario_.custom_policies.size());
     scenario_.custom_policies.push_back(std::move(pol));
-  }
-}
-
-void ScenarioLoader::load_expect(const Json& j) {
-  if (!j.is_object()) fail("/expect", "expected an object, got " + describe(j));
-  for (const auto& [policy, value] : j.items()) {
-    const std::string p = at("/expect", policy);
-    if (!policy_known(policy)) fail(p, unknown_policy(policy));
-    Expectation e;
-    e.policy = policy;
-    std::string verdict_path = p, verdict;
-    if (value.is_string()) {
-      verdict = value.get<std::string>();
-    } else if (value.is_object()) {
-      object(value, p, {"verdict", "mechanisms"});
-      verdict_path = at(p, "verdict");
-      verdict = string(required(value, p, "verdict"), verdict_path);
-      if (const Json* m = optional(value, "mechanisms")) {
-        const std::string mp = at(p, "mechanisms");
-        array(*m, mp);
-        for (std::size_t i = 0; i < m->size(); ++i) {
-          const std::string mech = string((*m)[i], at(mp, i));
-          const std::optional<Mechanism> parsed = parse_mechanism(mech);
-          if (!parsed)
-            fail(at(mp, i), "unknown mechanism " + in_quotes(mech) + " (known: " +
-                                mechanism_names() + ")");
-          e.mechanisms.push_back(*parsed);
-        }
-      }
-    } else {
-      fail(p, "expected a verdict string or an object with \"verdict\", got " + describe(value));
-    }
-    const std::optional<Verdict> parsed = parse_verdict(verdict);
-    if (!parsed)
-      fail(verdict_path, "unknown verdict " + in_quotes(verdict) +
-                             " (known: clean, race, stale, race+stale)");
-    e.verdict = *parsed;
-    scenario_.expectations.push_back(std::move(e));
   }
 }
 

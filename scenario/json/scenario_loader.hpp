@@ -125,9 +125,11 @@ class ScenarioLoader : JsonAccess {
   std::vector<int> index_list(const Json& list, const std::string& path, int total,
                               const std::string& what, const std::string& plural) const;
 
-  // --- policies and expectations (load_policies.cpp) -----------------------------------
+  // --- policies (load_policies.cpp) and expectations (load_expect.cpp) ------------------
   void load_policies(const Json& list);
   void load_expect(const Json& j);
+  SyncExpectation load_host_syncs(const Json& j, const std::string& p) const;
+  SyncBound load_sync_bound(const Json& j, const std::string& p) const;
 
   Scenario scenario_;
   std::unordered_map<std::string, std::string> backend_path_, buffer_path_, tensor_name_path_,

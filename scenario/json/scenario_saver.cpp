@@ -298,18 +298,33 @@ void save_policies(const Scenario& s, Json& j) {
   }
 }
 
+Json sync_bound(const SyncBound& b) {
+  Json j = Json::object();
+  j[b.kind == SyncBound::Kind::exactly ? "exactly" : "at_most"] = b.value;
+  return j;
+}
+
 void save_expect(const Scenario& s, Json& j) {
   if (!s.expectations.empty()) {
     Json expect = Json::object();
     for (const Expectation& e : s.expectations) {
-      if (e.mechanisms.empty()) {
+      if (e.mechanisms.empty() && e.host_syncs.empty()) {
         expect[e.policy] = to_string(e.verdict);
       } else {
         Json ej = Json::object();
         ej["verdict"] = to_string(e.verdict);
-        Json mechanisms = Json::array();
-        for (Mechanism m : e.mechanisms) mechanisms.push_back(std::string(to_string(m)));
-        ej["mechanisms"] = std::move(mechanisms);
+        if (!e.mechanisms.empty()) {
+          Json mechanisms = Json::array();
+          for (Mechanism m : e.mechanisms) mechanisms.push_back(std::string(to_string(m)));
+          ej["mechanisms"] = std::move(mechanisms);
+        }
+        if (!e.host_syncs.empty()) {
+          Json h = Json::object();
+          if (e.host_syncs.per_evaluation)
+            h["per_evaluation"] = sync_bound(*e.host_syncs.per_evaluation);
+          if (e.host_syncs.total) h["total"] = sync_bound(*e.host_syncs.total);
+          ej["host_syncs"] = std::move(h);
+        }
         expect[e.policy] = std::move(ej);
       }
     }
