@@ -26,7 +26,7 @@
 #   GGML_HEAD_SRC, GGML_PATCHED_SRC  tarball or folder (build-ggml-bench/ggml-head{,-patched}.tar.gz)
 #   ROUNDS (10) rounds per scenario; DECODES (the bench's defaults) measured decodes per round;
 #   WARMUP (2); UBATCHES (8); THREADS (8) CPU threads; SEED (1) weights and inputs;
-#   ORDER_SEED (a random one) order within each pair; SCENARIOS (all five)
+#   ORDER_SEED (a random one) order within each pair; SCENARIOS (all six)
 #   BENCH_ARGS: more options for both benches (e.g. "--llama-layers 8 --llama-type f16")
 #   DEVICES (cuda; cpu for a dry run without a GPU); GGML_CUDA (ON; OFF for that dry run)
 #   CUDA_ARCH (90); JOBS (nproc/2 per build); GGML_CMAKE_EXTRA (-DGGML_CUDA_FA=OFF
@@ -74,7 +74,7 @@ UBATCHES=${UBATCHES:-8}
 THREADS=${THREADS:-8}
 SEED=${SEED:-1}
 ORDER_SEED=${ORDER_SEED:-$(( (RANDOM << 15) | RANDOM ))}
-SCENARIOS=${SCENARIOS:-single-gpu-partial single-gpu-full two-gpu-pp llama-small-full llama-small-partial}
+SCENARIOS=${SCENARIOS:-single-gpu-partial single-gpu-full two-gpu-pp two-gpu-layer llama-small-full llama-small-partial}
 DEVICES=${DEVICES:-cuda}
 GGML_CUDA=${GGML_CUDA:-ON}
 CUDA_ARCH=${CUDA_ARCH:-90}
@@ -106,9 +106,9 @@ log "ggml_sched_bench: ROUNDS=$ROUNDS DECODES=${DECODES:-default} WARMUP=$WARMUP
 if command -v nvidia-smi > /dev/null; then
   nvidia-smi -L || true
   gpus=$(nvidia-smi -L 2> /dev/null | grep -c '^GPU' || true)
-  if [[ ${gpus:-0} == 1 && -z ${GGML_CUDA_DEVICES:-} && $SCENARIOS == *two-gpu-pp* ]]; then
+  if [[ ${gpus:-0} == 1 && -z ${GGML_CUDA_DEVICES:-} && $SCENARIOS == *two-gpu-* ]]; then
     export GGML_CUDA_DEVICES=2
-    log "one GPU: GGML_CUDA_DEVICES=2 exposes it as CUDA0 and CUDA1 for two-gpu-pp (every scenario runs with it)"
+    log "one GPU: GGML_CUDA_DEVICES=2 exposes it as CUDA0 and CUDA1 for the two-GPU scenarios (every scenario runs with it)"
   fi
 fi
 nvcc --version 2> /dev/null | tail -1 || true

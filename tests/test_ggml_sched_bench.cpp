@@ -111,11 +111,11 @@ class GgmlSchedBench : public testing::GgmlBackendsTest {
 
 TEST_F(GgmlSchedBench, ARoundMatchesTheCpuReferenceAndReportsEveryField) {
   const fs::path out = dir_ / "clean.jsonl";
-  const auto r = run("--tree ggml-head --scenario single-gpu-partial,two-gpu-pp", out);
+  const auto r = run("--tree ggml-head --scenario single-gpu-partial,two-gpu-pp,two-gpu-layer", out);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("seed 7"), std::string::npos) << r.err;  // the seed is printed
   const std::vector<json> rounds = lines(out);
-  ASSERT_EQ(rounds.size(), 2u);
+  ASSERT_EQ(rounds.size(), 3u);
   for (const json& j : rounds) {
     SCOPED_TRACE(j.dump());
     EXPECT_EQ(j.at("tree"), "ggml-head");
@@ -142,6 +142,8 @@ TEST_F(GgmlSchedBench, ARoundMatchesTheCpuReferenceAndReportsEveryField) {
   EXPECT_EQ(rounds[0].at("n_copies"), 1);
   EXPECT_EQ(rounds[1].at("scenario"), "two-gpu-pp");
   EXPECT_EQ(rounds[1].at("n_copies"), 4);  // pipeline parallel
+  EXPECT_EQ(rounds[2].at("scenario"), "two-gpu-layer");
+  EXPECT_EQ(rounds[2].at("n_copies"), 1);  // the same split without it
 }
 
 TEST_F(GgmlSchedBench, AFaultInjectedIntoOneUbatchIsCountedInEveryDecode) {

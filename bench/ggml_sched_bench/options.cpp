@@ -83,7 +83,7 @@ std::string usage() {
 options of run and serve:
   --tree LABEL         label of the ggml tree in every JSON line (default ggml)
   --scenario LIST      comma-separated, or all (default): single-gpu-partial, single-gpu-full,
-                       two-gpu-pp, llama-small-full, llama-small-partial
+                       two-gpu-pp, two-gpu-layer, llama-small-full, llama-small-partial
   --rounds N           rounds per scenario (run; default 3)
   --first-round N      number of the first round (run; default 0)
   --decodes N          measured decodes per round (default: 20 sync-bound, 10 llama-small-full,

@@ -36,8 +36,8 @@ std::string ModelShape::describe() const {
 
 const std::vector<std::string>& scenario_names() {
   static const std::vector<std::string> names = {"single-gpu-partial", "single-gpu-full",
-                                                 "two-gpu-pp", "llama-small-full",
-                                                 "llama-small-partial"};
+                                                 "two-gpu-pp",         "two-gpu-layer",
+                                                 "llama-small-full",   "llama-small-partial"};
   return names;
 }
 
@@ -52,14 +52,16 @@ Scenario make_scenario(const std::string& name, const LlamaSize& llama) {
     s.description = partial ? "CPU embedding | CUDA0 layers 0-2 | CPU layer 3 | CUDA0 layers 4-6 "
                               "+ output head"
                             : "CPU embedding | CUDA0 layers 0-6 + output head";
-  } else if (name == "two-gpu-pp") {
+  } else if (name == "two-gpu-pp" || name == "two-gpu-layer") {
+    // two-gpu-layer: the same layer split without pipeline parallelism (llama.cpp with partial
+    // offload over two GPUs), so one copy slot and no slot events.
     s.shape = sync_bound(8);
     s.layer_device = {0, 0, 0, 0, 1, 1, 1, 1};
     s.head_device = 1;
-    s.parallel = true;
+    s.parallel = name == "two-gpu-pp";
     s.gpus = 2;
-    s.description =
-        "CPU embedding | CUDA0 layers 0-3 | CUDA1 layers 4-7 + output head; pipeline parallel";
+    s.description = "CPU embedding | CUDA0 layers 0-3 | CUDA1 layers 4-7 + output head; " +
+                    std::string(s.parallel ? "pipeline parallel" : "no pipeline parallelism");
   } else if (name == "llama-small-full" || name == "llama-small-partial") {
     s.shape = llama_small(llama);
     s.layer_device.assign(static_cast<size_t>(llama.layers), 0);
