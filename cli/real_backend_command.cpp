@@ -4,11 +4,14 @@
 // ggml-cpu's sequential computation of the same graph. The plans come from the simulation of
 // that same graph over simulated devices (`ggml@TREE,graph=computable`).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "bridge/real_policy.hpp"
 #include "bridge/real_scheduler.hpp"
@@ -91,6 +94,17 @@ int run_real_on_backends(const RealArgs& a) {
   } catch (const std::exception& e) {
     std::cerr << "schedcheck: --delays " << a.delays << ": " << e.what() << "\n";
     return kExitBadInput;
+  }
+  // The scenario's capability overrides describe another backend than ggml's own: the simulation
+  // keeps them, the real backend cannot (B5's CUDA backend without set_tensor_async, run 59).
+  for (const Backend& b : s.backends) {
+    if (b.overrides.empty()) continue;
+    std::vector<std::string> fields;
+    for (const CapabilityOverride& o : b.overrides) fields.push_back(o.field);
+    std::cerr << fmt::format(
+        "schedcheck: note: backend {} overrides its kind's capabilities ({}); the simulation keeps "
+        "them, {} cannot, so the recorded calls may differ from the simulated ones\n",
+        b.name, fmt::join(fields, ", "), a.backend);
   }
   std::string why;
   if (a.backend == "ggml-cuda" && !cuda_available(&why)) {

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "bridge/ggml_tree.hpp"
@@ -103,6 +105,31 @@ TEST_F(RealBackends, RealWithABackendRecordsComparesAndReportsEveryRun) {
   EXPECT_EQ(vulkan.exit_code, 2);
   EXPECT_NE(vulkan.err.find("is Vulkan: --backend ggml-cuda runs CUDA backends"), std::string::npos)
       << vulkan.err;
+}
+
+// A capability override describes another backend than ggml's own, which cannot follow it: real
+// says so before the runs, which still go ahead.
+TEST_F(RealBackends, RealNotesCapabilityOverridesThatTheRealBackendCannotFollow) {
+  std::string text = testing::read_all(source_path("tests/scenarios/cpu-decode.json"));
+  const std::string backend = "\"compute_buffer\": \"CPU_compute\"";
+  ASSERT_NE(text.find(backend), std::string::npos);
+  text.replace(text.find(backend), backend.size(),
+               backend + ", \"capabilities\": {\"set_get_async\": true}");
+  const auto dir = testing::scratch_dir("real-overrides");
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "cpu-decode-overridden.json";
+  std::ofstream(file) << text;
+  const auto cli = run_schedcheck("real '" + file.string() +
+                                  "' --policy ggml@ggml-head --backend ggml-cpu --runs 1");
+  EXPECT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_NE(cli.err.find("note: backend CPU overrides its kind's capabilities (set_get_async); the "
+                         "simulation keeps them, ggml-cpu cannot"),
+            std::string::npos)
+      << cli.err;
+  const auto plain = run_schedcheck("real " + source_path("tests/scenarios/cpu-decode.json") +
+                                    " --policy ggml@ggml-head --backend ggml-cpu --runs 1");
+  EXPECT_EQ(plain.err.find("overrides"), std::string::npos) << plain.err;
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
