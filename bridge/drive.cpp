@@ -6,11 +6,11 @@
 namespace schedcheck {
 
 DriverStats drive(PreparedRun& run, BackendApi& api, RealRunHooks* hooks) {
-  if (!run.policy.is_real()) return run_decode(run, api);
+  if (!run.policy.is_real()) return run_scenario(run, api);
   const PluginLibrary& plugin =
       PluginLibrary::for_tree(run.policy.ggml_tree, run.scenario.scheduler.max_copies);
   RealScheduler sched(run, api, plugin, hooks);
-  const DriverStats stats = run_decode(run, api, sched);
+  const DriverStats stats = run_scenario(run, api, sched);
   sched.finish();
   return stats;
 }

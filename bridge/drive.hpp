@@ -1,8 +1,8 @@
-// Drives a prepared run through the decode loop under the scheduler its policy names: the
+// Drives a prepared run through its driver (the decode loop, or its program's steps) under the scheduler its policy names: the
 // model of ggml, or a real ggml tree's scheduler (bridge/). Used by every executor.
 #pragma once
 
-#include "driver/decode_driver.hpp"
+#include "driver/program_driver.hpp"
 
 namespace schedcheck {
 

@@ -106,8 +106,9 @@ TensorView RealScheduler::tensor_view(Index tensor, int eval) const {
 
 void RealScheduler::prepare_inputs(const CallSite&) {
   throw BridgeError(
-      "the input ring of llama#27311 (knob uma_ring) is not in a ggml tree; a real scheduler runs "
-      "without it (set uma_ring to 0)");
+      "ggml_backend_sched_prepare_inputs (llama#27311's input ring) is not in a ggml tree; a real "
+      "scheduler runs without it (set the knob uma_ring to 0, or leave prepare_inputs out of the "
+      "program)");
 }
 
 void RealScheduler::set_input(Index tensor, const CallSite& site) {

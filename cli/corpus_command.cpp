@@ -21,12 +21,18 @@ std::vector<std::string> mechanism_list(const std::vector<Mechanism>& mechanisms
 
 nlohmann::ordered_json sync_miss_json(const SyncCountMiss& m) {
   nlohmann::ordered_json j{
-      {"scope", m.scope == SyncCountMiss::Scope::total ? "total" : "per_evaluation"},
+      {"scope", m.scope == SyncCountMiss::Scope::total            ? "total"
+                : m.scope == SyncCountMiss::Scope::per_evaluation ? "per_evaluation"
+                                                                  : "step"},
       {"expected", to_text(m.expected)},
       {"got", m.got}};
   if (m.scope == SyncCountMiss::Scope::per_evaluation) {
     j["evaluation"] = m.evaluation;
     j["evaluations_out_of_bounds"] = m.evaluations_out;
+  }
+  if (m.scope == SyncCountMiss::Scope::step) {
+    j["step"] = m.step_name;
+    j["step_index"] = m.step;
   }
   return j;
 }

@@ -5,14 +5,10 @@
 
 #include "executor/backend_api.hpp"
 #include "model/prepared_run.hpp"
+#include "driver/driver_stats.hpp"
 #include "driver/scheduler_port.hpp"
 
 namespace schedcheck {
-
-struct DriverStats {
-  int evaluations = 0;
-  int reused_graphs = 0;
-};
 
 // Under schedcheck's model of the scheduler.
 DriverStats run_decode(const PreparedRun& run, BackendApi& api);

@@ -1,6 +1,6 @@
 #include "driver/sync_count.hpp"
 
-#include "driver/decode_driver.hpp"
+#include "driver/program_driver.hpp"
 #include "model/prepared_run.hpp"
 
 namespace schedcheck {
@@ -37,7 +37,7 @@ int count_syncs(const Scenario& s, const Policy& policy) {
   const PreparedRun run = prepare_run(s, all_kept);
   CallOnlyExecutor exec;
   BackendApi api(run.scenario, run.layout, exec);
-  run_decode(run, api);
+  run_scenario(run, api);
   return api.syncs_numbered();
 }
 

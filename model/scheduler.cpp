@@ -104,6 +104,9 @@ LogicalValue Scheduler::expected_value(Index tensor, int eval) const {
 }
 
 void Scheduler::prepare_inputs(const CallSite& base) {
+  // Without the ring (a program's prepare_inputs under another policy) there is no slot to wait
+  // for: the call returns at once, as llama#27311's does with n_copies 1.
+  if (input_ring_slots(knobs_) == 0) return;
   const auto& ring = run_.layout.input_ring_events;
   ring_slot_ = (ring_slot_ + 1) % input_ring_slots(knobs_);
   CallSite cs = base;

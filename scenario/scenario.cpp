@@ -29,6 +29,7 @@ Index Scenario::find_node(const std::string& n) const {
 }
 
 int Scenario::total_evaluations() const {
+  if (!program.empty()) return program_evaluations(program).evaluations;
   return std::accumulate(driver.ubatches_per_batch.begin(), driver.ubatches_per_batch.end(), 0);
 }
 

@@ -12,6 +12,7 @@
 #include "scenario/capabilities.hpp"
 #include "scenario/mechanism.hpp"
 #include "scenario/policy.hpp"
+#include "scenario/program.hpp"
 #include "scenario/verdict.hpp"
 
 namespace schedcheck {
@@ -181,7 +182,13 @@ struct SyncBound {
 struct SyncExpectation {
   std::optional<SyncBound> per_evaluation;  // in each evaluation (ubatch) of the run
   std::optional<SyncBound> total;           // in the whole run
-  bool empty() const { return !per_evaluation && !total; }
+  struct Step {
+    int step = 0;  // index into Scenario::program
+    SyncBound bound;
+    bool operator==(const Step&) const = default;
+  };
+  std::vector<Step> steps;  // in named steps of a program
+  bool empty() const { return !per_evaluation && !total && steps.empty(); }
 };
 
 // What a corpus entry expects of one policy.
@@ -203,6 +210,8 @@ struct Scenario {
   std::optional<std::vector<GivenSplit>> given_splits;
   SchedulerConfig scheduler;
   DriverConfig driver;
+  // A program of scheduler API calls instead of the driver's decode loop (empty: the loop).
+  std::vector<ProgramStep> program;
   std::vector<Policy> custom_policies;
   std::vector<Expectation> expectations;
 
@@ -211,7 +220,7 @@ struct Scenario {
   Index find_backend(const std::string& name) const;
   Index find_buffer(const std::string& name) const;
   Index find_node(const std::string& name) const;
-  int total_evaluations() const;
+  int total_evaluations() const;  // of the decode loop, or of the program
   // Whether the scenario gives shapes (then every tensor has one) and is computed with its ops.
   bool has_shapes() const { return !tensors.empty() && !tensors.front().shape.empty(); }
 };

@@ -46,8 +46,9 @@ std::vector<CorpusOutcome> corpus_outcomes(const std::string& dir, bool with_rea
     }
     for (const Expectation& e : s.expectations) {
       outcomes.push_back(outcome(file, s, e, *find_policy(s, e.policy)));
-      // The same expectation of that version's real scheduler (bridge/).
-      if (with_real && find_ggml_version(e.policy))
+      // The same expectation of that version's real scheduler (bridge/), where the tree has
+      // every call the scenario makes.
+      if (with_real && find_ggml_version(e.policy) && runs_on_ggml_trees(s.program))
         outcomes.push_back(outcome(file, s, e, real_policy("ggml@" + e.policy)));
     }
   }

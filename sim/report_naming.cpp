@@ -6,6 +6,7 @@ namespace schedcheck {
 namespace {
 
 std::pair<int, int> batch_ubatch(const Scenario& s, int eval) {
+  if (!s.program.empty()) return {0, eval};  // a program's computes are one batch's ubatches
   int batch = 0;
   for (int ubatches : s.driver.ubatches_per_batch) {
     if (eval < ubatches) return {batch, eval};

@@ -74,7 +74,7 @@ TEST(HostSyncExpectation, BoundsEachEvaluationAndTheWholeRun) {
   EXPECT_EQ(host_syncs_per_evaluation(r), (std::vector<int>{6, 6, 6}));
   using K = SyncBound::Kind;
   auto misses = [&](std::optional<SyncBound> per_eval, std::optional<SyncBound> total) {
-    return check_host_syncs(r, SyncExpectation{per_eval, total});
+    return check_host_syncs(r, SyncExpectation{per_eval, total, {}});
   };
   EXPECT_TRUE(misses(SyncBound{K::exactly, 6}, SyncBound{K::exactly, 18}).empty());
   EXPECT_TRUE(misses(SyncBound{K::at_most, 6}, SyncBound{K::at_most, 18}).empty());

@@ -331,7 +331,7 @@ TEST_P(RoundTrip, SaveLoadSaveIsStable) {
 
 INSTANTIATE_TEST_SUITE_P(Files, RoundTrip,
                          testing::Values("valid-minimal.json", "valid-full.json",
-                                         "valid-splits.json"),
+                                         "valid-splits.json", "valid-program.json"),
                          file_case_name);
 
 TEST(RoundTripForm, SplitsStaySplitsAndGraphStaysGraph) {

@@ -17,12 +17,20 @@ SyncBound ScenarioLoader::load_sync_bound(const Json& j, const std::string& p) c
 }
 
 SyncExpectation ScenarioLoader::load_host_syncs(const Json& j, const std::string& p) const {
-  object(j, p, {"per_evaluation", "total"});
+  object(j, p, {"per_evaluation", "total", "steps"});
   SyncExpectation e;
   if (const Json* b = optional(j, "per_evaluation"))
     e.per_evaluation = load_sync_bound(*b, at(p, "per_evaluation"));
   if (const Json* b = optional(j, "total")) e.total = load_sync_bound(*b, at(p, "total"));
-  if (e.empty()) fail(p, "expected \"per_evaluation\" or \"total\" (or both), got an empty object");
+  if (const Json* steps = optional(j, "steps")) {
+    const std::string sp = at(p, "steps");
+    if (!steps->is_object()) fail(sp, "expected an object of step names, got " + describe(*steps));
+    if (steps->empty()) fail(sp, "expected at least one step name, got an empty object");
+    for (const auto& [step, bound] : steps->items())
+      e.steps.push_back({program_step_ref(step, at(sp, step)), load_sync_bound(bound, at(sp, step))});
+  }
+  if (e.empty())
+    fail(p, "expected \"per_evaluation\", \"total\" or \"steps\", got an empty object");
   return e;
 }
 

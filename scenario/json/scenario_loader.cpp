@@ -11,7 +11,7 @@ Scenario ScenarioLoader::load(const Json& root) {
   load_schema(root);
   check_keys(root, "",
              {"schema", "name", "description", "backends", "buffers", "tensors", "inputs",
-              "graph", "splits", "scheduler", "driver", "policies", "expect"});
+              "graph", "splits", "scheduler", "driver", "program", "policies", "expect"});
   scenario_.name = name(required(root, "", "name"), "/name");
   if (const Json* d = optional(root, "description"))
     scenario_.description = string(*d, "/description");
@@ -24,6 +24,12 @@ Scenario ScenarioLoader::load(const Json& root) {
   check_placement();
   if (const Json* sc = optional(root, "scheduler")) load_scheduler(*sc);
   if (const Json* d = optional(root, "driver")) load_driver(*d);
+  if (const Json* pr = optional(root, "program")) {
+    if (root.contains("driver"))
+      fail("/program",
+           "give either \"driver\" (llama.cpp's decode loop) or \"program\" (steps), not both");
+    load_program(*pr);
+  }
   if (const Json* p = optional(root, "policies")) load_policies(*p);
   if (const Json* e = optional(root, "expect")) load_expect(*e);
   return std::move(scenario_);

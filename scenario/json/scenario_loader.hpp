@@ -125,6 +125,12 @@ class ScenarioLoader : JsonAccess {
   std::vector<int> index_list(const Json& list, const std::string& path, int total,
                               const std::string& what, const std::string& plural) const;
 
+  // --- program (load_program.cpp) ------------------------------------------------------
+  void load_program(const Json& list);
+  // Step j's object, with "step", "name" and the keys of its kind only.
+  const Json& step_object(const Json& j, const std::string& p, ProgramStep::Kind k) const;
+  Index program_step_ref(const std::string& n, const std::string& path) const;
+
   // --- policies (load_policies.cpp) and expectations (load_expect.cpp) ------------------
   void load_policies(const Json& list);
   void load_expect(const Json& j);

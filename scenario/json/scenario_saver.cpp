@@ -181,6 +181,22 @@ Json save_driver(const Scenario& s) {
   return j;
 }
 
+Json save_program(const Scenario& s) {
+  Json steps = Json::array();
+  for (const ProgramStep& p : s.program) {
+    Json j = Json::object();
+    j["step"] = std::string(to_string(p.kind));
+    if (!p.name.empty()) j["name"] = p.name;
+    if (p.tensor >= 0) j["tensor"] = s.tensors[p.tensor].name;
+    if (p.buffer >= 0) j["into"] = s.buffers[p.buffer].name;
+    if (p.row > 0) j["row"] = p.row;  // read_output: resolves to the same get_output again
+    if (!p.async) j["async"] = false;
+    if (p.reserve) j["reserve"] = true;
+    steps.push_back(std::move(j));
+  }
+  return steps;
+}
+
 void save_hardware(const Scenario& s, Json& j) {
   Json backends = Json::array();
   for (const Backend& b : s.backends) {
@@ -323,6 +339,12 @@ void save_expect(const Scenario& s, Json& j) {
           if (e.host_syncs.per_evaluation)
             h["per_evaluation"] = sync_bound(*e.host_syncs.per_evaluation);
           if (e.host_syncs.total) h["total"] = sync_bound(*e.host_syncs.total);
+          if (!e.host_syncs.steps.empty()) {
+            Json steps = Json::object();
+            for (const SyncExpectation::Step& st : e.host_syncs.steps)
+              steps[s.program[static_cast<std::size_t>(st.step)].name] = sync_bound(st.bound);
+            h["steps"] = std::move(steps);
+          }
           ej["host_syncs"] = std::move(h);
         }
         expect[e.policy] = std::move(ej);
@@ -343,7 +365,10 @@ nlohmann::ordered_json save_scenario(const Scenario& s) {
   save_tensors(s, j);
   save_graph(s, j);
   save_scheduler(s, j);
-  if (Json driver = save_driver(s); !driver.empty()) j["driver"] = std::move(driver);
+  if (!s.program.empty())
+    j["program"] = save_program(s);
+  else if (Json driver = save_driver(s); !driver.empty())
+    j["driver"] = std::move(driver);
   save_policies(s, j);
   save_expect(s, j);
   return j;

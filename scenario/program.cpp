@@ -1,0 +1,64 @@
+#include "scenario/program.hpp"
+
+#include <algorithm>
+
+namespace schedcheck {
+
+std::string_view to_string(ProgramStep::Kind k) {
+  switch (k) {
+    case ProgramStep::Kind::alloc_graph:
+      return "alloc_graph";
+    case ProgramStep::Kind::reset:
+      return "reset";
+    case ProgramStep::Kind::set_input:
+      return "set_input";
+    case ProgramStep::Kind::prepare_inputs:
+      return "prepare_inputs";
+    case ProgramStep::Kind::compute:
+      return "compute";
+    case ProgramStep::Kind::get_output:
+      return "get_output";
+    case ProgramStep::Kind::read_output:
+      return "read_output";
+    case ProgramStep::Kind::synchronize:
+      return "synchronize";
+  }
+  return "?";
+}
+
+ProgramEvaluations program_evaluations(const std::vector<ProgramStep>& steps) {
+  ProgramEvaluations e;
+  for (const ProgramStep& s : steps) {
+    int eval = e.computes;  // the next compute's
+    switch (s.kind) {
+      case ProgramStep::Kind::compute:
+        ++e.computes;
+        break;
+      case ProgramStep::Kind::get_output:
+        eval = std::max(0, e.computes - 1);
+        break;
+      case ProgramStep::Kind::read_output:
+        eval = s.fetch_step >= 0 ? e.of_step.at(static_cast<std::size_t>(s.fetch_step)) : 0;
+        break;
+      case ProgramStep::Kind::synchronize:
+        eval = std::max(0, e.computes - 1);
+        break;
+      case ProgramStep::Kind::set_input:
+        e.evaluations = std::max(e.evaluations, e.computes + 1);
+        break;
+      default:
+        break;
+    }
+    e.of_step.push_back(eval);
+  }
+  e.evaluations = std::max(e.evaluations, e.computes);
+  return e;
+}
+
+bool runs_on_ggml_trees(const std::vector<ProgramStep>& steps) {
+  return std::none_of(steps.begin(), steps.end(), [](const ProgramStep& s) {
+    return s.kind == ProgramStep::Kind::prepare_inputs;
+  });
+}
+
+}  // namespace schedcheck

@@ -1,0 +1,51 @@
+// A program scenario's steps: calls of the scheduler API (and the host's own accesses around
+// them) in the order a test such as llama.cpp's test-backend-sched-inputs makes them, instead of
+// the decode loop (docs/scenario-format.md, "Program").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace schedcheck {
+
+struct ProgramStep {
+  enum class Kind : uint8_t {
+    alloc_graph,     // ggml_backend_sched_alloc_graph (reserve: alloc_splits re-reserves)
+    reset,           // ggml_backend_sched_reset
+    set_input,       // the host writes a user input (ggml_backend_tensor_set into host memory)
+    prepare_inputs,  // ggml_backend_sched_prepare_inputs (llama#27311's input ring)
+    compute,         // ggml_backend_sched_graph_compute_async (async false: graph_compute)
+    get_output,      // ggml_backend_tensor_get_async into a host buffer (async false: blocking)
+    read_output,     // the host reads what an earlier asynchronous get_output fetched
+    synchronize,     // ggml_backend_sched_synchronize
+  };
+  Kind kind = Kind::compute;
+  std::string name;      // optional label: expectations name steps by it
+  int tensor = -1;       // set_input, get_output, read_output
+  int buffer = -1;       // get_output: the host buffer (usage "output") that receives it
+  uint64_t row = 0;      // get_output: where, in rows of the tensor's size; read_output: which
+  int fetch_step = -1;   // read_output: the asynchronous get_output whose bytes it reads
+  bool async = true;     // compute, get_output
+  bool reserve = false;  // alloc_graph
+};
+
+std::string_view to_string(ProgramStep::Kind k);
+
+// Which evaluation each step belongs to: the computes are evaluations 0, 1, ...; a step before
+// a compute belongs to that compute's evaluation (inputs written for it), and get_output and
+// read_output to the evaluation whose result they fetch. Steps after the last compute that
+// write inputs belong to the next evaluation, which is never computed.
+struct ProgramEvaluations {
+  std::vector<int> of_step;  // per step
+  int computes = 0;
+  int evaluations = 0;  // computes, or one more when inputs are written after the last compute
+};
+ProgramEvaluations program_evaluations(const std::vector<ProgramStep>& steps);
+
+// Whether a real ggml tree can run the steps: none of them is prepare_inputs (llama#27311), which
+// no tree in the bundle has.
+bool runs_on_ggml_trees(const std::vector<ProgramStep>& steps);
+
+}  // namespace schedcheck
