@@ -32,6 +32,8 @@ RealScheduler::RealScheduler(PreparedRun& run, BackendApi& api, const PluginLibr
       api_(api),
       desc_(graph_desc(run)),
       persistent_(run.scenario) {
+  if (const std::string why = not_in_ggml_trees(run.scenario); !why.empty())
+    throw BridgeError(plugin.label() + ": " + why);
   desc_.computable = plugin.computable();
   desc_.own_ops = desc_.computable && run.scenario.has_shapes();
   desc_.evaluations = run.scenario.total_evaluations();
@@ -107,8 +109,7 @@ TensorView RealScheduler::tensor_view(Index tensor, int eval) const {
 void RealScheduler::prepare_inputs(const CallSite&) {
   throw BridgeError(
       "ggml_backend_sched_prepare_inputs (llama#27311's input ring) is not in a ggml tree; a real "
-      "scheduler runs without it (set the knob uma_ring to 0, or leave prepare_inputs out of the "
-      "program)");
+      "scheduler runs without it (set the knob uma_ring to 0)");
 }
 
 void RealScheduler::set_input(Index tensor, const CallSite& site) {

@@ -230,7 +230,8 @@ bool BackendApi::cpy_tensor_async(Index bs, Index bd, const TensorView& src, con
       return false;  // CUDA's copy_from_host: a source backend of device type CPU only
     }
     HostTransfer timing = pinned ? c.set_async_pinned : c.set_async_pageable;
-    enqueue_host_transfer(bd, upload_queue(bd), timing, copy_op(src, dst, site), site);
+    enqueue_host_transfer(bd, upload_queue(bd, dst.region.size), timing, copy_op(src, dst, site),
+                          site);
     log('a', site);
     return true;
   }
@@ -274,7 +275,8 @@ void BackendApi::set_tensor_async(Index b, const TensorView& host_src, const Ten
   if (c.set_get_async && c.async_queue) {
     HostTransfer timing =
         is_pinned_for(host_src.region, b) ? c.set_async_pinned : c.set_async_pageable;
-    enqueue_host_transfer(b, upload_queue(b), timing, copy_op(host_src, dst, site), site);
+    enqueue_host_transfer(b, upload_queue(b, dst.region.size), timing,
+                          copy_op(host_src, dst, site), site);
     log('a', site);
     return;
   }

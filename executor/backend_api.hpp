@@ -125,9 +125,12 @@ class BackendApi {
   // The host waits for b's compute queue (its own commands on a shared one) and transfer queue.
   void wait_own_queues(Index b, const CallSite& site);
   // Host->device uploads (set_tensor_async, cpy_tensor_async from host) run on the transfer
-  // queue where the backend has one (Vulkan's async_use_transfer_queue), else the compute queue.
-  AgentId upload_queue(Index b) const {
-    return layout_.transfer_queue_of[b] >= 0 ? layout_.transfer_queue_of[b] : layout_.queue_of[b];
+  // queue where the backend has one (Vulkan's async_use_transfer_queue), else the compute queue;
+  // with a compute-queue copy limit, uploads up to it stay on the compute queue.
+  AgentId upload_queue(Index b, uint64_t bytes) const {
+    const uint64_t limit = scenario_.backends[b].compute_queue_copy_max;
+    const bool transfer = layout_.transfer_queue_of[b] >= 0 && (limit == 0 || bytes > limit);
+    return transfer ? layout_.transfer_queue_of[b] : layout_.queue_of[b];
   }
   void log(char letter, const CallSite& site, int sync_id = -1) {
     calls_.push_back({letter, site, sync_id});

@@ -33,7 +33,9 @@ ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile,
   for (Index b = 0; b < nb; ++b)
     if (s.backends[b].kind != BackendKind::cpu && !(l.caps[b].async_queue && l.caps[b].events))
       l.pipeline_parallel = false;
-  l.n_copies = l.pipeline_parallel ? s.scheduler.max_copies : 1;
+  l.n_copies = l.pipeline_parallel            ? s.scheduler.max_copies
+               : s.scheduler.copy_slots > 0 ? s.scheduler.copy_slots
+                                            : 1;
 
   l.agents.push_back({AgentKind::host, "HOST", kNone, -1});
   l.queue_of.assign(nb, -1);

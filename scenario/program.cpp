@@ -55,10 +55,4 @@ ProgramEvaluations program_evaluations(const std::vector<ProgramStep>& steps) {
   return e;
 }
 
-bool runs_on_ggml_trees(const std::vector<ProgramStep>& steps) {
-  return std::none_of(steps.begin(), steps.end(), [](const ProgramStep& s) {
-    return s.kind == ProgramStep::Kind::prepare_inputs;
-  });
-}
-
 }  // namespace schedcheck

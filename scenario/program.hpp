@@ -44,8 +44,5 @@ struct ProgramEvaluations {
 };
 ProgramEvaluations program_evaluations(const std::vector<ProgramStep>& steps);
 
-// Whether a real ggml tree can run the steps: none of them is prepare_inputs (llama#27311), which
-// no tree in the bundle has.
-bool runs_on_ggml_trees(const std::vector<ProgramStep>& steps);
 
 }  // namespace schedcheck

@@ -33,6 +33,17 @@ int Scenario::total_evaluations() const {
   return std::accumulate(driver.ubatches_per_batch.begin(), driver.ubatches_per_batch.end(), 0);
 }
 
+std::string not_in_ggml_trees(const Scenario& s) {
+  for (const ProgramStep& p : s.program)
+    if (p.kind == ProgramStep::Kind::prepare_inputs)
+      return "ggml_backend_sched_prepare_inputs (llama#27311's input ring) is not in a ggml tree; "
+             "leave prepare_inputs out of the program (or set the knob uma_ring to 0)";
+  if (s.scheduler.copy_slots > 0)
+    return "copy slots without pipeline parallelism (scheduler.copy_slots, llama#27311) are not "
+           "in a ggml tree: its scheduler has one slot unless it runs pipeline-parallel";
+  return "";
+}
+
 Index add_persistent_tensor(Scenario& s, const std::string& name, Index buffer, uint64_t size) {
   Tensor t;
   t.name = name;

@@ -39,6 +39,10 @@ struct Backend {
   bool transfer_queue = false;   // Vulkan async_use_transfer_queue (AMD RDNA discrete, env)
   bool support_async = true;     // Vulkan support_async (false: Intel DG1, GGML_VK_DISABLE_ASYNC)
   bool private_buffers = false;  // Metal buffers in private storage (no unified memory, env)
+  // Vulkan with a transfer queue: host->device copies of at most this many bytes stay on the
+  // compute queue, larger ones take the transfer queue (GGML_VK_COMPUTE_STREAM_COPY_MAX, after
+  // ggml-head). 0: every copy takes the transfer queue.
+  uint64_t compute_queue_copy_max = 0;
 };
 
 struct Buffer {
@@ -124,6 +128,9 @@ struct GivenSplit {
 struct SchedulerConfig {
   bool pipeline_parallel = false;  // llama.cpp's conditions hold (multi-GPU, full offload, ...)
   int max_copies = 4;              // GGML_SCHED_MAX_COPIES
+  // Copy slots without pipeline parallelism (llama#27311's shared input ring gives n_copies > 1
+  // with parallel = false); 0: one slot, as every ggml tree of the bundle has.
+  int copy_slots = 0;
 };
 
 struct OutputRead {
@@ -231,6 +238,11 @@ Index add_persistent_tensor(Scenario& s, const std::string& name, Index buffer, 
 Index add_user_input(Scenario& s, const std::string& name, uint64_t size);
 Index add_node(Scenario& s, const std::string& name, const std::string& op, Index backend,
                std::vector<Index> sources, uint64_t size, uint8_t flags = 0);
+
+// Whether a real ggml tree of the bundle can run the scenario: no program step prepare_inputs and
+// no copy slots without pipeline parallelism (both llama#27311, in no tree). Empty: it can; else
+// the reason.
+std::string not_in_ggml_trees(const Scenario& s);
 
 // Capabilities of one backend under a policy profile, overrides applied.
 Capabilities backend_capabilities(const Scenario& s, Index backend, const VersionProfile& profile);

@@ -20,6 +20,7 @@ def gpu_backend(name, kind, device, transfer_queue=False, integrated=False):
     b = {"name": name, "kind": kind, "device": device, "compute_buffer": name + "_compute"}
     if transfer_queue:
         b["transfer_queue"] = True
+        b["compute_queue_copy_max"] = 65536  # the test's GGML_VK_COMPUTE_STREAM_COPY_MAX
     if integrated:
         b["integrated"] = True
     return b
@@ -78,8 +79,8 @@ def sched_inputs(kind, host_kind, n_bytes, transfer_queue):
     name = f"sched-inputs-{kind.lower()}{'-transfer-queue' if transfer_queue else ''}-{where}-{n_bytes // 1024}k"
     description = (
         f"llama.cpp tests/test-backend-sched-inputs.cpp on a {kind} device"
-        + (" with a transfer queue (copies above the 64 KiB compute-stream limit take it)"
-           if transfer_queue else "")
+        + (" with a transfer queue, which copies above the test's 64 KiB compute-stream limit"
+           " take" if transfer_queue else "")
         + f", CPU tensors in {'the device host buffer type (pinned)' if host_kind == 'pinned_host' else 'plain host memory (pageable)'}"
         + f", {n_bytes // 1024} KiB tensors. x*c runs on the CPU, eight mul+add layers with the"
         " weight w and the input y on the GPU. Evaluation A is queued and its inputs are"
@@ -143,7 +144,7 @@ def all_sched_inputs():
         for n_bytes in (16384, 4 << 20):
             out.append(sched_inputs("CUDA", host_kind, n_bytes, False))
             out.append(sched_inputs("Vulkan", host_kind, n_bytes, False))
-        out.append(sched_inputs("Vulkan", host_kind, 4 << 20, True))
+            out.append(sched_inputs("Vulkan", host_kind, n_bytes, True))
     return out
 
 

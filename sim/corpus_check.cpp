@@ -48,7 +48,7 @@ std::vector<CorpusOutcome> corpus_outcomes(const std::string& dir, bool with_rea
       outcomes.push_back(outcome(file, s, e, *find_policy(s, e.policy)));
       // The same expectation of that version's real scheduler (bridge/), where the tree has
       // every call the scenario makes.
-      if (with_real && find_ggml_version(e.policy) && runs_on_ggml_trees(s.program))
+      if (with_real && find_ggml_version(e.policy) && not_in_ggml_trees(s).empty())
         outcomes.push_back(outcome(file, s, e, real_policy("ggml@" + e.policy)));
     }
   }

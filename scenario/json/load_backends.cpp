@@ -33,7 +33,8 @@ void ScenarioLoader::load_backends(const Json& list) {
     const std::string p = at("/backends", i);
     const Json& j = object(list[i], p,
                            {"name", "kind", "device", "integrated", "transfer_queue",
-                            "support_async", "private_buffers", "compute_buffer", "capabilities"});
+                            "support_async", "private_buffers", "compute_queue_copy_max",
+                            "compute_buffer", "capabilities"});
     Backend b;
     b.name = name(required(j, p, "name"), at(p, "name"));
     claim(backend_path_, b.name, at(p, "name"), "backend");
@@ -66,6 +67,12 @@ void ScenarioLoader::load_backends(const Json& list) {
                      std::string(d.meaning) + " is a property of " +
                      std::string(to_string(d.kind)) + " devices)");
       b.*d.member = boolean(*v, fp);
+    }
+    if (const Json* m = optional(j, "compute_queue_copy_max")) {
+      const std::string mp = at(p, "compute_queue_copy_max");
+      if (!b.transfer_queue)
+        fail(mp, "only a Vulkan backend with \"transfer_queue\": true routes copies by size");
+      b.compute_queue_copy_max = unsigned_in(*m, mp, 1, kMaxSize);
     }
     compute_buffer_names_.push_back(
         string(required(j, p, "compute_buffer"), at(p, "compute_buffer")));

@@ -8,7 +8,7 @@
 namespace schedcheck::json_format {
 
 void ScenarioLoader::load_scheduler(const Json& j) {
-  object(j, "/scheduler", {"pipeline_parallel", "max_copies"});
+  object(j, "/scheduler", {"pipeline_parallel", "max_copies", "copy_slots"});
   if (const Json* mc = optional(j, "max_copies"))
     scenario_.scheduler.max_copies = small_int(*mc, "/scheduler/max_copies", 1, kMaxCopies);
   if (const Json* pp = optional(j, "pipeline_parallel")) {
@@ -19,6 +19,12 @@ void ScenarioLoader::load_scheduler(const Json& j) {
       fail("/scheduler/pipeline_parallel",
            "pipeline parallelism needs at least two GPU backends; this scenario has " +
                std::to_string(gpus));
+  }
+  if (const Json* cs = optional(j, "copy_slots")) {
+    if (scenario_.scheduler.pipeline_parallel)
+      fail("/scheduler/copy_slots",
+           "copy slots without pipeline parallelism; with it, \"max_copies\" gives the slots");
+    scenario_.scheduler.copy_slots = small_int(*cs, "/scheduler/copy_slots", 2, kMaxCopies);
   }
 }
 

@@ -208,6 +208,7 @@ void save_hardware(const Scenario& s, Json& j) {
     if (b.transfer_queue) bj["transfer_queue"] = true;
     if (!b.support_async) bj["support_async"] = false;
     if (b.private_buffers) bj["private_buffers"] = true;
+    if (b.compute_queue_copy_max > 0) bj["compute_queue_copy_max"] = b.compute_queue_copy_max;
     if (b.compute_buffer != kNone) bj["compute_buffer"] = s.buffers[b.compute_buffer].name;
     if (!b.overrides.empty()) bj["capabilities"] = save_overrides(b.overrides);
     backends.push_back(std::move(bj));
@@ -280,6 +281,7 @@ void save_scheduler(const Scenario& s, Json& j) {
     sched["pipeline_parallel"] = s.scheduler.pipeline_parallel;
   if (s.scheduler.max_copies != sched_defaults.max_copies)
     sched["max_copies"] = s.scheduler.max_copies;
+  if (s.scheduler.copy_slots > 0) sched["copy_slots"] = s.scheduler.copy_slots;
   if (!sched.empty()) j["scheduler"] = std::move(sched);
 }
 
