@@ -81,6 +81,21 @@ DriverStats run_program(const PreparedRun& run, BackendApi& api, SchedulerPort& 
       case Kind::synchronize:
         sched.synchronize(program_site(Call::sched_synchronize, eval, step));
         break;
+      case Kind::free_buffer: {
+        CallSite cs = program_site(Call::buffer_free, eval, step);
+        cs.backend = s.buffers[static_cast<std::size_t>(step.buffer)].owner;
+        api.buffer_free(step.buffer, cs);
+        break;
+      }
+      case Kind::alloc_buffer:
+        break;  // the memory of the freed buffer (cudaMalloc waits for nothing)
+      case Kind::upload: {
+        const TensorView dst = sched.tensor_view(step.tensor, eval);
+        CallSite cs = program_site(Call::tensor_set, eval, step);
+        cs.backend = dst.backend;
+        api.tensor_set(dst, cs);
+        break;
+      }
     }
     stats.steps.push_back({first, api.calls().size()});
   }

@@ -309,6 +309,33 @@ void BackendApi::tensor_get(const TensorView& src, const CallSite& site) {
   blocking(owner, op, 'a');
 }
 
+void BackendApi::tensor_set(const TensorView& dst, const CallSite& site) {
+  Operation op;
+  op.kind = OpKind::host_write;
+  op.site = site;
+  op.accesses.push_back(access_of(dst, true));
+  Index owner = is_host(dst.region) ? kNone : scenario_.buffers[dst.region.buffer].owner;
+  blocking(owner, op, 'a');
+}
+
+void BackendApi::buffer_free(Index buffer, const CallSite& site) {
+  const Index owner = scenario_.buffers[buffer].owner;
+  if (owner == kNone || !layout_.caps[owner].free_waits_for_device) return log('f', site);
+  CallSite wait = site;
+  wait.implicit = true;
+  // The device's synchronization covers the queues and streams of its API on that device.
+  const Backend& freer = scenario_.backends[owner];
+  for (AgentId a = 0; a < static_cast<AgentId>(layout_.agents.size()); ++a) {
+    const Agent& agent = layout_.agents[a];
+    if (agent.kind == AgentKind::host || agent.backend == kNone) continue;
+    const Backend& on = scenario_.backends[agent.backend];
+    if (on.device != freer.device || on.kind != freer.kind) continue;
+    if (agent.kind == AgentKind::queue) submit_recorded(agent.backend);
+    executor_.host_wait_queue(a, wait);
+  }
+  log('f', site);
+}
+
 void BackendApi::graph_compute_async(Index b, Operation compute) {
   if (layout_.caps[b].async_queue) {
     submit_recorded(b);  // the graph is recorded into the live context, which it submits

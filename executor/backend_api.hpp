@@ -87,6 +87,12 @@ class BackendApi {
                         const CallSite& site);
   // Blocking ggml_backend_tensor_get into host memory the caller owns (only the read matters).
   void tensor_get(const TensorView& src, const CallSite& site);
+  // Blocking ggml_backend_tensor_set from host memory the caller owns (only the write matters).
+  void tensor_set(const TensorView& dst, const CallSite& site);
+  // ggml_backend_buffer_free of a device buffer: where the owner's free waits for the device
+  // (Capabilities::free_waits_for_device), the host waits for every queue and stream on it;
+  // elsewhere the memory is released at once.
+  void buffer_free(Index buffer, const CallSite& site);
   void graph_compute_async(Index backend, Operation compute);
 
   // Host program accesses (llama.cpp set_inputs, reading logits).

@@ -34,6 +34,10 @@ std::string_view to_string(Call c) {
       return "eval callback reads";
     case Call::moe_ids_read:
       return "host reads expert ids";
+    case Call::buffer_free:
+      return "buffer_free";
+    case Call::tensor_set:
+      return "tensor_set";
   }
   return "?";
 }

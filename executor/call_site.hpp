@@ -24,6 +24,8 @@ enum class Call : uint8_t {
   host_read_output,    // the application reads logits after llama_synchronize
   eval_callback_read,  // the eval callback reads a node's tensor
   moe_ids_read,        // the scheduler's host read of expert ids
+  buffer_free,         // ggml_backend_buffer_free (a program step)
+  tensor_set,          // blocking ggml_backend_tensor_set (a program's upload)
 };
 std::string_view to_string(Call c);
 

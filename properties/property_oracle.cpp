@@ -51,7 +51,7 @@ void check_agreement(const ScenarioSpec& spec, const Policy& policy, int max_que
   OracleOptions o;
   o.max_states = 500'000;
   for (Index t = 0; t < static_cast<Index>(r.run.scenario.tensors.size()); ++t)
-    if (r.run.scenario.tensors[t].role == TensorRole::persistent)
+    if (initialized_before_run(r.run.scenario, t))
       o.initial.push_back({r.run.alloc.tensor_region(t, 0), LogicalValue{t, kInitialEval, 0}});
   const OracleResult q = explore_orders(r.trace, r.run.layout, o);
   RC_TAG(r.findings.empty() ? "clean" : "findings");

@@ -61,6 +61,7 @@ Capabilities capabilities_for(BackendKind kind, const VersionProfile& profile) {
                               (kind == BackendKind::musa && profile.musa_host_to_device);
       c.device_copy_queue = CopyQueue::source_then_event;
       c.blocking_stream = true;  // cudaStreamPerThread
+      c.free_waits_for_device = true;  // ~ggml_backend_cuda_buffer_context: cudaFree
       // ggml_cuda_init forces `integrated` off except in HIP builds from ggml-26040.
       c.integrated_reads_pinned_host = kind == BackendKind::hip && profile.hip_integrated;
       return c;
@@ -140,6 +141,7 @@ const std::vector<FieldRow>& field_rows() {
       {"get_async_member", &C::get_async_member},
       {"pinned_for_device0_only", &C::pinned_for_device0_only},
       {"blocking_on_queue", &C::blocking_on_queue},
+      {"free_waits_for_device", &C::free_waits_for_device},
   };
   return rows;
 }

@@ -71,6 +71,10 @@ struct Capabilities {
   // Blocking buffer set/get/copy are a command on the backend's own queue plus a host wait
   // (Metal private buffers, Backend::private_buffers: a blit on the device's MTLCommandQueue).
   bool blocking_on_queue = false;
+  // Freeing a device buffer waits for the device first (ggml-cuda's buffer free is cudaFree, a
+  // device synchronization); false: the memory is released at once, even while queued work still
+  // reads it (Vulkan's vkFreeMemory, Metal's command buffers with unretained references).
+  bool free_waits_for_device = false;
 
   bool operator==(const Capabilities&) const = default;
 };

@@ -22,6 +22,12 @@ std::string_view to_string(ProgramStep::Kind k) {
       return "read_output";
     case ProgramStep::Kind::synchronize:
       return "synchronize";
+    case ProgramStep::Kind::free_buffer:
+      return "free_buffer";
+    case ProgramStep::Kind::alloc_buffer:
+      return "alloc_buffer";
+    case ProgramStep::Kind::upload:
+      return "upload";
   }
   return "?";
 }

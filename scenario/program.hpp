@@ -20,11 +20,15 @@ struct ProgramStep {
     get_output,      // ggml_backend_tensor_get_async into a host buffer (async false: blocking)
     read_output,     // the host reads what an earlier asynchronous get_output fetched
     synchronize,     // ggml_backend_sched_synchronize
+    free_buffer,     // ggml_backend_buffer_free of a buffer of the program's own
+    alloc_buffer,    // a buffer allocated in the memory a freed one had (Buffer::reuses)
+    upload,          // ggml_backend_tensor_set of a persistent tensor (blocking)
   };
   Kind kind = Kind::compute;
   std::string name;      // optional label: expectations name steps by it
-  int tensor = -1;       // set_input, get_output, read_output
-  int buffer = -1;       // get_output: the host buffer (usage "output") that receives it
+  int tensor = -1;       // set_input, get_output, read_output, upload
+  int buffer = -1;       // get_output: the host buffer (usage "output") that receives it;
+                         // free_buffer, alloc_buffer: the buffer
   uint64_t row = 0;      // get_output: where, in rows of the tensor's size; read_output: which
   int fetch_step = -1;   // read_output: the asynchronous get_output whose bytes it reads
   bool async = true;     // compute, get_output

@@ -33,6 +33,12 @@ int Scenario::total_evaluations() const {
   return std::accumulate(driver.ubatches_per_batch.begin(), driver.ubatches_per_batch.end(), 0);
 }
 
+bool initialized_before_run(const Scenario& s, Index tensor) {
+  const Tensor& t = s.tensors[static_cast<std::size_t>(tensor)];
+  return t.role == TensorRole::persistent &&
+         (t.buffer == kNone || s.buffers[static_cast<std::size_t>(t.buffer)].reuses == kNone);
+}
+
 std::string not_in_ggml_trees(const Scenario& s) {
   for (const ProgramStep& p : s.program)
     if (p.kind == ProgramStep::Kind::prepare_inputs)

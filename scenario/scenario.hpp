@@ -52,6 +52,9 @@ struct Buffer {
   Index owner = kNone;  // device buffers: the backend whose device memory it is
   uint64_t size = 0;    // 0 for compute buffers: the allocator sizes them
   uint64_t alignment = 32;
+  // Program scenarios: the buffer an alloc_buffer step places in this one's memory once a
+  // free_buffer step released it (kNone: allocated for the whole run).
+  Index reuses = kNone;
 };
 
 enum TensorFlag : uint8_t { kFlagInput = 1, kFlagOutput = 2 };
@@ -238,6 +241,10 @@ Index add_persistent_tensor(Scenario& s, const std::string& name, Index buffer, 
 Index add_user_input(Scenario& s, const std::string& name, uint64_t size);
 Index add_node(Scenario& s, const std::string& name, const std::string& op, Index backend,
                std::vector<Index> sources, uint64_t size, uint8_t flags = 0);
+
+// Whether a persistent tensor holds its value before the run: not one in a buffer that a program
+// allocates in another's released memory (its values come from upload steps).
+bool initialized_before_run(const Scenario& s, Index tensor);
 
 // Whether a real ggml tree of the bundle can run the scenario: no program step prepare_inputs and
 // no copy slots without pipeline parallelism (both llama#27311, in no tree). Empty: it can; else

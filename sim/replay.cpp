@@ -19,8 +19,11 @@ ReplayResult replay_with(const Scenario& s, const Policy& policy,
   ReplayResult r;
   r.run = prepare_run(s, policy);
   SemanticsEngine engine(r.run.layout, r.run.alloc.buffer_size);
+  for (Index b = 0; b < static_cast<Index>(r.run.scenario.buffers.size()); ++b)
+    if (const Index memory = r.run.scenario.buffers[b].reuses; memory != kNone)
+      engine.share_memory(b, memory);
   for (Index t = 0; t < static_cast<Index>(r.run.scenario.tensors.size()); ++t)
-    if (r.run.scenario.tensors[t].role == TensorRole::persistent)
+    if (initialized_before_run(r.run.scenario, t))
       engine.initialize(r.run.alloc.tensor_region(t, 0), LogicalValue{t, kInitialEval, 0});
   BackendApi api(r.run.scenario, r.run.layout, engine);
   r.stats = drive_run(r.run, api, engine);

@@ -86,6 +86,7 @@ struct CopyOperation {
 struct HostAccess {
   enum class Kind : uint8_t {
     set_inputs_write,    // llama.cpp's set_inputs
+    upload_write,        // a program's upload (ggml_backend_tensor_set of a persistent tensor)
     output_read,         // the output rows the application reads
     expert_ids_read,     // the scheduler's read of the expert ids it fetched
     eval_callback_read,  // the eval callback

@@ -101,7 +101,8 @@ CopyOperation ReportNaming::copy(const TraceEntry& e) const {
 HostAccess ReportNaming::host_access(const TraceEntry& e) const {
   HostAccess h{HostAccess::Kind::other_read, tensor(e.op.accesses[0])};
   if (e.op.kind == OpKind::host_write)
-    h.kind = HostAccess::Kind::set_inputs_write;
+    h.kind = e.site().call == Call::tensor_set ? HostAccess::Kind::upload_write
+                                               : HostAccess::Kind::set_inputs_write;
   else if (e.site().call == Call::host_read_output)
     h.kind = HostAccess::Kind::output_read;
   else if (e.site().call == Call::moe_ids_read)

@@ -24,6 +24,8 @@ class SemanticsEngine : public Executor {
 
   // Contents that exist before the run (weights, KV cache): written by nobody, ordered first.
   void initialize(const Region& region, const LogicalValue& value);
+  // A buffer placed in another's released memory (Buffer::reuses).
+  void share_memory(int buffer, int memory) { shadow_.share_memory(buffer, memory); }
 
   void host_op(const Operation& op) override;
   void blocking_op(AgentId stream, const Operation& op) override;

@@ -7,7 +7,12 @@ void ShadowMemory::add_buffer(uint64_t size) {
   ShadowCell all;
   all.end = size;
   cells.emplace(0, all);
+  memory_of_.push_back(static_cast<int>(buffers_.size()));
   buffers_.push_back(std::move(cells));
+}
+
+void ShadowMemory::share_memory(int buffer, int memory) {
+  memory_of_[static_cast<std::size_t>(buffer)] = memory_of_[static_cast<std::size_t>(memory)];
 }
 
 std::map<uint64_t, ShadowCell>::iterator ShadowMemory::split_at(
@@ -24,7 +29,7 @@ std::map<uint64_t, ShadowCell>::iterator ShadowMemory::split_at(
 
 void ShadowMemory::for_range(int buffer, uint64_t begin, uint64_t end,
                              const std::function<void(uint64_t, ShadowCell&)>& visit) {
-  auto& cells = buffers_[buffer];
+  auto& cells = buffers_[static_cast<std::size_t>(memory_of_[static_cast<std::size_t>(buffer)])];
   if (begin >= end) return;
   // Ranges past the buffer's recorded size (never for validated scenarios) extend it.
   auto last = std::prev(cells.end());

@@ -29,6 +29,9 @@ struct ShadowCell {
 class ShadowMemory {
  public:
   void add_buffer(uint64_t size);
+  // Buffer `buffer` occupies `memory`'s bytes (memory released, then reused): both names reach
+  // the same cells, so a write through one races with a pending read through the other.
+  void share_memory(int buffer, int memory);
   // Visits the cells covering [begin, end) of buffer, split at the boundaries.
   void for_range(int buffer, uint64_t begin, uint64_t end,
                  const std::function<void(uint64_t begin, ShadowCell&)>& visit);
@@ -39,6 +42,7 @@ class ShadowMemory {
   std::map<uint64_t, ShadowCell>::iterator split_at(std::map<uint64_t, ShadowCell>& cells,
                                                     uint64_t at);
   std::vector<std::map<uint64_t, ShadowCell>> buffers_;
+  std::vector<int> memory_of_;  // per buffer: the index into buffers_ holding its cells
 };
 
 }  // namespace schedcheck

@@ -12,6 +12,7 @@
 #include "sim/replay.hpp"
 #include "sim/sync_expectations.hpp"
 #include "tests/support/paths.hpp"
+#include "tests/support/program_steps.hpp"
 
 namespace schedcheck::testing {
 namespace {
@@ -33,13 +34,6 @@ Scenario without_steps(Scenario s, Kind kind) {
   s.program = std::move(kept);
   s.expectations.clear();
   return s;
-}
-
-std::size_t step_named(const Scenario& s, const std::string& name) {
-  for (std::size_t i = 0; i < s.program.size(); ++i)
-    if (s.program[i].name == name) return i;
-  ADD_FAILURE() << "no step " << name;
-  return 0;
 }
 
 TEST(Program, StepsBelongToTheEvaluationTheyPrepareOrFetch) {

@@ -30,6 +30,11 @@ bool has_integrated_gpu(const Scenario& s) {
                      [](const Backend& b) { return b.integrated; });
 }
 
+bool reuses_memory(const Scenario& s) {
+  return std::any_of(s.buffers.begin(), s.buffers.end(),
+                     [](const Buffer& b) { return b.reuses != kNone; });
+}
+
 // Integrated GPUs read host memory in place (H5): llama.cpp's set_inputs, before any scheduler
 // call, rewrites what the previous graph still reads, which no compute_splits can order
 // (issue 15 takes it up). On those scenarios schedcheck-min's only findings are H5.
@@ -39,8 +44,16 @@ TEST(SchedcheckMin, CleanOnEveryCorpusAndBenchmarkScenario) {
     for (const auto& entry : std::filesystem::recursive_directory_iterator(source_path(dir))) {
       if (entry.path().extension() != ".json") continue;
       const Scenario s = load_scenario_file(entry.path().string());
-      const PolicyVerdict v = explain(replay(s, min_policy()));
-      if (has_integrated_gpu(s)) {
+      const ReplayResult r = replay(s, min_policy());
+      const PolicyVerdict v = explain(r);
+      if (reuses_memory(s)) {
+        // A program that uploads into memory it freed while queued work still read it
+        // (reports/buffer-lifetimes): no scheduler call comes between the free and the upload.
+        for (const Finding& f : r.findings)
+          EXPECT_EQ(r.trace.at(static_cast<std::size_t>(f.second_op)).site().call,
+                    Call::tensor_set)
+              << entry.path();
+      } else if (has_integrated_gpu(s)) {
         ++integrated;
         for (const FindingGroup& g : v.groups) EXPECT_EQ(g.mechanism, Mechanism::H5) << entry.path();
       } else {

@@ -146,7 +146,8 @@ void ScenarioLoader::load_buffers(const Json& list) {
   array(list, "/buffers");
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string p = at("/buffers", i);
-    const Json& j = object(list[i], p, {"name", "kind", "backend", "usage", "size", "alignment"});
+    const Json& j =
+        object(list[i], p, {"name", "kind", "backend", "usage", "size", "alignment", "reuses"});
     Buffer b;
     b.name = name(required(j, p, "name"), at(p, "name"));
     claim(buffer_path_, b.name, at(p, "name"), "buffer");
@@ -189,6 +190,34 @@ void ScenarioLoader::load_buffers(const Json& list) {
     buffer_index_.emplace(b.name, static_cast<Index>(i));
     scenario_.buffers.push_back(std::move(b));
   }
+  for (std::size_t i = 0; i < list.size(); ++i)
+    if (const Json* r = optional(list[i], "reuses")) resolve_reuse(static_cast<Index>(i), *r);
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const Index t = scenario_.buffers[i].reuses;
+    if (t != kNone && scenario_.buffers[static_cast<std::size_t>(t)].reuses != kNone)
+      fail(at(at("/buffers", i), "reuses"),
+           in_quotes(scenario_.buffers[static_cast<std::size_t>(t)].name) +
+               " reuses memory itself; name the buffer whose memory it reuses");
+  }
+}
+
+// A buffer that takes over another's memory: the same kind on the same device, no larger, not
+// itself a reuse, and neither a compute buffer (the allocator places those).
+void ScenarioLoader::resolve_reuse(Index i, const Json& j) {
+  const std::string p = at(at("/buffers", static_cast<std::size_t>(i)), "reuses");
+  const Index target = buffer_ref(j, p);
+  Buffer& b = scenario_.buffers[static_cast<std::size_t>(i)];
+  const Buffer& t = scenario_.buffers[static_cast<std::size_t>(target)];
+  if (target == i) fail(p, "a buffer cannot reuse its own memory");
+  if (b.kind != BufferKind::device || t.kind != BufferKind::device || b.owner != t.owner)
+    fail(p, "buffer " + in_quotes(b.name) + " can reuse the memory of a device buffer of the same "
+                "backend; " + in_quotes(t.name) + " is not one");
+  if (b.usage == BufferUsage::compute || t.usage == BufferUsage::compute)
+    fail(p, "compute buffers are the allocator's; reuse is for buffers of the program's own");
+  if (b.size > t.size)
+    fail(p, "buffer " + in_quotes(b.name) + " (" + std::to_string(b.size) + " bytes) is larger "
+                "than " + in_quotes(t.name) + " (" + std::to_string(t.size) + " bytes)");
+  b.reuses = target;
 }
 
 void ScenarioLoader::resolve_compute_buffers() {

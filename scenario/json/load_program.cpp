@@ -13,9 +13,10 @@ namespace {
 
 using Kind = ProgramStep::Kind;
 
-constexpr Kind kKinds[] = {Kind::alloc_graph,    Kind::reset,      Kind::set_input,
-                           Kind::prepare_inputs, Kind::compute,    Kind::get_output,
-                           Kind::read_output,    Kind::synchronize};
+constexpr Kind kKinds[] = {Kind::alloc_graph, Kind::reset,          Kind::set_input,
+                           Kind::prepare_inputs, Kind::compute,  Kind::get_output,
+                           Kind::read_output, Kind::synchronize,  Kind::free_buffer,
+                           Kind::alloc_buffer, Kind::upload};
 
 std::string kind_names() {
   std::string names;
@@ -36,6 +37,9 @@ void ScenarioLoader::load_program(const Json& list) {
   std::vector<int> fetches;                  // the asynchronous get_output steps so far
   bool allocated = false;
   int computes = 0;
+  // Buffers in memory at this step: all but those a program allocates in freed memory.
+  std::vector<bool> live;
+  for (const Buffer& b : scenario_.buffers) live.push_back(b.reuses == kNone);
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string p = at(path, i);
     if (!list[i].is_object()) fail(p, "expected a step object, got " + describe(list[i]));
@@ -60,11 +64,13 @@ void ScenarioLoader::load_program(const Json& list) {
       const Tensor& t = scenario_.tensors[s.tensor];
       if (s.kind == Kind::set_input && t.role != TensorRole::user_input)
         fail(tp, in_quotes(t.name) + " is not a user input; set_input writes one of \"inputs\"");
-      if (s.kind != Kind::set_input && t.role != TensorRole::node_output)
+      if (s.kind == Kind::upload && t.role != TensorRole::persistent)
+        fail(tp, in_quotes(t.name) + " is not a persistent tensor; upload writes one of \"tensors\"");
+      if (s.kind != Kind::set_input && s.kind != Kind::upload && t.role != TensorRole::node_output)
         fail(tp, in_quotes(t.name) + " is not the output of a node; " +
                      std::string(to_string(s.kind)) + " fetches what the graph computed");
     } else if (s.kind == Kind::set_input || s.kind == Kind::get_output ||
-               s.kind == Kind::read_output) {
+               s.kind == Kind::read_output || s.kind == Kind::upload) {
       required(j, p, "tensor");
     }
     if (const Json* a = optional(j, "async")) s.async = boolean(*a, at(p, "async"));
@@ -85,6 +91,12 @@ void ScenarioLoader::load_program(const Json& list) {
       case Kind::compute:
         allocated = true;  // graph_compute_async allocates a graph that is not
         ++computes;
+        check_graph_buffers(p, live);
+        break;
+      case Kind::free_buffer:
+      case Kind::alloc_buffer:
+      case Kind::upload:
+        buffer_step(s, j, p, live);
         break;
       case Kind::get_output: {
         if (computes == 0) fail(p, "get_output before any compute: there is nothing to fetch");
@@ -141,6 +153,11 @@ const Json& ScenarioLoader::step_object(const Json& j, const std::string& p, Kin
       return object(j, p, {"step", "name", "async"});
     case Kind::get_output:
       return object(j, p, {"step", "name", "tensor", "into", "row", "async"});
+    case Kind::free_buffer:
+    case Kind::alloc_buffer:
+      return object(j, p, {"step", "name", "buffer"});
+    case Kind::upload:
+      return object(j, p, {"step", "name", "tensor"});
     default:
       return object(j, p, {"step", "name"});
   }

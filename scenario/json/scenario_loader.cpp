@@ -29,6 +29,12 @@ Scenario ScenarioLoader::load(const Json& root) {
       fail("/program",
            "give either \"driver\" (llama.cpp's decode loop) or \"program\" (steps), not both");
     load_program(*pr);
+  } else {
+    for (std::size_t b = 0; b < scenario_.buffers.size(); ++b)
+      if (scenario_.buffers[b].reuses != kNone)
+        fail(at(at("/buffers", b), "reuses"),
+             "only a program's alloc_buffer step places a buffer in freed memory; this scenario "
+             "has no \"program\"");
   }
   if (const Json* p = optional(root, "policies")) load_policies(*p);
   if (const Json* e = optional(root, "expect")) load_expect(*e);

@@ -68,6 +68,7 @@ class ScenarioLoader : JsonAccess {
   void load_backends(const Json& list);
   std::vector<CapabilityOverride> load_overrides(const Json& j, const std::string& path) const;
   void load_buffers(const Json& list);
+  void resolve_reuse(Index buffer, const Json& j);
   void resolve_compute_buffers();
 
   // --- tensors, inputs, nodes (load_graph.cpp) -----------------------------------------
@@ -130,6 +131,11 @@ class ScenarioLoader : JsonAccess {
   // Step j's object, with "step", "name" and the keys of its kind only.
   const Json& step_object(const Json& j, const std::string& p, ProgramStep::Kind k) const;
   Index program_step_ref(const std::string& n, const std::string& path) const;
+  // free_buffer, alloc_buffer and upload against the buffers in memory (load_program_buffers.cpp).
+  void buffer_step(ProgramStep& s, const Json& j, const std::string& p,
+                   std::vector<bool>& live) const;
+  // A compute needs every buffer its graph reads or writes in memory.
+  void check_graph_buffers(const std::string& p, const std::vector<bool>& live) const;
 
   // --- policies (load_policies.cpp) and expectations (load_expect.cpp) ------------------
   void load_policies(const Json& list);

@@ -188,7 +188,8 @@ Json save_program(const Scenario& s) {
     j["step"] = std::string(to_string(p.kind));
     if (!p.name.empty()) j["name"] = p.name;
     if (p.tensor >= 0) j["tensor"] = s.tensors[p.tensor].name;
-    if (p.buffer >= 0) j["into"] = s.buffers[p.buffer].name;
+    if (p.buffer >= 0)
+      j[p.kind == ProgramStep::Kind::get_output ? "into" : "buffer"] = s.buffers[p.buffer].name;
     if (p.row > 0) j["row"] = p.row;  // read_output: resolves to the same get_output again
     if (!p.async) j["async"] = false;
     if (p.reserve) j["reserve"] = true;
@@ -224,6 +225,7 @@ void save_hardware(const Scenario& s, Json& j) {
     bj["usage"] = std::string(to_string(b.usage));
     if (b.usage != BufferUsage::compute) bj["size"] = b.size;
     if (b.alignment != Buffer{}.alignment) bj["alignment"] = b.alignment;
+    if (b.reuses != kNone) bj["reuses"] = s.buffers[b.reuses].name;
     buffers.push_back(std::move(bj));
   }
   j["buffers"] = std::move(buffers);
