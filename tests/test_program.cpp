@@ -145,5 +145,18 @@ TEST(Program, SavedAndLoadedAgainItIsTheSameProgram) {
   EXPECT_EQ(again.expectations[0].host_syncs.steps, s.expectations[0].host_syncs.steps);
 }
 
+// A read of row 0 after fetches of later rows: saved without "row", it would load as a read of
+// the latest fetch (found by the scenario fuzzer on the ring peer test).
+TEST(Program, AReadOfAnEarlierRowSavesAsThatRow) {
+  const Scenario s =
+      load_scenario_file(source_path("reports/peer-tests/sched-ring-shared-input.json"));
+  const std::string saved = save_scenario(s).dump(1);
+  const Scenario again = load_scenario_text(saved, "resaved");
+  ASSERT_EQ(again.program.size(), s.program.size());
+  for (std::size_t i = 0; i < s.program.size(); ++i)
+    EXPECT_EQ(again.program[i].fetch_step, s.program[i].fetch_step) << "step " << i;
+  EXPECT_EQ(save_scenario(again).dump(1), saved);
+}
+
 }  // namespace
 }  // namespace schedcheck::testing

@@ -329,6 +329,21 @@ TEST_P(RoundTrip, SaveLoadSaveIsStable) {
               backend_capabilities(first, b, VersionProfile{}));
 }
 
+// Every scenario the project ships, as the scenario fuzzer checks its seeds.
+TEST(RoundTripCorpus, EveryReportAndBenchmarkScenarioSavesStably) {
+  int files = 0;
+  for (const char* dir : {"/reports", "/bench/scenarios"})
+    for (const auto& e :
+         fs::recursive_directory_iterator(std::string(SCHEDCHECK_SOURCE_DIR) + dir)) {
+      if (e.path().extension() != ".json") continue;
+      SCOPED_TRACE(e.path().string());
+      const std::string saved = save_scenario(load_scenario_file(e.path().string())).dump(2);
+      EXPECT_EQ(save_scenario(load_scenario_text(saved, "resaved")).dump(2), saved);
+      ++files;
+    }
+  EXPECT_GE(files, 60);
+}
+
 INSTANTIATE_TEST_SUITE_P(Files, RoundTrip,
                          testing::Values("valid-minimal.json", "valid-full.json",
                                          "valid-splits.json", "valid-program.json"),

@@ -190,7 +190,9 @@ Json save_program(const Scenario& s) {
     if (p.tensor >= 0) j["tensor"] = s.tensors[p.tensor].name;
     if (p.buffer >= 0)
       j[p.kind == ProgramStep::Kind::get_output ? "into" : "buffer"] = s.buffers[p.buffer].name;
-    if (p.row > 0) j["row"] = p.row;  // read_output: resolves to the same get_output again
+    // read_output: always, so that it resolves to the same get_output again (without "row" the
+    // loader takes the tensor's latest fetch, whatever its row).
+    if (p.row > 0 || p.kind == ProgramStep::Kind::read_output) j["row"] = p.row;
     if (!p.async) j["async"] = false;
     if (p.reserve) j["reserve"] = true;
     steps.push_back(std::move(j));
