@@ -236,15 +236,8 @@ bool BackendApi::cpy_tensor_async(Index bs, Index bd, const TensorView& src, con
     return true;
   }
 
-  const Backend& s_be = scenario_.backends[bs];
-  const Backend& d_be = scenario_.backends[bd];
-  // CUDA, HIP and MUSA are separate builds: a device source must be of the same kind.
-  if (!c.cpy_async_device || s_be.kind != d_be.kind || sbuf.owner != bs || layout_.queue_of[bs] < 0)
-    return false;
-  if (c.cpy_async_same_device_only && s_be.device != d_be.device) return false;
+  if (!accepts_device_copy(bs, bd, src, dst)) return false;
   Operation op = copy_op(src, dst, site);
-  if (c.device_copy_queue == CopyQueue::source_then_event && layout_.copy_event_of[bs] < 0)
-    return false;  // a source whose overrides take away its copies has no copy event to record
   if (c.device_copy_queue == CopyQueue::destination) {
     enqueue_compute_queue(bd, op);
   } else {
@@ -255,6 +248,30 @@ bool BackendApi::cpy_tensor_async(Index bs, Index bd, const TensorView& src, con
   }
   log('a', site);
   return true;
+}
+
+bool BackendApi::accepts_device_copy(Index bs, Index bd, const TensorView& src,
+                                     const TensorView& dst) const {
+  const Capabilities& c = layout_.caps[bd];
+  if (!c.cpy_async_member || !c.async_queue) return false;
+  const Buffer& sbuf = scenario_.buffers[src.region.buffer];
+  const Buffer& dbuf = scenario_.buffers[dst.region.buffer];
+  if (dbuf.kind != BufferKind::device || dbuf.owner != bd) return false;
+  const Backend& s_be = scenario_.backends[bs];
+  const Backend& d_be = scenario_.backends[bd];
+  // CUDA, HIP and MUSA are separate builds: a device source must be of the same kind.
+  if (sbuf.kind != BufferKind::device || !c.cpy_async_device || s_be.kind != d_be.kind ||
+      sbuf.owner != bs || layout_.queue_of[bs] < 0)
+    return false;
+  if (c.cpy_async_same_device_only && s_be.device != d_be.device) return false;
+  // A source whose overrides take away its copies has no copy event to record.
+  return c.device_copy_queue != CopyQueue::source_then_event || layout_.copy_event_of[bs] >= 0;
+}
+
+bool BackendApi::device_copy_on_source_queue(Index bs, Index bd, const TensorView& src,
+                                             const TensorView& dst) const {
+  return accepts_device_copy(bs, bd, src, dst) &&
+         layout_.caps[bd].device_copy_queue == CopyQueue::source_then_event;
 }
 
 void BackendApi::tensor_copy_async(Index bs, Index bd, const TensorView& src, const TensorView& dst,

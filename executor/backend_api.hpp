@@ -70,6 +70,11 @@ class BackendApi {
   bool cpy_tensor_async(Index bs, Index bd, const TensorView& src, const TensorView& dst,
                         const CallSite& site);
   bool has_cpy_tensor_async(Index backend) const { return layout_.caps[backend].cpy_async_member; }
+  // Whether cpy_tensor_async takes a copy from device memory of bs to bd, and whether it then
+  // runs the copy on bs's queue (CUDA, HIP, MUSA, Metal), where bd's queue does not order it.
+  bool accepts_device_copy(Index bs, Index bd, const TensorView& src, const TensorView& dst) const;
+  bool device_copy_on_source_queue(Index bs, Index bd, const TensorView& src,
+                                   const TensorView& dst) const;
   // A backend without a queue computes on the host (CPU, BLAS): graph_compute returns done.
   bool runs_on_host(Index backend) const { return !layout_.caps[backend].async_queue; }
   // CUDA-family backends copy on their compute stream; Vulkan may use a transfer queue.

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -90,6 +91,32 @@ TEST(SchedcheckMin, TheHostWaitsOnlyForCopiesNeverForAWholeQueueInsideTheSchedul
     EXPECT_EQ(c.letter, 'e') << c.site.step;
     EXPECT_EQ(c.site.step, "release host sources");
   }
+}
+
+// A queue waits only on events of its own device, except CUDA's (cudaStreamWaitEvent takes
+// another device's event; a VkEvent belongs to one device). B12 and H2c copy between two Vulkan
+// devices.
+TEST(SchedcheckMin, AQueueWaitsOnAnotherDevicesEventOnlyOnCuda) {
+  int cross_device_cuda = 0;
+  for (const char* file : {"reports/bugs/B12-vulkan-transfer-queue-pp.json",
+                           "reports/bugs/H2c-vulkan-pp-next-ubatch-get-rows.json",
+                           "reports/canonical/two-gpu-pp.json"}) {
+    const Scenario s = load_scenario_file(source_path(file));
+    const ReplayResult r = replay(s, min_policy());
+    std::map<EventId, Index> recorded_by;  // event -> backend of its latest record
+    for (const TraceEntry& e : r.trace) {
+      const Index backend = r.run.layout.agents[static_cast<std::size_t>(e.agent)].backend;
+      if (e.kind == TraceKind::record) recorded_by[e.event] = backend;
+      if (e.kind != TraceKind::wait_event || !recorded_by.count(e.event)) continue;
+      const Backend& waiter = s.backends[static_cast<std::size_t>(backend)];
+      const Backend& owner = s.backends[static_cast<std::size_t>(recorded_by[e.event])];
+      if (waiter.device == owner.device) continue;
+      EXPECT_EQ(waiter.kind, BackendKind::cuda) << file << ": " << waiter.name << " waits on "
+                                                << owner.name;
+      cross_device_cuda += waiter.kind == BackendKind::cuda;
+    }
+  }
+  EXPECT_GT(cross_device_cuda, 0);  // two-gpu-pp's queues do wait across devices
 }
 
 TEST(SchedcheckMin, ACpuSplitReadsItsGpuInputOnTheSourceQueueWithOneHostWait) {

@@ -70,10 +70,14 @@ class SchedcheckMinSplits final : public SplitPolicy {
     return ev;
   }
 
-  // Whether the queue of `waiter` can wait on an event of `owner` (same backend API).
+  // Whether the queue of `waiter` can wait on an event of `owner`: the same backend API, and
+  // the same device unless it is CUDA, whose cudaStreamWaitEvent takes another device's event
+  // (a VkEvent or MTLEvent belongs to one device; HIP's documentation does not say).
   bool queue_can_wait(Index waiter, Index owner) const {
-    const Scenario& s = sched_->run().scenario;
-    return !sched_->api().runs_on_host(waiter) && s.backends[waiter].kind == s.backends[owner].kind;
+    const Backend& w = sched_->run().scenario.backends[waiter];
+    const Backend& o = sched_->run().scenario.backends[owner];
+    return !sched_->api().runs_on_host(waiter) && w.kind == o.kind &&
+           (w.device == o.device || w.kind == BackendKind::cuda);
   }
 
   // The host waits for the pending host-source copies, except those that the queue
@@ -140,10 +144,15 @@ bool SchedcheckMinSplits::copy_input(Index k, const SplitInput& in, EventId ev) 
   } else {
     sched.synchronize_backend(b, cs(Call::synchronize, b, "input"));
   }
-  // The copy may run on the source queue: that queue waits for the destination's fence.
-  if (ev >= 0 && src_backend != b && queue_can_wait(src_backend, b))
-    api.event_wait(src_backend, armed(ev, k),
-                   cs(Call::event_wait, src_backend, "source waits fence"));
+  // The copy may run on the source queue: that queue waits for the destination's fence, or,
+  // where it cannot wait on the destination's events (another device, not CUDA), the host does.
+  if (ev >= 0 && src_backend != b && api.device_copy_on_source_queue(src_backend, b, src, dst)) {
+    if (queue_can_wait(src_backend, b))
+      api.event_wait(src_backend, armed(ev, k),
+                     cs(Call::event_wait, src_backend, "source waits fence"));
+    else
+      api.event_synchronize(armed(ev, k), cs(Call::event_synchronize, b, "source cannot wait"));
+  }
   if (sched.is_moe_input(k, in)) {
     sched.moe_partial_copy(*ctx_, k, in, src, dst);
     return false;
