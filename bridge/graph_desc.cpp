@@ -67,7 +67,7 @@ bridge::GraphDesc graph_desc(const PreparedRun& run) {
     // As patches/ggml-head/0004 sets them: ggml-cuda alone (built for the CUDA family from one
     // source), cross-device waits in its CUDA build only; a tree without these caps ignores them.
     const BackendKind kind = s.backends[b].kind;
-    d.events_cross_device = d.events && kind == BackendKind::cuda;
+    d.events_cross_device = d.events && waits_on_other_devices_events(kind);
     d.async_copies_in_order = d.set_get_async && is_cuda_family(kind) && !c.transfer_queue;
     d.compute_buffer = s.backends[b].compute_buffer;
     if (d.compute_buffer == kNone) refuse(s, "backend " + d.name + " has no compute buffer");

@@ -8,9 +8,10 @@ namespace {
 
 using Kind = ProgramStep::Kind;
 
-CallSite program_site(Call call, int eval, const ProgramStep& step) {
+CallSite program_site(Call call, int eval, const ProgramStep& step, Index backend = kNone) {
   CallSite cs;
   cs.call = call;
+  cs.backend = backend;
   cs.role = Role::driver;
   cs.eval = eval;
   cs.ubatch = eval;
@@ -61,14 +62,11 @@ DriverStats run_program(const PreparedRun& run, BackendApi& api, SchedulerPort& 
       case Kind::get_output: {
         const TensorView src = sched.tensor_view(step.tensor, eval);
         if (step.async) {
-          CallSite cs = program_site(Call::get_tensor_async, eval, step);
-          cs.backend = src.backend;
-          sched.get_output_async(step.tensor, host_row(s, src, step), cs);
+          sched.get_output_async(step.tensor, host_row(s, src, step),
+                                 program_site(Call::get_tensor_async, eval, step, src.backend));
         } else {
           // ggml_backend_tensor_get: the buffer's blocking get, which waits for no queue.
-          CallSite cs = program_site(Call::host_read_output, eval, step);
-          cs.backend = src.backend;
-          api.tensor_get(src, cs);
+          api.tensor_get(src, program_site(Call::host_read_output, eval, step, src.backend));
         }
         break;
       }
@@ -81,19 +79,16 @@ DriverStats run_program(const PreparedRun& run, BackendApi& api, SchedulerPort& 
       case Kind::synchronize:
         sched.synchronize(program_site(Call::sched_synchronize, eval, step));
         break;
-      case Kind::free_buffer: {
-        CallSite cs = program_site(Call::buffer_free, eval, step);
-        cs.backend = s.buffers[static_cast<std::size_t>(step.buffer)].owner;
-        api.buffer_free(step.buffer, cs);
+      case Kind::free_buffer:
+        api.buffer_free(step.buffer,
+                        program_site(Call::buffer_free, eval, step,
+                                     s.buffers[static_cast<std::size_t>(step.buffer)].owner));
         break;
-      }
       case Kind::alloc_buffer:
         break;  // the memory of the freed buffer (cudaMalloc waits for nothing)
       case Kind::upload: {
         const TensorView dst = sched.tensor_view(step.tensor, eval);
-        CallSite cs = program_site(Call::tensor_set, eval, step);
-        cs.backend = dst.backend;
-        api.tensor_set(dst, cs);
+        api.tensor_set(dst, program_site(Call::tensor_set, eval, step, dst.backend));
         break;
       }
     }

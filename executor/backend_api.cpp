@@ -340,15 +340,14 @@ void BackendApi::buffer_free(Index buffer, const CallSite& site) {
   if (owner == kNone || !layout_.caps[owner].free_waits_for_device) return log('f', site);
   CallSite wait = site;
   wait.implicit = true;
-  // The device's synchronization covers the queues and streams of its API on that device.
+  // The device's synchronization covers every backend of its API on that device.
   const Backend& freer = scenario_.backends[owner];
-  for (AgentId a = 0; a < static_cast<AgentId>(layout_.agents.size()); ++a) {
-    const Agent& agent = layout_.agents[a];
-    if (agent.kind == AgentKind::host || agent.backend == kNone) continue;
-    const Backend& on = scenario_.backends[agent.backend];
-    if (on.device != freer.device || on.kind != freer.kind) continue;
-    if (agent.kind == AgentKind::queue) submit_recorded(agent.backend);
-    executor_.host_wait_queue(a, wait);
+  for (Index b = 0; b < static_cast<Index>(scenario_.backends.size()); ++b) {
+    const Backend& on = scenario_.backends[b];
+    if (!layout_.caps[b].async_queue || on.device != freer.device || on.kind != freer.kind)
+      continue;
+    submit_recorded(b);
+    wait_own_queues(b, wait);
   }
   log('f', site);
 }

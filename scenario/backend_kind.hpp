@@ -27,6 +27,12 @@ inline bool is_host_backend(BackendKind k) {
 inline bool is_cuda_family(BackendKind k) {
   return k == BackendKind::cuda || k == BackendKind::hip || k == BackendKind::musa;
 }
+// A queue of this kind may wait on an event of another device: CUDA's cudaStreamWaitEvent takes
+// one; a VkEvent or MTLEvent belongs to one device, and HIP's documentation does not promise it
+// (patches/ggml-head/0004 sets events_cross_device in the CUDA build only).
+inline bool waits_on_other_devices_events(BackendKind k) {
+  return k == BackendKind::cuda;
+}
 inline bool is_host_buffer(BufferKind k) {
   return k != BufferKind::device;
 }

@@ -41,13 +41,11 @@ ProgramEvaluations program_evaluations(const std::vector<ProgramStep>& steps) {
         ++e.computes;
         break;
       case ProgramStep::Kind::get_output:
-        eval = std::max(0, e.computes - 1);
+      case ProgramStep::Kind::synchronize:
+        eval = std::max(0, e.computes - 1);  // the latest compute's
         break;
       case ProgramStep::Kind::read_output:
         eval = s.fetch_step >= 0 ? e.of_step.at(static_cast<std::size_t>(s.fetch_step)) : 0;
-        break;
-      case ProgramStep::Kind::synchronize:
-        eval = std::max(0, e.computes - 1);
         break;
       case ProgramStep::Kind::set_input:
         e.evaluations = std::max(e.evaluations, e.computes + 1);

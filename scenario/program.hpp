@@ -48,5 +48,4 @@ struct ProgramEvaluations {
 };
 ProgramEvaluations program_evaluations(const std::vector<ProgramStep>& steps);
 
-
 }  // namespace schedcheck

@@ -83,10 +83,12 @@ bool blocks_host(const HostCall& sync) {
   return sync.letter != 'w';
 }
 
+bool is_host_blocking_sync(const HostCall& call) {
+  return call.sync_id >= 0 && blocks_host(call);
+}
+
 int host_blocking_syncs(const std::vector<HostCall>& calls) {
-  return static_cast<int>(std::count_if(calls.begin(), calls.end(), [](const HostCall& c) {
-    return c.sync_id >= 0 && blocks_host(c);
-  }));
+  return static_cast<int>(std::count_if(calls.begin(), calls.end(), is_host_blocking_sync));
 }
 
 }  // namespace schedcheck

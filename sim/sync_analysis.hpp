@@ -36,6 +36,9 @@ Policy minimal_set_policy(const Policy& policy, const SyncAnalysis& a);
 // queue-side event_wait).
 bool blocks_host(const HostCall& sync);
 
+// A numbered synchronization that blocks the host: what advise and host_syncs expectations count.
+bool is_host_blocking_sync(const HostCall& call);
+
 // Host-blocking synchronizations among a run's calls (synchronize, event_synchronize; not the
 // queue-side event_wait).
 int host_blocking_syncs(const std::vector<HostCall>& calls);

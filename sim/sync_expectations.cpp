@@ -11,7 +11,7 @@ namespace schedcheck {
 std::vector<int> host_syncs_per_evaluation(const ReplayResult& r) {
   std::vector<int> counts(static_cast<std::size_t>(std::max(1, r.stats.evaluations)), 0);
   for (const HostCall& c : r.calls) {
-    if (c.sync_id < 0 || !blocks_host(c)) continue;
+    if (!is_host_blocking_sync(c)) continue;
     const int eval = std::clamp(c.site.eval, 0, static_cast<int>(counts.size()) - 1);
     ++counts[static_cast<std::size_t>(eval)];
   }
@@ -23,7 +23,7 @@ std::vector<int> host_syncs_per_step(const ReplayResult& r) {
   for (const StepCalls& st : r.stats.steps) {
     int n = 0;
     for (std::size_t i = st.first; i < st.end && i < r.calls.size(); ++i)
-      n += r.calls[i].sync_id >= 0 && blocks_host(r.calls[i]);
+      n += is_host_blocking_sync(r.calls[i]);
     counts.push_back(n);
   }
   return counts;
@@ -78,8 +78,9 @@ std::string to_text(const SyncBound& b) {
 
 std::string to_text(const SyncCountMiss& m) {
   if (m.scope == SyncCountMiss::Scope::step)
-    return fmt::format("step \"{}\" (step {}) issued {} host-blocking synchronization{}, expected {}",
-                       m.step_name, m.step, m.got, m.got == 1 ? "" : "s", to_text(m.expected));
+    return fmt::format(
+        "step \"{}\" (step {}) issued {} host-blocking synchronization{}, expected {}", m.step_name,
+        m.step, m.got, m.got == 1 ? "" : "s", to_text(m.expected));
   if (m.scope == SyncCountMiss::Scope::total)
     return fmt::format("the run issued {} host-blocking synchronizations, expected {}", m.got,
                        to_text(m.expected));

@@ -70,14 +70,13 @@ class SchedcheckMinSplits final : public SplitPolicy {
     return ev;
   }
 
-  // Whether the queue of `waiter` can wait on an event of `owner`: the same backend API, and
-  // the same device unless it is CUDA, whose cudaStreamWaitEvent takes another device's event
-  // (a VkEvent or MTLEvent belongs to one device; HIP's documentation does not say).
+  // Whether the queue of `waiter` can wait on an event of `owner`: the same backend API, on
+  // the same device unless the kind's events cross devices.
   bool queue_can_wait(Index waiter, Index owner) const {
     const Backend& w = sched_->run().scenario.backends[waiter];
     const Backend& o = sched_->run().scenario.backends[owner];
     return !sched_->api().runs_on_host(waiter) && w.kind == o.kind &&
-           (w.device == o.device || w.kind == BackendKind::cuda);
+           (w.device == o.device || waits_on_other_devices_events(w.kind));
   }
 
   // The host waits for the pending host-source copies, except those that the queue
