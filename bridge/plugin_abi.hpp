@@ -14,7 +14,7 @@
 namespace schedcheck::bridge {
 
 // Bumped whenever anything in this file changes; the plugin refuses another version.
-inline constexpr int kAbiVersion = 4;
+inline constexpr int kAbiVersion = 5;
 inline constexpr const char* kCreateSymbol = "schedcheck_bridge_create";
 
 // ---- What schedcheck tells the plugin: one scenario, validated and resolved to indices.
@@ -128,6 +128,15 @@ struct MemRef {     // host memory given by pointer: inside a scenario buffer, o
   uint64_t size = 0;
 };
 
+struct InputWrite {  // a program's set_input
+  int tensor = -1;
+  uint64_t offset = 0;
+  uint64_t size = 0;
+  MemRef from;  // buffer -1: the caller's own memory
+  bool async = false;
+  int backend = -1;  // async: the backend the program passes (its buffer's)
+};
+
 struct NodeRef {
   int node = -1;  // scenario node
   std::vector<TensorRef> sources;
@@ -211,8 +220,11 @@ class Scheduler {
   virtual void synchronize() = 0;
   // Where the current graph placed a tensor (user inputs: the copy the scheduler bound).
   virtual TensorRef place(int tensor) const = 0;
-  // ggml_backend_tensor_set from the caller's memory (the input's values in that evaluation).
-  virtual void set_input(int tensor, int eval) = 0;
+  // ggml_backend_tensor_set of bytes [offset, offset + size) of the input's values in that
+  // evaluation, from the caller's memory (from.buffer -1) or from a host buffer of the
+  // scenario (whose bytes the host filled); async: ggml_backend_tensor_set_async on the
+  // backend the scheduler assigned the input.
+  virtual void set_input(const InputWrite& write, int eval) = 0;
   // ggml_backend_tensor_get_async into a host buffer of the scenario; devices that compute
   // compare the bytes with the reference after the next synchronize.
   virtual void get_output_async(int tensor, int eval, const MemRef& dst) = 0;

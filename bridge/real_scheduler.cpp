@@ -112,9 +112,21 @@ void RealScheduler::prepare_inputs(const CallSite&) {
       "scheduler runs without it (set the knob uma_ring to 0)");
 }
 
-void RealScheduler::set_input(Index tensor, const CallSite& site) {
+void RealScheduler::set_input(const InputWrite& w, const CallSite& site) {
   begin(site);
-  guarded([&] { sched_->set_input(tensor, site.eval); });
+  const TensorView whole = tensor_view(w.tensor, site.eval);
+  const uint64_t size = w.size > 0 ? w.size : whole.region.size - w.offset;
+  inputs_.record(w.tensor, whole.slot, w.offset, size, site.eval);
+  bridge::InputWrite write{w.tensor, w.offset, size, {}, w.async, whole.backend};
+  if (w.source != kNone) {
+    TensorView dst = sub_view(whole, w.offset, size);
+    dst.expected = LogicalValue{w.tensor, site.eval, 0};
+    api_.fill_input_source(dst, w.source, w.source_offset, site);
+    write.from = bridge::MemRef{w.source, w.source_offset, size};
+  }
+  writing_input_ = true;
+  guarded([&] { sched_->set_input(write, site.eval); });
+  writing_input_ = false;
 }
 
 void RealScheduler::get_output_async(Index tensor, const TensorView& host_dst,
@@ -287,11 +299,11 @@ void RealScheduler::buffer_set_tensor(const bridge::TensorRef& dst, const bridge
   const TensorView dv = view(dst);
   const bool dst_host = is_host_buffer(scenario_.buffers[dv.region.buffer].kind);
   if (src.buffer < 0) {
-    if (!dst_host) unsupported("a blocking upload from the caller's memory");
+    if (!dst_host && !writing_input_) unsupported("a blocking upload from the caller's memory");
     CallSite cs = site(Call::set_inputs, kNone);
     cs.tensor = dv.tensor;
-    api_.host_write(dv, cs);
-    return;
+    if (dst_host) return api_.host_write(dv, cs);
+    return api_.tensor_set(dv, cs);  // the device buffer's blocking set
   }
   CallSite cs = site(Call::tensor_copy, dv.backend);
   cs.tensor = dv.tensor;
@@ -381,8 +393,8 @@ TensorView RealScheduler::view(const bridge::TensorRef& ref) const {
   v.expected = expected(ref.tensor);
   v.backend = tensor_backend(scenario_, ref.tensor);
   persistent_.add_parts(v);
-  const bool graph_input_slot = scenario_.tensors[ref.tensor].role == TensorRole::user_input &&
-                                (ref.copy_backend < 0 || ref.copy_backend == v.backend);
+  const bool input = scenario_.tensors[ref.tensor].role == TensorRole::user_input;
+  const bool graph_input_slot = input && (ref.copy_backend < 0 || ref.copy_backend == v.backend);
   if (graph_input_slot) {
     v.slot = ref.copy_backend < 0 ? sched_->cur_copy() : ref.slot;
   } else if (ref.copy_backend >= 0) {
@@ -390,6 +402,9 @@ TensorView RealScheduler::view(const bridge::TensorRef& ref) const {
     v.slot = ref.slot;
     v.backend = ref.copy_backend;
   }
+  // A copy reads the input as bound now; the program's own memory has one slot.
+  const bool placed = scenario_.tensors[ref.tensor].buffer != kNone;
+  if (input) inputs_.add_parts(v, placed ? 0 : graph_input_slot ? v.slot : sched_->cur_copy());
   if (v.region.buffer < 0)
     throw BridgeError("tensor " + scenario_.tensors[ref.tensor].name + " has no place");
   return v;

@@ -15,6 +15,7 @@
 #include "bridge/plugin_abi.hpp"
 #include "bridge/plugin_library.hpp"
 #include "driver/scheduler_port.hpp"
+#include "model/input_values.hpp"
 #include "model/persistent_values.hpp"
 #include "model/prepared_run.hpp"
 
@@ -63,7 +64,7 @@ class RealScheduler final : public SchedulerPort, private bridge::Host {
   TensorView tensor_view(Index tensor, int eval) const override;
   // llama#27311's input ring is not in any ggml tree: a policy with uma_ring is refused.
   void prepare_inputs(const CallSite& site) override;
-  void set_input(Index tensor, const CallSite& site) override;
+  void set_input(const InputWrite& write, const CallSite& site) override;
   void get_output_async(Index tensor, const TensorView& host_dst, const CallSite& site) override;
   // The run is over: reads not compared yet (devices that compute) are compared now.
   void finish();
@@ -138,6 +139,8 @@ class RealScheduler final : public SchedulerPort, private bridge::Host {
   void attribute(After kind, Index backend);
   Index callback_read_ = kNone;
   PersistentValues persistent_;  // reference semantics of weights and KV cache
+  InputValues inputs_;           // and of user inputs written in parts
+  bool writing_input_ = false;   // inside a program's set_input: the tree's tensor_set is it
   struct IdsRead {
     TensorView host;
     void* data = nullptr;

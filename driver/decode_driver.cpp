@@ -148,7 +148,7 @@ DriverStats run_decode(const PreparedRun& run, BackendApi& api, SchedulerPort& s
         if (s.tensors[t].role != TensorRole::user_input) continue;
         CallSite cs = driver_site(Call::set_inputs, eval, batch, ub);
         cs.tensor = t;
-        sched.set_input(t, cs);
+        sched.set_input(InputWrite{t}, cs);
       }
 
       sched.graph_compute_async(ctx);

@@ -47,9 +47,13 @@ DriverStats run_program(const PreparedRun& run, BackendApi& api, SchedulerPort& 
       case Kind::reset:
         sched.reset();
         break;
-      case Kind::set_input:
-        sched.set_input(step.tensor, program_site(Call::set_inputs, eval, step));
+      case Kind::set_input: {
+        const uint64_t bytes = written_bytes(step, s.tensors[step.tensor].size);
+        const InputWrite w{step.tensor, step.offset,           bytes,
+                           step.buffer, step.row * bytes, step.async};
+        sched.set_input(w, program_site(Call::set_inputs, eval, step));
         break;
+      }
       case Kind::prepare_inputs:
         sched.prepare_inputs(program_site(Call::event_synchronize, eval, step));
         break;

@@ -8,6 +8,19 @@
 
 namespace schedcheck {
 
+// One write of a user input by the host: llama.cpp's set_inputs (the whole input, from the
+// caller's memory), or a program's set_input step.
+struct InputWrite {
+  Index tensor = kNone;
+  uint64_t offset = 0;  // the first byte written, within the tensor
+  uint64_t size = 0;    // bytes written; 0: from offset to the end
+  // The host buffer (usage "input") the bytes are copied from, and where in it; kNone: the
+  // caller's own memory, which no device reads after the call returns.
+  Index source = kNone;
+  uint64_t source_offset = 0;
+  bool async = false;  // ggml_backend_tensor_set_async on the backend of the input's buffer
+};
+
 struct EvalContext {
   int eval = 0;
   int batch = 0;
@@ -28,8 +41,8 @@ class SchedulerPort {
   // llama#27311's ggml_backend_sched_prepare_inputs, before set_inputs with an input ring
   // (PolicyKnobs::uma_ring): the next ring slot, once the last graph that read it is done.
   virtual void prepare_inputs(const CallSite& site) = 0;
-  // llama.cpp's set_inputs: the host writes one user input of this evaluation.
-  virtual void set_input(Index tensor, const CallSite& site) = 0;
+  // The host writes (part of) one user input of this evaluation.
+  virtual void set_input(const InputWrite& write, const CallSite& site) = 0;
   // llama.cpp's output read: ggml_backend_tensor_get_async into host memory.
   virtual void get_output_async(Index tensor, const TensorView& host_dst,
                                 const CallSite& site) = 0;

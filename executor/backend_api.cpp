@@ -379,6 +379,28 @@ void BackendApi::host_write(const TensorView& dst, const CallSite& site) {
   log('i', site);
 }
 
+void BackendApi::write_input(const TensorView& dst, Index source, uint64_t source_offset,
+                             bool async, const CallSite& site) {
+  const bool host = is_host(dst.region);
+  if (source == kNone) return host ? host_write(dst, site) : tensor_set(dst, site);
+  const TensorView src = fill_input_source(dst, source, source_offset, site);
+  const Index b = host ? scenario_.cpu_backend() : scenario_.buffers[dst.region.buffer].owner;
+  if (async && layout_.caps[b].set_get_async) return set_tensor_async(b, src, dst, site);
+  tensor_copy(src, dst, site);  // also ggml_backend_tensor_set_async without the member
+}
+
+TensorView BackendApi::fill_input_source(const TensorView& dst, Index source,
+                                         uint64_t source_offset, const CallSite& site) {
+  TensorView src = dst;
+  src.region = Region{source, source_offset, dst.region.size};
+  src.copy = kNone;
+  src.slot = 0;
+  src.backend = scenario_.cpu_backend();
+  src.parts.clear();
+  host_write(src, site);
+  return src;
+}
+
 void BackendApi::host_read(const TensorView& src, const CallSite& site) {
   Operation op;
   op.kind = OpKind::host_read;

@@ -20,7 +20,7 @@ struct ViewPart {
   uint64_t offset = 0;  // within the view
   uint64_t size = 0;
   LogicalValue expected;
-  int sequence = 0;  // whose cells they are
+  int sequence = 0;  // whose cells they are (-1: not a KV cache's; an input written in parts)
 };
 
 // A tensor (or one copy slot of it, or a sub-range) at its concrete place.
@@ -99,6 +99,17 @@ class BackendApi {
   // elsewhere the memory is released at once.
   void buffer_free(Index buffer, const CallSite& site);
   void graph_compute_async(Index backend, Operation compute);
+
+  // A program's write of a user input: ggml_backend_tensor_set from the caller's own memory
+  // (source kNone), or from host buffer `source` at source_offset, which the host fills first;
+  // async: ggml_backend_tensor_set_async on the backend of the input's buffer, which may read
+  // the source after it returns (pinned or pageable: Capabilities::set_async_*).
+  void write_input(const TensorView& dst, Index source, uint64_t source_offset, bool async,
+                   const CallSite& site);
+  // The host fills bytes of host buffer `source` at source_offset with what `dst` is to hold;
+  // returns them as a view.
+  TensorView fill_input_source(const TensorView& dst, Index source, uint64_t source_offset,
+                               const CallSite& site);
 
   // Host program accesses (llama.cpp set_inputs, reading logits).
   void host_write(const TensorView& dst, const CallSite& site);

@@ -98,7 +98,7 @@ class AllocationWalk {
     // Multiplied graph inputs and split-input copies: leaves, all slots coexist, never freed.
     if (input_ring_)
       for (Index t = 0; t < static_cast<Index>(scenario_.tensors.size()); ++t)
-        if (scenario_.tensors[t].role == TensorRole::user_input)
+        if (scenario_.tensors[t].role == TensorRole::user_input && alloc_.tensor_slots[t].empty())
           allocate_slots({false, t}, input_ring_);
     if (multi) {
       for (Index t : plan_.graph_inputs)

@@ -9,7 +9,7 @@ void append_source_reads(Operation& op, const Node& node, std::size_t index, con
                          const DriverConfig& driver, int eval, int group) {
   if (!v.parts.empty()) {
     for (const ViewPart& part : v.parts) {
-      if (!reads_sequence(driver, eval, part.sequence)) continue;
+      if (part.sequence >= 0 && !reads_sequence(driver, eval, part.sequence)) continue;
       TensorView cells = sub_view(v, part.offset, part.size);
       cells.expected = part.expected;
       Access a = access_of(cells, false);

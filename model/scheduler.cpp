@@ -133,22 +133,32 @@ void Scheduler::record_input_ring(const EvalContext& ctx) {
   }
 }
 
+int Scheduler::input_slot(Index tensor) const {
+  if (scenario_.tensors[tensor].buffer != kNone) return 0;  // the program's own memory
+  const bool ring = !run_.layout.input_ring_events.empty() && ring_slot_ >= 0;
+  return ring ? ring_slot_ : bound_copy_;
+}
+
 TensorView Scheduler::tensor_view(Index tensor, int eval) const {
   TensorView v;
-  const bool ring = !run_.layout.input_ring_events.empty() && ring_slot_ >= 0;
-  v.slot = scenario_.tensors[tensor].role != TensorRole::user_input ? 0
-           : ring                                                   ? ring_slot_
-                                                                    : bound_copy_;
+  const bool input = scenario_.tensors[tensor].role == TensorRole::user_input;
+  v.slot = input ? input_slot(tensor) : 0;
   v.region = run_.alloc.tensor_region(tensor, v.slot);
   v.tensor = tensor;
   v.backend = tensor_backend(scenario_, tensor);
   v.expected = expected_value(tensor, eval);
+  if (input) inputs_.add_parts(v, v.slot);
   persistent_.add_parts(v);
   return v;
 }
 
-void Scheduler::set_input(Index tensor, const CallSite& site) {
-  api_.host_write(tensor_view(tensor, site.eval), site);
+void Scheduler::set_input(const InputWrite& w, const CallSite& site) {
+  const TensorView whole = tensor_view(w.tensor, site.eval);
+  const uint64_t size = w.size > 0 ? w.size : whole.region.size - w.offset;
+  TensorView dst = sub_view(whole, w.offset, size);
+  dst.expected = LogicalValue{w.tensor, site.eval, 0};
+  inputs_.record(w.tensor, whole.slot, w.offset, size, site.eval);
+  api_.write_input(dst, w.source, w.source_offset, w.async, site);
 }
 
 void Scheduler::get_output_async(Index tensor, const TensorView& host_dst, const CallSite& site) {
@@ -165,6 +175,8 @@ TensorView Scheduler::copy_view(Index copy, int slot, int eval) const {
   v.slot = slot;
   v.backend = c.backend;
   v.expected = expected_value(c.source, eval);
+  if (scenario_.tensors[c.source].role == TensorRole::user_input)
+    inputs_.add_parts(v, input_slot(c.source));
   persistent_.add_parts(v);
   return v;
 }

@@ -11,6 +11,7 @@
 #include "executor/backend_api.hpp"
 #include "driver/scheduler_port.hpp"
 #include "model/policies/split_policy.hpp"
+#include "model/input_values.hpp"
 #include "model/persistent_values.hpp"
 #include "model/prepared_run.hpp"
 
@@ -35,7 +36,7 @@ class Scheduler final : public SchedulerPort {
   // Views of tensors as the graph bound them (user inputs at the bound slot).
   TensorView tensor_view(Index tensor, int eval) const override;
   void prepare_inputs(const CallSite& site) override;
-  void set_input(Index tensor, const CallSite& site) override;
+  void set_input(const InputWrite& write, const CallSite& site) override;
   void get_output_async(Index tensor, const TensorView& host_dst, const CallSite& site) override;
 
   TensorView copy_view(Index copy, int slot, int eval) const;
@@ -64,6 +65,7 @@ class Scheduler final : public SchedulerPort {
  private:
   Operation compute_op(const EvalContext& ctx, Index k, Index first, Index end);
   void record_input_ring(const EvalContext& ctx);
+  int input_slot(Index tensor) const;  // the slot user input `tensor` is bound to now
 
   const PreparedRun& run_;
   const Scenario& scenario_;
@@ -77,6 +79,7 @@ class Scheduler final : public SchedulerPort {
   int bound_copy_ = 0;
   int ring_slot_ = -1;  // the input ring's slot of this evaluation (-1: no ring, or none yet)
   PersistentValues persistent_;  // reference semantics of weights and KV cache
+  InputValues inputs_;           // and of user inputs written in parts
   Index prev_ids_tensor_ = kNone;
   Index prev_ids_copy_ = kNone;
   std::vector<int> used_experts_;

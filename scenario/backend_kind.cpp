@@ -20,11 +20,12 @@ constexpr std::array<std::pair<BufferKind, std::string_view>, 3> kBufferKindName
     {BufferKind::pageable_host, "pageable_host"},
     {BufferKind::device, "device"},
 }};
-constexpr std::array<std::pair<BufferUsage, std::string_view>, 4> kUsageNames{{
+constexpr std::array<std::pair<BufferUsage, std::string_view>, 5> kUsageNames{{
     {BufferUsage::weights, "weights"},
     {BufferUsage::compute, "compute"},
     {BufferUsage::kv, "kv"},
     {BufferUsage::output, "output"},
+    {BufferUsage::input, "input"},
 }};
 
 template <typename E, std::size_t N>

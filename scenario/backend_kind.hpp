@@ -10,7 +10,9 @@ namespace schedcheck {
 
 enum class BackendKind { cpu, blas, cuda, hip, musa, vulkan, metal };
 enum class BufferKind { pinned_host, pageable_host, device };
-enum class BufferUsage { weights, compute, kv, output };
+// input: host memory a program writes inputs from, or the memory of user inputs placed by the
+// scenario (docs/scenario-format.md, "Inputs").
+enum class BufferUsage { weights, compute, kv, output, input };
 
 std::string_view to_string(BackendKind kind);
 std::string_view to_string(BufferKind kind);

@@ -59,4 +59,8 @@ ProgramEvaluations program_evaluations(const std::vector<ProgramStep>& steps) {
   return e;
 }
 
+uint64_t written_bytes(const ProgramStep& step, uint64_t tensor_size) {
+  return step.size > 0 ? step.size : tensor_size - step.offset;
+}
+
 }  // namespace schedcheck

@@ -14,7 +14,7 @@ struct ProgramStep {
   enum class Kind : uint8_t {
     alloc_graph,     // ggml_backend_sched_alloc_graph (reserve: alloc_splits re-reserves)
     reset,           // ggml_backend_sched_reset
-    set_input,       // the host writes a user input (ggml_backend_tensor_set into host memory)
+    set_input,       // ggml_backend_tensor_set (or _set_async) of a user input, whole or part
     prepare_inputs,  // ggml_backend_sched_prepare_inputs (llama#27311's input ring)
     compute,         // ggml_backend_sched_graph_compute_async (async false: graph_compute)
     get_output,      // ggml_backend_tensor_get_async into a host buffer (async false: blocking)
@@ -28,12 +28,19 @@ struct ProgramStep {
   std::string name;      // optional label: expectations name steps by it
   int tensor = -1;       // set_input, get_output, read_output, upload
   int buffer = -1;       // get_output: the host buffer (usage "output") that receives it;
+                         // set_input: the host buffer (usage "input") it copies from, if any;
                          // free_buffer, alloc_buffer: the buffer
-  uint64_t row = 0;      // get_output: where, in rows of the tensor's size; read_output: which
+  uint64_t row = 0;      // get_output, set_input: where in `buffer`, in rows of the bytes moved;
+                         // read_output: which
   int fetch_step = -1;   // read_output: the asynchronous get_output whose bytes it reads
-  bool async = true;     // compute, get_output
+  bool async = true;     // compute, get_output; set_input (false unless given): tensor_set_async
   bool reserve = false;  // alloc_graph
+  uint64_t offset = 0;   // set_input: the first byte written, within the tensor
+  uint64_t size = 0;     // set_input: bytes written (0: from offset to the end)
 };
+
+// The bytes a set_input step writes: [offset, offset + bytes).
+uint64_t written_bytes(const ProgramStep& step, uint64_t tensor_size);
 
 std::string_view to_string(ProgramStep::Kind k);
 

@@ -92,7 +92,9 @@ GraphBuilder::GraphBuilder(const GraphDesc& graph, Devices& devices)
   lowered_.resize(graph.nodes.size());
   for (std::size_t i = 0; i < graph.tensors.size(); ++i) {
     const TensorDesc& t = graph.tensors[i];
-    if (t.role != TensorRole::persistent) continue;
+    // Persistent tensors, and inputs the program placed itself: made once, alive throughout.
+    const bool placed_input = t.role == TensorRole::user_input && t.buffer >= 0;
+    if (t.role != TensorRole::persistent && !placed_input) continue;
     ggml_tensor* tensor = new_scenario_tensor(weights_, desc_, static_cast<int>(i));
     ggml_backend_buffer_t buffer = devices_.persistent_buffer(t.buffer);
     auto* base = static_cast<char*>(ggml_backend_buffer_get_base(buffer));
@@ -108,7 +110,7 @@ GraphBuilder::~GraphBuilder() {
 
 void GraphBuilder::fill_weights() const {
   for (std::size_t i = 0; i < persistent_.size(); ++i) {
-    if (!persistent_[i]) continue;
+    if (!persistent_[i] || desc_.tensors[i].role != TensorRole::persistent) continue;
     const std::vector<uint8_t> v = tensor_values(desc_, static_cast<int>(i), -1);
     ggml_backend_tensor_set(persistent_[i], v.data(), 0, ggml_nbytes(persistent_[i]));
   }
@@ -165,10 +167,12 @@ ggml_cgraph* GraphBuilder::build(int extra_leaves) {
   graph_ = ggml_new_graph_custom(ctx, size * 2 + 64, false);
   for (std::size_t i = 0; i < desc_.tensors.size(); ++i) {
     const TensorDesc& t = desc_.tensors[i];
-    current_[i] = t.role == TensorRole::persistent ? persistent_[i]
-                  : t.role == TensorRole::user_input
-                      ? new_scenario_tensor(ctx, desc_, static_cast<int>(i))
-                      : nullptr;
+    if (persistent_[i])
+      current_[i] = persistent_[i];
+    else if (t.role == TensorRole::user_input)
+      current_[i] = new_scenario_tensor(ctx, desc_, static_cast<int>(i));
+    else
+      current_[i] = nullptr;
   }
   // Every user input is part of the graph, read by a node or not: the host writes them all.
   for (std::size_t i = 0; i < desc_.tensors.size(); ++i)

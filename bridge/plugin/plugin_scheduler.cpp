@@ -88,14 +88,25 @@ class PluginScheduler final : public Scheduler {
     return r;
   }
 
-  void set_input(int tensor, int eval) override {
-    ggml_tensor* t = graph_.current(tensor);
+  void set_input(const InputWrite& w, int eval) override {
+    ggml_tensor* t = graph_.current(w.tensor);
+    const size_t size = w.size > 0 ? w.size : ggml_nbytes(t) - w.offset;
     bytes_.assign(ggml_nbytes(t), 0);
     if (reference_) {
-      const bool fault = tensor == desc_.fault_tensor && eval == desc_.fault_eval;
-      bytes_ = tensor_values(desc_, tensor, fault ? eval + 1000 : eval);
+      // The reference computes each evaluation from whole inputs of that evaluation.
+      if (size != ggml_nbytes(t)) return host_.unsupported("a partial input write");
+      const bool fault = w.tensor == desc_.fault_tensor && eval == desc_.fault_eval;
+      bytes_ = tensor_values(desc_, w.tensor, fault ? eval + 1000 : eval);
     }
-    ggml_backend_tensor_set(t, bytes_.data(), 0, ggml_nbytes(t));
+    const uint8_t* data = bytes_.data() + w.offset;
+    if (w.from.buffer >= 0) {
+      void* at = devices_->address(w.from.buffer, w.from.offset);
+      if (!at) return host_.unsupported("an input written from a buffer that is not allocated");
+      if (reference_) std::memcpy(at, data, size);  // devices that compute have real memory
+      data = static_cast<const uint8_t*>(at);
+    }
+    if (!w.async) return ggml_backend_tensor_set(t, data, w.offset, size);
+    ggml_backend_tensor_set_async(devices_->backend(w.backend), t, data, w.offset, size);
   }
 
   void get_output_async(int tensor, int eval, const MemRef& dst) override {

@@ -161,7 +161,7 @@ void ScenarioLoader::load_buffers(const Json& list) {
     auto u = parse_buffer_usage(usage);
     if (!u)
       fail(at(p, "usage"),
-           "unknown buffer usage " + in_quotes(usage) + " (known: weights, compute, kv, output)");
+           "unknown buffer usage " + in_quotes(usage) + " (known: weights, compute, kv, output, input)");
     b.usage = *u;
     if (b.kind == BufferKind::device) {
       if (!optional(j, "backend"))

@@ -26,6 +26,17 @@ void ScenarioLoader::load_scheduler(const Json& j) {
            "copy slots without pipeline parallelism; with it, \"max_copies\" gives the slots");
     scenario_.scheduler.copy_slots = small_int(*cs, "/scheduler/copy_slots", 2, kMaxCopies);
   }
+  if (!scenario_.scheduler.pipeline_parallel && scenario_.scheduler.copy_slots == 0) return;
+  // ggml binds a placed input to the current copy slot only and allocates the other slots'
+  // copies itself: every evaluation writes the same memory. Not modeled.
+  for (Index t = 0; t < static_cast<Index>(scenario_.tensors.size()); ++t)
+    if (scenario_.tensors[t].role == TensorRole::user_input && scenario_.tensors[t].buffer != kNone)
+      fail(scenario_.scheduler.pipeline_parallel ? "/scheduler/pipeline_parallel"
+                                                 : "/scheduler/copy_slots",
+           "input " + in_quotes(scenario_.tensors[t].name) + " is placed in buffer " +
+               in_quotes(scenario_.buffers[scenario_.tensors[t].buffer].name) + " (at " +
+               tensor_path_[t] +
+               "); inputs placed by the program are modeled with one copy slot only");
 }
 
 void ScenarioLoader::load_driver(const Json& j) {

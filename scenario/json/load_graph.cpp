@@ -54,12 +54,26 @@ void ScenarioLoader::load_inputs(const Json& list) {
   array(list, "/inputs");
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string p = at("/inputs", i);
-    const Json& j = object(list[i], p, {"name", "size", "shape", "type", "values"});
+    const Json& j =
+        object(list[i], p, {"name", "buffer", "offset", "size", "shape", "type", "values"});
     Tensor t;
     t.name = name(required(j, p, "name"), at(p, "name"));
     t.role = TensorRole::user_input;
     t.flags = kFlagInput;
     load_shape(j, p, t, true);
+    // Placed by the program (ggml_backend_alloc_ctx_tensors), not by the scheduler's allocator.
+    if (const Json* b = optional(j, "buffer")) {
+      t.buffer = buffer_ref(*b, at(p, "buffer"));
+      const Buffer& buf = scenario_.buffers[t.buffer];
+      if (buf.usage != BufferUsage::input)
+        fail(at(p, "buffer"), "buffer " + in_quotes(buf.name) + " has usage " +
+                                  in_quotes(to_string(buf.usage)) +
+                                  "; a user input is placed in a buffer with usage \"input\"");
+      t.offset = unsigned_in(required(j, p, "offset"), at(p, "offset"), 0, kMaxSize);
+      check_inside(t, p);
+    } else if (optional(j, "offset")) {
+      fail(at(p, "offset"), "an \"offset\" without a \"buffer\"");
+    }
     add_tensor(std::move(t), at(p, "name"), p);
   }
 }

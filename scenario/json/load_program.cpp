@@ -83,10 +83,11 @@ void ScenarioLoader::load_program(const Json& list) {
         allocated = false;
         break;
       case Kind::set_input:
-        if (!allocated)
+        if (!allocated && scenario_.tensors[s.tensor].buffer == kNone)
           fail(p,
                "set_input while the graph is not allocated (the input has no memory yet): put "
                "an alloc_graph step before it");
+        input_write_step(s, j, p, live);
         break;
       case Kind::compute:
         allocated = true;  // graph_compute_async allocates a graph that is not
@@ -100,21 +101,8 @@ void ScenarioLoader::load_program(const Json& list) {
         break;
       case Kind::get_output: {
         if (computes == 0) fail(p, "get_output before any compute: there is nothing to fetch");
-        const std::string bp = at(p, "into");
-        s.buffer = buffer_ref(required(j, p, "into"), bp);
-        const Buffer& buf = scenario_.buffers[s.buffer];
-        if (!is_host_buffer(buf.kind) || buf.usage != BufferUsage::output)
-          fail(bp, "buffer " + in_quotes(buf.name) +
-                       " is not a host buffer with usage \"output\"; outputs are fetched into one");
-        if (const Json* r = optional(j, "row")) s.row = unsigned_in(*r, at(p, "row"), 0, kMaxSize);
-        const uint64_t size = scenario_.tensors[s.tensor].size;
-        const uint64_t rows = buf.size / size;  // (row + 1) * size could overflow
-        if (s.row >= rows)
-          fail(s.row > 0 ? at(p, "row") : bp,
-               "row " + std::to_string(s.row) + " of " + std::to_string(size) +
-                   " bytes does not fit in the " + std::to_string(buf.size) + " bytes of buffer " +
-                   in_quotes(buf.name) + " (it holds " + std::to_string(rows) + " row" +
-                   (rows == 1 ? "" : "s") + ")");
+        host_row(s, j, p, "into", BufferUsage::output, scenario_.tensors[s.tensor].size,
+                 "outputs are fetched into one");
         if (s.async) fetches.push_back(static_cast<int>(i));  // a blocking get is a read itself
         break;
       }
@@ -146,7 +134,7 @@ const Json& ScenarioLoader::step_object(const Json& j, const std::string& p, Kin
     case Kind::alloc_graph:
       return object(j, p, {"step", "name", "reserve"});
     case Kind::set_input:
-      return object(j, p, {"step", "name", "tensor"});
+      return object(j, p, {"step", "name", "tensor", "offset", "size", "from", "row", "async"});
     case Kind::read_output:
       return object(j, p, {"step", "name", "tensor", "row"});
     case Kind::compute:

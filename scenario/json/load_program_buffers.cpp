@@ -51,7 +51,7 @@ void ScenarioLoader::check_graph_buffers(const std::string& p,
     for (const Index t : tensors) {
       if (t == kNone) continue;
       const Tensor& tensor = scenario_.tensors[static_cast<std::size_t>(t)];
-      if (tensor.role != TensorRole::persistent || tensor.buffer == kNone) continue;
+      if (tensor.role == TensorRole::node_output || tensor.buffer == kNone) continue;
       if (!live[static_cast<std::size_t>(tensor.buffer)])
         fail(p, "compute while buffer " +
                     in_quotes(scenario_.buffers[static_cast<std::size_t>(tensor.buffer)].name) +

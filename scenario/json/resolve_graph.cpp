@@ -50,7 +50,7 @@ void ScenarioLoader::check_placement() const {
     by_buffer[tensor.buffer].push_back({*tensor.offset, *tensor.offset + tensor.size, t});
   }
   auto important = [&](Index t) {
-    return scenario_.tensors[t].role == TensorRole::persistent ||
+    return scenario_.tensors[t].role != TensorRole::node_output ||
            (scenario_.tensors[t].flags & kFlagOutput);
   };
   for (Index b = 0; b < static_cast<Index>(scenario_.buffers.size()); ++b) {
@@ -83,7 +83,7 @@ void ScenarioLoader::overlap(Index buffer, const Placed& x, const Placed& y) con
   fail(tensor_path_[second.tensor],
        "tensor " + range(second) + " overlaps tensor " + range(first) + " (at " +
            tensor_path_[first.tensor] + ") in buffer " + in_quotes(scenario_.buffers[buffer].name) +
-           "; persistent and OUTPUT tensors must not share bytes with other tensors");
+           "; persistent, placed input and OUTPUT tensors must not share bytes with other tensors");
 }
 
 }  // namespace schedcheck::json_format

@@ -136,6 +136,12 @@ class ScenarioLoader : JsonAccess {
                    std::vector<bool>& live) const;
   // A compute needs every buffer its graph reads or writes in memory.
   void check_graph_buffers(const std::string& p, const std::vector<bool>& live) const;
+  // set_input: the bytes it writes, the host buffer it copies from, asynchronously or not.
+  void input_write_step(ProgramStep& s, const Json& j, const std::string& p,
+                        const std::vector<bool>& live) const;
+  // get_output's "into", set_input's "from": a host buffer of `usage` and a row of `bytes`.
+  void host_row(ProgramStep& s, const Json& j, const std::string& p, const std::string& key,
+                BufferUsage usage, uint64_t bytes, const std::string& why) const;
 
   // --- policies (load_policies.cpp) and expectations (load_expect.cpp) ------------------
   void load_policies(const Json& list);

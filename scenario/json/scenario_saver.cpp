@@ -188,12 +188,17 @@ Json save_program(const Scenario& s) {
     j["step"] = std::string(to_string(p.kind));
     if (!p.name.empty()) j["name"] = p.name;
     if (p.tensor >= 0) j["tensor"] = s.tensors[p.tensor].name;
+    const bool input = p.kind == ProgramStep::Kind::set_input;
+    if (p.offset > 0) j["offset"] = p.offset;
+    if (p.size > 0) j["size"] = p.size;
     if (p.buffer >= 0)
-      j[p.kind == ProgramStep::Kind::get_output ? "into" : "buffer"] = s.buffers[p.buffer].name;
+      j[p.kind == ProgramStep::Kind::get_output ? "into"
+        : input                                 ? "from"
+                                                : "buffer"] = s.buffers[p.buffer].name;
     // read_output: always, so that it resolves to the same get_output again (without "row" the
     // loader takes the tensor's latest fetch, whatever its row).
     if (p.row > 0 || p.kind == ProgramStep::Kind::read_output) j["row"] = p.row;
-    if (!p.async) j["async"] = false;
+    if (input ? p.async : !p.async) j["async"] = p.async;
     if (p.reserve) j["reserve"] = true;
     steps.push_back(std::move(j));
   }
@@ -245,6 +250,8 @@ void save_tensors(const Scenario& s, Json& j) {
       save_shape(t, tj, true);
       tensors.push_back(std::move(tj));
     } else if (t.role == TensorRole::user_input) {
+      if (t.buffer != kNone) tj["buffer"] = s.buffers[t.buffer].name;
+      if (t.offset) tj["offset"] = *t.offset;
       save_shape(t, tj, true);
       inputs.push_back(std::move(tj));
     }

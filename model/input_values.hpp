@@ -1,0 +1,35 @@
+// The sequential semantics of user inputs that a program writes in parts: each byte holds what
+// the host last wrote there. A reader in evaluation e expects that, not "input as of e", when
+// an evaluation rewrote only part of the input (or none of it). Kept per copy slot of the
+// input, since each slot is memory of its own. Shared by the model's scheduler and the
+// bridge's real one.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "executor/backend_api.hpp"
+
+namespace schedcheck {
+
+class InputValues {
+ public:
+  // The host wrote bytes [offset, offset + size) of input `tensor` in `slot` for `eval`.
+  void record(Index tensor, int slot, uint64_t offset, uint64_t size, int eval);
+  // A view of input `tensor` as it is in `slot` (the input itself, or a copy taken from that
+  // slot). Inputs never written keep the view's expected value; otherwise the bytes expect what
+  // was last written there (one part per value when they differ).
+  void add_parts(TensorView& v, int slot) const;
+
+ private:
+  struct Range {
+    uint64_t begin = 0;
+    uint64_t end = 0;
+    int eval = 0;
+  };
+  std::map<std::pair<Index, int>, std::vector<Range>> written_;  // sorted, disjoint
+};
+
+}  // namespace schedcheck

@@ -1,0 +1,107 @@
+// A program's writes of user inputs (issue 17, item 1): inputs the program places in its own
+// memory (device or host), writes of part of an input, and asynchronous writes whose source is
+// pinned or pageable host memory.
+#include <gtest/gtest.h>
+
+#include "bridge/policy_catalog.hpp"
+#include "driver/scenario_file.hpp"
+#include "model/input_values.hpp"
+#include "sim/race_report.hpp"
+#include "sim/replay.hpp"
+#include "tests/support/paths.hpp"
+#include "tests/support/program_steps.hpp"
+
+namespace schedcheck::testing {
+namespace {
+
+const std::string kDir = "reports/input-writes/";
+
+Scenario load(const std::string& name) {
+  Scenario s = load_scenario_file(source_path(kDir + name));
+  s.expectations.clear();
+  return s;
+}
+
+Index buffer_named(const Scenario& s, const std::string& name) {
+  for (std::size_t b = 0; b < s.buffers.size(); ++b)
+    if (s.buffers[b].name == name) return static_cast<Index>(b);
+  ADD_FAILURE() << "no buffer " << name;
+  return kNone;
+}
+
+TEST(InputWrites, RefillingThePinnedSourceOfAnAsynchronousWriteRacesWithTheCopy) {
+  const Scenario s = load("input-async-from-pinned-source.json");
+  const ReplayResult r = replay(s, *find_policy(s, "ggml-26040"));
+  ASSERT_EQ(r.findings.size(), 1u);
+  const Finding& f = r.findings[0];
+  EXPECT_EQ(f.kind, FindingKind::write_after_read);
+  EXPECT_EQ(f.buffer, buffer_named(s, "staging"));
+  EXPECT_EQ(r.trace.at(static_cast<std::size_t>(f.first_op)).op.kind, OpKind::copy);
+  EXPECT_EQ(r.trace.at(static_cast<std::size_t>(f.second_op)).op.kind, OpKind::host_write);
+  EXPECT_EQ(explain(r).groups.at(0).mechanism, Mechanism::H2);
+}
+
+TEST(InputWrites, APageableSourceIsReadBeforeTheAsynchronousWriteReturns) {
+  Scenario s = load("input-async-from-pinned-source.json");
+  s.buffers[static_cast<std::size_t>(buffer_named(s, "staging"))].kind = BufferKind::pageable_host;
+  EXPECT_TRUE(replay(s, *find_policy(s, "ggml-26040")).findings.empty());
+}
+
+TEST(InputWrites, ABlockingRewriteOfPartOfADeviceInputRacesOnlyOnItsBytes) {
+  const Scenario s = load("input-partial-write-device-race.json");
+  const ReplayResult r = replay(s, *find_policy(s, "ggml-26040"));
+  ASSERT_EQ(r.findings.size(), 1u);
+  const Finding& f = r.findings[0];
+  EXPECT_EQ(f.buffer, buffer_named(s, "CUDA0_inputs"));
+  EXPECT_EQ(f.begin, 1024u);
+  EXPECT_EQ(f.end, 2048u);
+  EXPECT_EQ(r.trace.at(static_cast<std::size_t>(f.first_op)).op.kind, OpKind::compute);
+  // With the synchronize before it, the rewrite is ordered.
+  const Scenario synced = load("input-partial-write-device-synchronized.json");
+  EXPECT_TRUE(replay(synced, *find_policy(synced, "ggml-26040")).findings.empty());
+}
+
+TEST(InputWrites, BytesNotRewrittenKeepWhatTheHostLastWroteThere) {
+  // The second evaluation writes only the first half: clean, it reads what the bytes hold.
+  Scenario s = load("input-partial-write.json");
+  EXPECT_TRUE(replay(s, *find_policy(s, "ggml-26040")).findings.empty());
+  // Writing nothing before the second compute: it reads the first evaluation's input, which is
+  // what the input holds.
+  const int dropped = step_named(s, "first half");
+  s.program.erase(s.program.begin() + dropped);
+  for (ProgramStep& step : s.program)
+    if (step.fetch_step > dropped) --step.fetch_step;
+  EXPECT_TRUE(replay(s, *find_policy(s, "ggml-26040")).findings.empty());
+}
+
+TEST(InputWrites, AViewOfAPartlyRewrittenInputHasOnePartPerWriter) {
+  InputValues values;
+  TensorView v;
+  v.tensor = 3;
+  v.region = Region{0, 100, 4096};
+  v.expected = LogicalValue{3, 1, 0};
+  TensorView untouched = v;
+  values.add_parts(untouched, 0);
+  EXPECT_TRUE(untouched.parts.empty());  // never written: the view's own expectation
+  values.record(3, 0, 0, 4096, 0);
+  values.record(3, 0, 1024, 1024, 1);
+  values.add_parts(v, 0);
+  ASSERT_EQ(v.parts.size(), 3u);
+  EXPECT_EQ(v.parts[0].expected.eval, 0);
+  EXPECT_EQ(v.parts[1].offset, 1024u);
+  EXPECT_EQ(v.parts[1].size, 1024u);
+  EXPECT_EQ(v.parts[1].expected.eval, 1);
+  EXPECT_EQ(v.parts[2].expected.eval, 0);
+  // Another slot is other memory; a sub-view sees only its own bytes.
+  TensorView other = v;
+  other.parts.clear();
+  values.add_parts(other, 1);
+  EXPECT_TRUE(other.parts.empty());
+  TensorView inner = sub_view(v, 1024, 512);
+  values.add_parts(inner, 0);
+  EXPECT_TRUE(inner.parts.empty());
+  EXPECT_EQ(inner.expected.eval, 1);
+}
+
+}  // namespace
+}  // namespace schedcheck::testing
