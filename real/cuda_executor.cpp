@@ -105,6 +105,15 @@ class CudaExecutor : public Executor {
       });
       return;
     }
+    if (op.kind == OpKind::host_write) {
+      // ggml_backend_tensor_set into device memory (a program's placed input, an upload).
+      for (const Access& a : op.accesses) {
+        const auto bytes = reference_.bytes(a.value, a.tensor_offset, a.region.size);
+        copy_to_completion(pointer(a.region), bytes.data(), bytes.size(), "blocking write",
+                           &op.site);
+      }
+      return;
+    }
     read_back(op, "tensor_get");
   }
 
