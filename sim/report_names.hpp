@@ -87,6 +87,7 @@ struct HostAccess {
   enum class Kind : uint8_t {
     set_inputs_write,    // llama.cpp's set_inputs
     upload_write,        // a program's upload (ggml_backend_tensor_set of a persistent tensor)
+    source_write,        // a program fills the host source of an input write (set_input "from")
     output_read,         // the output rows the application reads
     expert_ids_read,     // the scheduler's read of the expert ids it fetched
     eval_callback_read,  // the eval callback
@@ -94,6 +95,7 @@ struct HostAccess {
   };
   Kind kind = Kind::other_read;
   TensorName tensor;
+  std::string buffer;  // source_write: the host buffer filled
 };
 
 using OperationDescription = std::variant<GraphRun, CopyOperation, HostAccess>;

@@ -10,6 +10,7 @@
 #include "sim/replay.hpp"
 #include "tests/support/paths.hpp"
 #include "tests/support/program_steps.hpp"
+#include "tests/support/run_command.hpp"
 
 namespace schedcheck::testing {
 namespace {
@@ -39,6 +40,13 @@ TEST(InputWrites, RefillingThePinnedSourceOfAnAsynchronousWriteRacesWithTheCopy)
   EXPECT_EQ(r.trace.at(static_cast<std::size_t>(f.first_op)).op.kind, OpKind::copy);
   EXPECT_EQ(r.trace.at(static_cast<std::size_t>(f.second_op)).op.kind, OpKind::host_write);
   EXPECT_EQ(explain(r).groups.at(0).mechanism, Mechanism::H2);
+  // The report names the refill as the host's write into its staging buffer.
+  const auto cli =
+      run_schedcheck("replay " + source_path(kDir + "input-async-from-pinned-source.json") +
+                     " --policy ggml-26040");
+  EXPECT_EQ(cli.exit_code, 1);
+  EXPECT_NE(cli.out.find("host fills staging with the next bytes of x"), std::string::npos)
+      << cli.out;
 }
 
 TEST(InputWrites, APageableSourceIsReadBeforeTheAsynchronousWriteReturns) {

@@ -207,7 +207,7 @@ TEST(ReportText, OperationsAndTraceSteps) {
             "async copy host->device inp_embd -> CUDA0#inp_embd#0 (source captured at the call)");
   EXPECT_EQ(to_text(OperationDescription{GraphRun{0, true, "inp_embd", "inp_embd"}}),
             "CPU-side graph of split 0 (nodes inp_embd..inp_embd)");
-  EXPECT_EQ(to_text(OperationDescription{HostAccess{HostAccess::Kind::expert_ids_read, {}}}),
+  EXPECT_EQ(to_text(OperationDescription{HostAccess{HostAccess::Kind::expert_ids_read, {}, {}}}),
             "host reads the expert ids it fetched");
   TraceStep wait{TraceKind::wait_event, "CUDA0",      "ev[CUDA0][1]",
                  Call::event_wait,      std::nullopt, CallPlace{0, 0, 0, 1, "CUDA0"}};
