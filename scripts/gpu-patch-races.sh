@@ -37,13 +37,23 @@ if [ "${1:-}" = "--bundle" ]; then
   for p in patches/ggml-head/*.patch; do patch -s -p1 -d "$work/$patched_label" < "$p"; done
   tar -czf gpu-bundle/ggml-trees.tar.gz -C "$work" ggml-head "$patched_label"
   rm -rf "$work"
-  # file <TAB> version, for every race of a ggml version in the corpus but H5 (not fixed).
+  # file <TAB> version, for every race of a ggml version in the corpus but H5 (llama.cpp's input
+  # writes), the races of a program's own writes (reports/input-writes, reports/buffer-lifetimes)
+  # and programs no tree can run (prepare_inputs): no scheduler patch orders those.
   build/bin/schedcheck corpus --json | python3 -c '
 import json, os, sys
+own = ("input-writes", "buffer-lifetimes")
 for r in json.load(sys.stdin)["results"]:
     f = os.path.relpath(r["file"])
-    if "race" in r["expected"] and r["policy"].startswith("ggml-") and not os.path.basename(f).startswith("H5-"):
-        print(f + "\t" + r["policy"])' > gpu-bundle/patch-races.tsv
+    if "race" not in r["expected"] or not r["policy"].startswith("ggml-"):
+        continue
+    s = json.load(open(f))
+    e = s.get("expect", {}).get(r["policy"], {})
+    h5 = os.path.basename(f).startswith("H5-") or "H5" in (e.get("mechanisms", []) if isinstance(e, dict) else [])
+    no_tree = any(p.get("step") == "prepare_inputs" for p in s.get("program", []))
+    if os.path.basename(os.path.dirname(f)) in own or h5 or no_tree:
+        continue
+    print(f + "\t" + r["policy"])' > gpu-bundle/patch-races.tsv
   wc -l gpu-bundle/patch-races.tsv
   du -sh gpu-bundle
   exit 0
