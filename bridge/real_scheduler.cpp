@@ -102,7 +102,8 @@ void RealScheduler::graph_compute_async(const EvalContext& ctx) {
 
 TensorView RealScheduler::tensor_view(Index tensor, int eval) const {
   TensorView v = view(guarded([&] { return sched_->place(tensor); }));
-  if (scenario_.tensors[tensor].role != TensorRole::persistent) v.expected = {tensor, eval, 0};
+  // view() expects the current evaluation's value; inputs keep what the tracker gave them.
+  if (scenario_.tensors[tensor].role == TensorRole::node_output) v.expected = {tensor, eval, 0};
   return v;
 }
 
@@ -125,8 +126,11 @@ void RealScheduler::set_input(const InputWrite& w, const CallSite& site) {
     write.from = bridge::MemRef{w.source, w.source_offset, size};
   }
   writing_input_ = true;
+  const struct Reset {
+    bool& flag;
+    ~Reset() { flag = false; }
+  } reset{writing_input_};
   guarded([&] { sched_->set_input(write, site.eval); });
-  writing_input_ = false;
 }
 
 void RealScheduler::get_output_async(Index tensor, const TensorView& host_dst,

@@ -385,8 +385,9 @@ void BackendApi::write_input(const TensorView& dst, Index source, uint64_t sourc
   if (source == kNone) return host ? host_write(dst, site) : tensor_set(dst, site);
   const TensorView src = fill_input_source(dst, source, source_offset, site);
   const Index b = host ? scenario_.cpu_backend() : scenario_.buffers[dst.region.buffer].owner;
-  if (async && layout_.caps[b].set_get_async) return set_tensor_async(b, src, dst, site);
-  tensor_copy(src, dst, site);  // also ggml_backend_tensor_set_async without the member
+  // ggml_backend_tensor_set_async without the member synchronizes the backend, then sets.
+  if (async) return set_tensor_async(b, src, dst, site);
+  tensor_copy(src, dst, site);
 }
 
 TensorView BackendApi::fill_input_source(const TensorView& dst, Index source,
@@ -397,7 +398,9 @@ TensorView BackendApi::fill_input_source(const TensorView& dst, Index source,
   src.slot = 0;
   src.backend = scenario_.cpu_backend();
   src.parts.clear();
-  host_write(src, site);
+  CallSite fill = site;
+  fill.step = kInputSourceStep;
+  host_write(src, fill);
   return src;
 }
 

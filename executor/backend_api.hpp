@@ -24,6 +24,9 @@ struct ViewPart {
 };
 
 // A tensor (or one copy slot of it, or a sub-range) at its concrete place.
+// The step of the host's write into the source of an input write (reports name it so).
+inline constexpr std::string_view kInputSourceStep = "fill input source";
+
 struct TensorView {
   Region region;
   Index tensor = kNone;  // logical tensor (the source tensor for copy slots)
@@ -106,8 +109,8 @@ class BackendApi {
   // the source after it returns (pinned or pageable: Capabilities::set_async_*).
   void write_input(const TensorView& dst, Index source, uint64_t source_offset, bool async,
                    const CallSite& site);
-  // The host fills bytes of host buffer `source` at source_offset with what `dst` is to hold;
-  // returns them as a view.
+  // The host fills bytes of host buffer `source` at source_offset with what `dst` is to hold
+  // (its call site's step: kInputSourceStep); returns them as a view.
   TensorView fill_input_source(const TensorView& dst, Index source, uint64_t source_offset,
                                const CallSite& site);
 

@@ -1,8 +1,9 @@
 // The sequential semantics of user inputs that a program writes in parts: each byte holds what
 // the host last wrote there. A reader in evaluation e expects that, not "input as of e", when
 // an evaluation rewrote only part of the input (or none of it). Kept per copy slot of the
-// input, since each slot is memory of its own. Shared by the model's scheduler and the
-// bridge's real one.
+// input, since each slot is memory of its own. Only the program's own memory keeps the bytes
+// between evaluations: the allocator may reuse an input it placed, which the simulator then
+// reports as a stale read. Shared by the model's scheduler and the bridge's real one.
 #pragma once
 
 #include <cstdint>

@@ -75,14 +75,21 @@ class CudaExecutor : public Executor {
       });
       return;
     }
-    if (op.kind == OpKind::host_write) {
-      for (const Access& a : op.accesses) {
-        const auto bytes = reference_.bytes(a.value, a.tensor_offset, a.region.size);
-        std::memcpy(pointer(a.region), bytes.data(), bytes.size());
-      }
-      return;
-    }
+    if (op.kind == OpKind::host_write) return write_values(op, false);
     read_back(op, "host read");
+  }
+
+  // The bytes of each written value: a host memcpy, or (ggml_backend_tensor_set into device
+  // memory) a copy on cudaStreamPerThread that the host waits for, as ggml-cuda's set_tensor.
+  void write_values(const Operation& op, bool device) {
+    for (const Access& a : op.accesses) {
+      const auto bytes = reference_.bytes(a.value, a.tensor_offset, a.region.size);
+      if (device)
+        copy_to_completion(pointer(a.region), bytes.data(), bytes.size(), "blocking write",
+                           &op.site);
+      else
+        std::memcpy(pointer(a.region), bytes.data(), bytes.size());
+    }
   }
 
   // A blocking read into host memory: every read access, compared after the run.
@@ -105,15 +112,7 @@ class CudaExecutor : public Executor {
       });
       return;
     }
-    if (op.kind == OpKind::host_write) {
-      // ggml_backend_tensor_set into device memory (a program's placed input, an upload).
-      for (const Access& a : op.accesses) {
-        const auto bytes = reference_.bytes(a.value, a.tensor_offset, a.region.size);
-        copy_to_completion(pointer(a.region), bytes.data(), bytes.size(), "blocking write",
-                           &op.site);
-      }
-      return;
-    }
+    if (op.kind == OpKind::host_write) return write_values(op, true);
     read_back(op, "tensor_get");
   }
 

@@ -100,15 +100,9 @@ CopyOperation ReportNaming::copy(const TraceEntry& e) const {
 
 HostAccess ReportNaming::host_access(const TraceEntry& e) const {
   HostAccess h{HostAccess::Kind::other_read, tensor(e.op.accesses[0]), {}};
-  const Access& a = e.op.accesses[0];
-  const Buffer& buffer = scenario().buffers[static_cast<std::size_t>(a.region.buffer)];
-  // Host memory the program writes inputs from, not the input's own place.
-  const bool source =
-      a.tensor != kNone && buffer.usage == BufferUsage::input &&
-      scenario().tensors[static_cast<std::size_t>(a.tensor)].buffer != a.region.buffer;
-  if (e.op.kind == OpKind::host_write && source) {
+  if (e.op.kind == OpKind::host_write && e.site().step == kInputSourceStep) {
     h.kind = HostAccess::Kind::source_write;
-    h.buffer = buffer.name;
+    h.buffer = scenario().buffers[static_cast<std::size_t>(e.op.accesses[0].region.buffer)].name;
   } else if (e.op.kind == OpKind::host_write) {
     h.kind = e.site().call == Call::tensor_set ? HostAccess::Kind::upload_write
                                                : HostAccess::Kind::set_inputs_write;

@@ -44,7 +44,7 @@ std::string host_access_text(const HostAccess& h) {
     case HostAccess::Kind::upload_write:
       return "ggml_backend_tensor_set writes " + to_text(h.tensor);
     case HostAccess::Kind::source_write:
-      return "host fills " + h.buffer + " with the next bytes of " + to_text(h.tensor);
+      return "host fills " + h.buffer + " with the bytes it writes into " + to_text(h.tensor);
     case HostAccess::Kind::output_read:
       return "host reads the output rows of " + to_text(h.tensor);
     case HostAccess::Kind::expert_ids_read:

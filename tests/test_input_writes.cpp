@@ -6,6 +6,7 @@
 #include "bridge/policy_catalog.hpp"
 #include "driver/scenario_file.hpp"
 #include "model/input_values.hpp"
+#include "scenario/scenario_json.hpp"
 #include "sim/race_report.hpp"
 #include "sim/replay.hpp"
 #include "tests/support/paths.hpp"
@@ -45,7 +46,7 @@ TEST(InputWrites, RefillingThePinnedSourceOfAnAsynchronousWriteRacesWithTheCopy)
       run_schedcheck("replay " + source_path(kDir + "input-async-from-pinned-source.json") +
                      " --policy ggml-26040");
   EXPECT_EQ(cli.exit_code, 1);
-  EXPECT_NE(cli.out.find("host fills staging with the next bytes of x"), std::string::npos)
+  EXPECT_NE(cli.out.find("host fills staging with the bytes it writes into x"), std::string::npos)
       << cli.out;
 }
 
@@ -53,6 +54,39 @@ TEST(InputWrites, APageableSourceIsReadBeforeTheAsynchronousWriteReturns) {
   Scenario s = load("input-async-from-pinned-source.json");
   s.buffers[static_cast<std::size_t>(buffer_named(s, "staging"))].kind = BufferKind::pageable_host;
   EXPECT_TRUE(replay(s, *find_policy(s, "ggml-26040")).findings.empty());
+}
+
+// ggml_backend_tensor_set_async on a backend without the member synchronizes it, then does the
+// blocking set: the refill can no longer overtake the queued graph.
+TEST(InputWrites, AnAsynchronousWriteWithoutTheMemberSynchronizesTheBackendFirst) {
+  Scenario s = load("input-async-from-pinned-source.json");
+  CapabilityOverride no_async;
+  no_async.field = "set_get_async";
+  no_async.boolean = false;
+  s.backends[0].overrides.push_back(no_async);
+  const ReplayResult r = replay(s, *find_policy(s, "ggml-26040"));
+  EXPECT_TRUE(r.findings.empty());
+  // Without that synchronize the blocking set would race with the queued graph's read of x.
+  EXPECT_FALSE(replay(load("input-partial-write-device-race.json"), *find_policy(s, "ggml-26040"))
+                   .findings.empty());
+}
+
+TEST(InputWrites, TheNewStepFieldsAndPlacedInputsSurviveASave) {
+  const Scenario s = load("input-async-from-pinned-source.json");
+  const Scenario again = load_scenario_text(save_scenario(s).dump(), "saved.json");
+  ASSERT_EQ(again.program.size(), s.program.size());
+  const ProgramStep& first = again.program[0];
+  EXPECT_TRUE(first.async);
+  EXPECT_EQ(again.buffers[static_cast<std::size_t>(first.buffer)].name, "staging");
+  const Tensor& x = again.tensors[static_cast<std::size_t>(first.tensor)];
+  EXPECT_EQ(again.buffers[static_cast<std::size_t>(x.buffer)].name, "CUDA0_inputs");
+  EXPECT_EQ(x.offset, std::optional<uint64_t>{0});
+  const Scenario part = load("input-partial-write-device-race.json");
+  const Scenario part_again = load_scenario_text(save_scenario(part).dump(), "saved.json");
+  const ProgramStep& rewrite = part_again.program[step_named(part_again, "part")];
+  EXPECT_EQ(rewrite.offset, 1024u);
+  EXPECT_EQ(rewrite.size, 1024u);
+  EXPECT_FALSE(rewrite.async);
 }
 
 TEST(InputWrites, ABlockingRewriteOfPartOfADeviceInputRacesOnlyOnItsBytes) {
@@ -109,6 +143,48 @@ TEST(InputWrites, AViewOfAPartlyRewrittenInputHasOnePartPerWriter) {
   values.add_parts(inner, 0);
   EXPECT_TRUE(inner.parts.empty());
   EXPECT_EQ(inner.expected.eval, 1);
+  // A sub-view that starts inside one range and ends inside the next.
+  TensorView straddle = sub_view(v, 512, 1024);
+  values.add_parts(straddle, 0);
+  ASSERT_EQ(straddle.parts.size(), 2u);
+  EXPECT_EQ(straddle.parts[0].size, 512u);
+  EXPECT_EQ(straddle.parts[0].expected.eval, 0);
+  EXPECT_EQ(straddle.parts[1].offset, 512u);
+  EXPECT_EQ(straddle.parts[1].expected.eval, 1);
+}
+
+TEST(InputWrites, LaterWritesReplaceWhatTheyCoverAndKeepTheRest) {
+  InputValues values;
+  TensorView v;
+  v.tensor = 0;
+  v.region = Region{0, 0, 400};
+  auto evals = [&] {
+    TensorView w = v;
+    values.add_parts(w, 0);
+    std::vector<std::pair<uint64_t, int>> out;  // (offset, eval) of each part
+    if (w.parts.empty()) return std::vector<std::pair<uint64_t, int>>{{0, w.expected.eval}};
+    for (const ViewPart& p : w.parts) out.emplace_back(p.offset, p.expected.eval);
+    return out;
+  };
+  values.record(0, 0, 0, 100, 1);
+  values.record(0, 0, 100, 100, 2);  // adjacent, exactly at the boundary
+  values.record(0, 0, 200, 200, 3);
+  using P = std::vector<std::pair<uint64_t, int>>;
+  EXPECT_EQ(evals(), (P{{0, 1}, {100, 2}, {200, 3}}));
+  values.record(0, 0, 50, 200, 4);  // straddles two earlier ranges, inside a third
+  EXPECT_EQ(evals(), (P{{0, 1}, {50, 4}, {250, 3}}));
+  values.record(0, 0, 0, 400, 5);  // covers them all: one value again
+  EXPECT_EQ(evals(), (P{{0, 5}}));
+  // Bytes never written keep the view's own expectation.
+  InputValues gaps;
+  gaps.record(0, 0, 100, 100, 7);
+  TensorView g = v;
+  g.expected = LogicalValue{0, 9, 0};
+  gaps.add_parts(g, 0);
+  ASSERT_EQ(g.parts.size(), 3u);
+  EXPECT_EQ(g.parts[0].expected.eval, 9);
+  EXPECT_EQ(g.parts[1].expected.eval, 7);
+  EXPECT_EQ(g.parts[2].expected.eval, 9);
 }
 
 }  // namespace

@@ -12,12 +12,13 @@
 #include <nlohmann/json.hpp>
 
 #include "driver/scenario_file.hpp"
-#include "model/prepared_run.hpp"
 #include "model/policies/registry.hpp"
+#include "model/prepared_run.hpp"
 #include "sim/race_report.hpp"
 #include "sim/replay.hpp"
 #include "sim/sync_analysis.hpp"
 #include "tests/support/paths.hpp"
+#include "tests/support/program_steps.hpp"
 
 namespace schedcheck::testing {
 namespace {
@@ -31,11 +32,6 @@ bool has_integrated_gpu(const Scenario& s) {
                      [](const Backend& b) { return b.integrated; });
 }
 
-bool reuses_memory(const Scenario& s) {
-  return std::any_of(s.buffers.begin(), s.buffers.end(),
-                     [](const Buffer& b) { return b.reuses != kNone; });
-}
-
 // Integrated GPUs read host memory in place (H5): llama.cpp's set_inputs, before any scheduler
 // call, rewrites what the previous graph still reads, which no compute_splits can order
 // (issue 15 takes it up). On those scenarios schedcheck-min's only findings are H5.
@@ -47,17 +43,18 @@ TEST(SchedcheckMin, CleanOnEveryCorpusAndBenchmarkScenario) {
       const Scenario s = load_scenario_file(entry.path().string());
       const ReplayResult r = replay(s, min_policy());
       const PolicyVerdict v = explain(r);
-      if (reuses_memory(s) || entry.path().parent_path().filename() == "input-writes") {
+      const bool own_writes =
+          !r.findings.empty() &&
+          std::all_of(r.findings.begin(), r.findings.end(),
+                      [&](const Finding& f) { return program_own_write(s, r, f); });
+      if (own_writes) {
         // A program that uploads into memory it freed while queued work still read it
         // (reports/buffer-lifetimes), or rewrites an input that queued work still reads
         // (reports/input-writes): no scheduler call comes between the read and the write.
-        for (const Finding& f : r.findings) {
-          const Call call = r.trace.at(static_cast<std::size_t>(f.second_op)).site().call;
-          EXPECT_TRUE(call == Call::tensor_set || call == Call::set_inputs) << entry.path();
-        }
       } else if (has_integrated_gpu(s)) {
         ++integrated;
-        for (const FindingGroup& g : v.groups) EXPECT_EQ(g.mechanism, Mechanism::H5) << entry.path();
+        for (const FindingGroup& g : v.groups)
+          EXPECT_EQ(g.mechanism, Mechanism::H5) << entry.path();
       } else {
         EXPECT_TRUE(v.verdict.is_clean()) << entry.path();
       }
@@ -112,8 +109,8 @@ TEST(SchedcheckMin, AQueueWaitsOnAnotherDevicesEventOnlyOnCuda) {
       const Backend& waiter = s.backends[static_cast<std::size_t>(backend)];
       const Backend& owner = s.backends[static_cast<std::size_t>(recorded_by[e.event])];
       if (waiter.device == owner.device) continue;
-      EXPECT_EQ(waiter.kind, BackendKind::cuda) << file << ": " << waiter.name << " waits on "
-                                                << owner.name;
+      EXPECT_EQ(waiter.kind, BackendKind::cuda)
+          << file << ": " << waiter.name << " waits on " << owner.name;
       cross_device_cuda += waiter.kind == BackendKind::cuda;
     }
   }
@@ -162,9 +159,9 @@ TEST(SchedcheckMin, IsAHandWrittenPolicyWithEventsOfItsOwn) {
 TEST(SchedcheckMin, ACustomPolicyBasedOnItRunsItsComputeSplitsAndSavesThatWay) {
   const std::string path = source_path("reports/canonical/two-gpu-pp.json");
   nlohmann::json doc = nlohmann::json::parse(read_file(path));
-  doc["policies"] = nlohmann::json::array(
-      {{{"name", "min-no-reuse"}, {"base", "schedcheck-min"},
-        {"knobs", {{"reuse_policy", "no_reuse_under_pp"}}}}});
+  doc["policies"] = nlohmann::json::array({{{"name", "min-no-reuse"},
+                                            {"base", "schedcheck-min"},
+                                            {"knobs", {{"reuse_policy", "no_reuse_under_pp"}}}}});
   const Scenario s = load_scenario_text(doc.dump(), "custom.json");
   const Policy& custom = s.custom_policies.at(0);
   EXPECT_EQ(custom.hand_written, "schedcheck-min");

@@ -39,10 +39,12 @@ void ScenarioLoader::load_tensors(const Json& list) {
     t.name = name(required(j, p, "name"), at(p, "name"));
     t.role = TensorRole::persistent;
     t.buffer = buffer_ref(required(j, p, "buffer"), at(p, "buffer"));
-    if (scenario_.buffers[t.buffer].usage == BufferUsage::compute)
+    const BufferUsage usage = scenario_.buffers[t.buffer].usage;
+    if (usage == BufferUsage::compute || usage == BufferUsage::input)
       fail(at(p, "buffer"),
-           "buffer " + in_quotes(scenario_.buffers[t.buffer].name) +
-               " is a compute buffer; persistent tensors live in a weights, kv or output buffer");
+           "buffer " + in_quotes(scenario_.buffers[t.buffer].name) + " is " +
+               (usage == BufferUsage::compute ? "a compute buffer" : "an input buffer") +
+               "; persistent tensors live in a weights, kv or output buffer");
     t.offset = unsigned_in(required(j, p, "offset"), at(p, "offset"), 0, kMaxSize);
     load_shape(j, p, t, true);
     check_inside(t, p);
@@ -210,6 +212,9 @@ void ScenarioLoader::node_output(const Json& jn, const std::string& p, Node& n, 
          "together)");
   if (buffer) {
     t.buffer = buffer_ref(*buffer, at(p, "buffer"));
+    if (scenario_.buffers[t.buffer].usage == BufferUsage::input)
+      fail(at(p, "buffer"), "buffer " + in_quotes(scenario_.buffers[t.buffer].name) +
+                                " holds inputs; a node's output is placed in another buffer");
     t.offset = unsigned_in(*offset, at(p, "offset"), 0, kMaxSize);
     check_inside(t, p);
   }

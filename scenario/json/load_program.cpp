@@ -163,4 +163,23 @@ Index ScenarioLoader::program_step_ref(const std::string& n, const std::string& 
                  " (named steps: " + (names.empty() ? std::string("none") : names) + ")");
 }
 
+void ScenarioLoader::host_row(ProgramStep& s, const Json& j, const std::string& p,
+                              const std::string& key, BufferUsage usage, uint64_t bytes,
+                              const std::string& why) const {
+  const std::string bp = at(p, key);
+  s.buffer = buffer_ref(required(j, p, key), bp);
+  const Buffer& buf = scenario_.buffers[static_cast<std::size_t>(s.buffer)];
+  if (!is_host_buffer(buf.kind) || buf.usage != usage)
+    fail(bp, "buffer " + in_quotes(buf.name) + " is not a host buffer with usage \"" +
+                 std::string(to_string(usage)) + "\"; " + why);
+  if (const Json* r = optional(j, "row")) s.row = unsigned_in(*r, at(p, "row"), 0, kMaxSize);
+  const uint64_t rows = buf.size / bytes;  // (row + 1) * bytes could overflow
+  if (s.row >= rows)
+    fail(s.row > 0 ? at(p, "row") : bp,
+         "row " + std::to_string(s.row) + " of " + std::to_string(bytes) +
+             " bytes does not fit in the " + std::to_string(buf.size) + " bytes of buffer " +
+             in_quotes(buf.name) + " (it holds " + std::to_string(rows) + " row" +
+             (rows == 1 ? "" : "s") + ")");
+}
+
 }  // namespace schedcheck::json_format

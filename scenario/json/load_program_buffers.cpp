@@ -22,7 +22,7 @@ void ScenarioLoader::buffer_step(ProgramStep& s, const Json& j, const std::strin
   const Buffer& buf = scenario_.buffers[b];
   if (s.kind == ProgramStep::Kind::free_buffer) {
     if (buf.kind != BufferKind::device || buf.usage == BufferUsage::compute)
-      fail(bp, "free_buffer frees a device buffer of the program's own (weights, kv, output); " +
+      fail(bp, "free_buffer frees a device buffer of the program's own (weights, kv, output, input); " +
                    in_quotes(buf.name) + " is not one");
     if (!live[b]) fail(bp, "buffer " + in_quotes(buf.name) + " is not allocated at this step");
     live[b] = false;
@@ -45,6 +45,13 @@ void ScenarioLoader::buffer_step(ProgramStep& s, const Json& j, const std::strin
 
 void ScenarioLoader::check_graph_buffers(const std::string& p,
                                          const std::vector<bool>& live) const {
+  // Every user input is in the graph (a leaf even where no node reads it).
+  for (const Tensor& t : scenario_.tensors)
+    if (t.role == TensorRole::user_input && t.buffer != kNone &&
+        !live[static_cast<std::size_t>(t.buffer)])
+      fail(p, "compute while buffer " +
+                  in_quotes(scenario_.buffers[static_cast<std::size_t>(t.buffer)].name) +
+                  ", which holds input " + in_quotes(t.name) + ", is not allocated");
   for (const Node& n : scenario_.nodes) {
     std::vector<Index> tensors = n.sources;
     tensors.push_back(n.output);

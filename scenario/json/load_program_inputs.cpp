@@ -1,7 +1,6 @@
 // A program's set_input step: which bytes of the input it writes (ggml_backend_tensor_set's
 // offset and size), and the host memory it copies them from when the source matters: an
-// asynchronous ggml_backend_tensor_set_async reads it after the call returns. Also the host rows
-// of get_output and set_input.
+// asynchronous ggml_backend_tensor_set_async reads it after the call returns.
 #include "scenario/json/limits.hpp"
 #include "scenario/json/scenario_loader.hpp"
 
@@ -37,27 +36,17 @@ void ScenarioLoader::input_write_step(ProgramStep& s, const Json& j, const std::
     if (optional(j, "row")) fail(at(p, "row"), "a \"row\" without \"from\"");
     return;
   }
-  host_row(s, j, p, "from", BufferUsage::input, written_bytes(s, t.size),
-           "inputs are written from one");
-}
-
-void ScenarioLoader::host_row(ProgramStep& s, const Json& j, const std::string& p,
-                              const std::string& key, BufferUsage usage, uint64_t bytes,
-                              const std::string& why) const {
-  const std::string bp = at(p, key);
-  s.buffer = buffer_ref(required(j, p, key), bp);
-  const Buffer& buf = scenario_.buffers[static_cast<std::size_t>(s.buffer)];
-  if (!is_host_buffer(buf.kind) || buf.usage != usage)
-    fail(bp, "buffer " + in_quotes(buf.name) + " is not a host buffer with usage \"" +
-                 std::string(to_string(usage)) + "\"; " + why);
-  if (const Json* r = optional(j, "row")) s.row = unsigned_in(*r, at(p, "row"), 0, kMaxSize);
-  const uint64_t rows = buf.size / bytes;  // (row + 1) * bytes could overflow
-  if (s.row >= rows)
-    fail(s.row > 0 ? at(p, "row") : bp,
-         "row " + std::to_string(s.row) + " of " + std::to_string(bytes) +
-             " bytes does not fit in the " + std::to_string(buf.size) + " bytes of buffer " +
-             in_quotes(buf.name) + " (it holds " + std::to_string(rows) + " row" +
-             (rows == 1 ? "" : "s") + ")");
+  const uint64_t bytes = written_bytes(s, t.size);
+  host_row(s, j, p, "from", BufferUsage::input, bytes, "inputs are written from one");
+  // The source row is the program's scratch: it must not hold a placed input.
+  const uint64_t begin = s.row * bytes;
+  for (const Tensor& other : scenario_.tensors)
+    if (other.buffer == s.buffer && other.offset && *other.offset < begin + bytes &&
+        begin < *other.offset + other.size)
+      fail(at(p, optional(j, "row") ? "row" : "from"),
+           "source bytes [" + std::to_string(begin) + ", " + std::to_string(begin + bytes) +
+               ") of buffer " + in_quotes(scenario_.buffers[static_cast<std::size_t>(s.buffer)].name) +
+               " overlap input " + in_quotes(other.name) + "; copy from bytes no tensor holds");
 }
 
 }  // namespace schedcheck::json_format

@@ -1,4 +1,5 @@
-// A program scenario's step by name, for tests (fails the test when there is none).
+// Program scenarios in tests: a step by name (fails the test when there is none), and whether a
+// finding is the program's own write.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -6,6 +7,7 @@
 #include <string>
 
 #include "scenario/scenario.hpp"
+#include "sim/replay.hpp"
 
 namespace schedcheck::testing {
 
@@ -14,6 +16,14 @@ inline std::size_t step_named(const Scenario& s, const std::string& name) {
     if (s.program[i].name == name) return i;
   ADD_FAILURE() << "no step " << name;
   return 0;
+}
+
+// Whether a finding's later access is a write the program makes itself between scheduler calls
+// (set_input, upload) into memory that queued work still reads: no scheduler can order it.
+inline bool program_own_write(const Scenario& s, const ReplayResult& r, const Finding& f) {
+  if (s.program.empty()) return false;
+  const TraceEntry& e = r.trace.at(static_cast<std::size_t>(f.second_op));
+  return e.site().role == Role::driver && e.op.kind == OpKind::host_write;
 }
 
 }  // namespace schedcheck::testing
