@@ -8,6 +8,7 @@
 #include "import/backend_names.hpp"
 #include "import/dump_entities.hpp"
 #include "import/tensor_names.hpp"
+#include "scenario/json/limits.hpp"
 #include "sim/replay.hpp"
 
 namespace schedcheck::import {
@@ -184,8 +185,23 @@ ImportResult dump_to_scenario(const SchedDump& dump, const ImportOptions& o) {
     b["usage"] = "compute";
     s["buffers"].push_back(b);
   }
-  for (const auto& b : entities.fixed_buffers()) s["buffers"].push_back(b);
+  for (const auto& b : entities.fixed_buffers()) {
+    // A dump's sizes are the printout's rounded M/G figures: they can add up past the format's
+    // limit, which is bad input rather than a scenario the loader would refuse.
+    if (b["size"].get<uint64_t>() > json_format::kMaxSize)
+      throw ImportError("the dump's tensors in buffer " + b["name"].get<std::string>() +
+                        " add up to " + std::to_string(b["size"].get<uint64_t>()) +
+                        " bytes, more than a scenario buffer holds (" +
+                        json_format::limit_text(json_format::kMaxSize) + ")");
+    s["buffers"].push_back(b);
+  }
   const std::string output = entities.output_tensor();
+  if (!output.empty() &&
+      entities.size_of(output) > json_format::kMaxSize / static_cast<uint64_t>(o.ubatches))
+    throw ImportError("the logits of " + std::to_string(o.ubatches) + " ubatches of \"" + output +
+                      "\" (" + std::to_string(entities.size_of(output)) +
+                      " bytes each) are more than a scenario buffer holds (" +
+                      json_format::limit_text(json_format::kMaxSize) + ")");
   if (!output.empty())
     s["buffers"].push_back(
         {{"name", "logits"},
