@@ -278,6 +278,7 @@ bool parse_dump_size(std::string_view text, DumpSize& out) {
     scale = 1024;
   else if (unit != "M" && !unit.empty())
     return false;
+  if (v * scale > (uint64_t{1} << 40)) return false;  // past a scenario's largest size
   out.bytes = v * scale;
   out.text = std::string(text);
   return true;
