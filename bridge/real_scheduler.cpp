@@ -115,15 +115,12 @@ void RealScheduler::prepare_inputs(const CallSite&) {
 
 void RealScheduler::set_input(const InputWrite& w, const CallSite& site) {
   begin(site);
-  const TensorView whole = tensor_view(w.tensor, site.eval);
-  const uint64_t size = w.size > 0 ? w.size : whole.region.size - w.offset;
-  inputs_.record(w.tensor, whole.slot, w.offset, size, site.eval);
-  bridge::InputWrite write{w.tensor, w.offset, size, {}, w.async, whole.backend};
+  const TensorView dst =
+      inputs_.write(tensor_view(w.tensor, site.eval), w.offset, w.size, site.eval);
+  bridge::InputWrite write{w.tensor, w.offset, dst.region.size, {}, w.async, dst.backend};
   if (w.source != kNone) {
-    TensorView dst = sub_view(whole, w.offset, size);
-    dst.expected = LogicalValue{w.tensor, site.eval, 0};
     api_.fill_input_source(dst, w.source, w.source_offset, site);
-    write.from = bridge::MemRef{w.source, w.source_offset, size};
+    write.from = bridge::MemRef{w.source, w.source_offset, dst.region.size};
   }
   writing_input_ = true;
   const struct Reset {

@@ -23,10 +23,10 @@ struct ViewPart {
   int sequence = 0;  // whose cells they are (-1: not a KV cache's; an input written in parts)
 };
 
-// A tensor (or one copy slot of it, or a sub-range) at its concrete place.
 // The step of the host's write into the source of an input write (reports name it so).
 inline constexpr std::string_view kInputSourceStep = "fill input source";
 
+// A tensor (or one copy slot of it, or a sub-range) at its concrete place.
 struct TensorView {
   Region region;
   Index tensor = kNone;  // logical tensor (the source tensor for copy slots)

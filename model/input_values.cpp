@@ -23,6 +23,14 @@ void InputValues::record(Index tensor, int slot, uint64_t offset, uint64_t size,
   ranges = std::move(kept);
 }
 
+TensorView InputValues::write(const TensorView& whole, uint64_t offset, uint64_t size, int eval) {
+  if (size == 0) size = whole.region.size - offset;
+  record(whole.tensor, whole.slot, offset, size, eval);
+  TensorView dst = sub_view(whole, offset, size);
+  dst.expected = LogicalValue{whole.tensor, eval, 0};
+  return dst;
+}
+
 void InputValues::add_parts(TensorView& v, int slot) const {
   const auto it = written_.find({v.tensor, slot});
   if (it == written_.end()) return;

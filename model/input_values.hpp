@@ -19,6 +19,9 @@ class InputValues {
  public:
   // The host wrote bytes [offset, offset + size) of input `tensor` in `slot` for `eval`.
   void record(Index tensor, int slot, uint64_t offset, uint64_t size, int eval);
+  // The same for bytes [offset, offset + size) of `whole`, the input as bound now (size 0: to
+  // its end); returns them as the view the write produces (the input's value of `eval`).
+  TensorView write(const TensorView& whole, uint64_t offset, uint64_t size, int eval);
   // A view of input `tensor` as it is in `slot` (the input itself, or a copy taken from that
   // slot). Inputs never written keep the view's expected value; otherwise the bytes expect what
   // was last written there (one part per value when they differ).

@@ -153,11 +153,8 @@ TensorView Scheduler::tensor_view(Index tensor, int eval) const {
 }
 
 void Scheduler::set_input(const InputWrite& w, const CallSite& site) {
-  const TensorView whole = tensor_view(w.tensor, site.eval);
-  const uint64_t size = w.size > 0 ? w.size : whole.region.size - w.offset;
-  TensorView dst = sub_view(whole, w.offset, size);
-  dst.expected = LogicalValue{w.tensor, site.eval, 0};
-  inputs_.record(w.tensor, whole.slot, w.offset, size, site.eval);
+  const TensorView dst =
+      inputs_.write(tensor_view(w.tensor, site.eval), w.offset, w.size, site.eval);
   api_.write_input(dst, w.source, w.source_offset, w.async, site);
 }
 

@@ -21,9 +21,7 @@ namespace {
 const std::string kDir = "reports/buffer-lifetimes/";
 
 Scenario load(const std::string& name) {
-  Scenario s = load_scenario_file(source_path(kDir + name));
-  s.expectations.clear();
-  return s;
+  return load_report(kDir + name);
 }
 
 // Whether some race pairs the upload into the reused memory with an earlier read of the freed

@@ -19,16 +19,7 @@ namespace {
 const std::string kDir = "reports/input-writes/";
 
 Scenario load(const std::string& name) {
-  Scenario s = load_scenario_file(source_path(kDir + name));
-  s.expectations.clear();
-  return s;
-}
-
-Index buffer_named(const Scenario& s, const std::string& name) {
-  for (std::size_t b = 0; b < s.buffers.size(); ++b)
-    if (s.buffers[b].name == name) return static_cast<Index>(b);
-  ADD_FAILURE() << "no buffer " << name;
-  return kNone;
+  return load_report(kDir + name);
 }
 
 TEST(InputWrites, RefillingThePinnedSourceOfAnAsynchronousWriteRacesWithTheCopy) {
@@ -37,7 +28,7 @@ TEST(InputWrites, RefillingThePinnedSourceOfAnAsynchronousWriteRacesWithTheCopy)
   ASSERT_EQ(r.findings.size(), 1u);
   const Finding& f = r.findings[0];
   EXPECT_EQ(f.kind, FindingKind::write_after_read);
-  EXPECT_EQ(f.buffer, buffer_named(s, "staging"));
+  EXPECT_EQ(f.buffer, s.find_buffer("staging"));
   EXPECT_EQ(r.trace.at(static_cast<std::size_t>(f.first_op)).op.kind, OpKind::copy);
   EXPECT_EQ(r.trace.at(static_cast<std::size_t>(f.second_op)).op.kind, OpKind::host_write);
   EXPECT_EQ(explain(r).groups.at(0).mechanism, Mechanism::H2);
@@ -52,7 +43,9 @@ TEST(InputWrites, RefillingThePinnedSourceOfAnAsynchronousWriteRacesWithTheCopy)
 
 TEST(InputWrites, APageableSourceIsReadBeforeTheAsynchronousWriteReturns) {
   Scenario s = load("input-async-from-pinned-source.json");
-  s.buffers[static_cast<std::size_t>(buffer_named(s, "staging"))].kind = BufferKind::pageable_host;
+  const Index staging = s.find_buffer("staging");
+  ASSERT_NE(staging, kNone);
+  s.buffers[static_cast<std::size_t>(staging)].kind = BufferKind::pageable_host;
   EXPECT_TRUE(replay(s, *find_policy(s, "ggml-26040")).findings.empty());
 }
 
@@ -94,7 +87,7 @@ TEST(InputWrites, ABlockingRewriteOfPartOfADeviceInputRacesOnlyOnItsBytes) {
   const ReplayResult r = replay(s, *find_policy(s, "ggml-26040"));
   ASSERT_EQ(r.findings.size(), 1u);
   const Finding& f = r.findings[0];
-  EXPECT_EQ(f.buffer, buffer_named(s, "CUDA0_inputs"));
+  EXPECT_EQ(f.buffer, s.find_buffer("CUDA0_inputs"));
   EXPECT_EQ(f.begin, 1024u);
   EXPECT_EQ(f.end, 2048u);
   EXPECT_EQ(r.trace.at(static_cast<std::size_t>(f.first_op)).op.kind, OpKind::compute);

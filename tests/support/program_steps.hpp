@@ -6,10 +6,19 @@
 
 #include <string>
 
+#include "driver/scenario_file.hpp"
 #include "scenario/scenario.hpp"
 #include "sim/replay.hpp"
+#include "tests/support/paths.hpp"
 
 namespace schedcheck::testing {
+
+// A report of the project, without its expectations (tests assert their own).
+inline Scenario load_report(const std::string& path) {
+  Scenario s = load_scenario_file(source_path(path));
+  s.expectations.clear();
+  return s;
+}
 
 inline std::size_t step_named(const Scenario& s, const std::string& name) {
   for (std::size_t i = 0; i < s.program.size(); ++i)
