@@ -14,7 +14,7 @@
 namespace schedcheck::bridge {
 
 // Bumped whenever anything in this file changes; the plugin refuses another version.
-inline constexpr int kAbiVersion = 5;
+inline constexpr int kAbiVersion = 6;
 inline constexpr const char* kCreateSymbol = "schedcheck_bridge_create";
 
 // ---- What schedcheck tells the plugin: one scenario, validated and resolved to indices.
@@ -231,6 +231,9 @@ class Scheduler {
   // The run is over: reads not yet compared are compared now.
   virtual void finish() = 0;
   virtual int cur_copy() const = 0;  // the copy index the allocated graph is bound to
+  // A program's set_backend: the graph built at every later allocation assigns the node this
+  // backend (ggml_backend_sched_set_tensor_backend of each tensor the node lowers to).
+  virtual void set_node_backend(int node, int backend) = 0;
 };
 
 // extern "C" Scheduler* schedcheck_bridge_create(int abi, const GraphDesc*, Host*, std::string*)

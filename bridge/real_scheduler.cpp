@@ -31,7 +31,8 @@ RealScheduler::RealScheduler(PreparedRun& run, BackendApi& api, const PluginLibr
       scenario_(run.scenario),
       api_(api),
       desc_(graph_desc(run)),
-      persistent_(run.scenario) {
+      persistent_(run.scenario),
+      assignment_(run) {
   if (const std::string why = not_in_ggml_trees(run.scenario); !why.empty())
     throw BridgeError(plugin.label() + ": " + why);
   desc_.computable = plugin.computable();
@@ -79,9 +80,15 @@ void RealScheduler::begin(const CallSite& base) {
 
 void RealScheduler::alloc_graph(const EvalContext& ctx, bool realloc) {
   begin(site_of(ctx, Role::driver, Call::synchronize, "alloc_splits re-reserve"));
+  assignment_.allocate();  // ggml decides itself whether the new assignment re-reserves
   if (!guarded([&] { return sched_->alloc_graph(realloc); }))
     throw BridgeError("ggml_backend_sched_alloc_graph failed");
   is_alloc_ = true;
+}
+
+void RealScheduler::set_tensor_backend(Index node, Index backend) {
+  assignment_.set(node, backend);
+  guarded([&] { sched_->set_node_backend(static_cast<int>(node), static_cast<int>(backend)); });
 }
 
 void RealScheduler::synchronize(const CallSite& site) {
@@ -181,7 +188,8 @@ CallSite RealScheduler::site(Call call, Index backend) const {
   cs.backend = backend;
   if (base_.role == Role::policy) {
     // After the last split (a patched tree waits there): in compute_splits, but in no split.
-    cs.split = split_ < static_cast<Index>(run_.plan.splits.size()) ? split_ : kNone;
+    cs.split = split_ < static_cast<Index>(epoch_run().plan.splits.size()) ? split_ : kNone;
+    cs.assignment_epoch = assignment_.epoch();
     cs.slot = sched_->cur_copy();
   }
   return cs;
@@ -392,7 +400,7 @@ TensorView RealScheduler::view(const bridge::TensorRef& ref) const {
   v.tensor = ref.tensor;
   v.tensor_offset = ref.tensor_offset;
   v.expected = expected(ref.tensor);
-  v.backend = tensor_backend(scenario_, ref.tensor);
+  v.backend = tensor_backend(epoch_run().scenario, ref.tensor);
   persistent_.add_parts(v);
   const bool input = scenario_.tensors[ref.tensor].role == TensorRole::user_input;
   const bool graph_input_slot = input && (ref.copy_backend < 0 || ref.copy_backend == v.backend);
@@ -459,7 +467,7 @@ void RealScheduler::start_ids_read(const TensorView& src, void* host_data) {
   IdsRead r;
   // As the model: the experts of the split's first node (prepare_run made it a private buffer).
   if (split_ != kNone && run_.moe_ids_buffer.count(split_) != 0)
-    r.node = run_.plan.splits[split_].first_node;
+    r.node = epoch_run().plan.splits[split_].first_node;
   if (r.node == kNone) unsupported("an expert-ids read outside a MUL_MAT_ID split");
   r.host = src;
   r.host.region = Region{run_.moe_ids_buffer.at(split_), 0, src.region.size};

@@ -16,6 +16,7 @@
 #include "bridge/plugin_library.hpp"
 #include "driver/scheduler_port.hpp"
 #include "model/input_values.hpp"
+#include "model/node_assignment.hpp"
 #include "model/persistent_values.hpp"
 #include "model/prepared_run.hpp"
 
@@ -66,6 +67,7 @@ class RealScheduler final : public SchedulerPort, private bridge::Host {
   void prepare_inputs(const CallSite& site) override;
   void set_input(const InputWrite& write, const CallSite& site) override;
   void get_output_async(Index tensor, const TensorView& host_dst, const CallSite& site) override;
+  void set_tensor_backend(Index node, Index backend) override;
   // The run is over: reads not compared yet (devices that compute) are compared now.
   void finish();
 
@@ -139,6 +141,8 @@ class RealScheduler final : public SchedulerPort, private bridge::Host {
   void attribute(After kind, Index backend);
   Index callback_read_ = kNone;
   PersistentValues persistent_;  // reference semantics of weights and KV cache
+  NodeAssignment assignment_;    // the program's node backends: the epoch of the graph
+  const PreparedRun& epoch_run() const { return run_.epoch(assignment_.epoch()); }
   InputValues inputs_;           // and of user inputs written in parts
   bool writing_input_ = false;   // inside a program's set_input: the tree's tensor_set is it
   struct IdsRead {

@@ -88,6 +88,9 @@ DriverStats run_program(const PreparedRun& run, BackendApi& api, SchedulerPort& 
                         program_site(Call::buffer_free, eval, step,
                                      s.buffers[static_cast<std::size_t>(step.buffer)].owner));
         break;
+      case Kind::set_backend:
+        sched.set_tensor_backend(s.tensors[step.tensor].producer, step.backend);
+        break;
       case Kind::alloc_buffer:
         break;  // the memory of the freed buffer (cudaMalloc waits for nothing)
       case Kind::upload: {

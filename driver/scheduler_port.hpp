@@ -46,6 +46,9 @@ class SchedulerPort {
   // llama.cpp's output read: ggml_backend_tensor_get_async into host memory.
   virtual void get_output_async(Index tensor, const TensorView& host_dst,
                                 const CallSite& site) = 0;
+  // ggml_backend_sched_set_tensor_backend: the node's backend from the next graph allocation on
+  // (a program's set_backend step; the graph builder assigns every node at each allocation).
+  virtual void set_tensor_backend(Index node, Index backend) = 0;
 };
 
 }  // namespace schedcheck

@@ -45,6 +45,7 @@ struct CallSite {
   Index tensor = kNone;   // the source tensor involved (split input, output, ...)
   Index copy = kNone;     // the copy tensor involved
   int slot = 0;           // copy slot used
+  int assignment_epoch = 0;  // the node assignment of the split (PreparedRun::epochs)
   bool implicit = false;  // a wait the call performs inside (blocking fallback, pageable D2H)
   std::string_view step;  // which step of compute_splits: "split start", "input", "fallback", ...
 };

@@ -1,19 +1,22 @@
 #include "model/prepared_run.hpp"
 
 #include "model/backend_upgrade.hpp"
+#include "model/node_assignment.hpp"
 #include "model/policies/registry.hpp"
 
 namespace schedcheck {
 
-PreparedRun prepare_run(const Scenario& s, const Policy& policy) {
+namespace {
+
+PreparedRun prepare_one(const Scenario& s, const Policy& policy) {
   PreparedRun r;
   r.scenario = s;
   const std::vector<bool> in_place = in_place_readers(s, policy.knobs.profile);
   upgrade_node_backends(r.scenario, in_place);  // ggml's pass 3, before splits are formed
   r.policy = policy;
   r.layout = make_layout(s, policy.knobs.profile, policy_event_specs(policy));
-  r.plan = form_splits(r.scenario, SplitOptions{r.layout.n_copies,
-                                                policy.knobs.profile.max_split_inputs, in_place});
+  r.plan = form_splits(
+      r.scenario, SplitOptions{r.layout.n_copies, policy.knobs.profile.max_split_inputs, in_place});
   const int ring = input_ring_slots(policy.knobs);
   add_input_ring_events(r.layout, r.scenario, in_place, ring);
   if (policy.is_real()) add_tree_events(r.layout, r.scenario);
@@ -33,6 +36,30 @@ PreparedRun prepare_run(const Scenario& s, const Policy& policy) {
     r.scenario.buffers.push_back(ids);
     r.alloc.buffer_size.push_back(ids.size);
   }
+  return r;
+}
+
+}  // namespace
+
+PreparedRun prepare_run(const Scenario& s, const Policy& policy) {
+  PreparedRun r = prepare_one(s, policy);
+  r.assignments = program_assignments(s);
+  for (std::size_t i = 0; i < r.assignments.size(); ++i) {
+    PreparedRun e =
+        i == 0 ? PreparedRun{} : prepare_one(with_assignment(s, r.assignments[i]), policy);
+    int epoch = 0;
+    if (i > 0 && !same_node_backends(r, e)) {
+      epoch = -1;
+      for (std::size_t k = 0; k < r.epochs.size() && epoch < 0; ++k)
+        if (same_node_backends(r.epochs[k], e)) epoch = static_cast<int>(k) + 1;
+      if (epoch < 0) {
+        r.epochs.push_back(std::move(e));
+        epoch = static_cast<int>(r.epochs.size());
+      }
+    }
+    r.assignment_epoch.push_back(epoch);
+  }
+  unify_epochs(r);
   return r;
 }
 

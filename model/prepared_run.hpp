@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <vector>
 
 #include "model/allocator.hpp"
 #include "executor/execution_layout.hpp"
@@ -19,6 +20,13 @@ struct PreparedRun {
   SplitPlan plan;
   AllocationPlan alloc;
   std::map<Index, Index> moe_ids_buffer;  // split -> private host buffer for its expert ids
+  // Programs whose set_backend steps reach other node assignments (model/node_assignment.hpp):
+  // the run prepared again for each (epochs 1, 2, ...; this run is epoch 0).
+  std::vector<PreparedRun> epochs;
+  std::vector<std::vector<Index>> assignments;  // the program's node -> backend tables
+  std::vector<int> assignment_epoch;            // per table: the epoch prepared for it
+
+  const PreparedRun& epoch(int e) const { return e <= 0 ? *this : epochs.at(e - 1); }
 };
 
 PreparedRun prepare_run(const Scenario& s, const Policy& policy);

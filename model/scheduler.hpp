@@ -12,6 +12,7 @@
 #include "driver/scheduler_port.hpp"
 #include "model/policies/split_policy.hpp"
 #include "model/input_values.hpp"
+#include "model/node_assignment.hpp"
 #include "model/persistent_values.hpp"
 #include "model/prepared_run.hpp"
 
@@ -38,12 +39,14 @@ class Scheduler final : public SchedulerPort {
   void prepare_inputs(const CallSite& site) override;
   void set_input(const InputWrite& write, const CallSite& site) override;
   void get_output_async(Index tensor, const TensorView& host_dst, const CallSite& site) override;
+  void set_tensor_backend(Index node, Index backend) override;
 
   TensorView copy_view(Index copy, int slot, int eval) const;
   LogicalValue expected_value(Index tensor, int eval) const;
 
   // --- what a split policy (model/policies/split_policy.hpp) builds its compute_splits from ---
-  const PreparedRun& run() const { return run_; }
+  // The epoch the allocated graph is of (PreparedRun::epochs): its splits, copies, places.
+  const PreparedRun& run() const { return *run_; }
   BackendApi& api() { return api_; }
   int slot() const { return cur_copy_; }  // the copy slot of this evaluation
   // A call site of split k (kNone: none) on `backend`, labelled with `step`.
@@ -67,11 +70,13 @@ class Scheduler final : public SchedulerPort {
   void record_input_ring(const EvalContext& ctx);
   int input_slot(Index tensor) const;  // the slot user input `tensor` is bound to now
 
-  const PreparedRun& run_;
-  const Scenario& scenario_;
+  const PreparedRun& whole_;  // epoch 0, with the others
+  const PreparedRun* run_;     // the allocated graph's epoch
+  const Scenario* scenario_;   // its scenario (node backends differ between epochs)
   const PolicyKnobs& knobs_;
   BackendApi& api_;
   std::unique_ptr<SplitPolicy> policy_;
+  NodeAssignment assignment_;
   bool is_reset_ = false;
   bool is_alloc_ = false;
   int cur_copy_ = 0;

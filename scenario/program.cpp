@@ -28,6 +28,8 @@ std::string_view to_string(ProgramStep::Kind k) {
       return "alloc_buffer";
     case ProgramStep::Kind::upload:
       return "upload";
+    case ProgramStep::Kind::set_backend:
+      return "set_backend";
   }
   return "?";
 }

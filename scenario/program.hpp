@@ -23,10 +23,13 @@ struct ProgramStep {
     free_buffer,     // ggml_backend_buffer_free of a buffer of the program's own
     alloc_buffer,    // a buffer allocated in the memory a freed one had (Buffer::reuses)
     upload,          // ggml_backend_tensor_set of a persistent tensor (blocking)
+    set_backend,     // ggml_backend_sched_set_tensor_backend from the next graph allocation on
   };
   Kind kind = Kind::compute;
   std::string name;      // optional label: expectations name steps by it
-  int tensor = -1;       // set_input, get_output, read_output, upload
+  int tensor = -1;       // set_input, get_output, read_output, upload; set_backend: the
+                         // output of the node assigned
+  int backend = -1;      // set_backend: the backend the node is assigned
   int buffer = -1;       // get_output: the host buffer (usage "output") that receives it;
                          // set_input: the host buffer (usage "input") it copies from, if any;
                          // free_buffer, alloc_buffer: the buffer

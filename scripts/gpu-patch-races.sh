@@ -38,11 +38,12 @@ if [ "${1:-}" = "--bundle" ]; then
   tar -czf gpu-bundle/ggml-trees.tar.gz -C "$work" ggml-head "$patched_label"
   rm -rf "$work"
   # file <TAB> version, for every race of a ggml version in the corpus but H5 (llama.cpp's input
-  # writes), the races of a program's own writes (reports/input-writes, reports/buffer-lifetimes)
+  # writes), the races of a program's own writes (reports/input-writes, reports/buffer-lifetimes,
+  # reports/backend-changes)
   # and programs no tree can run (prepare_inputs): no scheduler patch orders those.
   build/bin/schedcheck corpus --json | python3 -c '
 import json, os, sys
-own = ("input-writes", "buffer-lifetimes")
+own = ("input-writes", "buffer-lifetimes", "backend-changes")
 for r in json.load(sys.stdin)["results"]:
     f = os.path.relpath(r["file"])
     if "race" not in r["expected"] or not r["policy"].startswith("ggml-"):

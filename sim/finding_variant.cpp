@@ -21,7 +21,7 @@ VariantAccess variant_access(const ReplayResult& replay, int op, int agent) {
   a.step = std::string(cs.step);
   a.op = entry.op.kind;
   a.agent = replay.run.layout.agents[agent].kind;
-  const auto& splits = replay.run.plan.splits;
+  const auto& splits = replay.run.epoch(cs.assignment_epoch).plan.splits;
   if (cs.split >= 0 && static_cast<std::size_t>(cs.split) < splits.size())
     a.split =
         splits[cs.split].inputs.empty() ? SplitShape::without_inputs : SplitShape::with_inputs;

@@ -53,6 +53,7 @@ struct CallPlace {
   int ubatch = 0;
   int split = -1;             // -1: outside any split (the driver)
   std::string split_backend;  // the split's backend
+  int assignment_epoch = 0;   // > 0: the split is of a node assignment a set_backend made
 };
 
 // A split's graph, run on a queue or by the host.

@@ -65,9 +65,11 @@ BufferName ReportNaming::buffer(int buffer) const {
 }
 
 CallPlace ReportNaming::place(const CallSite& cs) const {
-  CallPlace p{cs.eval, cs.batch, cs.ubatch, cs.split, ""};
-  if (cs.split != kNone)
-    p.split_backend = scenario().backends[replay_.run.plan.splits[cs.split].backend].name;
+  CallPlace p{cs.eval, cs.batch, cs.ubatch, cs.split, "", cs.assignment_epoch};
+  if (cs.split != kNone) {
+    const Split& split = replay_.run.epoch(cs.assignment_epoch).plan.splits[cs.split];
+    p.split_backend = scenario().backends[split.backend].name;
+  }
   return p;
 }
 
@@ -121,7 +123,8 @@ OperationDescription ReportNaming::operation(int entry) const {
   switch (e.op.kind) {
     case OpKind::compute: {
       const Index split_index = e.site().split;
-      const Split& split = replay_.run.plan.splits[split_index];
+      const PreparedRun& run = replay_.run.epoch(e.site().assignment_epoch);
+      const Split& split = run.plan.splits[split_index];
       return GraphRun{split_index, replay_.run.layout.queue_of[split.backend] < 0,
                       scenario().nodes[split.first_node].name,
                       scenario().nodes[split.end_node - 1].name};

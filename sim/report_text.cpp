@@ -121,6 +121,9 @@ std::string to_text(const ValueName& value) {
 std::string to_text(const CallPlace& place) {
   std::string text = fmt::format("batch {} ubatch {}", place.batch, place.ubatch);
   if (place.split != kNone) text += fmt::format(" split {} ({})", place.split, place.split_backend);
+  // Split numbers restart with every node assignment a program's set_backend makes.
+  if (place.split != kNone && place.assignment_epoch > 0)
+    text += fmt::format(" of node assignment {}", place.assignment_epoch);
   return text;
 }
 

@@ -35,6 +35,7 @@ nlohmann::ordered_json access_json(const AccessDescription& d) {
   j["ubatch"] = d.place.ubatch;
   j["evaluation"] = d.place.eval;
   j["split"] = d.place.split;
+  if (d.place.assignment_epoch > 0) j["node_assignment"] = d.place.assignment_epoch;
   j["trace_index"] = d.trace_index;
   j["epoch"] = d.epoch;
   return j;

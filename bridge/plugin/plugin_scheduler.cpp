@@ -122,6 +122,10 @@ class PluginScheduler final : public Scheduler {
 
   int cur_copy() const override { return sched_cur_copy(sched_); }
 
+  void set_node_backend(int node, int backend) override {
+    desc_.nodes.at(static_cast<std::size_t>(node)).backend = backend;
+  }
+
   bool callback(ggml_tensor* t, bool ask) {
     const int node = graph_.node_of(t);
     if (node < 0) return false;

@@ -16,7 +16,7 @@ using Kind = ProgramStep::Kind;
 constexpr Kind kKinds[] = {Kind::alloc_graph, Kind::reset,          Kind::set_input,
                            Kind::prepare_inputs, Kind::compute,  Kind::get_output,
                            Kind::read_output, Kind::synchronize,  Kind::free_buffer,
-                           Kind::alloc_buffer, Kind::upload};
+                           Kind::alloc_buffer, Kind::upload,     Kind::set_backend};
 
 std::string kind_names() {
   std::string names;
@@ -36,6 +36,7 @@ void ScenarioLoader::load_program(const Json& list) {
   std::map<std::string, std::string> named;  // name -> pointer of its step
   std::vector<int> fetches;                  // the asynchronous get_output steps so far
   bool allocated = false;
+  bool assignment_pending = false;  // a set_backend that no allocation has used yet
   int computes = 0;
   // Buffers in memory at this step: all but those a program allocates in freed memory.
   std::vector<bool> live;
@@ -68,9 +69,12 @@ void ScenarioLoader::load_program(const Json& list) {
         fail(tp, in_quotes(t.name) + " is not a persistent tensor; upload writes one of \"tensors\"");
       if (s.kind != Kind::set_input && s.kind != Kind::upload && t.role != TensorRole::node_output)
         fail(tp, in_quotes(t.name) + " is not the output of a node; " +
-                     std::string(to_string(s.kind)) + " fetches what the graph computed");
+                     std::string(to_string(s.kind)) +
+                     (s.kind == Kind::set_backend ? " assigns a node, named by its output"
+                                                  : " fetches what the graph computed"));
     } else if (s.kind == Kind::set_input || s.kind == Kind::get_output ||
-               s.kind == Kind::read_output || s.kind == Kind::upload) {
+               s.kind == Kind::read_output || s.kind == Kind::upload ||
+               s.kind == Kind::set_backend) {
       required(j, p, "tensor");
     }
     if (const Json* a = optional(j, "async")) s.async = boolean(*a, at(p, "async"));
@@ -78,6 +82,7 @@ void ScenarioLoader::load_program(const Json& list) {
     switch (s.kind) {
       case Kind::alloc_graph:
         allocated = true;
+        assignment_pending = false;
         break;
       case Kind::reset:
         allocated = false;
@@ -90,6 +95,12 @@ void ScenarioLoader::load_program(const Json& list) {
         input_write_step(s, j, p, live);
         break;
       case Kind::compute:
+        // ggml_backend_sched_graph_compute_async resets the scheduler before it allocates the
+        // graph itself, and the reset forgets every set_tensor_backend.
+        if (!allocated && assignment_pending)
+          fail(p,
+               "compute allocates the graph itself after a set_backend, and ggml's reset there "
+               "forgets the assignment: put an alloc_graph step before the compute");
         allocated = true;  // graph_compute_async allocates a graph that is not
         ++computes;
         check_graph_buffers(p, live);
@@ -98,6 +109,10 @@ void ScenarioLoader::load_program(const Json& list) {
       case Kind::alloc_buffer:
       case Kind::upload:
         buffer_step(s, j, p, live);
+        break;
+      case Kind::set_backend:
+        assign_step(s, j, p);
+        assignment_pending = true;
         break;
       case Kind::get_output: {
         if (computes == 0) fail(p, "get_output before any compute: there is nothing to fetch");
@@ -146,6 +161,8 @@ const Json& ScenarioLoader::step_object(const Json& j, const std::string& p, Kin
       return object(j, p, {"step", "name", "buffer"});
     case Kind::upload:
       return object(j, p, {"step", "name", "tensor"});
+    case Kind::set_backend:
+      return object(j, p, {"step", "name", "tensor", "backend"});
     default:
       return object(j, p, {"step", "name"});
   }

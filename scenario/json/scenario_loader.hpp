@@ -134,6 +134,8 @@ class ScenarioLoader : JsonAccess {
   // free_buffer, alloc_buffer and upload against the buffers in memory (load_program_buffers.cpp).
   void buffer_step(ProgramStep& s, const Json& j, const std::string& p,
                    std::vector<bool>& live) const;
+  // set_backend: the node (by its output) and the backend (load_program_assign.cpp).
+  void assign_step(ProgramStep& s, const Json& j, const std::string& p) const;
   // A compute needs every buffer its graph reads or writes in memory.
   void check_graph_buffers(const std::string& p, const std::vector<bool>& live) const;
   // set_input: the bytes it writes, the host buffer it copies from, asynchronously or not.

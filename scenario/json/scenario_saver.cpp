@@ -200,6 +200,7 @@ Json save_program(const Scenario& s) {
     if (p.row > 0 || p.kind == ProgramStep::Kind::read_output) j["row"] = p.row;
     if (input ? p.async : !p.async) j["async"] = p.async;
     if (p.reserve) j["reserve"] = true;
+    if (p.backend >= 0) j["backend"] = s.backends[p.backend].name;
     steps.push_back(std::move(j));
   }
   return steps;
