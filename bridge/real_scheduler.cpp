@@ -188,7 +188,7 @@ CallSite RealScheduler::site(Call call, Index backend) const {
   cs.backend = backend;
   if (base_.role == Role::policy) {
     // After the last split (a patched tree waits there): in compute_splits, but in no split.
-    cs.split = split_ < static_cast<Index>(epoch_run().plan.splits.size()) ? split_ : kNone;
+    cs.split = split_ < static_cast<Index>(assignment_.run().plan.splits.size()) ? split_ : kNone;
     cs.assignment_epoch = assignment_.epoch();
     cs.slot = sched_->cur_copy();
   }
@@ -400,7 +400,7 @@ TensorView RealScheduler::view(const bridge::TensorRef& ref) const {
   v.tensor = ref.tensor;
   v.tensor_offset = ref.tensor_offset;
   v.expected = expected(ref.tensor);
-  v.backend = tensor_backend(epoch_run().scenario, ref.tensor);
+  v.backend = tensor_backend(assignment_.run().scenario, ref.tensor);
   persistent_.add_parts(v);
   const bool input = scenario_.tensors[ref.tensor].role == TensorRole::user_input;
   const bool graph_input_slot = input && (ref.copy_backend < 0 || ref.copy_backend == v.backend);
@@ -467,7 +467,7 @@ void RealScheduler::start_ids_read(const TensorView& src, void* host_data) {
   IdsRead r;
   // As the model: the experts of the split's first node (prepare_run made it a private buffer).
   if (split_ != kNone && run_.moe_ids_buffer.count(split_) != 0)
-    r.node = epoch_run().plan.splits[split_].first_node;
+    r.node = assignment_.run().plan.splits[split_].first_node;
   if (r.node == kNone) unsupported("an expert-ids read outside a MUL_MAT_ID split");
   r.host = src;
   r.host.region = Region{run_.moe_ids_buffer.at(split_), 0, src.region.size};

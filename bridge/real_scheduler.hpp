@@ -142,7 +142,6 @@ class RealScheduler final : public SchedulerPort, private bridge::Host {
   Index callback_read_ = kNone;
   PersistentValues persistent_;  // reference semantics of weights and KV cache
   NodeAssignment assignment_;    // the program's node backends: the epoch of the graph
-  const PreparedRun& epoch_run() const { return run_.epoch(assignment_.epoch()); }
   InputValues inputs_;           // and of user inputs written in parts
   bool writing_input_ = false;   // inside a program's set_input: the tree's tensor_set is it
   struct IdsRead {

@@ -8,31 +8,31 @@
 namespace schedcheck {
 
 bool Scheduler::is_moe_input(Index k, const SplitInput& in) const {
-  const Split& split = run_->plan.splits[k];
+  const Split& split = run().plan.splits[k];
   if (split.empty()) return false;
-  const Index buffer = tensor_buffer(*scenario_, in.source);
-  if (scenario_->buffers[buffer].usage != BufferUsage::weights ||
-      !is_host_buffer(scenario_->buffers[buffer].kind))
+  const Index buffer = tensor_buffer(scenario(), in.source);
+  if (scenario().buffers[buffer].usage != BufferUsage::weights ||
+      !is_host_buffer(scenario().buffers[buffer].kind))
     return false;
-  const Node& first = scenario_->nodes[split.first_node];
-  return first.is_mul_mat_id() && run_->plan.node_sources[split.first_node][0].copy == in.copy;
+  const Node& first = scenario().nodes[split.first_node];
+  return first.is_mul_mat_id() && run().plan.node_sources[split.first_node][0].copy == in.copy;
 }
 
 void Scheduler::moe_partial_copy(const EvalContext& ctx, Index k, const SplitInput& in,
                                  const TensorView& src, const TensorView& dst) {
-  const Split& split = run_->plan.splits[k];
+  const Split& split = run().plan.splits[k];
   const Index b = split.backend;
-  const Index src_backend = tensor_backend(*scenario_, in.source);
-  const Node& node = scenario_->nodes[split.first_node];
+  const Index src_backend = tensor_backend(scenario(), in.source);
+  const Node& node = scenario().nodes[split.first_node];
   synchronize_backend(src_backend, site(ctx, Call::synchronize, k, src_backend, "moe"));
 
   // Which ids tensor the host reads: the node's (rewritten) src[2], or, with the llama#15488
   // fix, the original when its copy is a later input of this split (not yet copied).
-  const SourceRef ids_ref = run_->plan.node_sources[split.first_node][2];
+  const SourceRef ids_ref = run().plan.node_sources[split.first_node][2];
   TensorView ids = ids_ref.copy != kNone ? copy_view(ids_ref.copy, bound_copy_, ctx.eval)
                                          : tensor_view(ids_ref.tensor, ctx.eval);
   Index ids_backend = b;
-  if (ids_ref.copy == kNone) ids_backend = tensor_backend(*scenario_, ids_ref.tensor);
+  if (ids_ref.copy == kNone) ids_backend = tensor_backend(scenario(), ids_ref.tensor);
   if (knobs_.moe_ids_from_later_input && ids_ref.copy != kNone) {
     const auto& inputs = split.inputs;
     auto self = std::find_if(inputs.begin(), inputs.end(),
@@ -41,15 +41,15 @@ void Scheduler::moe_partial_copy(const EvalContext& ctx, Index k, const SplitInp
                               [&](const SplitInput& i) { return i.copy == ids_ref.copy; });
     if (later != inputs.end()) {
       ids = tensor_view(later->source, ctx.eval);
-      ids_backend = tensor_backend(*scenario_, later->source);
+      ids_backend = tensor_backend(scenario(), later->source);
     }
   }
   // ggml compares tensor objects: the same ids tensor is read once per graph.
   if (ids.tensor != prev_ids_tensor_ || ids.copy != prev_ids_copy_) {
     TensorView host_ids;
-    host_ids.region = Region{run_->moe_ids_buffer.at(k), 0, ids.region.size};
+    host_ids.region = Region{run().moe_ids_buffer.at(k), 0, ids.region.size};
     host_ids.tensor = ids.tensor;
-    host_ids.backend = scenario_->cpu_backend();
+    host_ids.backend = scenario().cpu_backend();
     host_ids.expected = ids.expected;
     CallSite cs = site(ctx, Call::get_tensor_async, k, ids_backend, "moe ids");
     cs.tensor = ids.tensor;

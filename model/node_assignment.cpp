@@ -23,10 +23,16 @@ Scenario with_assignment(const Scenario& s, const std::vector<Index>& table) {
   return out;
 }
 
-bool same_node_backends(const PreparedRun& a, const PreparedRun& b) {
-  return std::equal(a.scenario.nodes.begin(), a.scenario.nodes.end(), b.scenario.nodes.begin(),
-                    b.scenario.nodes.end(),
-                    [](const Node& x, const Node& y) { return x.backend == y.backend; });
+int epoch_of(PreparedRun& run, PreparedRun&& e) {
+  auto same = [&](const PreparedRun& k) {
+    return std::equal(k.scenario.nodes.begin(), k.scenario.nodes.end(), e.scenario.nodes.begin(),
+                      e.scenario.nodes.end(),
+                      [](const Node& x, const Node& y) { return x.backend == y.backend; });
+  };
+  for (int k = 0; k <= static_cast<int>(run.epochs.size()); ++k)
+    if (same(run.epoch(k))) return k;
+  run.epochs.push_back(std::move(e));
+  return static_cast<int>(run.epochs.size());
 }
 
 namespace {
@@ -85,15 +91,17 @@ void unify_epochs(PreparedRun& run) {
   }
 }
 
-NodeAssignment::NodeAssignment(const PreparedRun& run)
-    : run_(run), table_(run.assignments.empty() ? std::vector<Index>{} : run.assignments[0]) {}
+// The scenario's own table, as the program gave it: run.scenario's nodes are after the upgrade.
+NodeAssignment::NodeAssignment(const PreparedRun& run) : run_(run) {
+  if (run.assignments.empty()) throw std::logic_error("a run not made by prepare_run");
+  table_ = run.assignments.front();
+}
 
 void NodeAssignment::set(Index node, Index backend) {
-  if (!table_.empty()) table_.at(static_cast<std::size_t>(node)) = backend;
+  table_.at(static_cast<std::size_t>(node)) = backend;
 }
 
 bool NodeAssignment::allocate() {
-  if (run_.assignments.empty()) return false;  // a run not made by prepare_run: one table
   const auto it = std::find(run_.assignments.begin(), run_.assignments.end(), table_);
   if (it == run_.assignments.end())
     throw std::logic_error("a node assignment the program's set_backend steps do not reach");

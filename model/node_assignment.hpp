@@ -16,8 +16,9 @@ std::vector<std::vector<Index>> program_assignments(const Scenario& s);
 // The scenario with a table's node backends.
 Scenario with_assignment(const Scenario& s, const std::vector<Index>& table);
 
-// Whether two prepared epochs place every node on the same backend after ggml's upgrade.
-bool same_node_backends(const PreparedRun& a, const PreparedRun& b);
+// The epoch of `run` that places every node as `e` does after ggml's upgrade; `e` becomes a new
+// epoch of `run` when none does.
+int epoch_of(PreparedRun& run, PreparedRun&& e);
 
 // After the epochs are prepared: one list of copies for all (a copy index means the same in
 // each), epoch 0's layout in each, and compute buffers as large as the largest epoch needs.
@@ -34,6 +35,7 @@ class NodeAssignment {
   // A graph allocation: true when its epoch differs from the previous allocation's.
   bool allocate();
   int epoch() const { return epoch_; }
+  const PreparedRun& run() const { return run_.epoch(epoch_); }  // the epoch allocated last
 
  private:
   const PreparedRun& run_;

@@ -44,21 +44,10 @@ PreparedRun prepare_one(const Scenario& s, const Policy& policy) {
 PreparedRun prepare_run(const Scenario& s, const Policy& policy) {
   PreparedRun r = prepare_one(s, policy);
   r.assignments = program_assignments(s);
-  for (std::size_t i = 0; i < r.assignments.size(); ++i) {
-    PreparedRun e =
-        i == 0 ? PreparedRun{} : prepare_one(with_assignment(s, r.assignments[i]), policy);
-    int epoch = 0;
-    if (i > 0 && !same_node_backends(r, e)) {
-      epoch = -1;
-      for (std::size_t k = 0; k < r.epochs.size() && epoch < 0; ++k)
-        if (same_node_backends(r.epochs[k], e)) epoch = static_cast<int>(k) + 1;
-      if (epoch < 0) {
-        r.epochs.push_back(std::move(e));
-        epoch = static_cast<int>(r.epochs.size());
-      }
-    }
-    r.assignment_epoch.push_back(epoch);
-  }
+  r.assignment_epoch = {0};
+  for (std::size_t i = 1; i < r.assignments.size(); ++i)
+    r.assignment_epoch.push_back(
+        epoch_of(r, prepare_one(with_assignment(s, r.assignments[i]), policy)));
   unify_epochs(r);
   return r;
 }

@@ -5,10 +5,7 @@
 namespace schedcheck {
 
 Scheduler::Scheduler(const PreparedRun& run, BackendApi& api)
-    : whole_(run),
-      run_(&run),
-      scenario_(&run.scenario),
-      knobs_(run.policy.knobs),
+    : knobs_(run.policy.knobs),
       api_(api),
       policy_(make_split_policy(run)),
       assignment_(run),
@@ -51,7 +48,7 @@ void Scheduler::reset() {
 }
 
 void Scheduler::alloc_graph(const EvalContext& ctx, bool realloc) {
-  const int n = run_->layout.n_copies;
+  const int n = run().layout.n_copies;
   if (knobs_.copy_advance == CopyAdvance::at_alloc) {
     cur_copy_ = next_copy_;
     next_copy_ = (next_copy_ + 1) % n;
@@ -59,18 +56,14 @@ void Scheduler::alloc_graph(const EvalContext& ctx, bool realloc) {
   bound_copy_ = cur_copy_;  // split_graph rewrites sources to slot cur_copy
   is_reset_ = false;
   // Another node assignment: ggml's alloc_splits sees backend_ids_changed and re-reserves.
-  if (assignment_.allocate()) {
-    realloc = true;
-    run_ = &whole_.epoch(assignment_.epoch());
-    scenario_ = &run_->scenario;
-  }
+  if (assignment_.allocate()) realloc = true;
   if (realloc) {
     CallSite cs = site(ctx, Call::synchronize, kNone, kNone, "alloc_splits re-reserve");
     cs.role = Role::driver;
     if (knobs_.realloc_sync == ReallocSync::sched_synchronize) {
       synchronize(cs);
     } else {
-      for (Index b = 0; b < static_cast<Index>(scenario_->backends.size()); ++b) {
+      for (Index b = 0; b < static_cast<Index>(scenario().backends.size()); ++b) {
         cs.backend = b;
         api_.synchronize(b, cs);
       }
@@ -82,7 +75,7 @@ void Scheduler::alloc_graph(const EvalContext& ctx, bool realloc) {
 void Scheduler::synchronize(const CallSite& base) {
   CallSite cs = base;
   cs.call = Call::sched_synchronize;
-  for (Index b = 0; b < static_cast<Index>(scenario_->backends.size()); ++b) {
+  for (Index b = 0; b < static_cast<Index>(scenario().backends.size()); ++b) {
     cs.backend = b;
     api_.synchronize(b, cs);
   }
@@ -103,11 +96,11 @@ void Scheduler::graph_compute_async(const EvalContext& ctx) {
   policy_->compute_splits(*this, ctx);
   record_input_ring(ctx);
   if (knobs_.copy_advance == CopyAdvance::after_compute)
-    cur_copy_ = (cur_copy_ + 1) % run_->layout.n_copies;
+    cur_copy_ = (cur_copy_ + 1) % run().layout.n_copies;
 }
 
 LogicalValue Scheduler::expected_value(Index tensor, int eval) const {
-  if (scenario_->tensors[tensor].role == TensorRole::persistent)
+  if (scenario().tensors[tensor].role == TensorRole::persistent)
     return persistent_.expected(tensor);
   return {tensor, eval, 0};
 }
@@ -116,7 +109,7 @@ void Scheduler::prepare_inputs(const CallSite& base) {
   // Without the ring (a program's prepare_inputs under another policy) there is no slot to wait
   // for: the call returns at once, as llama#27311's does with n_copies 1.
   if (input_ring_slots(knobs_) == 0) return;
-  const auto& ring = run_->layout.input_ring_events;
+  const auto& ring = run().layout.input_ring_events;
   ring_slot_ = (ring_slot_ + 1) % input_ring_slots(knobs_);
   CallSite cs = base;
   cs.call = Call::event_synchronize;
@@ -132,7 +125,7 @@ void Scheduler::prepare_inputs(const CallSite& base) {
 // With an input ring, every backend that reads the inputs in place records the slot's event
 // after its last split: the host's wait in prepare_inputs then covers every read of the slot.
 void Scheduler::record_input_ring(const EvalContext& ctx) {
-  const auto& ring = run_->layout.input_ring_events;
+  const auto& ring = run().layout.input_ring_events;
   if (ring.empty() || ring_slot_ < 0) return;
   for (Index b = 0; b < static_cast<Index>(ring.size()); ++b) {
     if (ring[b][ring_slot_] < 0) continue;
@@ -143,18 +136,18 @@ void Scheduler::record_input_ring(const EvalContext& ctx) {
 }
 
 int Scheduler::input_slot(Index tensor) const {
-  if (scenario_->tensors[tensor].buffer != kNone) return 0;  // the program's own memory
-  const bool ring = !run_->layout.input_ring_events.empty() && ring_slot_ >= 0;
+  if (scenario().tensors[tensor].buffer != kNone) return 0;  // the program's own memory
+  const bool ring = !run().layout.input_ring_events.empty() && ring_slot_ >= 0;
   return ring ? ring_slot_ : bound_copy_;
 }
 
 TensorView Scheduler::tensor_view(Index tensor, int eval) const {
   TensorView v;
-  const bool input = scenario_->tensors[tensor].role == TensorRole::user_input;
+  const bool input = scenario().tensors[tensor].role == TensorRole::user_input;
   v.slot = input ? input_slot(tensor) : 0;
-  v.region = run_->alloc.tensor_region(tensor, v.slot);
+  v.region = run().alloc.tensor_region(tensor, v.slot);
   v.tensor = tensor;
-  v.backend = tensor_backend(*scenario_, tensor);
+  v.backend = tensor_backend(scenario(), tensor);
   v.expected = expected_value(tensor, eval);
   if (input) inputs_.add_parts(v, v.slot);
   persistent_.add_parts(v);
@@ -175,15 +168,15 @@ void Scheduler::get_output_async(Index tensor, const TensorView& host_dst, const
 void Scheduler::set_tensor_backend(Index node, Index backend) { assignment_.set(node, backend); }
 
 TensorView Scheduler::copy_view(Index copy, int slot, int eval) const {
-  const CopyTensor& c = run_->plan.copies[copy];
+  const CopyTensor& c = run().plan.copies[copy];
   TensorView v;
-  v.region = run_->alloc.copy_region(copy, slot);
+  v.region = run().alloc.copy_region(copy, slot);
   v.tensor = c.source;
   v.copy = copy;
   v.slot = slot;
   v.backend = c.backend;
   v.expected = expected_value(c.source, eval);
-  if (scenario_->tensors[c.source].role == TensorRole::user_input)
+  if (scenario().tensors[c.source].role == TensorRole::user_input)
     inputs_.add_parts(v, input_slot(c.source));
   persistent_.add_parts(v);
   return v;

@@ -46,7 +46,7 @@ class Scheduler final : public SchedulerPort {
 
   // --- what a split policy (model/policies/split_policy.hpp) builds its compute_splits from ---
   // The epoch the allocated graph is of (PreparedRun::epochs): its splits, copies, places.
-  const PreparedRun& run() const { return *run_; }
+  const PreparedRun& run() const { return assignment_.run(); }
   BackendApi& api() { return api_; }
   int slot() const { return cur_copy_; }  // the copy slot of this evaluation
   // A call site of split k (kNone: none) on `backend`, labelled with `step`.
@@ -66,13 +66,11 @@ class Scheduler final : public SchedulerPort {
                         const TensorView& src, const TensorView& dst);
 
  private:
+  const Scenario& scenario() const { return run().scenario; }  // node backends differ by epoch
   Operation compute_op(const EvalContext& ctx, Index k, Index first, Index end);
   void record_input_ring(const EvalContext& ctx);
   int input_slot(Index tensor) const;  // the slot user input `tensor` is bound to now
 
-  const PreparedRun& whole_;  // epoch 0, with the others
-  const PreparedRun* run_;     // the allocated graph's epoch
-  const Scenario* scenario_;   // its scenario (node backends differ between epochs)
   const PolicyKnobs& knobs_;
   BackendApi& api_;
   std::unique_ptr<SplitPolicy> policy_;

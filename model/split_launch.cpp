@@ -9,8 +9,8 @@
 namespace schedcheck {
 
 void Scheduler::launch(const EvalContext& ctx, Index k) {
-  const Split& split = run_->plan.splits[k];
-  const auto& cb = scenario_->driver.eval_callback;
+  const Split& split = run().plan.splits[k];
+  const auto& cb = scenario().driver.eval_callback;
   if (!cb) {
     api_.graph_compute_async(split.backend, compute_op(ctx, k, split.first_node, split.end_node));
     return;
@@ -26,9 +26,9 @@ void Scheduler::launch(const EvalContext& ctx, Index k) {
     synchronize_backend(split.backend, cs);
     if (asks(j1)) {
       cs.call = Call::eval_callback_read;
-      cs.tensor = scenario_->nodes[j1].output;
-      TensorView out = tensor_view(scenario_->nodes[j1].output, ctx.eval);
-      if (scenario_->nodes[j1].writes_persistent) out.expected = {out.tensor, ctx.eval, 0};
+      cs.tensor = scenario().nodes[j1].output;
+      TensorView out = tensor_view(scenario().nodes[j1].output, ctx.eval);
+      if (scenario().nodes[j1].writes_persistent) out.expected = {out.tensor, ctx.eval, 0};
       api_.tensor_get(out, cs);
     }
     j0 = j1 + 1;
@@ -38,16 +38,16 @@ void Scheduler::launch(const EvalContext& ctx, Index k) {
 Operation Scheduler::compute_op(const EvalContext& ctx, Index k, Index first, Index end) {
   Operation op;
   op.kind = OpKind::compute;
-  op.site = site(ctx, Call::graph_compute, k, run_->plan.splits[k].backend, "launch");
+  op.site = site(ctx, Call::graph_compute, k, run().plan.splits[k].backend, "launch");
   op.site.slot = bound_copy_;
   for (Index n = first; n < end; ++n) {
-    const Node& node = scenario_->nodes[n];
+    const Node& node = scenario().nodes[n];
     const int group = n - first;
     for (std::size_t j = 0; j < node.sources.size(); ++j) {
-      const SourceRef& ref = run_->plan.node_sources[n][j];
+      const SourceRef& ref = run().plan.node_sources[n][j];
       TensorView v = ref.copy != kNone ? copy_view(ref.copy, bound_copy_, ctx.eval)
                                        : tensor_view(ref.tensor, ctx.eval);
-      append_source_reads(op, node, j, v, scenario_->driver, ctx.eval, group);
+      append_source_reads(op, node, j, v, scenario().driver, ctx.eval, group);
     }
     TensorView out = tensor_view(node.output, ctx.eval);
     if (node.writes_persistent) {

@@ -51,7 +51,8 @@ TEST(NodeAssignments, EachAssignmentTheProgramReachesIsAnEpochWithItsOwnSplits) 
   EXPECT_EQ(run.plan.splits.size(), 1u);
   ASSERT_EQ(run.epoch(1).plan.splits.size(), 2u);
   EXPECT_EQ(run.epoch(1).plan.splits[0].backend, s.cpu_backend());
-  // One list of copies: CUDA0#inp (epoch 0) and CUDA0#embd (epoch 1) mean the same in both.
+  // One list of copies, both epoch 1's (inp is placed on CUDA0, where epoch 0 reads it):
+  // CPU#inp and CUDA0#embd mean the same in both epochs.
   EXPECT_EQ(run.plan.copies.size(), 2u);
   EXPECT_EQ(run.epoch(1).plan.copies.size(), run.plan.copies.size());
   expect_copies_agree(run, 0);
@@ -81,8 +82,9 @@ TEST(NodeAssignments, AnotherAssignmentReReservesAfterSynchronizingEveryBackend)
   }
 }
 
-// With the re-reserve's synchronization the input write after it waits for the copy the first
-// evaluation queued; without it (an assignment that changes nothing) it does not.
+// With the re-reserve's synchronization the input rewrite after it waits for the first
+// evaluation's queued read of the input; without it (an assignment that changes nothing) it
+// does not.
 TEST(NodeAssignments, TheReReserveOrdersTheNextInputWriteAfterQueuedCopies) {
   const Scenario moved = load_report(kMoved);
   EXPECT_TRUE(explain(replay(moved, head(moved))).verdict.is_clean());
