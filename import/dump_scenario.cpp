@@ -102,6 +102,10 @@ ImportResult dump_to_scenario(const SchedDump& dump, const ImportOptions& o) {
                           "\" is not known from its name; give it with --kind " + name +
                           "=KIND (CPU, BLAS, CUDA, HIP, MUSA, Vulkan or Metal)");
     }
+    if (is_gpu_kind(g->kind) && static_cast<uint64_t>(g->device) > json_format::kMaxDevice)
+      throw ImportError("backend \"" + name + "\": device " + std::to_string(g->device) +
+                        " is past the largest device number a scenario may have (" +
+                        std::to_string(json_format::kMaxDevice) + ")");
     if (!g->assumption.empty()) notes.push_back(g->assumption);
     kinds.push_back(*g);
   }
