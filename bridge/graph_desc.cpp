@@ -75,6 +75,12 @@ bridge::GraphDesc graph_desc(const PreparedRun& run) {
     const bool in_place = reads_pinned_host_in_place(s, b, run.policy.knobs.profile);
     for (Index buf = 0; buf < static_cast<Index>(s.buffers.size()); ++buf)
       d.can_use.push_back(backend_can_use_buffer(s, b, buf, in_place));
+    d.members = s.backends[b].members;
+    d.meta = s.backends[b].meta;
+    if (auto it = run.meta_buffers.find(b); it != run.meta_buffers.end()) {
+      d.weights_buffer = it->second.weights;
+      d.reduce_buffer = it->second.reduce;
+    }
     g.backends.push_back(std::move(d));
   }
   for (Index buf = 0; buf < static_cast<Index>(s.buffers.size()); ++buf) {
@@ -104,6 +110,7 @@ bridge::GraphDesc graph_desc(const PreparedRun& run) {
     d.fill = fill_of(t.values.fill);
     d.scale = t.values.scale;
     d.below = t.values.below;
+    d.split = t.split;
     if (d.buffer != kNone && s.buffers[d.buffer].usage == BufferUsage::compute)
       refuse(s, "tensor " + t.name + " is placed in a compute buffer");
     if (t.role == TensorRole::persistent && (d.buffer == kNone || d.offset < 0))

@@ -14,7 +14,7 @@
 namespace schedcheck::bridge {
 
 // Bumped whenever anything in this file changes; the plugin refuses another version.
-inline constexpr int kAbiVersion = 6;
+inline constexpr int kAbiVersion = 7;
 inline constexpr const char* kCreateSymbol = "schedcheck_bridge_create";
 
 // ---- What schedcheck tells the plugin: one scenario, validated and resolved to indices.
@@ -43,8 +43,17 @@ struct BackendDesc {
   // takes another device's event; async copies run in order with compute on one queue.
   bool events_cross_device = false;
   bool async_copies_in_order = false;
-  int compute_buffer = -1;     // the scenario buffer the scheduler allocates its tensors in
-  std::vector<bool> can_use;   // per buffer: supports_buft
+  int compute_buffer = -1;    // the scenario buffer the scheduler allocates its tensors in
+  std::vector<bool> can_use;  // per buffer: supports_buft
+  // ggml's meta backend (ggml-backend-meta.cpp) over member devices: `members` are the scenario
+  // backends it is made of; a member is not one of the scheduler's backends and names its
+  // `meta`. What the meta backend allocates on a member's device goes to the member's scenario
+  // buffers by purpose: slices of the scheduler's tensors to its compute buffer, slices of the
+  // weights to `weights_buffer`, the AllReduce's temporary buffers to `reduce_buffer`.
+  std::vector<int> members;
+  int meta = -1;
+  int weights_buffer = -1;
+  int reduce_buffer = -1;
 };
 
 enum class TensorRole : int { persistent, user_input, node_output };
@@ -67,6 +76,7 @@ struct TensorDesc {
   Fill fill = Fill::uniform;
   double scale = 1;
   int64_t below = 0;
+  int split = -1;  // persistent tensors of a meta backend: axis 0-3, or 10 (mirrored)
 };
 
 // One ggml view a node's op reads a source through.
@@ -83,7 +93,7 @@ struct NodeDesc {
   int output = -1;           // tensor written (a persistent one for in-place writes)
   bool writes_persistent = false;
   bool inplace = false;
-  std::vector<std::vector<ViewDesc>> views;              // own ops: per source (or empty)
+  std::vector<std::vector<ViewDesc>> views;            // own ops: per source (or empty)
   std::vector<std::pair<std::string, double>> params;  // own ops: "eps", "scale", ...
 };
 
@@ -138,9 +148,12 @@ struct InputWrite {  // a program's set_input
 };
 
 struct NodeRef {
-  int node = -1;  // scenario node
+  int node = -1;  // scenario node; -1: an op the meta backend adds to combine partial sums
   std::vector<TensorRef> sources;
   TensorRef output;
+  // node -1: the scenario tensor whose partial sums the op adds (an AllReduce step) or zeroes
+  // (a device whose slice is empty); sources[k].tensor and output.tensor name it too.
+  int reduces = -1;
 };
 
 // A delay to apply before the call just reported goes to the device: the host sleeps, and

@@ -109,11 +109,11 @@ std::vector<Unit> plugin_units(const GgmlTree& tree, const fs::path& plugin_src,
     units.emplace_back(src / c, true);
   for (const char* c : {"ggml.cpp", "ggml-threading.cpp", "ggml-backend-meta.cpp"})
     if (fs::exists(src / c)) units.emplace_back(src / c, false);
-  std::vector<const char*> own = {"tensor_names.cpp",     "lowering.cpp",
-                                  "op_lowering.cpp",      "tensor_values.cpp",
-                                  "graph_builder.cpp",    "plugin_scheduler.cpp"};
+  std::vector<const char*> own = {"tensor_names.cpp",  "lowering.cpp",      "op_lowering.cpp",
+                                  "tensor_values.cpp", "graph_builder.cpp", "plugin_scheduler.cpp",
+                                  "meta_backend.cpp",  "meta_graph.cpp"};
   if (tree.devices == "simulated") {
-    own.push_back("sim_devices.cpp");
+    own.insert(own.end(), {"sim_devices.cpp", "sim_buffers.cpp"});
   } else {  // ggml's own backends, linked from their CMake build
     own.insert(own.end(), {"proxy_devices.cpp", "queue_hold.cpp", "reference_graph.cpp"});
   }

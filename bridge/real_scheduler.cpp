@@ -35,7 +35,8 @@ RealScheduler::RealScheduler(PreparedRun& run, BackendApi& api, const PluginLibr
       assignment_(run) {
   if (const std::string why = not_in_ggml_trees(run.scenario); !why.empty())
     throw BridgeError(plugin.label() + ": " + why);
-  desc_.computable = plugin.computable();
+  // A meta backend splits tensors by their ops and shapes: it needs the graph's own ops.
+  desc_.computable = plugin.computable() || run.scenario.has_meta_backend();
   desc_.own_ops = desc_.computable && run.scenario.has_shapes();
   desc_.evaluations = run.scenario.total_evaluations();
   if (hooks_) {
@@ -108,7 +109,13 @@ void RealScheduler::graph_compute_async(const EvalContext& ctx) {
 }
 
 TensorView RealScheduler::tensor_view(Index tensor, int eval) const {
-  TensorView v = view(guarded([&] { return sched_->place(tensor); }));
+  bridge::TensorRef ref = guarded([&] { return sched_->place(tensor); });
+  // A meta backend's tensor is slices on its devices: the driver learns its size and backend
+  // from a place in the meta backend's own compute buffer, which no device call reaches.
+  const Index b = tensor_backend(scenario_, tensor);
+  if (ref.buffer < 0 && scenario_.backends[b].kind == BackendKind::meta)
+    ref.buffer = scenario_.backends[b].compute_buffer;
+  TensorView v = view(ref);
   // view() expects the current evaluation's value; inputs keep what the tracker gave them.
   if (scenario_.tensors[tensor].role == TensorRole::node_output) v.expected = {tensor, eval, 0};
   return v;
@@ -174,9 +181,9 @@ void RealScheduler::read_error(double error) {
 void RealScheduler::attribute(After kind, Index backend) {
   if (!launched_) return;
   const bool same = backend == launched_->backend;
-  const bool keep = (kind == After::record && same) ||
-                    (callback_mode() && ((kind == After::synchronize && same) ||
-                                         kind == After::callback_read));
+  const bool keep =
+      (kind == After::record && same) ||
+      (callback_mode() && ((kind == After::synchronize && same) || kind == After::callback_read));
   if (keep) return;
   if (launched_->ends_split) split_ = launched_->split + 1;
   launched_.reset();
@@ -284,8 +291,21 @@ void RealScheduler::graph_compute(int backend, int split, bool ends_split,
   op.site.step = "launch";
   const int eval = base_.eval;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    const Node& node = scenario_.nodes[nodes[i].node];
     const int group = static_cast<int>(i);
+    if (nodes[i].node < 0) {  // the meta backend's AllReduce step on one of its devices
+      for (const bridge::TensorRef& s : nodes[i].sources) {
+        Access r = access_of(view(s), false);
+        r.group = group;
+        op.accesses.push_back(r);
+      }
+      Access w = access_of(view(nodes[i].output), true);
+      w.value = LogicalValue{nodes[i].reduces, eval, 0};
+      w.group = group;
+      op.accesses.push_back(w);
+      op.site.step = kAllReduceStep;
+      continue;
+    }
+    const Node& node = scenario_.nodes[nodes[i].node];
     for (std::size_t j = 0; j < nodes[i].sources.size(); ++j) {
       append_source_reads(op, node, j, view(nodes[i].sources[j]), scenario_.driver, eval, group);
     }
@@ -303,7 +323,7 @@ void RealScheduler::graph_compute(int backend, int split, bool ends_split,
 }
 
 void RealScheduler::buffer_set_tensor(const bridge::TensorRef& dst, const bridge::MemRef& src) {
-  if (setup_) unsupported("a tensor write while the graph is reserved");
+  if (setup_) return load_weights(dst, src);
   attribute(After::other, kNone);
   const TensorView dv = view(dst);
   const bool dst_host = is_host_buffer(scenario_.buffers[dv.region.buffer].kind);
@@ -349,6 +369,20 @@ void RealScheduler::buffer_get_tensor(const bridge::TensorRef& src, const bridge
   cs.tensor = sv.tensor;
   cs.copy = dv.copy;
   api_.tensor_copy(sv, dv, cs);
+}
+
+// Before the scheduler exists, the plugin loads the weights a meta backend holds, as llama.cpp
+// does: each slice is a blocking write of the weight's initial value on its device.
+void RealScheduler::load_weights(const bridge::TensorRef& dst, const bridge::MemRef& src) {
+  if (src.buffer >= 0 || dst.tensor < 0 ||
+      scenario_.tensors[dst.tensor].role != TensorRole::persistent)
+    unsupported("a tensor write while the graph is reserved");
+  CallSite cs;
+  cs.role = Role::driver;
+  cs.call = Call::tensor_set;
+  cs.step = "load weights";
+  cs.tensor = dst.tensor;
+  api_.tensor_set(view(dst), cs);
 }
 
 bool RealScheduler::buffer_cpy_tensor(const bridge::TensorRef& src, const bridge::TensorRef& dst) {
@@ -443,54 +477,12 @@ EventId RealScheduler::event(int backend, int index) const {
   };
   if (backend < 0 || backend >= static_cast<int>(slots.size()) || index < 0) throw missing();
   const auto& own = slots[backend];
-  const int n_slot_events = static_cast<int>(
-      std::count_if(own.begin(), own.end(), [](EventId e) { return e >= 0; }));
+  const int n_slot_events =
+      static_cast<int>(std::count_if(own.begin(), own.end(), [](EventId e) { return e >= 0; }));
   if (index < n_slot_events) return own[index];
   const int k = index - n_slot_events;
   if (k >= static_cast<int>(others.size()) || others[k][backend] < 0) throw missing();
   return others[k][backend];
-}
-
-Index RealScheduler::ids_node(Index tensor) const {
-  for (Index n = 0; n < static_cast<Index>(scenario_.nodes.size()); ++n) {
-    const Node& node = scenario_.nodes[n];
-    if (node.is_mul_mat_id() && node.sources.size() >= 3 && node.sources[2] == tensor) return n;
-  }
-  return kNone;
-}
-
-bool RealScheduler::is_ids_read(const bridge::TensorRef& src, const bridge::MemRef& dst) const {
-  return dst.buffer < 0 && src.tensor >= 0 && ids_node(src.tensor) != kNone;
-}
-
-void RealScheduler::start_ids_read(const TensorView& src, void* host_data) {
-  IdsRead r;
-  // As the model: the experts of the split's first node (prepare_run made it a private buffer).
-  if (split_ != kNone && run_.moe_ids_buffer.count(split_) != 0)
-    r.node = assignment_.run().plan.splits[split_].first_node;
-  if (r.node == kNone) unsupported("an expert-ids read outside a MUL_MAT_ID split");
-  r.host = src;
-  r.host.region = Region{run_.moe_ids_buffer.at(split_), 0, src.region.size};
-  r.host.copy = kNone;
-  r.host.slot = 0;
-  r.host.backend = scenario_.cpu_backend();
-  r.data = host_data;
-  ids_read_ = r;
-}
-
-void RealScheduler::finish_ids_read() {
-  IdsRead r = *ids_read_;
-  ids_read_.reset();
-  CallSite cs = site(Call::moe_ids_read, kNone);
-  cs.call = Call::moe_ids_read;
-  cs.tensor = r.host.tensor;
-  api_.host_read(r.host, cs);
-  // The scheduler picks the experts from the ids it reads: those of the value it saw.
-  const std::vector<int> used = experts_for(scenario_.nodes[r.node], api_.observed_value().eval);
-  auto* ids = static_cast<int32_t*>(r.data);
-  const std::size_t n = r.host.region.size / sizeof(int32_t);
-  for (std::size_t i = 0; i < n; ++i)
-    ids[i] = used.empty() ? 0 : used[i % used.size()];
 }
 
 }  // namespace schedcheck

@@ -89,6 +89,7 @@ class RealScheduler final : public SchedulerPort, private bridge::Host {
   void buffer_get_tensor(const bridge::TensorRef& src, const bridge::MemRef& dst,
                          const bridge::TensorRef* dst_copy, void* host_data) override;
   bool buffer_cpy_tensor(const bridge::TensorRef& src, const bridge::TensorRef& dst) override;
+  void load_weights(const bridge::TensorRef& dst, const bridge::MemRef& src);
   bool eval_callback(int node, bool ask) override;
   [[noreturn]] void unsupported(const std::string& what) override;
   bridge::Hold take_hold() override;

@@ -56,8 +56,7 @@ void print_timing(const PolicySearch& r) {
                            r.seconds, r.stopped_by_time ? " [time budget reached]" : "");
   for (const Counterexample& c : r.found)
     std::cerr << fmt::format("timing: {} [{}]: found after {:.3f} s, shrunk in {:.3f} s\n",
-                             r.policy.name, to_string(c.variant), c.find_seconds,
-                             c.shrink_seconds);
+                             r.policy.name, to_string(c.variant), c.find_seconds, c.shrink_seconds);
 }
 
 nlohmann::ordered_json size_json(const SpecSize& z) {
@@ -73,8 +72,7 @@ std::optional<nlohmann::ordered_json> counterexamples(const PolicySearch& r, con
   for (const Counterexample& c : r.found) {
     std::string saved, timeline;
     try {
-      saved = save_counterexample(c, r.policy,
-                                  save.place(default_counterexample_path(c, r.policy)),
+      saved = save_counterexample(c, r.policy, save.place(default_counterexample_path(c, r.policy)),
                                   save.is_file);
       if (a.timeline) timeline = save_timeline_beside(saved, c.scenario, r.policy);
     } catch (const std::exception& e) {
@@ -84,19 +82,19 @@ std::optional<nlohmann::ordered_json> counterexamples(const PolicySearch& r, con
     const ReportContext ctx{c.scenario.name, saved};
     const std::string confirmation =
         gpu ? confirm_on_gpu(c.scenario, r.policy, c.mechanism, *gpu) : "";
-    list.push_back({{"seed", c.seed},
-                    {"case", c.case_index},
-                    {"mechanism", to_string(c.mechanism)},
-                    {"variant", to_string(c.variant)},
-                    {"variant_kept", c.variant_kept},
-                    {"size", size_json(c.size)},
-                    {"original_size", size_json(c.original_size)},
-                    {"shrink_steps", c.shrink_steps},
-                    {"saved", saved},
-                    {"reproduce", repro_command(ctx, r.policy.name)},
-                    {"report", verdict_json(ctx, c.verdict)},
-                    {"gpu", gpu ? nlohmann::ordered_json(confirmation)
-                                : nlohmann::ordered_json(nullptr)}});
+    list.push_back(
+        {{"seed", c.seed},
+         {"case", c.case_index},
+         {"mechanism", to_string(c.mechanism)},
+         {"variant", to_string(c.variant)},
+         {"variant_kept", c.variant_kept},
+         {"size", size_json(c.size)},
+         {"original_size", size_json(c.original_size)},
+         {"shrink_steps", c.shrink_steps},
+         {"saved", saved},
+         {"reproduce", repro_command(ctx, r.policy.name)},
+         {"report", verdict_json(ctx, c.verdict)},
+         {"gpu", gpu ? nlohmann::ordered_json(confirmation) : nlohmann::ordered_json(nullptr)}});
     if (a.timeline) list.back()["timeline"] = timeline;
     if (a.json) continue;
     std::cout << fmt::format(
@@ -114,9 +112,8 @@ std::optional<nlohmann::ordered_json> counterexamples(const PolicySearch& r, con
 void print_policy_line(const PolicySearch& r, int max_variants) {
   std::string mechanisms;
   for (const Counterexample& c : r.found)
-    mechanisms +=
-        fmt::format("{}{} (case {})", mechanisms.empty() ? "" : ", ", to_string(c.mechanism),
-                    c.case_index);
+    mechanisms += fmt::format("{}{} (case {})", mechanisms.empty() ? "" : ", ",
+                              to_string(c.mechanism), c.case_index);
   std::cout << fmt::format("{}: {} in {} cases{}{}\n", r.policy.name, to_string(r.verdict()),
                            r.cases_run, mechanisms.empty() ? "" : ": " + mechanisms,
                            r.stopped_by_time ? " (time budget reached)" : "");
@@ -147,6 +144,15 @@ int run_check(const CheckArgs& a) {
   if (!save) return kExitBadInput;
   SearchOptions o{a.cases, a.seed, a.time_budget, a.jobs, a.shard_index, a.shard_count};
   o.max_variants = a.max_variants;
+  o.shape = a.shape;
+  if (a.shape == kTensorParallelShape)
+    for (const Policy& p : policies)
+      if (!p.is_real()) {
+        std::cerr << "schedcheck: --shape tensor-parallel generates scenarios with a meta backend, "
+                     "which the model does not simulate; policy "
+                  << p.name << " is the model's (use --policy ggml@ggml-head)\n";
+        return kExitBadInput;
+      }
   const bool tty = isatty(STDERR_FILENO);
   if (!a.json)
     std::cout << fmt::format("schedcheck check: seed {}, {} cases per policy, shard {}/{}\n",

@@ -4,10 +4,18 @@
 
 #include "cli/completion.hpp"
 #include "cli/version.hpp"
+#include "properties/scenario_generators.hpp"
 
 namespace schedcheck {
 
 namespace {
+
+// The generator shapes `check --shape` takes: the model's, and tensor parallelism.
+std::vector<std::string> check_shapes() {
+  std::vector<std::string> shapes = shape_names();
+  shapes.emplace_back(kTensorParallelShape);
+  return shapes;
+}
 
 CLI::App* define_check(CLI::App& app, CliArgs& a) {
   CheckArgs& c = a.check;
@@ -29,6 +37,11 @@ CLI::App* define_check(CLI::App& app, CliArgs& a) {
                    "counterexample per mechanism)")
       ->check(CLI::Range(1, 1000));
   check
+      ->add_option("--shape", c.shape,
+                   "Generate scenarios of one shape only; tensor-parallel: ggml's meta backend "
+                   "(-sm tensor), for a real tree (--policy ggml@ggml-head)")
+      ->check(CLI::IsMember(check_shapes()));
+  check
       ->add_option("--policies", c.policies_file,
                    "A policy file (schedcheck-policies/1) adding policies of your own")
       ->type_name(kFileType);
@@ -44,9 +57,13 @@ CLI::App* define_check(CLI::App& app, CliArgs& a) {
                   "NAME.json");
   check->add_flag("--exhaustive", c.exhaustive, "Enumerate every scenario within the bounds below");
   check
-      ->add_option("--max-splits", c.max_splits, "Exhaustive: splits after the CPU embedding split")
+      ->add_option("--max-splits", c.max_splits,
+                   "Exhaustive: splits after the CPU embedding split (tensor-parallel: blocks)")
       ->check(CLI::Range(1, 6));
-  check->add_option("--max-backends", c.max_backends, "Exhaustive: backends including the CPU")
+  check
+      ->add_option("--max-backends", c.max_backends,
+                   "Exhaustive: backends including the CPU (tensor-parallel: the meta backend's "
+                   "devices)")
       ->check(CLI::Range(2, 5));
   check->add_option("--max-ubatches", c.max_ubatches, "Exhaustive: ubatches of the one decode")
       ->check(CLI::Range(1, 8));
@@ -79,9 +96,10 @@ CLI::App* define_real(CLI::App& app, RealArgs& r) {
       app.add_subcommand("real", "Run a scenario on the GPU and compare with the CPU reference");
   real->add_option("FILE", r.file, "Scenario file")->required()->type_name(kFileType);
   real->add_option("--policy", r.policy, "Policy name, or 'all'")->type_name(kPolicyType);
-  real->add_option("--delays", r.delays,
-                   "none | auto (targeted at each predicted race) | random:SEED | FILE | from:POLICY (the "
-                   "targeted plans of another policy's races, on this policy's calls)");
+  real->add_option(
+      "--delays", r.delays,
+      "none | auto (targeted at each predicted race) | random:SEED | FILE | from:POLICY (the "
+      "targeted plans of another policy's races, on this policy's calls)");
   real->add_option("--runs", r.runs, "Runs per delay plan")->check(CLI::Range(1, 10000));
   real->add_option(
           "--save-plan", r.save_plan,
@@ -138,8 +156,9 @@ CLI::App* define_import(CLI::App& app, ImportArgs& i) {
   imp->add_option("DUMP", i.dump, "The dump: a text file as pasted (log lines around it are fine)")
       ->required()
       ->type_name(kFileType);
-  imp->add_option("--out", i.out, "The scenario file to write (a new file; default DUMP's name "
-                                  "with .json, in the current folder)")
+  imp->add_option("--out", i.out,
+                  "The scenario file to write (a new file; default DUMP's name "
+                  "with .json, in the current folder)")
       ->type_name(kFileType);
   imp->add_option("--n-copies", i.n_copies,
                   "Copies of split inputs (pipeline parallelism when above 1); default: from the "
@@ -153,11 +172,13 @@ CLI::App* define_import(CLI::App& app, ImportArgs& i) {
                   "NAME=KIND: the kind of a backend (CPU, BLAS, CUDA, HIP, MUSA, Vulkan, Metal), "
                   "where its name does not say it; repeatable")
       ->allow_extra_args(false);  // one NAME=KIND per --kind, so that DUMP may follow
-  imp->add_option("--graph", i.graph, "Which printout of the paste (1 = the first; default the last)")
+  imp->add_option("--graph", i.graph,
+                  "Which printout of the paste (1 = the first; default the last)")
       ->check(CLI::PositiveNumber);
   imp->add_option("--n-expert", i.n_expert, "Experts of a MUL_MAT_ID node (default 8)")
       ->check(CLI::Range(1, 4096));
-  imp->add_flag("--strict", i.strict, "A line of the paste that cannot be used is an error (exit 2)");
+  imp->add_flag("--strict", i.strict,
+                "A line of the paste that cannot be used is an error (exit 2)");
   return imp;
 }
 

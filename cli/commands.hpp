@@ -29,6 +29,7 @@ struct CheckArgs {
   int shard_index = 0;  // 0-based
   int shard_count = 1;
   int max_variants = 4;  // variants kept and shrunk per mechanism (docs/checking.md)
+  std::string shape;     // the generator's shape; empty: every shape the model runs
   std::string save;
   std::string policies_file;  // extra policies ("schedcheck-policies/1")
   bool json = false;

@@ -27,8 +27,7 @@ std::optional<nlohmann::ordered_json> report(const Policy& policy, const Exhaust
     std::string saved;
     try {
       const auto file =
-          fmt::format("{}-{}-exhaustive{}.json", policy.name, to_string(m.mechanism),
-                      c.case_index);
+          fmt::format("{}-{}-exhaustive{}.json", policy.name, to_string(m.mechanism), c.case_index);
       saved = save_counterexample(c, policy, save.place(file), save.is_file);
       if (a.timeline) save_timeline_beside(saved, c.scenario, policy);
     } catch (const std::exception& e) {
@@ -37,8 +36,8 @@ std::optional<nlohmann::ordered_json> report(const Policy& policy, const Exhaust
     }
     details += fmt::format(
         "  {}: {} scenarios; first is #{}, minimal {} splits / {} ubatches / {} backends: {}\n",
-        to_string(m.mechanism), m.scenarios, c.case_index, c.size.splits, c.size.ubatches, c.size.backends,
-        saved);
+        to_string(m.mechanism), m.scenarios, c.case_index, c.size.splits, c.size.ubatches,
+        c.size.backends, saved);
     mechanisms.push_back({{"mechanism", to_string(m.mechanism)},
                           {"scenarios", m.scenarios},
                           {"first", c.case_index},
@@ -49,10 +48,10 @@ std::optional<nlohmann::ordered_json> report(const Policy& policy, const Exhaust
                           {"saved", saved}});
   }
   if (!a.json)
-    std::cout << (r.with_findings ? fmt::format("{}: findings in {} of {} scenarios\n",
-                                                policy.name, r.with_findings, r.checked)
-                                  : fmt::format("{}: clean in all {} scenarios\n", policy.name,
-                                                r.checked))
+    std::cout << (r.with_findings
+                      ? fmt::format("{}: findings in {} of {} scenarios\n", policy.name,
+                                    r.with_findings, r.checked)
+                      : fmt::format("{}: clean in all {} scenarios\n", policy.name, r.checked))
               << details;
   return nlohmann::ordered_json{{"policy", policy.name},
                                 {"checked", r.checked},
@@ -63,19 +62,34 @@ std::optional<nlohmann::ordered_json> report(const Policy& policy, const Exhaust
 }  // namespace
 
 int run_exhaustive(const CheckArgs& a) {
+  const bool tp = a.shape == kTensorParallelShape;
+  if (!a.shape.empty() && !tp) {
+    std::cerr << "schedcheck: --exhaustive enumerates its own structure, or with --shape "
+                 "tensor-parallel that of tensor parallelism; shape "
+              << a.shape << " is the property search's\n";
+    return kExitBadInput;
+  }
   const auto resolved = resolve_check_policies(a);
   if (!resolved) return kExitBadInput;
   const std::vector<Policy>& policies = *resolved;
-  const ExhaustiveBounds bounds{a.max_splits, a.max_backends, a.max_ubatches};
+  for (const Policy& p : policies)
+    if (tp && !p.is_real()) {
+      std::cerr << "schedcheck: --shape tensor-parallel: policy " << p.name
+                << " is the model's, which does not simulate a meta backend (use --policy "
+                   "ggml@ggml-head)\n";
+      return kExitBadInput;
+    }
+  const ExhaustiveBounds bounds{a.max_splits, a.max_backends, a.max_ubatches, tp};
   const auto save = resolve_save_target(a.save.empty() ? "schedcheck-counterexamples" : a.save,
                                         "--save", policies.size());
   if (!save) return kExitBadInput;
   const uint64_t total = enumerate_specs(bounds, [](const ScenarioSpec&) { return true; });
   if (!a.json)
     std::cout << fmt::format(
-        "schedcheck check --exhaustive: splits <= {}, backends <= {}, ubatches <= {}: {} scenarios "
-        "per policy\n",
-        bounds.max_splits, bounds.max_backends, bounds.max_ubatches, total);
+        "schedcheck check --exhaustive: {} <= {}, {} <= {}, ubatches <= {}: {} scenarios per "
+        "policy\n",
+        tp ? "blocks" : "splits", bounds.max_splits, tp ? "devices" : "backends",
+        bounds.max_backends, bounds.max_ubatches, total);
   nlohmann::ordered_json results = nlohmann::ordered_json::array();
   bool found_any = false;
   for (const Policy& policy : policies) {
@@ -94,7 +108,8 @@ int run_exhaustive(const CheckArgs& a) {
                                         {"bounds",
                                          {{"max_splits", bounds.max_splits},
                                           {"max_backends", bounds.max_backends},
-                                          {"max_ubatches", bounds.max_ubatches}}},
+                                          {"max_ubatches", bounds.max_ubatches},
+                                          {"tensor_parallel", tp}}},
                                         {"scenarios_per_policy", total},
                                         {"policies", results}}
                      .dump(2)

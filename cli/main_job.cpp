@@ -6,9 +6,9 @@
 #include "cli/commands.hpp"
 #include "cli/counterexample_file.hpp"
 #include "model/policies/registry.hpp"
-#include "scenario/scenario_error.hpp"
 #include "properties/counterexample_search.hpp"
 #include "properties/known_verdicts.hpp"
+#include "scenario/scenario_error.hpp"
 
 namespace schedcheck {
 namespace {
@@ -78,15 +78,19 @@ int run_main_job(const std::string& corpus_dir) {
     std::cerr << "schedcheck: " << e.what() << "\n";
     return kExitBadInput;
   }
-  std::size_t failed = 0;
+  std::size_t failed = 0, skipped = 0;
   for (const CorpusOutcome& co : outcomes)
-    if (!co.ok) {
+    if (!co.skipped.empty()) {
+      ++skipped;
+      std::cout << fmt::format("corpus skip: {} under {}: {}\n", co.file, co.policy, co.skipped);
+    } else if (!co.ok) {
       ++failed;
       std::cout << fmt::format("corpus FAIL: {} under {}: expected {}, got {}\n", co.file,
                                co.policy, co.expected_text(), co.got_text());
     }
-  std::cout << fmt::format("\ncorpus ({}): {} passed, {} failed\n", corpus_dir,
-                           outcomes.size() - failed, failed);
+  std::cout << fmt::format("\ncorpus ({}): {} passed, {} failed{}\n", corpus_dir,
+                           outcomes.size() - failed - skipped, failed,
+                           skipped ? fmt::format(", {} not checked (no ggml tree)", skipped) : "");
   std::cout << "replay a counterexample: schedcheck replay <saved file>; details: docs/ci.md\n\n"
             << std::flush;
   std::cerr << timing;

@@ -25,6 +25,8 @@ struct ViewPart {
 
 // The step of the host's write into the source of an input write (reports name it so).
 inline constexpr std::string_view kInputSourceStep = "fill input source";
+// The step of a meta backend's AllReduce launches on its devices (bridge/real_scheduler.cpp).
+inline constexpr std::string_view kAllReduceStep = "AllReduce";
 
 // A tensor (or one copy slot of it, or a sub-range) at its concrete place.
 struct TensorView {

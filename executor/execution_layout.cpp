@@ -15,6 +15,7 @@ Index metal_queue_owner(const Scenario& s, const ExecutionLayout& l, Index b) {
 }
 
 bool shares_queue(const ExecutionLayout& l, Index b) {
+  if (l.queue_of[b] < 0) return false;
   for (Index o = 0; o < static_cast<Index>(l.queue_of.size()); ++o)
     if (o != b && l.queue_of[o] == l.queue_of[b]) return true;
   return false;
@@ -33,7 +34,7 @@ ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile,
   for (Index b = 0; b < nb; ++b)
     if (s.backends[b].kind != BackendKind::cpu && !(l.caps[b].async_queue && l.caps[b].events))
       l.pipeline_parallel = false;
-  l.n_copies = l.pipeline_parallel            ? s.scheduler.max_copies
+  l.n_copies = l.pipeline_parallel          ? s.scheduler.max_copies
                : s.scheduler.copy_slots > 0 ? s.scheduler.copy_slots
                                             : 1;
 
@@ -42,7 +43,8 @@ ExecutionLayout make_layout(const Scenario& s, const VersionProfile& profile,
   l.transfer_queue_of.assign(nb, -1);
   l.blocking_stream_of.assign(nb, -1);
   for (Index b = 0; b < nb; ++b) {
-    if (!l.caps[b].async_queue) continue;
+    // A meta backend's work runs on its members' queues: it has no queue or device of its own.
+    if (!l.caps[b].async_queue || s.backends[b].kind == BackendKind::meta) continue;
     if (const Index first = metal_queue_owner(s, l, b); first != kNone) {
       l.queue_of[b] = l.queue_of[first];  // one MTLCommandQueue per Metal device
       l.agents[l.queue_of[b]].name += "+" + s.backends[b].name;

@@ -6,10 +6,10 @@
 #include <map>
 #include <vector>
 
-#include "model/allocator.hpp"
 #include "executor/execution_layout.hpp"
-#include "scenario/policy.hpp"
+#include "model/allocator.hpp"
 #include "model/split_formation.hpp"
+#include "scenario/policy.hpp"
 
 namespace schedcheck {
 
@@ -20,6 +20,13 @@ struct PreparedRun {
   SplitPlan plan;
   AllocationPlan alloc;
   std::map<Index, Index> moe_ids_buffer;  // split -> private host buffer for its expert ids
+  // Members of a meta backend: the device buffers its weight slices and its AllReduce's
+  // temporary buffers take (added to the run's scenario; the meta backend places both).
+  struct MetaMemberBuffers {
+    Index weights = kNone;
+    Index reduce = kNone;
+  };
+  std::map<Index, MetaMemberBuffers> meta_buffers;  // member backend -> its buffers
   // Programs whose set_backend steps reach other node assignments (model/node_assignment.hpp):
   // the run prepared again for each (epochs 1, 2, ...; this run is epoch 0).
   std::vector<PreparedRun> epochs;

@@ -46,12 +46,14 @@ uint64_t case_seed(uint64_t seed, int case_index) {
   return z ^ (z >> 31);
 }
 
-static rc::Shrinkable<ScenarioSpec> case_shrinkable(uint64_t seed, int case_index) {
-  return gen_scenario_spec()(rc::Random(case_seed(seed, case_index)), case_size(case_index));
+static rc::Shrinkable<ScenarioSpec> case_shrinkable(uint64_t seed, int case_index,
+                                                    const std::string& shape) {
+  const rc::Gen<ScenarioSpec> gen = shape.empty() ? gen_scenario_spec() : gen_shape(shape);
+  return gen(rc::Random(case_seed(seed, case_index)), case_size(case_index));
 }
 
-ScenarioSpec generate_case(uint64_t seed, int case_index) {
-  return case_shrinkable(seed, case_index).value();
+ScenarioSpec generate_case(uint64_t seed, int case_index, const std::string& shape) {
+  return case_shrinkable(seed, case_index, shape).value();
 }
 
 std::vector<FindingVariant> finding_variants(const ScenarioSpec& spec, const Policy& policy) {
@@ -66,8 +68,59 @@ std::vector<Mechanism> finding_mechanisms(const ScenarioSpec& spec, const Policy
   return out;
 }
 
+// A tensor-parallel spec one step smaller: a block, a device, a part of a block or of the graph.
+std::vector<ScenarioSpec> tensor_parallel_removals(const ScenarioSpec& spec) {
+  std::vector<ScenarioSpec> out;
+  const TensorParallelSpec& tp = spec.tensor_parallel;
+  for (std::size_t k = 0; tp.blocks.size() > 1 && k < tp.blocks.size(); ++k) {
+    ScenarioSpec s = spec;
+    s.tensor_parallel.blocks.erase(s.tensor_parallel.blocks.begin() + static_cast<long>(k));
+    out.push_back(s);
+  }
+  if (tp.devices > 2) {
+    ScenarioSpec s = spec;
+    --s.tensor_parallel.devices;
+    s.gpus.pop_back();
+    out.push_back(s);
+  }
+  for (std::size_t k = 0; k < tp.blocks.size(); ++k)
+    for (bool TpBlockSpec::*part :
+         {&TpBlockSpec::attention, &TpBlockSpec::gated, &TpBlockSpec::norm})
+      if (tp.blocks[k].*part) {
+        ScenarioSpec s = spec;
+        s.tensor_parallel.blocks[k].*part = false;
+        out.push_back(s);
+      }
+  for (bool TensorParallelSpec::*part :
+       {&TensorParallelSpec::cpu_embedding, &TensorParallelSpec::output_head})
+    if (tp.*part) {
+      ScenarioSpec s = spec;
+      s.tensor_parallel.*part = false;
+      out.push_back(s);
+    }
+  return out;
+}
+
+// One ubatch fewer in each batch (a batch of one ubatch goes).
+void ubatch_removals(const ScenarioSpec& spec, std::vector<ScenarioSpec>& out) {
+  for (std::size_t b = 0; b < spec.ubatches.size(); ++b) {
+    ScenarioSpec s = spec;
+    if (s.ubatches[b] > 1) {
+      --s.ubatches[b];
+    } else {
+      s.ubatches.erase(s.ubatches.begin() + static_cast<long>(b));
+    }
+    out.push_back(s);
+  }
+}
+
 std::vector<ScenarioSpec> single_removals(const ScenarioSpec& spec) {
   std::vector<ScenarioSpec> out;
+  if (spec.tensor_parallel.devices >= 2) {  // the splits and GPUs of the spec are not used
+    out = tensor_parallel_removals(spec);
+    ubatch_removals(spec, out);
+    return out;
+  }
   for (std::size_t k = 0; k < spec.splits.size(); ++k) {
     ScenarioSpec s = spec;
     s.splits.erase(s.splits.begin() + static_cast<long>(k));
@@ -79,15 +132,7 @@ std::vector<ScenarioSpec> single_removals(const ScenarioSpec& spec) {
       s.splits[k].inputs.erase(s.splits[k].inputs.begin() + static_cast<long>(i));
       out.push_back(s);
     }
-  for (std::size_t b = 0; b < spec.ubatches.size(); ++b) {
-    ScenarioSpec s = spec;
-    if (s.ubatches[b] > 1) {
-      --s.ubatches[b];
-    } else {
-      s.ubatches.erase(s.ubatches.begin() + static_cast<long>(b));
-    }
-    out.push_back(s);
-  }
+  ubatch_removals(spec, out);
   if (spec.gpus.size() > 1)
     for (std::size_t g = 0; g < spec.gpus.size(); ++g) {
       ScenarioSpec s = spec;
@@ -139,13 +184,13 @@ FindingVariant variant_shown(const ScenarioSpec& spec, const Policy& policy, Mec
 }
 
 Counterexample shrink_case(const Policy& policy, uint64_t seed, int case_index,
-                           const ShrinkTarget& target) {
+                           const std::string& shape, const ShrinkTarget& target) {
   const auto start = Clock::now();
   Counterexample c;
   c.seed = seed;
   c.case_index = case_index;
   c.mechanism = target.mechanism;
-  rc::Shrinkable<ScenarioSpec> current = case_shrinkable(seed, case_index);
+  rc::Shrinkable<ScenarioSpec> current = case_shrinkable(seed, case_index, shape);
   c.original = current.value();
   // Greedy descent through RapidCheck's shrink tree: take the first shrink that still shows
   // the target, until none does.
@@ -257,7 +302,7 @@ PolicySearch search_policy(const Policy& policy, const SearchOptions& o) {
     const long long end = std::min(shard_cases, w + wave);
     // RapidCheck's generators keep global state: generate here, replay on the workers.
     std::vector<ScenarioSpec> specs;
-    for (long long k = w; k < end; ++k) specs.push_back(generate_case(o.seed, case_at(k)));
+    for (long long k = w; k < end; ++k) specs.push_back(generate_case(o.seed, case_at(k), o.shape));
     const auto variants = replay_wave(specs, policy, o.jobs);
     for (std::size_t i = 0; i < specs.size() && !done; ++i) {
       ++result.cases_run;
@@ -266,7 +311,7 @@ PolicySearch search_policy(const Policy& policy, const SearchOptions& o) {
     }
   }
   for (const Discovery& d : tally.kept()) {
-    Counterexample c = shrink_case(policy, o.seed, d.case_index, d.target);
+    Counterexample c = shrink_case(policy, o.seed, d.case_index, o.shape, d.target);
     c.find_seconds = d.found_at;
     result.found.push_back(std::move(c));
   }

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "scenario/policy.hpp"
 #include "properties/scenario_spec.hpp"
+#include "scenario/policy.hpp"
 #include "sim/finding_variant.hpp"
 #include "sim/race_report.hpp"
 
@@ -29,6 +29,9 @@ struct SearchOptions {
   // Variants kept (and shrunk) per mechanism. 1: the first counterexample of each mechanism,
   // shrunk keeping only its mechanism, as before variants existed.
   int max_variants = 4;
+  // The generator's shape (scenario_generators.hpp); empty: the mix of every shape the model
+  // runs. kTensorParallelShape: ggml's meta backend, for a real tree that has one.
+  std::string shape{};
 };
 
 struct Counterexample {
@@ -36,8 +39,8 @@ struct Counterexample {
   int case_index = 0;
   ScenarioSpec original;
   ScenarioSpec shrunk;
-  Scenario scenario;      // synthesize(shrunk)
-  PolicyVerdict verdict;  // of the shrunk scenario
+  Scenario scenario;                       // synthesize(shrunk)
+  PolicyVerdict verdict;                   // of the shrunk scenario
   Mechanism mechanism = Mechanism::other;  // the mechanism kept while shrinking
   // Kept while shrinking when variant_kept; otherwise (max_variants 1) the variant the shrunk
   // scenario shows for `mechanism`.
@@ -72,7 +75,7 @@ struct PolicySearch {
 // The case's generator seed: a deterministic mix of the run seed and the case index.
 uint64_t case_seed(uint64_t seed, int case_index);
 // The spec case `case_index` of a run with `seed` generates.
-ScenarioSpec generate_case(uint64_t seed, int case_index);
+ScenarioSpec generate_case(uint64_t seed, int case_index, const std::string& shape = "");
 
 PolicySearch search_policy(const Policy& policy, const SearchOptions& options);
 

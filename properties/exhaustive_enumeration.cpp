@@ -1,9 +1,51 @@
 #include "properties/exhaustive_enumeration.hpp"
 
+#include <algorithm>
+
 namespace schedcheck {
+
+namespace {
+
+// The block kinds: an FFN (gated or not) or an attention, each with or without a norm.
+constexpr int kBlockKinds = 6;
+TpBlockSpec block_kind(int k) {
+  return TpBlockSpec{k / 2 == 2, k / 2 == 1, k % 2 == 1};
+}
+
+uint64_t enumerate_tensor_parallel(const ExhaustiveBounds& b,
+                                   const std::function<bool(const ScenarioSpec&)>& visit) {
+  uint64_t visited = 0;
+  for (int devices = 2; devices <= std::min(b.max_backends, kMaxTpDevices); ++devices)
+    for (int n_blocks = 1; n_blocks <= std::min(b.max_splits, kMaxTpBlocks); ++n_blocks) {
+      uint64_t combos = 1;
+      for (int k = 0; k < n_blocks; ++k) combos *= kBlockKinds;
+      for (uint64_t code = 0; code < combos; ++code)
+        for (int ubatches = 1; ubatches <= b.max_ubatches; ++ubatches)
+          for (int variant = 0; variant < 8; ++variant) {  // reuse x embedding x output
+            ScenarioSpec spec;
+            spec.shape = "exhaustive-tensor-parallel";
+            TensorParallelSpec& tp = spec.tensor_parallel;
+            tp.devices = devices;
+            spec.gpus.assign(static_cast<std::size_t>(devices), GpuSpec{});
+            uint64_t c = code;
+            for (int k = 0; k < n_blocks; ++k, c /= kBlockKinds)
+              tp.blocks.push_back(block_kind(static_cast<int>(c % kBlockKinds)));
+            spec.ubatches = {ubatches};
+            spec.graph_reuse = (variant & 1) != 0;
+            tp.cpu_embedding = (variant & 2) != 0;
+            tp.output_head = (variant & 4) != 0;
+            ++visited;
+            if (!visit(spec)) return visited;
+          }
+    }
+  return visited;
+}
+
+}  // namespace
 
 uint64_t enumerate_specs(const ExhaustiveBounds& b,
                          const std::function<bool(const ScenarioSpec&)>& visit) {
+  if (b.tensor_parallel) return enumerate_tensor_parallel(b, visit);
   uint64_t visited = 0;
   for (int gpus = 1; gpus <= b.max_backends - 1; ++gpus) {
     const int choices = 2 * (gpus + 1);  // backend (GPUs + CPU) x (no user input, one)

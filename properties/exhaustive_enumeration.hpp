@@ -17,6 +17,11 @@ struct ExhaustiveBounds {
   int max_splits = 2;
   int max_backends = 3;  // including the CPU
   int max_ubatches = 2;
+  // Tensor parallelism instead (docs/meta-backend.md): a meta backend over 2..max_backends
+  // devices (at most 4) with 1..max_splits blocks (at most 3), each an attention or an FFN,
+  // gated or not, normed or not; one decode of 1..max_ubatches ubatches; graph reuse off/on; the
+  // residual stream an input or a CPU get_rows; the output the residual or a head split by rows.
+  bool tensor_parallel = false;
 };
 
 // Calls visit for every spec within the bounds, in enumeration order; stops early if visit

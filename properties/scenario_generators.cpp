@@ -81,7 +81,8 @@ ScenarioSpec layer_split() {  // layer split over G GPUs, each with its own user
   return spec;
 }
 
-ScenarioSpec partial_offload() {  // partial offload: CPU layers, then GPU splits pulling host weights
+ScenarioSpec
+partial_offload() {  // partial offload: CPU layers, then GPU splits pulling host weights
   ScenarioSpec spec;
   spec.shape = "partial-offload";
   gen_driver(spec);
@@ -155,6 +156,36 @@ ScenarioSpec free_form() {
   return spec;
 }
 
+// llama.cpp's -sm tensor: ggml's meta backend over 2-4 CUDA devices, 1-3 blocks (attention or
+// FFN), 1-4 ubatches in 1-2 batches. Shrinks towards two devices, one FFN block, one ubatch.
+TpBlockSpec tp_block() {
+  TpBlockSpec b;
+  b.attention = *arbitrary<bool>();
+  b.gated = *arbitrary<bool>();
+  b.norm = *weightedElement<bool>({{3, true}, {1, false}});
+  return b;
+}
+
+ScenarioSpec tensor_parallel() {
+  ScenarioSpec spec;
+  spec.shape = kTensorParallelShape;
+  TensorParallelSpec& tp = spec.tensor_parallel;
+  // Element choices, not ranges: RapidCheck scales ranges with the case size, and the first
+  // cases of a search are small; the first element is where shrinking goes.
+  tp.devices = *weightedElement<int>({{2, 2}, {1, 3}, {1, 4}});
+  const auto blocks = *weightedElement<std::size_t>({{1, 1}, {2, 2}, {2, 3}});
+  tp.blocks = *container<std::vector<TpBlockSpec>>(blocks, rc::gen::exec(tp_block));
+  tp.cpu_embedding = *weightedElement<bool>({{2, false}, {1, true}});
+  tp.output_head = *weightedElement<bool>({{2, false}, {1, true}});
+  spec.gpus.assign(static_cast<std::size_t>(tp.devices), GpuSpec{});
+  for (int g = 0; g < tp.devices; ++g) spec.gpus[static_cast<std::size_t>(g)].device = g;
+  const auto batches = *weightedElement<std::size_t>({{3, 1}, {1, 2}});
+  spec.ubatches = *container<std::vector<int>>(batches, element(1, 2, 3, 4));
+  spec.graph_reuse = *arbitrary<bool>();
+  spec.outputs_every_ubatch = *weightedElement<bool>({{2, true}, {1, false}});
+  return spec;
+}
+
 // The shapes and their generators, in spec §3.6's order.
 struct Shape {
   std::string name;
@@ -184,6 +215,7 @@ const std::vector<std::string>& shape_names() {
 }
 
 rc::Gen<ScenarioSpec> gen_shape(const std::string& name) {
+  if (name == kTensorParallelShape) return rc::gen::exec(tensor_parallel);
   for (const Shape& shape : shapes())
     if (shape.name == name) return rc::gen::exec(shape.make);
   return rc::gen::exec(free_form);

@@ -9,9 +9,11 @@
 
 namespace schedcheck {
 
-rc::Gen<ScenarioSpec> gen_scenario_spec();                  // any shape
-// A shape of shape_names() by name; any other name gives the free-form mix.
+rc::Gen<ScenarioSpec> gen_scenario_spec();  // any shape
+// A shape of shape_names() by name, or kTensorParallelShape; any other name gives the free-form
+// mix.
 rc::Gen<ScenarioSpec> gen_shape(const std::string& shape);
+// The shapes the model runs (gen_scenario_spec mixes them).
 const std::vector<std::string>& shape_names();
 
 }  // namespace schedcheck

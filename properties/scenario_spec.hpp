@@ -34,6 +34,28 @@ struct SplitSpec {
   bool operator==(const SplitSpec&) const = default;
 };
 
+// One block of llama.cpp's layers under tensor parallelism: its matrices split by rows, then one
+// split by columns, whose product is a partial sum on each device that an AllReduce adds up.
+struct TpBlockSpec {
+  bool attention = false;  // q, k, v by rows, combined row by row, o by columns; else an FFN
+  bool gated = false;      // an FFN with a gate matrix beside up (SwiGLU's shape)
+  bool norm = true;        // an RMS norm of the residual stream first (mirrored)
+
+  bool operator==(const TpBlockSpec&) const = default;
+};
+
+// ggml's tensor-parallel meta backend (llama.cpp -sm tensor, docs/meta-backend.md) over CUDA
+// devices: the graph is `blocks` on the meta backend, fed from the CPU. devices 0: none (the
+// splits of ScenarioSpec describe the graph); else they are not used.
+struct TensorParallelSpec {
+  int devices = 0;                  // 2..4
+  std::vector<TpBlockSpec> blocks;  // 1..3
+  bool cpu_embedding = false;  // the residual stream is a CPU get_rows of token ids (not an input)
+  bool output_head = false;    // the output is a matrix split by rows (each device its slice)
+
+  bool operator==(const TensorParallelSpec&) const = default;
+};
+
 struct ScenarioSpec {
   std::string shape = "free";     // a shape name or "free": how it was generated (informational)
   std::vector<GpuSpec> gpus{{}};  // 1..4
@@ -49,6 +71,7 @@ struct ScenarioSpec {
   bool graph_reuse = false;
   bool eval_callback = false;
   bool outputs_every_ubatch = true;
+  TensorParallelSpec tensor_parallel;  // devices >= 2: a meta backend's graph instead
 
   bool operator==(const ScenarioSpec&) const = default;
 };
@@ -60,6 +83,14 @@ inline constexpr int kMaxSpecGpus = 4;
 
 // The scenario a spec describes (always valid; see tests in properties/).
 Scenario synthesize(const ScenarioSpec& spec, const std::string& name = "generated");
+
+// The scenario of a spec with tensor parallelism (tensor_parallel.devices >= 2): its blocks on a
+// meta backend over that many CUDA devices (properties/tensor_parallel_synthesis.cpp).
+Scenario synthesize_tensor_parallel(const ScenarioSpec& spec, const std::string& name);
+// The generator shape of tensor-parallel specs; only a real tree with a meta backend runs them.
+inline constexpr const char* kTensorParallelShape = "tensor-parallel";
+inline constexpr int kMaxTpDevices = 4;
+inline constexpr int kMaxTpBlocks = 3;
 
 // Sizes of a spec as reported for counterexamples.
 struct SpecSize {

@@ -171,7 +171,8 @@ class Synthesizer {
         scenario_.tensors[output_].size *
             static_cast<uint64_t>(spec_.outputs_every_ubatch ? max_ub : 1));
     d.outputs.push_back(
-        OutputRead{output_, logits,
+        OutputRead{output_,
+                   logits,
                    spec_.outputs_every_ubatch ? OutputRead::When::all : OutputRead::When::last,
                    {}});
     if (spec_.eval_callback)
@@ -199,6 +200,7 @@ class Synthesizer {
 }  // namespace
 
 Scenario synthesize(const ScenarioSpec& spec, const std::string& name) {
+  if (spec.tensor_parallel.devices >= 2) return synthesize_tensor_parallel(spec, name);
   return Synthesizer(spec, name).run();
 }
 
@@ -211,6 +213,19 @@ SpecSize spec_size(const Scenario& s) {
 }
 
 std::string describe_spec(const ScenarioSpec& spec) {
+  const TensorParallelSpec& tp = spec.tensor_parallel;
+  if (tp.devices >= 2) {
+    std::string blocks;
+    for (const TpBlockSpec& b : tp.blocks)
+      blocks += fmt::format("{}{}{}{}", blocks.empty() ? "" : " ", b.norm ? "norm+" : "",
+                            b.attention ? "attn" : "ffn", !b.attention && b.gated ? "-gated" : "");
+    return fmt::format(
+        "shape {}, meta backend over {} CUDA devices, blocks [{}], embedding {}, output {}, "
+        "ubatches {}, reuse {}",
+        spec.shape, tp.devices, blocks, tp.cpu_embedding ? "CPU get_rows" : "input",
+        tp.output_head ? "head split by rows" : "residual", fmt::join(spec.ubatches, "+"),
+        spec.graph_reuse);
+  }
   std::string gpus;
   for (const auto& g : spec.gpus)
     gpus += fmt::format("{}{}@{} ", gpus.empty() ? "" : "", to_string(g.kind), g.device);

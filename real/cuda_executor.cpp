@@ -14,11 +14,10 @@
 #include <thread>
 #include <utility>
 
-#include "executor/backend_api.hpp"
 #include "bridge/drive.hpp"
 #include "driver/decode_driver.hpp"
+#include "executor/backend_api.hpp"
 #include "model/prepared_run.hpp"
-#include "scenario/scenario_error.hpp"
 #include "real/call_timing.hpp"
 #include "real/cuda_devices.hpp"
 #include "real/cuda_kernels.hpp"
@@ -26,6 +25,7 @@
 #include "real/real_run.hpp"
 #include "real/reference_values.hpp"
 #include "real/value_hash.hpp"
+#include "scenario/scenario_error.hpp"
 
 namespace schedcheck {
 namespace {
@@ -223,7 +223,8 @@ class CudaExecutor : public Executor {
   // The timing mark before (begin) or after the current call's work on its stream.
   void time_on(cudaStream_t stream, bool begin, const CallSite& site) {
     if (!timer_) return;
-    check(begin ? timer_->device_begin(call_ - 1, stream, current_gpu_) : timer_->device_end(call_ - 1, stream),
+    check(begin ? timer_->device_begin(call_ - 1, stream, current_gpu_)
+                : timer_->device_end(call_ - 1, stream),
           "cudaEventRecord (timing)", site);
   }
 
@@ -333,6 +334,11 @@ class CudaExecutor : public Executor {
   }
 
   uint8_t* pointer(const Region& r) const {
+    // A real tree's meta backend places bytes itself; its buffers are sized from above.
+    const uint64_t size = std::max<uint64_t>(run_.alloc.buffer_size[r.buffer], 1);
+    if (r.end() > size)
+      throw RealError(fmt::format("bytes [{}, {}) lie past the {} bytes allocated for buffer {}",
+                                  r.offset, r.end(), size, scenario_.buffers[r.buffer].name));
     return static_cast<uint8_t*>(memory_[r.buffer]) + r.offset;
   }
 

@@ -6,7 +6,7 @@
 namespace schedcheck {
 namespace {
 
-constexpr std::array<std::pair<BackendKind, std::string_view>, 7> kBackendNames{{
+constexpr std::array<std::pair<BackendKind, std::string_view>, 8> kBackendNames{{
     {BackendKind::cpu, "CPU"},
     {BackendKind::blas, "BLAS"},
     {BackendKind::cuda, "CUDA"},
@@ -14,6 +14,7 @@ constexpr std::array<std::pair<BackendKind, std::string_view>, 7> kBackendNames{
     {BackendKind::musa, "MUSA"},
     {BackendKind::vulkan, "Vulkan"},
     {BackendKind::metal, "Metal"},
+    {BackendKind::meta, "meta"},
 }};
 constexpr std::array<std::pair<BufferKind, std::string_view>, 3> kBufferKindNames{{
     {BufferKind::pinned_host, "pinned_host"},

@@ -8,7 +8,9 @@
 
 namespace schedcheck {
 
-enum class BackendKind { cpu, blas, cuda, hip, musa, vulkan, metal };
+// meta: ggml's tensor-parallel meta backend (ggml-backend-meta.cpp, `-sm tensor`) over member
+// GPU backends of the scenario; a real ggml tree that has it runs it (docs/meta-backend.md).
+enum class BackendKind { cpu, blas, cuda, hip, musa, vulkan, metal, meta };
 enum class BufferKind { pinned_host, pageable_host, device };
 // input: host memory a program writes inputs from, or the memory of user inputs placed by the
 // scenario (docs/scenario-format.md, "Inputs").

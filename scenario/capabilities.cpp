@@ -60,7 +60,7 @@ Capabilities capabilities_for(BackendKind kind, const VersionProfile& profile) {
                               (kind == BackendKind::hip && profile.hip_host_to_device) ||
                               (kind == BackendKind::musa && profile.musa_host_to_device);
       c.device_copy_queue = CopyQueue::source_then_event;
-      c.blocking_stream = true;  // cudaStreamPerThread
+      c.blocking_stream = true;        // cudaStreamPerThread
       c.free_waits_for_device = true;  // ~ggml_backend_cuda_buffer_context: cudaFree
       // ggml_cuda_init forces `integrated` off except in HIP builds from ggml-26040.
       c.integrated_reads_pinned_host = kind == BackendKind::hip && profile.hip_integrated;
@@ -97,6 +97,13 @@ Capabilities capabilities_for(BackendKind kind, const VersionProfile& profile) {
       c.cpy_async_device = true;
       c.device_copy_queue = CopyQueue::source_then_event;
       c.blocking_stream = false;  // shared memory: blocking set/get are host memcpys
+      return c;
+    case BackendKind::meta:
+      // ggml_backend_meta_i: asynchronous, set/get async over its members, no events and no
+      // cpy_tensor_async (its device props say events false). Its work runs on the members'
+      // queues; the layout's queue of its own stays unused.
+      c.async_queue = true;
+      c.set_get_async = true;
       return c;
   }
   return c;

@@ -5,12 +5,13 @@
 namespace schedcheck {
 
 namespace {
-constexpr std::array<std::pair<Mechanism, std::string_view>, 10> kNames{{
+constexpr std::array<std::pair<Mechanism, std::string_view>, 11> kNames{{
     {Mechanism::H1, "H1"},
     {Mechanism::H2, "H2"},
     {Mechanism::H3, "H3"},
     {Mechanism::H4, "H4"},
     {Mechanism::H5, "H5"},
+    {Mechanism::M1, "M1"},
     {Mechanism::other, "other"},
     {Mechanism::stale, "stale"},
     {Mechanism::stale_host_read, "stale-host-read"},
@@ -40,6 +41,8 @@ std::string mechanism_names() {
   return out;
 }
 
-std::ostream& operator<<(std::ostream& out, Mechanism m) { return out << to_string(m); }
+std::ostream& operator<<(std::ostream& out, Mechanism m) {
+  return out << to_string(m);
+}
 
 }  // namespace schedcheck

@@ -20,6 +20,7 @@ enum class Mechanism : uint8_t {
   H3,               // a copy reads its source before the producing queue wrote it
   H4,               // the host reads asynchronously copied outputs before synchronizing
   H5,               // a GPU kernel reads host memory in place while the host rewrites it
+  M1,               // a meta backend's AllReduce copies into a buffer a device still reads
   other,            // unordered conflicting accesses of no known pattern
   stale,            // ordered, but the read sees another evaluation's value
   stale_host_read,  // the host reads data this evaluation has not yet produced or copied

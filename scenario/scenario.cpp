@@ -1,5 +1,6 @@
 #include "scenario/scenario.hpp"
 
+#include <algorithm>
 #include <numeric>
 
 namespace schedcheck {
@@ -47,6 +48,19 @@ std::string not_in_ggml_trees(const Scenario& s) {
   if (s.scheduler.copy_slots > 0)
     return "copy slots without pipeline parallelism (scheduler.copy_slots, llama#27311) are not "
            "in a ggml tree: its scheduler has one slot unless it runs pipeline-parallel";
+  return "";
+}
+
+bool Scenario::has_meta_backend() const {
+  return std::any_of(backends.begin(), backends.end(),
+                     [](const Backend& b) { return b.kind == BackendKind::meta; });
+}
+
+std::string not_in_model(const Scenario& s) {
+  if (s.has_meta_backend())
+    return "the scenario has a meta backend (tensor parallelism), which the model does not "
+           "simulate: run it through a real ggml tree that has ggml-backend-meta.cpp "
+           "(--policy ggml@ggml-head)";
   return "";
 }
 

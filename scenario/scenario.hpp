@@ -43,6 +43,10 @@ struct Backend {
   // compute queue, larger ones take the transfer queue (GGML_VK_COMPUTE_STREAM_COPY_MAX, after
   // ggml-head). 0: every copy takes the transfer queue.
   uint64_t compute_queue_copy_max = 0;
+  // A meta backend (BackendKind::meta): its member backends, in ggml's device order. A member
+  // is not one of the scheduler's backends; it names the meta backend it belongs to.
+  std::vector<Index> members{};
+  Index meta = kNone;
 };
 
 struct Buffer {
@@ -93,6 +97,11 @@ struct Tensor {
   Index buffer = kNone;            // explicit placement, or kNone (allocator decides)
   std::optional<uint64_t> offset;  // explicit offset within buffer
   Index producer = kNone;          // node that writes it (node_output / in-place writes)
+  // Persistent tensors of a meta backend: how its members hold it (the meta backend's
+  // get_split_state): kMirrored, or the axis (0-3) cut into equal slices, one per member.
+  int split = kNotSplit;
+  static constexpr int kNotSplit = -1;
+  static constexpr int kMirrored = 10;  // GGML_BACKEND_SPLIT_AXIS_MIRRORED
 };
 
 // How a node's op sees one of its sources: ggml views (no memory of their own), in order.
@@ -233,6 +242,8 @@ struct Scenario {
   int total_evaluations() const;  // of the decode loop, or of the program
   // Whether the scenario gives shapes (then every tensor has one) and is computed with its ops.
   bool has_shapes() const { return !tensors.empty() && !tensors.front().shape.empty(); }
+  // Whether a backend of kind meta is among the backends (docs/meta-backend.md).
+  bool has_meta_backend() const;
 };
 
 // Building scenarios in code (generators, tests): a persistent tensor appended at the end of
@@ -250,6 +261,9 @@ bool initialized_before_run(const Scenario& s, Index tensor);
 // no copy slots without pipeline parallelism (both llama#27311, in no tree). Empty: it can; else
 // the reason.
 std::string not_in_ggml_trees(const Scenario& s);
+// Whether the model (not a real tree) can run the scenario: empty, or the reason. The meta
+// backend is ggml's code, run only through a real tree that has it.
+std::string not_in_model(const Scenario& s);
 
 // Capabilities of one backend under a policy profile, overrides applied.
 Capabilities backend_capabilities(const Scenario& s, Index backend, const VersionProfile& profile);

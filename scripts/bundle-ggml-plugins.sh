@@ -15,8 +15,8 @@ for tag in "${tags[@]}"; do
   SCHEDCHECK_CACHE="$cache" build/bin/schedcheck replay reports/canonical/two-gpu-pp.json \
     --policy "ggml@$tag" > /dev/null || [ $? -eq 1 ]
 done
-rm -rf "$cache/objects" "$cache/trees/bundle.git" "$cache"/trees/*.log "$cache"/plugins/*.log
-for tree in "$cache"/trees/*/; do  # keep what the cache lookup hashes: top-level sources
+rm -rf "$cache/objects" "$cache/ggml-trees/bundle.git" "$cache"/ggml-trees/*.log "$cache"/plugins/*.log
+for tree in "$cache"/ggml-trees/*/; do  # keep what the cache lookup hashes: top-level sources
   find "$tree" -mindepth 2 -type d -prune -exec rm -rf {} +
 done
 du -sh "$cache"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite twice: a normal build, then an AddressSanitizer+UBSan
-# build; then fuzzes every built-in policy for a time budget, asserting the known verdicts;
+# build; then fuzzes every built-in policy for a time budget, asserting the known verdicts, and
+# ggml's meta backend with generated tensor-parallel graphs (scripts/fuzz-tensor-parallel.sh);
 # then installs the normal build and uses the install (scripts/check-install.sh), builds
 # Release with GCC and with Clang (scripts/check-release-builds.sh), and fuzzes the file loaders
 # (scripts/run-fuzz.sh, SCHEDCHECK_FUZZ_TARGET_SECONDS each). Warnings are errors here.
@@ -24,6 +25,8 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 # Fuzzing: a time-budgeted search per policy; fails if a version's verdict changes.
 build/bin/schedcheck check --policy all --cases 100000000 --time "${SCHEDCHECK_FUZZ_SECONDS:-20}" \
   --jobs "$jobs" --assert-known
+# The same for tensor parallelism: ggml's meta backend through the bridge (needs the bundle).
+scripts/fuzz-tensor-parallel.sh build/bin/schedcheck
 scripts/check-install.sh build
 scripts/install-deps.sh clang
 scripts/check-release-builds.sh

@@ -23,6 +23,8 @@ Mechanism classify_race(const ReplayResult& replay, const Finding& f) {
   const AgentKind reader = layout.agents[read_agent].kind;
   const AgentKind writer = layout.agents[write_agent].kind;
   const bool read_on_queue = reader == AgentKind::queue || reader == AgentKind::transfer_queue;
+  for (const auto& [member, buffers] : replay.run.meta_buffers)
+    if (f.buffer == buffers.reduce) return Mechanism::M1;
   if (f.kind != FindingKind::write_after_write && replay.trace[read_op].op.kind == OpKind::copy &&
       read_on_queue && is_host_buffer(replay.run.scenario.buffers[f.buffer].kind))
     return Mechanism::H2;
@@ -38,8 +40,8 @@ Mechanism classify_race(const ReplayResult& replay, const Finding& f) {
   const bool host_buffer = is_host_buffer(replay.run.scenario.buffers[f.buffer].kind);
   const bool kernel_reads = read_on_queue && replay.trace[read_op].op.kind == OpKind::compute;
   const bool kernel_writes = writer == AgentKind::queue && write.op.kind == OpKind::compute;
-  if (host_buffer && ((kernel_reads && writer == AgentKind::host) ||
-                      (kernel_writes && reader == AgentKind::host)))
+  if (host_buffer &&
+      ((kernel_reads && writer == AgentKind::host) || (kernel_writes && reader == AgentKind::host)))
     return Mechanism::H5;
   // A blocking copy runs on a hidden stream (CUDA) or as a host memcpy (Metal's shared memory):
   // either way nothing orders it with the backend's queue.

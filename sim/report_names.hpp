@@ -21,11 +21,13 @@ struct TensorName {
     tensor,          // "inp_embd"
     tensor_in_slot,  // a user input with several copies: "inp_embd (slot 1)"
     copy_slot,       // a copy tensor's slot: "CUDA0#inp_embd#1"
+    in_buffer,       // a meta backend's AllReduce buffer holding it: "ffn_out (partial sum in ...)"
   };
   Form form = Form::unknown;
-  std::string name;  // the tensor, or the copy tensor
-  int slot = 0;      // tensor_in_slot, copy_slot
-  int sequence = -1;  // a KV cache shared by several sequences: whose cells (-1: not such)
+  std::string name;      // the tensor, or the copy tensor
+  int slot = 0;          // tensor_in_slot, copy_slot
+  int sequence = -1;     // a KV cache shared by several sequences: whose cells (-1: not such)
+  std::string buffer{};  // in_buffer
 };
 
 struct BufferName {
@@ -62,6 +64,9 @@ struct GraphRun {
   bool on_host = false;  // a CPU-side split, run during the call
   std::string first_node;
   std::string last_node;
+  // Not empty: a step a meta backend adds to the split, adding this tensor's partial sum that
+  // another device copied into an AllReduce buffer (or zeroing an empty slice of it).
+  std::string reduces{};
 };
 
 // A copy between two tensors or copy slots.

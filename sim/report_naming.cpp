@@ -52,6 +52,12 @@ TensorName ReportNaming::tensor(const Access& a) const {
   if (a.tensor == kNone) return {};
   const Tensor& t = scenario().tensors[a.tensor];
   name.name = t.name;
+  for (const auto& [member, buffers] : replay_.run.meta_buffers)
+    if (a.region.buffer == buffers.reduce) {
+      name.form = TensorName::Form::in_buffer;
+      name.buffer = scenario().buffers[a.region.buffer].name;
+      return name;
+    }
   // With one copy there is one slot: naming it would only add noise.
   const bool slot = t.role == TensorRole::user_input && replay_.run.layout.n_copies > 1;
   name.form = slot ? TensorName::Form::tensor_in_slot : TensorName::Form::tensor;
@@ -125,9 +131,12 @@ OperationDescription ReportNaming::operation(int entry) const {
       const Index split_index = e.site().split;
       const PreparedRun& run = replay_.run.epoch(e.site().assignment_epoch);
       const Split& split = run.plan.splits[split_index];
-      return GraphRun{split_index, replay_.run.layout.queue_of[split.backend] < 0,
-                      scenario().nodes[split.first_node].name,
-                      scenario().nodes[split.end_node - 1].name};
+      GraphRun g{split_index, replay_.run.layout.queue_of[split.backend] < 0,
+                 scenario().nodes[split.first_node].name, scenario().nodes[split.end_node - 1].name,
+                 ""};
+      if (e.site().step == kAllReduceStep && !e.op.accesses.empty())
+        g.reduces = scenario().tensors[e.op.accesses.back().tensor].name;
+      return g;
     }
     case OpKind::copy:
       return copy(e);

@@ -98,6 +98,8 @@ std::string to_text(const TensorName& tensor) {
       return fmt::format("{} (slot {})", tensor.name, tensor.slot);
     case TensorName::Form::copy_slot:
       return fmt::format("{}#{}", tensor.name, tensor.slot);
+    case TensorName::Form::in_buffer:
+      return fmt::format("{} (partial sum in {})", tensor.name, tensor.buffer);
   }
   return "?";
 }
@@ -128,7 +130,11 @@ std::string to_text(const CallPlace& place) {
 }
 
 std::string to_text(const OperationDescription& operation) {
-  if (const auto* graph = std::get_if<GraphRun>(&operation))
+  const auto* graph = std::get_if<GraphRun>(&operation);
+  if (graph && !graph->reduces.empty())
+    return fmt::format("AllReduce step of split {}: adds the partial sums of {}", graph->split,
+                       graph->reduces);
+  if (graph)
     return fmt::format("{} graph of split {} (nodes {}..{})",
                        graph->on_host ? "CPU-side" : "queued", graph->split, graph->first_node,
                        graph->last_node);
@@ -186,6 +192,10 @@ std::string mechanism_line(Mechanism mechanism) {
     case Mechanism::H5:
       return "a GPU kernel reads host memory in place (integrated GPU, no input copy) while the "
              "host rewrites it";
+    case Mechanism::M1:
+      return "a meta backend's AllReduce copies a partial sum, on the source device's queue, into "
+             "an AllReduce buffer that the destination's ADD of the previous AllReduce may still "
+             "read (docs/bugs/M1-meta-allreduce-buffer-reuse.md)";
     case Mechanism::other:
       break;
     case Mechanism::stale:

@@ -31,12 +31,16 @@ void ShadowMemory::for_range(int buffer, uint64_t begin, uint64_t end,
                              const std::function<void(uint64_t, ShadowCell&)>& visit) {
   auto& cells = buffers_[static_cast<std::size_t>(memory_of_[static_cast<std::size_t>(buffer)])];
   if (begin >= end) return;
-  // Ranges past the buffer's recorded size (never for validated scenarios) extend it.
+  // Ranges past the buffer's recorded size (a meta backend's buffers, sized by ggml) extend it.
   auto last = std::prev(cells.end());
   if (last->second.end < end) {
-    ShadowCell tail;
-    tail.end = end;
-    cells.emplace(last->second.end, tail);
+    if (last->first == last->second.end) {
+      last->second.end = end;  // an empty buffer (sized by what is allocated in it)
+    } else {
+      ShadowCell tail;
+      tail.end = end;
+      cells.emplace(last->second.end, tail);
+    }
   }
   split_at(cells, end);
   for (auto it = split_at(cells, begin); it != cells.end() && it->first < end; ++it)

@@ -54,9 +54,17 @@ TEST(ShadowMemory, ARangeIsVisitedAsCellsSplitExactlyAtItsBoundaries) {
   EXPECT_EQ(cells(m, 0, 10, 30), (std::vector<std::pair<uint64_t, uint64_t>>{{10, 30}}));
   EXPECT_EQ(cells(m, 0, 0, 100),
             (std::vector<std::pair<uint64_t, uint64_t>>{{0, 10}, {10, 30}, {30, 100}}));
-  EXPECT_EQ(cells(m, 0, 20, 40),
-            (std::vector<std::pair<uint64_t, uint64_t>>{{20, 30}, {30, 40}}));
+  EXPECT_EQ(cells(m, 0, 20, 40), (std::vector<std::pair<uint64_t, uint64_t>>{{20, 30}, {30, 40}}));
   EXPECT_TRUE(cells(m, 0, 50, 50).empty());
+}
+
+// A meta backend's buffers are sized by what ggml allocates in them: they start empty.
+TEST(ShadowMemory, AnEmptyBufferGrowsToTheRangesAccessed) {
+  ShadowMemory m;
+  m.add_buffer(0);
+  EXPECT_EQ(cells(m, 0, 256, 512), (std::vector<std::pair<uint64_t, uint64_t>>{{256, 512}}));
+  EXPECT_EQ(cells(m, 0, 0, 1024),
+            (std::vector<std::pair<uint64_t, uint64_t>>{{0, 256}, {256, 512}, {512, 1024}}));
 }
 
 TEST(ShadowMemory, WhatARangeRecordsStaysInsideItAndBuffersAreIndependent) {
@@ -82,7 +90,9 @@ TEST(ShadowMemory, WhatARangeRecordsStaysInsideItAndBuffersAreIndependent) {
 TEST(ShadowMemory, InitializeWritesTheValueAndForgetsEarlierReads) {
   ShadowMemory m;
   m.add_buffer(32);
-  m.for_range(0, 0, 32, [](uint64_t, ShadowCell& c) { c.reads.push_back(AccessStamp{1, 1, 0, 0}); });
+  m.for_range(0, 0, 32, [](uint64_t, ShadowCell& c) {
+    c.reads.push_back(AccessStamp{1, 1, 0, 0});
+  });
   LogicalValue v;
   v.tensor = 4;
   v.eval = 2;
@@ -100,8 +110,7 @@ TEST(ShadowMemory, InitializeWritesTheValueAndForgetsEarlierReads) {
 TEST(ShadowMemory, ARangePastTheRecordedSizeExtendsTheBuffer) {
   ShadowMemory m;
   m.add_buffer(16);
-  EXPECT_EQ(cells(m, 0, 8, 40),
-            (std::vector<std::pair<uint64_t, uint64_t>>{{8, 16}, {16, 40}}));
+  EXPECT_EQ(cells(m, 0, 8, 40), (std::vector<std::pair<uint64_t, uint64_t>>{{8, 16}, {16, 40}}));
 }
 
 }  // namespace

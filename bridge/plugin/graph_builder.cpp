@@ -90,21 +90,33 @@ GraphBuilder::GraphBuilder(const GraphDesc& graph, Devices& devices)
   persistent_.assign(graph.tensors.size(), nullptr);
   current_.assign(graph.tensors.size(), nullptr);
   lowered_.resize(graph.nodes.size());
+  producer_.assign(graph.tensors.size(), -1);
+  for (const BackendDesc& b : graph.backends) has_meta_ = has_meta_ || !b.members.empty();
+  for (std::size_t n = 0; n < graph.nodes.size(); ++n)
+    if (!graph.nodes[n].writes_persistent) producer_[graph.nodes[n].output] = static_cast<int>(n);
+  std::vector<int> held_by_meta;
   for (std::size_t i = 0; i < graph.tensors.size(); ++i) {
     const TensorDesc& t = graph.tensors[i];
     // Persistent tensors, and inputs the program placed itself: made once, alive throughout.
     const bool placed_input = t.role == TensorRole::user_input && t.buffer >= 0;
     if (t.role != TensorRole::persistent && !placed_input) continue;
+    if (t.split >= 0) {  // a meta backend's: ggml places the slices
+      held_by_meta.push_back(static_cast<int>(i));
+      continue;
+    }
     ggml_tensor* tensor = new_scenario_tensor(weights_, desc_, static_cast<int>(i));
     ggml_backend_buffer_t buffer = devices_.persistent_buffer(t.buffer);
     auto* base = static_cast<char*>(ggml_backend_buffer_get_base(buffer));
     ggml_backend_tensor_alloc(buffer, tensor, base + t.offset);
     persistent_[i] = tensor;
   }
+  if (!held_by_meta.empty()) alloc_meta_weights(held_by_meta);
 }
 
 GraphBuilder::~GraphBuilder() {
   for (ggml_context* c : contexts_) ggml_free(c);
+  for (ggml_backend_buffer_t b : meta_buffers_) ggml_backend_buffer_free(b);
+  for (ggml_context* c : meta_weights_) ggml_free(c);
   ggml_free(weights_);
 }
 
@@ -218,7 +230,13 @@ bool GraphBuilder::node_refs(const ggml_cgraph* g, std::vector<NodeRef>* out,
     if (node < 0) {
       // Views compute nothing; a lowered node is reported once, at its result.
       if (inner_of_.count(t) || (desc_.computable && t->op == GGML_OP_VIEW)) continue;
-      *unknown = t->name;
+      NodeRef slice;
+      bool skip = false;
+      if (has_meta_ && meta_node_ref(t, &slice, &skip)) {
+        if (!skip) out->push_back(std::move(slice));
+        continue;
+      }
+      *unknown = t->name[0] ? t->name : "(a tensor without a name)";
       return false;
     }
     NodeRef ref;

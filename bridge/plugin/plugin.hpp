@@ -63,6 +63,9 @@ ParsedName parse_tensor_name(const char* name, const GraphDesc& desc,
                              const std::vector<std::string>& backends);
 // A ggml tensor as a scenario place: its name, and where mem_ref says its bytes are.
 TensorRef tensor_ref(const ggml_tensor* t);
+// The same for a tensor without a scenario name that holds (part of) scenario tensor `tensor`:
+// the meta backend's AllReduce buffers and the ops it adds.
+TensorRef tensor_ref_as(const ggml_tensor* t, int tensor);
 
 // ---- lowering.cpp: a scenario node as ggml ops that backends compute (GraphDesc::computable):
 // every tensor is F32; the first op gives the node's output its memory, the other sources are
@@ -91,6 +94,19 @@ ggml_tensor* new_scenario_tensor(ggml_context* ctx, const GraphDesc& desc, int t
 std::vector<uint8_t> tensor_values(const GraphDesc& desc, int tensor, int eval);
 std::size_t element_count(const TensorDesc& t);
 
+// ---- meta_backend.cpp: ggml's tensor-parallel meta backend (ggml-backend-meta.cpp, in trees
+// that have it) over the plugin's devices of a meta backend's members.
+bool tree_has_meta_backend();
+// The meta backend of scenario backend `meta` over its members' devices. Its graph_compute is
+// wrapped: what the members are asked inside it belongs to the scheduler's split it computes,
+// and what they allocate then is the AllReduce's. Throws std::runtime_error in a tree without it.
+ggml_backend_t new_meta_backend(const GraphDesc& desc, int meta,
+                                const std::vector<ggml_backend_dev_t>& members);
+ggml_backend_buffer_type_t meta_buffer_type(ggml_backend_t meta);
+void set_meta_scheduler(ggml_backend_sched_t sched);
+bool in_meta_compute();
+int meta_split();  // the scheduler's split in compute (-1: not known)
+
 // ---- graph_builder.cpp: the scenario's graph, built anew per evaluation as llama.cpp does.
 // A context for tensors only (no data), with room for a graph of as many; and how many tensors
 // one evaluation's graph of a scenario may need (lowered nodes take several ops and views).
@@ -115,15 +131,26 @@ class GraphBuilder {
   // What a launched graph (a split, or a chunk of one) computes, per scenario node; false with
   // the name of a node the scenario does not have.
   bool node_refs(const ggml_cgraph* g, std::vector<NodeRef>* out, std::string* unknown) const;
-  // Writes the weights' values (devices that compute).
+  // Writes the weights' values (devices that compute; a meta backend's slices on any devices,
+  // as llama.cpp loads them).
   void fill_weights() const;
+  bool has_meta() const { return has_meta_; }
 
  private:
   ggml_tensor* new_node(ggml_context* ctx, int node);
+  // meta_graph.cpp: the weights a meta backend holds, allocated in slices on its members.
+  void alloc_meta_weights(const std::vector<int>& tensors);
+  // A tensor a meta backend's member computes: a slice of a scenario node's result (its name),
+  // an op the meta backend adds to combine partial sums (no name), or a view (skip).
+  bool meta_node_ref(const ggml_tensor* t, NodeRef* ref, bool* skip) const;
 
   const GraphDesc& desc_;
   Devices& devices_;
-  ggml_context* weights_ = nullptr;       // persistent tensors, allocated once
+  ggml_context* weights_ = nullptr;          // persistent tensors, allocated once
+  std::vector<ggml_context*> meta_weights_;  // those a meta backend holds, per meta buffer
+  std::vector<ggml_backend_buffer_t> meta_buffers_;
+  std::vector<int> producer_;             // per tensor: the node whose result it is (-1)
+  bool has_meta_ = false;                 // a backend of the scenario is a meta backend
   std::vector<ggml_tensor*> persistent_;  // per tensor (nullptr if not persistent)
   std::vector<ggml_context*> contexts_;   // the graphs still referenced (the last two)
   std::vector<ggml_tensor*> current_;     // per tensor, in the current graph

@@ -39,10 +39,11 @@ class PluginScheduler final : public Scheduler {
   PluginScheduler(const GraphDesc& desc, Host& host)
       : desc_(desc), host_(host), devices_(make_devices(desc_, host)), graph_(desc_, *devices_) {
     reference_ = devices_->make_reference(desc_);
-    if (reference_) graph_.fill_weights();
+    if (reference_ || graph_.has_meta()) graph_.fill_weights();
     std::vector<ggml_backend_t> backends;
     std::vector<ggml_backend_buffer_type_t> bufts;
     for (std::size_t b = 0; b < desc_.backends.size(); ++b) {
+      if (desc_.backends[b].meta >= 0) continue;  // a meta backend's device: not the scheduler's
       backends.push_back(devices_->backend(static_cast<int>(b)));
       bufts.push_back(devices_->buffer_type(desc_.backends[b].compute_buffer));
     }
@@ -52,6 +53,7 @@ class PluginScheduler final : public Scheduler {
         ggml_backend_sched_new(backends.data(), bufts.data(), static_cast<int>(backends.size()),
                                graph_size, desc_.parallel, true);
     devices_->set_scheduler(sched_, &graph_);
+    set_meta_scheduler(sched_);
     if (desc_.eval_callback) ggml_backend_sched_set_eval_callback(sched_, eval_callback, this);
     // llama.cpp reserves the worst-case graph before the first decode.
     ggml_backend_sched_reset(sched_);
@@ -60,7 +62,10 @@ class PluginScheduler final : public Scheduler {
     if (!ggml_backend_sched_reserve(sched_, graph_.graph()))
       host_.unsupported("ggml_backend_sched_reserve failed");
   }
-  ~PluginScheduler() override { ggml_backend_sched_free(sched_); }
+  ~PluginScheduler() override {
+    set_meta_scheduler(nullptr);
+    ggml_backend_sched_free(sched_);
+  }
 
   void reset() override { ggml_backend_sched_reset(sched_); }
 

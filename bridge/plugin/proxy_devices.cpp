@@ -377,6 +377,11 @@ class ProxyDevices final : public Devices {
 }  // namespace
 
 Devices* make_devices(const GraphDesc& graph, Host& host) {
+  for (const BackendDesc& b : graph.backends)
+    if (!b.members.empty())
+      throw std::runtime_error("meta backend " + b.name +
+                               ": ggml's own backends do not run a "
+                               "meta backend through the bridge yet (simulated devices do)");
   return new ProxyDevices(graph, host);
 }
 

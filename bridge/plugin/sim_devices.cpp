@@ -7,179 +7,21 @@
 #include <string>
 #include <vector>
 
-#include "bridge/plugin/plugin.hpp"
-#include "ggml-backend-impl.h"
+#include "bridge/plugin/sim_devices.hpp"
 
 namespace schedcheck::bridge {
-
-class SimDevices final : public Devices {
- public:
-  SimDevices(const GraphDesc& graph, Host& host);
-  ~SimDevices() override;
-  SimDevices(const SimDevices&) = delete;
-  SimDevices& operator=(const SimDevices&) = delete;
-
-  ggml_backend_t backend(int b) const override { return backends_[b]; }
-  ggml_backend_buffer_type_t buffer_type(int buffer) const override;
-  ggml_backend_buffer_t persistent_buffer(int buffer) const override { return persistent_[buffer]; }
-  void* address(int buffer, uint64_t offset) const override;
-  void set_scheduler(ggml_backend_sched_t sched, const GraphBuilder* graph) override;
-  std::shared_ptr<const ReferenceGraph> make_reference(const GraphDesc&) const override {
-    return nullptr;
-  }
-
-  struct State;  // shared with the interface functions below
-
- private:
-  State* state_;
-  std::vector<ggml_backend_t> backends_;
-  std::vector<ggml_backend_buffer_t> persistent_;
-};
 
 Devices* make_devices(const GraphDesc& graph, Host& host) {
   return new SimDevices(graph, host);
 }
 
-namespace {
-// Addresses handed out for buffers: far above any real user-space pointer, 2^40 bytes apart.
-constexpr uintptr_t kAddressBase = uintptr_t{1} << 48;
-constexpr uintptr_t kAddressStride = uintptr_t{1} << 40;
-}  // namespace
-
-struct BufferTypeContext {
-  SimDevices::State* state = nullptr;
-  int buffer = -1;  // scenario buffer
-};
-
-struct BufferContext {
-  int buffer = -1;
-  uintptr_t base = 0;
-  uint64_t size = 0;
-};
-
-struct DeviceContext {
-  SimDevices::State* state = nullptr;
-  int backend = -1;
-  int next_event = 0;
-};
-
-struct EventContext {
-  int backend = -1;
-  int index = 0;
-};
-
-struct SimDevices::State {
-  const GraphDesc* desc = nullptr;
-  Host* host = nullptr;
-  ggml_backend_reg reg{};
-  std::vector<ggml_backend_device> devices;
-  std::vector<DeviceContext> device_contexts;
-  std::vector<ggml_backend_buffer_type> buffer_types;
-  std::vector<BufferTypeContext> buffer_type_contexts;
-  std::vector<std::string> names;          // backend names as ggml shows them
-  std::vector<BufferContext*> live;        // buffers allocated and not freed (for pointers)
-  std::vector<uintptr_t> generation_base;  // per scenario buffer: base of its next allocation
-  int allocations = 0;
-  ggml_backend_sched_t sched = nullptr;  // set once the scheduler exists
-  const GraphBuilder* graph = nullptr;   // likewise
-};
-
-namespace {
-
-// The run in progress in this plugin instance. A plain global, not thread_local: schedcheck
-// runs one scenario at a time per plugin (RealScheduler holds the plugin's lock), and static TLS
-// in many dlopen'ed plugins trips LeakSanitizer.
+namespace simdev {
 SimDevices::State* g_state = nullptr;
+}  // namespace simdev
 
-SimDevices::State& state() {
-  return *g_state;
-}
-Host& host() {
-  return *g_state->host;
-}
-int backend_index(ggml_backend_t b) {
-  return static_cast<DeviceContext*>(b->device->context)->backend;
-}
-int buffer_of(ggml_backend_buffer_t b) {
-  return static_cast<BufferContext*>(b->context)->buffer;
-}
+using namespace simdev;
 
-// ---- buffer type and buffers
-const char* buft_name(ggml_backend_buffer_type_t t) {
-  return state().desc->buffers[static_cast<BufferTypeContext*>(t->context)->buffer].name.c_str();
-}
-size_t buft_alignment(ggml_backend_buffer_type_t t) {
-  return state().desc->buffers[static_cast<BufferTypeContext*>(t->context)->buffer].alignment;
-}
-bool buft_is_host(ggml_backend_buffer_type_t t) {
-  return state().desc->buffers[static_cast<BufferTypeContext*>(t->context)->buffer].kind !=
-         MemoryKind::device;
-}
-
-void buffer_free(ggml_backend_buffer_t b) {
-  auto* ctx = static_cast<BufferContext*>(b->context);
-  auto& live = state().live;
-  for (std::size_t i = 0; i < live.size(); ++i)
-    if (live[i] == ctx) live.erase(live.begin() + static_cast<std::ptrdiff_t>(i));
-  delete ctx;
-}
-void* buffer_base(ggml_backend_buffer_t b) {
-  return reinterpret_cast<void*>(static_cast<BufferContext*>(b->context)->base);
-}
-void buffer_memset(ggml_backend_buffer_t, ggml_tensor* t, uint8_t, size_t, size_t) {
-  host().unsupported(std::string("memset_tensor of ") + t->name);
-}
-void buffer_set(ggml_backend_buffer_t, ggml_tensor* t, const void* data, size_t offset,
-                size_t size) {
-  TensorRef dst = tensor_ref(t);
-  dst.offset += offset;
-  dst.size = size;
-  dst.tensor_offset = offset;
-  host().buffer_set_tensor(dst, mem_ref(data, size));
-}
-void buffer_get(ggml_backend_buffer_t, const ggml_tensor* t, void* data, size_t offset,
-                size_t size) {
-  TensorRef src = tensor_ref(t);
-  src.offset += offset;
-  src.size = size;
-  src.tensor_offset = offset;
-  const MemRef dst = mem_ref(data, size);
-  const ggml_tensor* copy =
-      dst.buffer >= 0 && state().sched ? sched_copy_at(state().sched, t, data) : nullptr;
-  TensorRef copy_ref;
-  if (copy) copy_ref = tensor_ref(copy);
-  host().buffer_get_tensor(src, dst, copy ? &copy_ref : nullptr, data);
-}
-bool buffer_cpy(ggml_backend_buffer_t, const ggml_tensor* src, ggml_tensor* dst) {
-  return host().buffer_cpy_tensor(tensor_ref(src), tensor_ref(dst));
-}
-void buffer_clear(ggml_backend_buffer_t b, uint8_t) {
-  host().unsupported("clear of buffer " + state().desc->buffers[buffer_of(b)].name);
-}
-
-ggml_backend_buffer_t buft_alloc(ggml_backend_buffer_type_t t, size_t size) {
-  SimDevices::State& s = state();
-  const int buffer = static_cast<BufferTypeContext*>(t->context)->buffer;
-  if (size >= kAddressStride) {
-    host().unsupported("a buffer of " + std::to_string(size) + " bytes (at most 2^40)");
-    return nullptr;
-  }
-  auto* ctx = new BufferContext;
-  ctx->buffer = buffer;
-  ctx->size = size;
-  ctx->base = kAddressBase + kAddressStride * static_cast<uintptr_t>(s.allocations++);
-  s.live.push_back(ctx);
-  ggml_backend_buffer_i it;
-  std::memset(&it, 0, sizeof(it));
-  it.free_buffer = buffer_free;
-  it.get_base = buffer_base;
-  it.memset_tensor = buffer_memset;
-  it.set_tensor = buffer_set;
-  it.get_tensor = buffer_get;
-  it.cpy_tensor = buffer_cpy;
-  it.clear = buffer_clear;
-  return ggml_backend_buffer_init(t, it, ctx, size);
-}
+namespace {
 
 // ---- backends
 const char* backend_name(ggml_backend_t b) {
@@ -205,8 +47,8 @@ void get_async(ggml_backend_t b, const ggml_tensor* t, void* data, size_t offset
 bool cpy_async(ggml_backend_t bs, ggml_backend_t bd, const ggml_tensor* src, ggml_tensor* dst) {
   // A source backend that is not one of ours (none exists in a run) is declined.
   if (bs->iface.get_name != backend_name) return false;
-  return host().cpy_tensor_async(backend_index(bs), backend_index(bd), tensor_ref(src),
-                                 tensor_ref(dst));
+  const TensorRef from = tensor_ref(src);
+  return host().cpy_tensor_async(backend_index(bs), backend_index(bd), from, into(dst, from));
 }
 void synchronize(ggml_backend_t b) {
   host().synchronize(backend_index(b));
@@ -228,7 +70,9 @@ enum ggml_status graph_compute(ggml_backend_t b, ggml_cgraph* g) {
   }
   int split = -1;
   bool ends = false;
-  if (state().sched) {
+  if (in_meta_compute()) {
+    split = meta_split();  // a member's subgraph or AllReduce step: part of the meta's split
+  } else if (state().sched) {
     split = sched_split_of(state().sched, g);
     if (split >= 0) ends = sched_split_ends(state().sched, split, g);
   }
@@ -412,11 +256,22 @@ SimDevices::SimDevices(const GraphDesc& graph, Host& h) : state_(new State) {
     s.buffer_types[i].context = &s.buffer_type_contexts[i];
   }
 
-  for (std::size_t b = 0; b < nb; ++b) backends_.push_back(dev_init(&s.devices[b], nullptr));
+  s.next_origin.assign(nbuf, 0);
+  for (std::size_t b = 0; b < nb; ++b) {
+    const std::vector<int>& members = graph.backends[b].members;
+    if (members.empty()) {
+      backends_.push_back(dev_init(&s.devices[b], nullptr));
+      continue;
+    }
+    std::vector<ggml_backend_dev_t> devs;
+    for (int m : members) devs.push_back(&s.devices[m]);
+    backends_.push_back(new_meta_backend(graph, static_cast<int>(b), devs));
+    s.names[b] = ggml_backend_name(backends_.back());  // its copies are named after it
+  }
   persistent_.assign(nbuf, nullptr);
   for (std::size_t i = 0; i < nbuf; ++i) {
     const BufferDesc& desc = graph.buffers[i];
-    if (desc.compute) continue;
+    if (desc.compute || meta_of_buffer(graph, static_cast<int>(i)) >= 0) continue;
     persistent_[i] = ggml_backend_buft_alloc_buffer(&s.buffer_types[i], desc.size ? desc.size : 1);
     if (desc.weights)
       ggml_backend_buffer_set_usage(persistent_[i], GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
@@ -432,31 +287,13 @@ SimDevices::~SimDevices() {
 }
 
 ggml_backend_buffer_type_t SimDevices::buffer_type(int buffer) const {
-  return &state_->buffer_types[buffer];
+  const int meta = meta_of_buffer(*state_->desc, buffer);
+  return meta >= 0 ? meta_buffer_type(backends_[meta]) : &state_->buffer_types[buffer];
 }
 
 void SimDevices::set_scheduler(ggml_backend_sched_t sched, const GraphBuilder* graph) {
   state_->sched = sched;
   state_->graph = graph;
-}
-
-void* SimDevices::address(int buffer, uint64_t offset) const {
-  for (const BufferContext* b : state_->live)
-    if (b->buffer == buffer) return reinterpret_cast<void*>(b->base + offset);
-  return nullptr;
-}
-
-MemRef mem_ref(const void* data, uint64_t size) {
-  const auto p = reinterpret_cast<uintptr_t>(data);
-  MemRef m;
-  m.size = size;
-  for (const BufferContext* b : state().live)
-    if (p >= b->base && p < b->base + kAddressStride) {
-      m.buffer = b->buffer;
-      m.offset = p - b->base;
-      return m;
-    }
-  return m;  // the caller's own memory
 }
 
 NamingContext naming_context() {

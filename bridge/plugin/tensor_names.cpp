@@ -45,10 +45,15 @@ TensorRef tensor_ref(const ggml_tensor* t) {
   const ParsedName name = parse_tensor_name(t->name, *c.desc, *c.backends);
   if (name.tensor < 0)
     c.host->unsupported(std::string("a tensor the scenario does not have: ") + t->name);
-  TensorRef r;
-  r.tensor = name.tensor;
+  TensorRef r = tensor_ref_as(t, name.tensor);
   r.copy_backend = name.copy_backend;
   r.slot = name.slot;
+  return r;
+}
+
+TensorRef tensor_ref_as(const ggml_tensor* t, int tensor) {
+  TensorRef r;
+  r.tensor = tensor;
   const ggml_tensor* base = t->view_src ? t->view_src : t;
   if (t->data) {
     const MemRef m = mem_ref(t->data, ggml_nbytes(t));

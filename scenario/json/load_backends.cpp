@@ -31,10 +31,10 @@ void ScenarioLoader::load_backends(const Json& list) {
   if (list.empty()) fail("/backends", "expected at least one backend (the CPU backend, last)");
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string p = at("/backends", i);
-    const Json& j = object(list[i], p,
-                           {"name", "kind", "device", "integrated", "transfer_queue",
-                            "support_async", "private_buffers", "compute_queue_copy_max",
-                            "compute_buffer", "capabilities"});
+    const Json& j = object(
+        list[i], p,
+        {"name", "kind", "device", "devices", "integrated", "transfer_queue", "support_async",
+         "private_buffers", "compute_queue_copy_max", "compute_buffer", "capabilities"});
     Backend b;
     b.name = name(required(j, p, "name"), at(p, "name"));
     claim(backend_path_, b.name, at(p, "name"), "backend");
@@ -42,9 +42,20 @@ void ScenarioLoader::load_backends(const Json& list) {
     auto k = parse_backend_kind(kind);
     if (!k)
       fail(at(p, "kind"), "unknown backend kind " + in_quotes(kind) +
-                              " (known: CPU, BLAS, CUDA, HIP, MUSA, Vulkan, Metal)");
+                              " (known: CPU, BLAS, CUDA, HIP, MUSA, Vulkan, Metal, meta)");
     b.kind = *k;
-    if (is_host_backend(b.kind)) {
+    if (b.kind == BackendKind::meta) {
+      for (const char* f : {"device", "integrated", "capabilities"})
+        if (optional(j, f))
+          fail(at(p, f), std::string("a meta backend has no \"") + f +
+                             "\" (its member backends are the devices)");
+      meta_devices_.emplace_back(static_cast<Index>(i), &required(j, p, "devices"));
+    } else if (optional(j, "devices")) {
+      fail(at(p, "devices"), "only a backend of kind \"meta\" lists member \"devices\"");
+    }
+    if (b.kind == BackendKind::meta) {
+      // no physical device of its own
+    } else if (is_host_backend(b.kind)) {
       if (optional(j, "device"))
         fail(at(p, "device"), "a " + kind + " backend has no \"device\" (only GPU backends do)");
     } else {
@@ -92,6 +103,7 @@ void ScenarioLoader::load_backends(const Json& list) {
     cpu = i;
   }
   if (cpu == kNone) fail("/backends", "no CPU backend: the last backend must have kind \"CPU\"");
+  resolve_meta_members();
   if (cpu != scenario_.cpu_backend())
     fail(at(at("/backends", cpu), "kind"),
          "the CPU backend must be the last backend (backends are listed in priority order and "
@@ -160,8 +172,8 @@ void ScenarioLoader::load_buffers(const Json& list) {
     const std::string usage = string(required(j, p, "usage"), at(p, "usage"));
     auto u = parse_buffer_usage(usage);
     if (!u)
-      fail(at(p, "usage"),
-           "unknown buffer usage " + in_quotes(usage) + " (known: weights, compute, kv, output, input)");
+      fail(at(p, "usage"), "unknown buffer usage " + in_quotes(usage) +
+                               " (known: weights, compute, kv, output, input)");
     b.usage = *u;
     if (b.kind == BufferKind::device) {
       if (!optional(j, "backend"))
@@ -210,13 +222,17 @@ void ScenarioLoader::resolve_reuse(Index i, const Json& j) {
   const Buffer& t = scenario_.buffers[static_cast<std::size_t>(target)];
   if (target == i) fail(p, "a buffer cannot reuse its own memory");
   if (b.kind != BufferKind::device || t.kind != BufferKind::device || b.owner != t.owner)
-    fail(p, "buffer " + in_quotes(b.name) + " can reuse the memory of a device buffer of the same "
-                "backend; " + in_quotes(t.name) + " is not one");
+    fail(p, "buffer " + in_quotes(b.name) +
+                " can reuse the memory of a device buffer of the same "
+                "backend; " +
+                in_quotes(t.name) + " is not one");
   if (b.usage == BufferUsage::compute || t.usage == BufferUsage::compute)
     fail(p, "compute buffers are the allocator's; reuse is for buffers of the program's own");
   if (b.size > t.size)
-    fail(p, "buffer " + in_quotes(b.name) + " (" + std::to_string(b.size) + " bytes) is larger "
-                "than " + in_quotes(t.name) + " (" + std::to_string(t.size) + " bytes)");
+    fail(p, "buffer " + in_quotes(b.name) + " (" + std::to_string(b.size) +
+                " bytes) is larger "
+                "than " +
+                in_quotes(t.name) + " (" + std::to_string(t.size) + " bytes)");
   b.reuses = target;
 }
 

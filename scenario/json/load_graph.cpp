@@ -33,8 +33,8 @@ void ScenarioLoader::load_tensors(const Json& list) {
   array(list, "/tensors");
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string p = at("/tensors", i);
-    const Json& j =
-        object(list[i], p, {"name", "buffer", "offset", "size", "shape", "type", "values"});
+    const Json& j = object(
+        list[i], p, {"name", "buffer", "offset", "size", "shape", "type", "values", "split"});
     Tensor t;
     t.name = name(required(j, p, "name"), at(p, "name"));
     t.role = TensorRole::persistent;
@@ -48,6 +48,7 @@ void ScenarioLoader::load_tensors(const Json& list) {
     t.offset = unsigned_in(required(j, p, "offset"), at(p, "offset"), 0, kMaxSize);
     load_shape(j, p, t, true);
     check_inside(t, p);
+    t.split = load_split(j, p, t);
     add_tensor(std::move(t), at(p, "name"), p);
   }
 }
@@ -143,8 +144,7 @@ void ScenarioLoader::load_node(const Json& jn, const std::string& p, Index split
   node_index_.emplace(n.name, index);
   n.op = string(required(jn, p, "op"), at(p, "op"));
   if (n.op.empty()) fail(at(p, "op"), "an op must not be empty");
-  n.backend =
-      in_split ? split_backend : backend_ref(required(jn, p, "backend"), at(p, "backend"));
+  n.backend = in_split ? split_backend : backend_ref(required(jn, p, "backend"), at(p, "backend"));
 
   PendingNode pending{p, {}};
   if (const Json* src = optional(jn, "sources")) {

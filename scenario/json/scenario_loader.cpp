@@ -10,8 +10,8 @@ Scenario ScenarioLoader::load(const Json& root) {
   if (!root.is_object()) fail("", "expected an object at the top level, got " + describe(root));
   load_schema(root);
   check_keys(root, "",
-             {"schema", "name", "description", "backends", "buffers", "tensors", "inputs",
-              "graph", "splits", "scheduler", "driver", "program", "policies", "expect"});
+             {"schema", "name", "description", "backends", "buffers", "tensors", "inputs", "graph",
+              "splits", "scheduler", "driver", "program", "policies", "expect"});
   scenario_.name = name(required(root, "", "name"), "/name");
   if (const Json* d = optional(root, "description"))
     scenario_.description = string(*d, "/description");
@@ -22,6 +22,7 @@ Scenario ScenarioLoader::load(const Json& root) {
   if (const Json* i = optional(root, "inputs")) load_inputs(*i);
   load_nodes(root);
   check_placement();
+  check_meta();
   if (const Json* sc = optional(root, "scheduler")) load_scheduler(*sc);
   if (const Json* d = optional(root, "driver")) load_driver(*d);
   if (const Json* pr = optional(root, "program")) {

@@ -70,6 +70,11 @@ class ScenarioLoader : JsonAccess {
   void load_buffers(const Json& list);
   void resolve_reuse(Index buffer, const Json& j);
   void resolve_compute_buffers();
+  // A meta backend's "devices" (load_meta.cpp): GPU backends of the scenario, each in one meta
+  // backend; and, once the graph is loaded, what a scenario with one must be.
+  void resolve_meta_members();
+  int load_split(const Json& j, const std::string& p, const Tensor& t) const;
+  void check_meta() const;
 
   // --- tensors, inputs, nodes (load_graph.cpp) -----------------------------------------
   Index add_tensor(Tensor t, const std::string& name_path, const std::string& object_path);
@@ -88,8 +93,7 @@ class ScenarioLoader : JsonAccess {
   void node_writes(const Json& jn, const Json& w, const std::string& p, Node& n, Index index);
   void node_output(const Json& jn, const std::string& p, Node& n, Index index);
   uint8_t node_flags(const Json& j, const std::string& path) const;
-  void load_experts(const Json& jn, const std::string& p, Node& n,
-                    std::size_t n_sources) const;
+  void load_experts(const Json& jn, const std::string& p, Node& n, std::size_t n_sources) const;
 
   // --- shapes, values, views and params (load_shapes.cpp) ------------------------------
   // "shape" (with "size" optional and checked against it), and for tensors and inputs
@@ -160,6 +164,7 @@ class ScenarioLoader : JsonAccess {
   bool in_scenario_ = true;  // false while loading a policy file
   const std::vector<Policy>& builtins_;
   std::vector<std::string> compute_buffer_names_;
+  std::vector<std::pair<Index, const Json*>> meta_devices_;  // meta backend, its "devices"
   std::vector<std::string> tensor_path_;  // per tensor: the object that defines it
   std::vector<std::string> node_path_;
   std::vector<PendingNode> pending_nodes_;

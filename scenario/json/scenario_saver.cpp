@@ -212,7 +212,12 @@ void save_hardware(const Scenario& s, Json& j) {
     Json bj = Json::object();
     bj["name"] = b.name;
     bj["kind"] = std::string(to_string(b.kind));
-    if (!is_host_backend(b.kind)) bj["device"] = b.device;
+    if (!is_host_backend(b.kind) && b.kind != BackendKind::meta) bj["device"] = b.device;
+    if (!b.members.empty()) {
+      Json devices = Json::array();
+      for (Index m : b.members) devices.push_back(s.backends[m].name);
+      bj["devices"] = std::move(devices);
+    }
     if (b.integrated) bj["integrated"] = true;
     if (b.transfer_queue) bj["transfer_queue"] = true;
     if (!b.support_async) bj["support_async"] = false;
@@ -249,6 +254,8 @@ void save_tensors(const Scenario& s, Json& j) {
       if (t.buffer != kNone) tj["buffer"] = s.buffers[t.buffer].name;
       if (t.offset) tj["offset"] = *t.offset;
       save_shape(t, tj, true);
+      if (t.split == Tensor::kMirrored) tj["split"] = "mirrored";
+      if (t.split >= 0 && t.split < Tensor::kMirrored) tj["split"] = Json{{"axis", t.split}};
       tensors.push_back(std::move(tj));
     } else if (t.role == TensorRole::user_input) {
       if (t.buffer != kNone) tj["buffer"] = s.buffers[t.buffer].name;

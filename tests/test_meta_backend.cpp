@@ -1,0 +1,191 @@
+// ggml's tensor-parallel meta backend (docs/meta-backend.md): a scenario's meta backend loads,
+// saves and is refused by the model; the real meta backend of a ggml tree runs over simulated
+// devices through the bridge, where its AllReduce race (M1) is found on a device's AllReduce
+// buffer and is gone from the tree that patches/ggml-head-meta/ patches.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "bridge/policy_catalog.hpp"
+#include "bridge/real_policy.hpp"
+#include "bridge/real_scheduler.hpp"
+#include "driver/scenario_file.hpp"
+#include "properties/counterexample_search.hpp"
+#include "scenario/scenario_error.hpp"
+#include "scenario/scenario_json.hpp"
+#include "sim/race_report.hpp"
+#include "sim/replay.hpp"
+#include "support/ggml_bundle.hpp"
+#include "support/paths.hpp"
+#include "support/run_command.hpp"
+
+namespace schedcheck {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kM1 = "reports/tensor-parallel/M1-meta-allreduce-2dev.json";
+
+Scenario m1() {
+  return load_scenario_file(testing::source_path(kM1));
+}
+
+TEST(MetaScenario, AMetaBackendNamesItsDevicesAndItsWeightsTheirSplit) {
+  const Scenario s = m1();
+  const Index tp = s.find_backend("TP");
+  ASSERT_NE(tp, kNone);
+  EXPECT_EQ(s.backends[tp].kind, BackendKind::meta);
+  EXPECT_EQ(s.backends[tp].members,
+            (std::vector<Index>{s.find_backend("CUDA0"), s.find_backend("CUDA1")}));
+  for (Index m : s.backends[tp].members) EXPECT_EQ(s.backends[m].meta, tp);
+  EXPECT_EQ(s.backends[s.cpu_backend()].meta, kNone);
+  EXPECT_EQ(s.tensors[s.find_tensor("ffn_up.0")].split, 1);
+  EXPECT_EQ(s.tensors[s.find_tensor("ffn_down.0")].split, 0);
+  EXPECT_EQ(s.tensors[s.find_tensor("x")].split, Tensor::kNotSplit);
+  EXPECT_TRUE(s.has_meta_backend());
+}
+
+TEST(MetaScenario, SavingAndLoadingKeepsTheDevicesAndTheSplits) {
+  const Scenario s = m1();
+  const Scenario again = load_scenario_text(save_scenario(s).dump(), "saved");
+  EXPECT_EQ(save_scenario(again), save_scenario(s));
+  EXPECT_EQ(again.backends[again.find_backend("TP")].members,
+            s.backends[s.find_backend("TP")].members);
+  for (std::size_t t = 0; t < s.tensors.size(); ++t)
+    EXPECT_EQ(again.tensors[t].split, s.tensors[t].split);
+}
+
+TEST(MetaScenario, TheModelRefusesAMetaBackendAndNamesTheRealTreeThatRunsIt) {
+  const Scenario s = m1();
+  try {
+    replay(s, *find_policy(s, "ggml-26040"));
+    FAIL() << "the model ran a meta backend";
+  } catch (const ScenarioError& e) {
+    EXPECT_NE(std::string(e.what()).find("meta backend"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("ggml@ggml-head"), std::string::npos) << e.what();
+  }
+}
+
+class MetaBackend : public testing::GgmlBundleTest {};
+
+// The second AllReduce's copy into CUDA1's buffer (CUDA0's queue) against CUDA1's ADD of the
+// first, which read it: CUDA0 waited for CUDA1's copy event only.
+TEST_F(MetaBackend, GgmlHeadsAllReduceOverwritesABufferADeviceStillReads) {
+  const Scenario s = m1();
+  const ReplayResult r = replay(s, real_policy("ggml@ggml-head"));
+  const PolicyVerdict v = explain(r);
+  ASSERT_EQ(v.groups.size(), 1u);
+  const FindingGroup& g = v.groups[0];
+  EXPECT_EQ(g.mechanism, Mechanism::M1);
+  EXPECT_EQ(g.first.kind, FindingKind::write_after_read);
+  EXPECT_EQ(g.buffer.name, "CUDA1 AllReduce buffers");
+  EXPECT_EQ(g.first_access.agent, "CUDA1");
+  EXPECT_EQ(g.first_access.step, std::string(kAllReduceStep));
+  EXPECT_EQ(g.first_access.tensor.name, "ffn_down-0");
+  EXPECT_EQ(g.second_access.agent, "CUDA0");
+  EXPECT_EQ(g.second_access.call, Call::cpy_tensor_async);
+  EXPECT_EQ(g.second_access.tensor.name, "ffn_down-1");
+  EXPECT_TRUE(g.reaches_host());
+  // Each device computes its slices: launches on both members' queues.
+  std::vector<int> launches(r.run.layout.agents.size(), 0);
+  for (const TraceEntry& e : r.trace)
+    if (e.kind == TraceKind::access && e.op.kind == OpKind::compute) ++launches[e.agent];
+  const ExecutionLayout& l = r.run.layout;
+  EXPECT_GT(launches[l.queue_of[s.find_backend("CUDA0")]], 2);
+  EXPECT_GT(launches[l.queue_of[s.find_backend("CUDA1")]], 2);
+  EXPECT_EQ(l.queue_of[s.find_backend("TP")], -1);  // the meta backend has no queue of its own
+}
+
+TEST_F(MetaBackend, TheSameRaceIsInEveryTreeWithAMetaBackendAndOlderTreesRefuseIt) {
+  const Scenario s = m1();
+  for (const char* tag : {"ggml-20793", "ggml-25138", "ggml-26040"}) {
+    SCOPED_TRACE(tag);
+    const PolicyVerdict v = explain(replay(s, real_policy(std::string("ggml@") + tag)));
+    ASSERT_EQ(v.groups.size(), 1u);
+    EXPECT_EQ(v.groups[0].mechanism, Mechanism::M1);
+  }
+  try {
+    replay(s, real_policy("ggml@ggml-17795"));
+    FAIL() << "a tree without a meta backend ran one";
+  } catch (const BridgeError& e) {
+    EXPECT_NE(std::string(e.what()).find("no meta backend"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(MetaBackend, AlternatingTheAllReduceBuffersRemovesTheRace) {
+  const fs::path tree = testing::copy_of_tree(
+      "ggml-head", testing::scratch_dir("meta-patch") / "ggml-head-meta-patched");
+  for (const auto& e : fs::directory_iterator(testing::source_path("patches/ggml-head-meta"))) {
+    const auto applied = testing::run_shell(
+        "git apply --whitespace=error-all '" + e.path().string() + "'", tree.string());
+    ASSERT_EQ(applied.exit_code, 0) << e.path() << ": " << applied.err;
+  }
+  const Scenario s = m1();
+  const ReplayResult r = replay(s, real_policy("ggml@" + tree.string() + ",as=ggml-26040"));
+  EXPECT_TRUE(explain(r).verdict.is_clean());
+  // Still an AllReduce: each device's ADD of a partial sum received in an AllReduce buffer.
+  const auto adds = std::count_if(r.trace.begin(), r.trace.end(), [](const TraceEntry& e) {
+    return e.kind == TraceKind::access && e.site().step == kAllReduceStep;
+  });
+  EXPECT_EQ(adds, 4);  // two AllReduces of two devices
+}
+
+// The search of `check --shape tensor-parallel`: generated blocks on 2-4 devices, 1-4 ubatches,
+// graph reuse on or off; the first M1 case shrinks to its core.
+TEST_F(MetaBackend, TheTensorParallelSearchFindsM1AndShrinksItToTwoDevicesAndTwoBlocks) {
+  SearchOptions o;
+  o.cases = 16;
+  o.seed = 7;
+  o.shape = kTensorParallelShape;
+  o.max_variants = 1;
+  const PolicySearch r = search_policy(real_policy("ggml@ggml-head"), o);
+  ASSERT_EQ(r.found.size(), 1u) << "cases run: " << r.cases_run;
+  const Counterexample& c = r.found[0];
+  EXPECT_EQ(c.mechanism, Mechanism::M1);
+  const TensorParallelSpec& tp = c.shrunk.tensor_parallel;
+  EXPECT_EQ(tp.devices, 2);
+  ASSERT_EQ(tp.blocks.size(), 2u);  // one AllReduce cannot race: the scheduler syncs after it
+  for (const TpBlockSpec& b : tp.blocks) EXPECT_EQ(b, (TpBlockSpec{false, false, false}));
+  EXPECT_FALSE(tp.cpu_embedding);
+  EXPECT_FALSE(tp.output_head);
+  EXPECT_EQ(c.size.ubatches, 1);
+  EXPECT_TRUE(c.scenario.has_meta_backend());
+}
+
+TEST_F(MetaBackend, GeneratedTensorParallelGraphsAreCleanOnThePatchedTree) {
+  const fs::path tree = testing::copy_of_tree(
+      "ggml-head", testing::scratch_dir("meta-search") / "ggml-head-meta-patched");
+  for (const auto& e : fs::directory_iterator(testing::source_path("patches/ggml-head-meta")))
+    ASSERT_EQ(testing::run_shell("git apply '" + e.path().string() + "'", tree.string()).exit_code,
+              0);
+  SearchOptions o;
+  o.cases = 16;
+  o.seed = 7;
+  o.shape = kTensorParallelShape;
+  const PolicySearch r = search_policy(real_policy("ggml@" + tree.string() + ",as=ggml-26040"), o);
+  EXPECT_EQ(r.cases_run, 16);
+  EXPECT_TRUE(r.found.empty()) << to_string(r.found.front().variant);
+}
+
+TEST(MetaSearch, TensorParallelSpecsAreValidScenariosOfTheirDevicesAndBlocks) {
+  for (int i = 0; i < 40; ++i) {
+    const ScenarioSpec spec = generate_case(11, i, kTensorParallelShape);
+    const Scenario s = synthesize(spec);
+    const TensorParallelSpec& tp = spec.tensor_parallel;
+    ASSERT_GE(tp.devices, 2);
+    ASSERT_LE(tp.devices, kMaxTpDevices);
+    EXPECT_EQ(s.backends[s.find_backend("TP")].members.size(),
+              static_cast<std::size_t>(tp.devices));
+    // A partial product per block, each an AllReduce of the meta backend.
+    const auto partials = std::count_if(s.tensors.begin(), s.tensors.end(),
+                                        [](const Tensor& t) { return t.split == 0; });
+    EXPECT_EQ(partials, static_cast<long>(tp.blocks.size()));
+    // As a file: the loader accepts what the synthesis builds.
+    EXPECT_NO_THROW(load_scenario_text(save_scenario(s).dump(), "synthesized"))
+        << describe_spec(spec);
+  }
+}
+
+}  // namespace
+}  // namespace schedcheck
