@@ -249,6 +249,10 @@ int run_real(const RealArgs& a) {
     }
   }
   if (!a.save_plan.empty() && !save_first_plan(a.save_plan, todo)) return kExitBadInput;
+  if (s.has_meta_backend()) {
+    std::cerr << "schedcheck: " << a.file << ": " << kExecutorMetaRefusal << "\n";
+    return kExitBadInput;
+  }
   // The executor checksums every byte a node reads; over a model's real sizes one run took
   // minutes (docs/gpu-runs.md, run 55).
   if (s.has_shapes())

@@ -484,6 +484,7 @@ RealRunResult run_on_gpu(const Scenario& s, const Policy& policy, const DelayPla
       throw ScenarioError(s.file, "/buffers/" + std::to_string(b) + "/reuses",
                           "the CUDA executor cannot run buffers that reuse another's memory; "
                           "replay or check the scenario instead");
+  if (s.has_meta_backend()) throw ScenarioError(s.file, "/backends", kExecutorMetaRefusal);
   const auto start = std::chrono::steady_clock::now();
   PreparedRun run = prepare_run(s, policy);
   ReferenceValues reference(run.scenario);

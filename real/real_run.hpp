@@ -80,6 +80,14 @@ bool cuda_available(std::string* reason);
 // How many CUDA devices there are (0 without CUDA).
 int cuda_device_count();
 
+// Why the executor refuses a meta backend (docs/meta-backend.md): its reference values give each
+// logical value one computation from others, and the meta backend adds partial sums in place
+// (the AllReduce's ADD reads and writes the same tensor's value).
+inline constexpr const char* kExecutorMetaRefusal =
+    "the CUDA executor cannot run a meta backend yet: it computes a tensor's partial sums in "
+    "place, which the executor's reference values cannot follow; replay or check it, or run it "
+    "over ggml's own backends once they carry a meta backend (docs/meta-backend.md)";
+
 // Throws RealError when a CUDA call fails, ScenarioError for a scenario the executor cannot run.
 // time_calls: measure every call (RealRunResult::call_times), for a timeline.
 RealRunResult run_on_gpu(const Scenario& s, const Policy& policy, const DelayPlan& plan,

@@ -168,6 +168,14 @@ TEST_F(MetaBackend, GeneratedTensorParallelGraphsAreCleanOnThePatchedTree) {
   EXPECT_TRUE(r.found.empty()) << to_string(r.found.front().variant);
 }
 
+// Said before a device is needed (exit 2 on any machine), not a crash on the GPU machine.
+TEST(MetaScenario, TheCudaExecutorRefusesAMetaBackendWithTheReason) {
+  const auto r = testing::run_schedcheck("real " + testing::source_path(kM1) +
+                                         " --policy ggml@ggml-head --delays none --runs 1");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("the CUDA executor cannot run a meta backend"), std::string::npos) << r.err;
+}
+
 TEST(MetaSearch, TensorParallelSpecsAreValidScenariosOfTheirDevicesAndBlocks) {
   for (int i = 0; i < 40; ++i) {
     const ScenarioSpec spec = generate_case(11, i, kTensorParallelShape);
