@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "bridge/ggml_tree.hpp"
 #include "bridge/real_policy.hpp"
 #include "bridge/real_scheduler.hpp"
 #include "driver/scenario_file.hpp"
+#include "scenario/scenario_error.hpp"
 #include "sim/race_report.hpp"
 #include "sim/replay.hpp"
 
@@ -55,7 +57,9 @@ std::vector<CorpusOutcome> corpus_outcomes(const std::string& dir, bool with_rea
         const Policy* real = nullptr;
         try {
           real = find_policy(s, e.policy);
-        } catch (const BridgeError& why) {  // the tree is not here: said, not checked
+        } catch (const BridgeError& why) {
+          // A policy that names no tree here is bad input, unless no bundle is here at all.
+          if (find_bundle()) throw ScenarioError(file, "/expect/" + e.policy, why.what());
           CorpusOutcome o{file, e.policy, e.verdict, std::nullopt, {}, {}, true};
           o.skipped = why.what();
           outcomes.push_back(std::move(o));

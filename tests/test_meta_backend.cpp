@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "bridge/policy_catalog.hpp"
 #include "bridge/real_policy.hpp"
@@ -111,6 +112,23 @@ TEST_F(MetaBackend, TheSameRaceIsInEveryTreeWithAMetaBackendAndOlderTreesRefuseI
   } catch (const BridgeError& e) {
     EXPECT_NE(std::string(e.what()).find("no meta backend"), std::string::npos) << e.what();
   }
+}
+
+// A real tree the bundle does not have is bad input naming the expectation, not "not checked".
+TEST_F(MetaBackend, ACorpusExpectationOfAnUnknownTreeIsBadInput) {
+  const fs::path dir = testing::scratch_dir("meta-corpus");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  Scenario s = m1();
+  s.expectations.front().policy = "ggml@ggml-haed";
+  {
+    std::ofstream out(dir / "typo.json");
+    out << save_scenario(s).dump(1);
+  }
+  const auto r = testing::run_schedcheck("corpus '" + dir.string() + "'");
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("/expect/ggml@ggml-haed"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("expected a tag of the ggml bundle"), std::string::npos) << r.err;
 }
 
 TEST_F(MetaBackend, AlternatingTheAllReduceBuffersRemovesTheRace) {

@@ -61,8 +61,7 @@ bool tree_has_meta_backend() {
   return true;
 }
 
-ggml_backend_t new_meta_backend(const GraphDesc&, int,
-                                const std::vector<ggml_backend_dev_t>& members) {
+ggml_backend_t new_meta_backend(const std::vector<ggml_backend_dev_t>& members) {
   // ggml caches meta devices by (devices, callback, user data) and their buffer types by
   // device, in statics: a user data of its own per run keeps a run from meeting the devices of
   // an earlier one at a reused address.
@@ -101,7 +100,7 @@ bool tree_has_meta_backend() {
   return false;
 }
 
-ggml_backend_t new_meta_backend(const GraphDesc&, int, const std::vector<ggml_backend_dev_t>&) {
+ggml_backend_t new_meta_backend(const std::vector<ggml_backend_dev_t>&) {
   throw std::runtime_error(
       "this ggml tree has no meta backend (src/ggml-backend-meta.cpp, tensor parallelism); a "
       "scenario with a backend of kind meta needs a tree that has it, such as ggml-head");

@@ -97,11 +97,10 @@ std::size_t element_count(const TensorDesc& t);
 // ---- meta_backend.cpp: ggml's tensor-parallel meta backend (ggml-backend-meta.cpp, in trees
 // that have it) over the plugin's devices of a meta backend's members.
 bool tree_has_meta_backend();
-// The meta backend of scenario backend `meta` over its members' devices. Its graph_compute is
+// A meta backend over these devices (a scenario meta backend's members). Its graph_compute is
 // wrapped: what the members are asked inside it belongs to the scheduler's split it computes,
 // and what they allocate then is the AllReduce's. Throws std::runtime_error in a tree without it.
-ggml_backend_t new_meta_backend(const GraphDesc& desc, int meta,
-                                const std::vector<ggml_backend_dev_t>& members);
+ggml_backend_t new_meta_backend(const std::vector<ggml_backend_dev_t>& members);
 ggml_backend_buffer_type_t meta_buffer_type(ggml_backend_t meta);
 void set_meta_scheduler(ggml_backend_sched_t sched);
 bool in_meta_compute();

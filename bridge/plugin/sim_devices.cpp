@@ -265,7 +265,7 @@ SimDevices::SimDevices(const GraphDesc& graph, Host& h) : state_(new State) {
     }
     std::vector<ggml_backend_dev_t> devs;
     for (int m : members) devs.push_back(&s.devices[m]);
-    backends_.push_back(new_meta_backend(graph, static_cast<int>(b), devs));
+    backends_.push_back(new_meta_backend(devs));
     s.names[b] = ggml_backend_name(backends_.back());  // its copies are named after it
   }
   persistent_.assign(nbuf, nullptr);
