@@ -20,7 +20,9 @@ ctest --test-dir build --output-on-failure -j"$jobs"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSCHEDCHECK_WERROR=ON -DSCHEDCHECK_SANITIZE=ON -DSCHEDCHECK_BUILD_BENCH=OFF \
   -DSCHEDCHECK_TEST_GGML_CACHE="$PWD/build/ggml-cache"
 cmake --build build-asan -j"$jobs"
+# ggml's own process-lifetime caches (the meta backend's) are suppressed by name, with the reason.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  LSAN_OPTIONS="suppressions=$PWD/tests/lsan-suppressions.txt:print_suppressions=0" \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"
 # Fuzzing: a time-budgeted search per policy; fails if a version's verdict changes.
 build/bin/schedcheck check --policy all --cases 100000000 --time "${SCHEDCHECK_FUZZ_SECONDS:-20}" \

@@ -11,6 +11,16 @@
 
 namespace schedcheck::bridge {
 
+namespace {
+
+[[noreturn]] void refuse_meta_backend() {
+  throw std::runtime_error(
+      "this ggml tree has no meta backend (src/ggml-backend-meta.cpp, tensor parallelism); a "
+      "scenario with a backend of kind meta needs a tree that has it, such as ggml-head");
+}
+
+}  // namespace
+
 #ifdef GGML_BACKEND_META_MAX_DEVICES
 
 namespace {
@@ -101,9 +111,7 @@ bool tree_has_meta_backend() {
 }
 
 ggml_backend_t new_meta_backend(const std::vector<ggml_backend_dev_t>&) {
-  throw std::runtime_error(
-      "this ggml tree has no meta backend (src/ggml-backend-meta.cpp, tensor parallelism); a "
-      "scenario with a backend of kind meta needs a tree that has it, such as ggml-head");
+  refuse_meta_backend();
 }
 
 ggml_backend_buffer_type_t meta_buffer_type(ggml_backend_t) {
@@ -121,5 +129,11 @@ int meta_split() {
 }
 
 #endif
+
+void require_meta_backend(const GraphDesc& desc) {
+  if (tree_has_meta_backend()) return;
+  for (const BackendDesc& b : desc.backends)
+    if (!b.members.empty()) refuse_meta_backend();
+}
 
 }  // namespace schedcheck::bridge

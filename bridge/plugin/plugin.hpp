@@ -97,6 +97,9 @@ std::size_t element_count(const TensorDesc& t);
 // ---- meta_backend.cpp: ggml's tensor-parallel meta backend (ggml-backend-meta.cpp, in trees
 // that have it) over the plugin's devices of a meta backend's members.
 bool tree_has_meta_backend();
+// Throws std::runtime_error for a scenario with a meta backend in a tree without one (called
+// before anything is made, so that a refused run leaves nothing behind).
+void require_meta_backend(const GraphDesc& desc);
 // A meta backend over these devices (a scenario meta backend's members). Its graph_compute is
 // wrapped: what the members are asked inside it belongs to the scheduler's split it computes,
 // and what they allocate then is the AllReduce's. Throws std::runtime_error in a tree without it.

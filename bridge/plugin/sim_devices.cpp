@@ -12,6 +12,7 @@
 namespace schedcheck::bridge {
 
 Devices* make_devices(const GraphDesc& graph, Host& host) {
+  require_meta_backend(graph);  // before any backend is made, so that nothing is left behind
   return new SimDevices(graph, host);
 }
 
