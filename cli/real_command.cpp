@@ -249,8 +249,10 @@ int run_real(const RealArgs& a) {
     }
   }
   if (!a.save_plan.empty() && !save_first_plan(a.save_plan, todo)) return kExitBadInput;
-  if (s.has_meta_backend()) {
-    std::cerr << "schedcheck: " << a.file << ": " << kExecutorMetaRefusal << "\n";
+  try {
+    refuse_what_the_executor_cannot_run(s);  // before a device is needed: exit 2 anywhere
+  } catch (const ScenarioError& e) {
+    std::cerr << "schedcheck: " << e.what() << "\n";
     return kExitBadInput;
   }
   // The executor checksums every byte a node reads; over a model's real sizes one run took

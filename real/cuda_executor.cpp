@@ -477,14 +477,7 @@ class CudaExecutor : public Executor {
 
 RealRunResult run_on_gpu(const Scenario& s, const Policy& policy, const DelayPlan& plan,
                          const GpuPlacement& placement, bool time_calls) {
-  // The executor gives every buffer memory of its own, so it cannot show a write to reused
-  // memory racing a read of the old contents; the simulator can (replay aliases them).
-  for (std::size_t b = 0; b < s.buffers.size(); ++b)
-    if (s.buffers[b].reuses != kNone)
-      throw ScenarioError(s.file, "/buffers/" + std::to_string(b) + "/reuses",
-                          "the CUDA executor cannot run buffers that reuse another's memory; "
-                          "replay or check the scenario instead");
-  if (s.has_meta_backend()) throw ScenarioError(s.file, "/backends", kExecutorMetaRefusal);
+  refuse_what_the_executor_cannot_run(s);
   const auto start = std::chrono::steady_clock::now();
   PreparedRun run = prepare_run(s, policy);
   ReferenceValues reference(run.scenario);

@@ -9,9 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "real/delay_plan.hpp"
 #include "scenario/policy.hpp"
 #include "scenario/scenario.hpp"
-#include "real/delay_plan.hpp"
+#include "scenario/scenario_error.hpp"
 
 namespace schedcheck {
 
@@ -87,6 +88,18 @@ inline constexpr const char* kExecutorMetaRefusal =
     "the CUDA executor cannot run a meta backend yet: it computes a tensor's partial sums in "
     "place, which the executor's reference values cannot follow; replay or check it, or run it "
     "over ggml's own backends once they carry a meta backend (docs/meta-backend.md)";
+
+// Throws ScenarioError for what the executor cannot run: buffers that reuse another's memory (it
+// gives every buffer memory of its own, so a write to reused memory cannot race a read of the
+// old contents; replay aliases them), and a meta backend. Needs no device.
+inline void refuse_what_the_executor_cannot_run(const Scenario& s) {
+  for (std::size_t b = 0; b < s.buffers.size(); ++b)
+    if (s.buffers[b].reuses != kNone)
+      throw ScenarioError(s.file, "/buffers/" + std::to_string(b) + "/reuses",
+                          "the CUDA executor cannot run buffers that reuse another's memory; "
+                          "replay or check the scenario instead");
+  if (s.has_meta_backend()) throw ScenarioError(s.file, "/backends", kExecutorMetaRefusal);
+}
 
 // Throws RealError when a CUDA call fails, ScenarioError for a scenario the executor cannot run.
 // time_calls: measure every call (RealRunResult::call_times), for a timeline.
