@@ -115,7 +115,8 @@ std::vector<Unit> plugin_units(const GgmlTree& tree, const fs::path& plugin_src,
   if (tree.devices == "simulated") {
     own.insert(own.end(), {"sim_devices.cpp", "sim_buffers.cpp"});
   } else {  // ggml's own backends, linked from their CMake build
-    own.insert(own.end(), {"proxy_devices.cpp", "queue_hold.cpp", "reference_graph.cpp"});
+    own.insert(own.end(),
+               {"proxy_devices.cpp", "proxy_calls.cpp", "queue_hold.cpp", "reference_graph.cpp"});
   }
   for (const char* p : own) units.emplace_back(plugin_src / "bridge" / "plugin" / p, false);
   // Includes the tree's ggml-backend.cpp, built with the scenario's GGML_SCHED_MAX_COPIES.

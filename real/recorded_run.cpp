@@ -15,8 +15,9 @@ Scenario scenario_for_ggml_backends(Scenario s, const std::string& backend) {
       throw BridgeError("backend " + b.name +
                         " is BLAS: ggml-blas is not among the backends built");
   if (backend != "ggml-cuda") return s;
+  // A meta backend is ggml's own over its members, which must be CUDA backends themselves.
   for (const Backend& b : s.backends)
-    if (!is_host_backend(b.kind) && b.kind != BackendKind::cuda)
+    if (!is_host_backend(b.kind) && b.kind != BackendKind::cuda && b.kind != BackendKind::meta)
       throw BridgeError("backend " + b.name + " is " + std::string(to_string(b.kind)) +
                         ": --backend ggml-cuda runs CUDA backends (and the CPU)");
   for (Buffer& b : s.buffers)

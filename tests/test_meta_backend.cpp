@@ -13,6 +13,7 @@
 #include "bridge/real_scheduler.hpp"
 #include "driver/scenario_file.hpp"
 #include "properties/counterexample_search.hpp"
+#include "real/recorded_run.hpp"
 #include "scenario/scenario_error.hpp"
 #include "scenario/scenario_json.hpp"
 #include "sim/race_report.hpp"
@@ -192,6 +193,25 @@ TEST(MetaScenario, TheCudaExecutorRefusesAMetaBackendWithTheReason) {
                                          " --policy ggml@ggml-head --delays none --runs 1");
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("the CUDA executor cannot run a meta backend"), std::string::npos) << r.err;
+}
+
+// Over ggml's own CUDA backend the meta backend is ggml's, over CUDA members; its device
+// buffers take ggml-cuda's alignment like the members' do.
+TEST(MetaScenario, GgmlCudaRunsAMetaBackendOverCudaMembers) {
+  const Scenario s = scenario_for_ggml_backends(m1(), "ggml-cuda");
+  for (const Buffer& b : s.buffers) {
+    if (b.kind == BufferKind::device) {
+      EXPECT_EQ(b.alignment, uint64_t{128}) << b.name;
+    }
+  }
+  Scenario vulkan = m1();
+  vulkan.backends[vulkan.find_backend("CUDA1")].kind = BackendKind::vulkan;
+  try {
+    scenario_for_ggml_backends(vulkan, "ggml-cuda");
+    FAIL() << "a Vulkan member ran over ggml-cuda";
+  } catch (const BridgeError& e) {
+    EXPECT_NE(std::string(e.what()).find("backend CUDA1 is Vulkan"), std::string::npos) << e.what();
+  }
 }
 
 TEST(MetaSearch, TensorParallelSpecsAreValidScenariosOfTheirDevicesAndBlocks) {

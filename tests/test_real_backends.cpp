@@ -78,6 +78,14 @@ TEST_F(RealBackends, TheOptionsOfARealTreeAreCheckedWithAPreciseMessage) {
   EXPECT_EQ(gpu.exit_code, 2);
   EXPECT_NE(gpu.err.find("is a GPU and this plugin has ggml-cpu only"), std::string::npos)
       << gpu.err;
+  // So do the members of a meta backend, named before anything runs.
+  const auto meta = run_schedcheck(
+      "replay " + source_path("reports/tensor-parallel/M1-meta-allreduce-2dev.json") +
+      " --policy ggml@ggml-head,devices=ggml-cpu");
+  EXPECT_EQ(meta.exit_code, 2);
+  EXPECT_NE(meta.err.find("backend CUDA0 is a GPU and this plugin has ggml-cpu only"),
+            std::string::npos)
+      << meta.err;
 }
 
 TEST_F(RealBackends, RealWithABackendRecordsComparesAndReportsEveryRun) {

@@ -130,6 +130,32 @@ int meta_split() {
 
 #endif
 
+LaunchSplit launch_split(ggml_backend_sched_t sched, ggml_cgraph* graph) {
+  LaunchSplit r;
+  if (in_meta_compute()) {
+    r.split = meta_split();  // a member's subgraph or AllReduce step: part of the meta's split
+  } else if (sched) {
+    r.split = sched_split_of(sched, graph);
+    r.ends = r.split >= 0 && sched_split_ends(sched, r.split, graph);
+  }
+  return r;
+}
+
+int meta_purpose_buffer(const GraphDesc& desc, int compute, bool scheduler_exists, uint64_t size,
+                        std::vector<uint64_t>& next_origin, uint64_t* origin) {
+  const int owner = desc.buffers[static_cast<std::size_t>(compute)].owner;
+  if (owner < 0 || desc.backends[static_cast<std::size_t>(owner)].meta < 0) return compute;
+  const BackendDesc& member = desc.backends[static_cast<std::size_t>(owner)];
+  const int to = in_meta_compute()   ? member.reduce_buffer
+                 : !scheduler_exists ? member.weights_buffer
+                                     : compute;
+  if (to == compute || to < 0) return compute;
+  uint64_t& end = next_origin[static_cast<std::size_t>(to)];
+  *origin = end;
+  end += (size + 255) / 256 * 256;
+  return to;
+}
+
 void require_meta_backend(const GraphDesc& desc) {
   if (tree_has_meta_backend()) return;
   for (const BackendDesc& b : desc.backends)

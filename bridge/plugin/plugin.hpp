@@ -66,6 +66,9 @@ TensorRef tensor_ref(const ggml_tensor* t);
 // The same for a tensor without a scenario name that holds (part of) scenario tensor `tensor`:
 // the meta backend's AllReduce buffers and the ops it adds.
 TensorRef tensor_ref_as(const ggml_tensor* t, int tensor);
+// A copy's destination: the meta backend's AllReduce buffers have no name; they receive the
+// source's tensor.
+TensorRef copy_destination_ref(const ggml_tensor* dst, const TensorRef& from);
 
 // ---- lowering.cpp: a scenario node as ggml ops that backends compute (GraphDesc::computable):
 // every tensor is F32; the first op gives the node's output its memory, the other sources are
@@ -108,6 +111,20 @@ ggml_backend_buffer_type_t meta_buffer_type(ggml_backend_t meta);
 void set_meta_scheduler(ggml_backend_sched_t sched);
 bool in_meta_compute();
 int meta_split();  // the scheduler's split in compute (-1: not known)
+// The scheduler's split a launch belongs to, and whether it ends that split: a meta backend
+// member's launch belongs to the split the meta backend computes (sched: nullptr before the
+// scheduler exists).
+struct LaunchSplit {
+  int split = -1;
+  bool ends = false;
+};
+LaunchSplit launch_split(ggml_backend_sched_t sched, ggml_cgraph* graph);
+// Where a meta backend member's allocation in its compute buffer type goes: its weights' slices
+// (before the scheduler exists) to its weights buffer, the AllReduce's buffers (inside the meta
+// backend's graph_compute) to its reduce buffer, each at bytes of its own from *origin on
+// (next_origin: per scenario buffer, its end so far); the scheduler's tensors stay in `compute`.
+int meta_purpose_buffer(const GraphDesc& desc, int compute, bool scheduler_exists, uint64_t size,
+                        std::vector<uint64_t>& next_origin, uint64_t* origin);
 
 // ---- graph_builder.cpp: the scenario's graph, built anew per evaluation as llama.cpp does.
 // A context for tensors only (no data), with room for a graph of as many; and how many tensors

@@ -1,219 +1,49 @@
-// ggml's own backends (ggml-cuda, ggml-cpu) as the devices of a run, behind a recording proxy.
-// ggml-cuda knows its own objects by their interface functions (a buffer is CUDA's if its
-// free_buffer is CUDA's), so the proxy cannot be a backend object of its own: it puts its
-// functions in place of the members the scheduler calls (backend members, buffer copies,
-// event creation and waits, buffer allocation) and leaves the ones ggml-cuda compares alone.
-// Each call is reported to schedcheck exactly as the simulated devices report it, then the
-// delay schedcheck asks for is applied, then the backend's own member runs.
+// ggml's own backends (ggml-cuda, ggml-cpu) as the devices of a run, behind a recording proxy
+// (proxy_calls.cpp). ggml-cuda knows its own objects by their interface functions, so the
+// proxy cannot be a backend object of its own: it puts its functions in place of the members
+// the scheduler calls and leaves the ones ggml-cuda compares alone. A meta backend (tensor
+// parallelism) is ggml's own over these devices; the proxy stands in its members, not in it.
 #include <algorithm>
-#include <chrono>
+#include <cstdlib>
 #include <cstring>
-#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "bridge/plugin/proxy.hpp"
+#include "bridge/plugin/proxy_devices.hpp"
 #include "ggml-cpu.h"
 #ifdef SCHEDCHECK_PROXY_CUDA
 #include "ggml-cuda.h"
 #endif
 
 namespace schedcheck::bridge {
+namespace proxydev {
+State* g_state = nullptr;
+}  // namespace proxydev
+
+using namespace proxydev;
+
 namespace {
 
-struct Region {
-  int buffer = -1;  // scenario buffer
-  uintptr_t base = 0;
-  uint64_t size = 0;
-};
-
-struct State {
-  const GraphDesc* desc = nullptr;
-  Host* host = nullptr;
-  std::vector<ggml_backend_t> backends;
-  std::vector<ggml_backend_i> real;  // per backend: its own members
-  std::vector<std::unique_ptr<QueueHold>> holds;
-  std::vector<std::string> names;
-  std::map<ggml_backend_dev_t, ggml_backend_device_i> real_devices;
-  std::map<ggml_backend_dev_t, int> device_backend;
-  std::map<ggml_backend_dev_t, int> next_event;
-  std::map<ggml_backend_event_t, std::pair<int, int>> events;  // -> (backend, index)
-  std::map<ggml_backend_buffer_type_t, ggml_backend_buffer_type_i> real_bufts;
-  std::map<ggml_backend_buffer_type_t, int> compute_of;  // buffer type -> compute buffer
-  std::map<ggml_backend_buffer_t, ggml_backend_buffer_i> real_buffers;
-  std::vector<Region> regions;  // persistent buffers, then the compute buffers in use
-  std::vector<ggml_backend_buffer_type_t> bufts;  // per scenario buffer
-  std::vector<ggml_backend_buffer_t> persistent;
-  ggml_backend_sched_t sched = nullptr;  // set when the run starts: calls are reported from then
-  const GraphBuilder* graph = nullptr;
-};
-
-State* g_state = nullptr;
-State& state() {
-  return *g_state;
-}
-Host& host() {
-  return *g_state->host;
-}
-bool armed() {
-  return g_state && g_state->sched;
-}
-
-int backend_index(ggml_backend_t b) {
-  for (std::size_t i = 0; i < state().backends.size(); ++i)
-    if (state().backends[i] == b) return static_cast<int>(i);
-  return -1;
-}
-
-void apply_hold() {
-  const Hold h = host().take_hold();
-  if (h.host_microseconds > 0)
-    std::this_thread::sleep_for(std::chrono::microseconds(h.host_microseconds));
-  if (h.queue_backend >= 0 && h.queue_microseconds > 0)
-    state().holds[h.queue_backend]->hold(h.queue_microseconds);
-}
-
-TensorRef part(const ggml_tensor* t, size_t offset, size_t size) {
-  TensorRef r = tensor_ref(t);
-  r.offset += offset;
-  r.size = size;
-  r.tensor_offset = offset;
-  return r;
-}
-
-// ---- buffers
-void buffer_set(ggml_backend_buffer_t b, ggml_tensor* t, const void* data, size_t offset,
-                size_t size) {
-  if (armed()) {
-    host().buffer_set_tensor(part(t, offset, size), mem_ref(data, size));
-    apply_hold();
-  }
-  state().real_buffers.at(b).set_tensor(b, t, data, offset, size);
-}
-void buffer_get(ggml_backend_buffer_t b, const ggml_tensor* t, void* data, size_t offset,
-                size_t size) {
-  if (armed()) {
-    const MemRef dst = mem_ref(data, size);
-    const ggml_tensor* copy = dst.buffer >= 0 ? sched_copy_at(state().sched, t, data) : nullptr;
-    TensorRef copy_ref;
-    if (copy) copy_ref = tensor_ref(copy);
-    host().buffer_get_tensor(part(t, offset, size), dst, copy ? &copy_ref : nullptr, data);
-    apply_hold();
-  }
-  state().real_buffers.at(b).get_tensor(b, t, data, offset, size);
-}
-bool buffer_cpy(ggml_backend_buffer_t b, const ggml_tensor* src, ggml_tensor* dst) {
-  const ggml_backend_buffer_i& real = state().real_buffers.at(b);
-  if (!armed()) return real.cpy_tensor && real.cpy_tensor(b, src, dst);
-  const bool model = host().buffer_cpy_tensor(tensor_ref(src), tensor_ref(dst));
-  apply_hold();
-  const bool done = real.cpy_tensor && real.cpy_tensor(b, src, dst);
-  if (done != model)
-    host().unsupported(std::string("the buffer's cpy_tensor ") + (done ? "copied " : "declined ") +
-                       src->name + " -> " + dst->name + ", which the backend profile says it " +
-                       (model ? "copies" : "declines"));
-  return done;
-}
-
-void hook_buffer(ggml_backend_buffer_t b) {
-  state().real_buffers[b] = b->iface;
-  b->iface.set_tensor = buffer_set;
-  b->iface.get_tensor = buffer_get;
-  if (b->iface.cpy_tensor) b->iface.cpy_tensor = buffer_cpy;
-}
-
-ggml_backend_buffer_t buft_alloc(ggml_backend_buffer_type_t t, size_t size) {
-  ggml_backend_buffer_t b = state().real_bufts.at(t).alloc_buffer(t, size);
-  auto compute = state().compute_of.find(t);
-  if (!b || !armed() || compute == state().compute_of.end()) return b;
-  // A compute buffer of the scheduler's allocator: the scenario's compute buffer from now on.
-  auto& regions = state().regions;
-  for (auto it = regions.begin(); it != regions.end();)
-    it = it->buffer == compute->second ? regions.erase(it) : it + 1;
-  regions.push_back({compute->second, reinterpret_cast<uintptr_t>(ggml_backend_buffer_get_base(b)),
-                     ggml_backend_buffer_get_size(b)});
-  hook_buffer(b);
-  return b;
-}
-
-// ---- backends
-const ggml_backend_i& real(ggml_backend_t b) {
-  return state().real[backend_index(b)];
-}
-
-void synchronize(ggml_backend_t b) {
-  host().synchronize(backend_index(b));
-  apply_hold();
-  real(b).synchronize(b);
-}
-void set_async(ggml_backend_t b, ggml_tensor* t, const void* data, size_t offset, size_t size) {
-  host().set_tensor_async(backend_index(b), part(t, offset, size), mem_ref(data, size));
-  apply_hold();
-  real(b).set_tensor_async(b, t, data, offset, size);
-}
-void get_async(ggml_backend_t b, const ggml_tensor* t, void* data, size_t offset, size_t size) {
-  host().get_tensor_async(backend_index(b), part(t, offset, size), mem_ref(data, size), data);
-  apply_hold();
-  real(b).get_tensor_async(b, t, data, offset, size);
-}
-bool cpy_async(ggml_backend_t bs, ggml_backend_t bd, const ggml_tensor* src, ggml_tensor* dst) {
-  const int s = backend_index(bs), d = backend_index(bd);
-  const bool model = s >= 0 && host().cpy_tensor_async(s, d, tensor_ref(src), tensor_ref(dst));
-  apply_hold();
-  const bool done = real(bd).cpy_tensor_async(bs, bd, src, dst);
-  if (done != model)
-    host().unsupported(std::string("cpy_tensor_async of ") + state().names[d] + " " +
-                       (done ? "copied " : "declined ") + src->name + " -> " + dst->name +
-                       ", which the backend profile says it " + (model ? "copies" : "declines"));
-  return done;
-}
-std::pair<int, int> event_of(ggml_backend_event_t e) {
-  auto it = state().events.find(e);
-  if (it == state().events.end()) host().unsupported("an event the scheduler did not create");
-  return it->second;
-}
-void event_record(ggml_backend_t b, ggml_backend_event_t e) {
-  const auto [eb, ei] = event_of(e);
-  host().event_record(backend_index(b), eb, ei);
-  apply_hold();
-  real(b).event_record(b, e);
-}
-void event_wait(ggml_backend_t b, ggml_backend_event_t e) {
-  const auto [eb, ei] = event_of(e);
-  host().event_wait(backend_index(b), eb, ei);
-  apply_hold();
-  real(b).event_wait(b, e);
-}
-enum ggml_status graph_compute(ggml_backend_t b, ggml_cgraph* g) {
-  std::vector<NodeRef> nodes;
-  std::string unknown;
-  if (!state().graph->node_refs(g, &nodes, &unknown)) {
-    host().unsupported("a graph node the scenario does not have: " + unknown);
-    return GGML_STATUS_FAILED;
-  }
-  const int split = sched_split_of(state().sched, g);
-  host().graph_compute(backend_index(b), split,
-                       split >= 0 && sched_split_ends(state().sched, split, g), nodes);
-  apply_hold();
-  return real(b).graph_compute(b, g);
-}
-
-// ---- devices
-ggml_backend_event_t dev_event_new(ggml_backend_dev_t d) {
-  ggml_backend_event_t e = state().real_devices.at(d).event_new(d);
-  if (e) state().events[e] = {state().device_backend.at(d), state().next_event[d]++};
-  return e;
-}
-void dev_event_synchronize(ggml_backend_dev_t d, ggml_backend_event_t e) {
-  if (armed()) {
-    const auto [eb, ei] = event_of(e);
-    host().event_synchronize(eb, ei);
-    apply_hold();
-  }
-  state().real_devices.at(d).event_synchronize(d, e);
+// The CUDA device a GPU backend of the scenario stands on: the next one.
+ggml_backend_dev_t next_cuda_device(const GraphDesc& desc, int b, int* next_gpu) {
+#ifdef SCHEDCHECK_PROXY_CUDA
+  const int gpus = ggml_backend_cuda_get_device_count();
+  if (*next_gpu >= gpus)
+    host().unsupported(
+        "backend " + desc.backends[b].name + " needs CUDA device " + std::to_string(*next_gpu) +
+        " and ggml-cuda has " + std::to_string(gpus) +
+        " (one GPU can stand for several: GGML_CUDA_DEVICES=N, at trees that have it)");
+  return ggml_backend_reg_dev_get(ggml_backend_cuda_reg(), static_cast<size_t>((*next_gpu)++));
+#else
+  (void)next_gpu;
+  host().unsupported(
+      "backend " + desc.backends[b].name +
+      " is a GPU and this plugin has ggml-cpu only (--backend ggml-cuda on a GPU machine)");
+  return nullptr;
+#endif
 }
 
 ggml_backend_t init_backend(const GraphDesc& desc, int b, int* next_gpu) {
@@ -229,21 +59,65 @@ ggml_backend_t init_backend(const GraphDesc& desc, int b, int* next_gpu) {
                        " is BLAS: ggml-blas is not among the backends built");
     return nullptr;
   }
+  return ggml_backend_dev_init(next_cuda_device(desc, b, next_gpu), nullptr);
+}
+
 #ifdef SCHEDCHECK_PROXY_CUDA
-  const int gpus = ggml_backend_cuda_get_device_count();
-  if (*next_gpu >= gpus)
-    host().unsupported(
-        "backend " + desc.backends[b].name + " needs CUDA device " + std::to_string(*next_gpu) +
-        " and ggml-cuda has " + std::to_string(gpus) +
-        " (one GPU can stand for several: GGML_CUDA_DEVICES=N, at trees that have it)");
-  return ggml_backend_cuda_init((*next_gpu)++);
-#else
-  (void)next_gpu;
-  host().unsupported(
-      "backend " + desc.backends[b].name +
-      " is a GPU and this plugin has ggml-cpu only (--backend ggml-cuda on a GPU machine)");
+// ggml-cuda's own AllReduce (NCCL, or its internal one) runs below the bridge, where no call
+// reaches the proxy: a meta backend runs with its generic AllReduce, which the simulated
+// devices run too (GGML_CUDA_ALLREDUCE=none, set here where it is not set).
+void require_generic_allreduce() {
+  const char* chosen = std::getenv("GGML_CUDA_ALLREDUCE");
+  if (!chosen) {
+    setenv("GGML_CUDA_ALLREDUCE", "none", 0);
+    return;
+  }
+  if (std::strcmp(chosen, "none") != 0)
+    throw std::runtime_error(
+        std::string("GGML_CUDA_ALLREDUCE=") + chosen +
+        ": ggml-cuda's own AllReduce makes no call the bridge sees; a meta "
+        "backend runs over ggml-cuda with GGML_CUDA_ALLREDUCE=none (or unset)");
+}
 #endif
-  return nullptr;
+
+// The meta backend makes its members' backends itself (ggml_backend_dev_init of each device):
+// each becomes the scenario backend of its device here.
+ggml_backend_t init_member(ggml_backend_dev_t d, const char* params) {
+  ggml_backend_t b = state().real_init.at(d)(d, params);
+  if (b) state().backends[static_cast<std::size_t>(state().member_devices.at(d))] = b;
+  return b;
+}
+
+ggml_backend_t init_meta(const GraphDesc& desc, int meta,
+                         const std::vector<ggml_backend_dev_t>& devices) {
+  std::vector<ggml_backend_dev_t> members;
+  for (int m : desc.backends[meta].members) {
+    ggml_backend_dev_t d = devices[static_cast<std::size_t>(m)];
+    state().member_devices[d] = m;
+    state().real_init[d] = d->iface.init_backend;
+    d->iface.init_backend = init_member;
+    members.push_back(d);
+  }
+  struct Restore {
+    ~Restore() {
+      for (auto& [d, init] : state().real_init) d->iface.init_backend = init;
+      state().real_init.clear();
+      state().member_devices.clear();
+    }
+  } restore;
+  ggml_backend_t b = new_meta_backend(members);
+  for (int m : desc.backends[meta].members)
+    if (!state().backends[static_cast<std::size_t>(m)])
+      host().unsupported("meta backend " + desc.backends[meta].name + " did not make member " +
+                         desc.backends[m].name);
+  return b;
+}
+
+// A member's buffers for its weights' slices and its AllReduce: allocated by the meta backend.
+bool filled_by_member(const GraphDesc& desc, int buffer) {
+  for (const BackendDesc& b : desc.backends)
+    if (b.weights_buffer == buffer || b.reduce_buffer == buffer) return true;
+  return false;
 }
 
 ggml_backend_buffer_type_t buft_for(const GraphDesc& desc,
@@ -273,36 +147,55 @@ class ProxyDevices final : public Devices {
   ~ProxyDevices() override { release(); }
 
   void open(const GraphDesc& desc, Host& h) {
+    const std::size_t nb = desc.backends.size();
     int next_gpu = 0, cpus = 0;
-    for (std::size_t b = 0; b < desc.backends.size(); ++b) {
-      s_.backends.push_back(init_backend(desc, static_cast<int>(b), &next_gpu));
-      s_.names.push_back(ggml_backend_name(s_.backends.back()));
+    s_.backends.assign(nb, nullptr);
+    std::vector<ggml_backend_dev_t> member_devices(nb, nullptr);
+    for (std::size_t b = 0; b < nb; ++b) {
+      const int i = static_cast<int>(b);
+      if (desc.backends[b].meta >= 0)  // made by its meta backend, on this device
+        member_devices[b] = next_cuda_device(desc, i, &next_gpu);
+      else if (!is_meta(i))
+        s_.backends[b] = init_backend(desc, i, &next_gpu);
       cpus += desc.backends[b].type == DeviceType::cpu;
     }
+    for (std::size_t b = 0; b < nb; ++b)
+      if (is_meta(static_cast<int>(b)))
+        s_.backends[b] = init_meta(desc, static_cast<int>(b), member_devices);
+    for (ggml_backend_t b : s_.backends) s_.names.push_back(ggml_backend_name(b));
     if (cpus != 1) h.unsupported("a run over ggml's backends has exactly one CPU backend");
     for (std::size_t i = 0; i < desc.buffers.size(); ++i)
       s_.bufts.push_back(buft_for(desc, s_.backends, static_cast<int>(i)));
-    for (std::size_t b = 0; b < desc.backends.size(); ++b) {
+    for (std::size_t b = 0; b < nb; ++b) {
+      if (is_meta(static_cast<int>(b))) continue;  // ggml's meta buffer type, not the proxy's
       ggml_backend_buffer_type_t t = s_.bufts[desc.backends[b].compute_buffer];
       if (s_.compute_of.count(t)) h.unsupported("two compute buffers of one buffer type");
       s_.compute_of[t] = desc.backends[b].compute_buffer;
     }
     s_.persistent.assign(desc.buffers.size(), nullptr);
+    s_.next_origin.assign(desc.buffers.size(), 0);
     for (std::size_t i = 0; i < desc.buffers.size(); ++i) {
-      if (desc.buffers[i].compute) continue;
-      ggml_backend_buffer_t buf = ggml_backend_buft_alloc_buffer(
-          s_.bufts[i], desc.buffers[i].size ? desc.buffers[i].size : 1);
-      if (desc.buffers[i].weights)
-        ggml_backend_buffer_set_usage(buf, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
+      const BufferDesc& d = desc.buffers[i];
+      const int owner = d.owner;
+      if (d.compute || (owner >= 0 && is_meta(owner)) ||
+          filled_by_member(desc, static_cast<int>(i)))
+        continue;
+      ggml_backend_buffer_t buf = ggml_backend_buft_alloc_buffer(s_.bufts[i], d.size ? d.size : 1);
+      if (d.weights) ggml_backend_buffer_set_usage(buf, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
       s_.persistent[i] = buf;
       s_.regions.push_back({static_cast<int>(i),
                             reinterpret_cast<uintptr_t>(ggml_backend_buffer_get_base(buf)),
-                            ggml_backend_buffer_get_size(buf)});
+                            ggml_backend_buffer_get_size(buf), 0});
     }
-    for (ggml_backend_t b : s_.backends) {
-      s_.real.push_back(b->iface);
-      s_.holds.push_back(std::make_unique<QueueHold>(b, b->iface));
+    for (std::size_t b = 0; b < nb; ++b) {
+      ggml_backend_t backend = s_.backends[b];
+      s_.real.push_back(backend->iface);
+      s_.holds.push_back(is_meta(static_cast<int>(b))
+                             ? nullptr
+                             : std::make_unique<QueueHold>(backend, backend->iface));
     }
+    s_.has_meta = std::any_of(desc.backends.begin(), desc.backends.end(),
+                              [](const BackendDesc& b) { return !b.members.empty(); });
     install();
   }
 
@@ -311,8 +204,8 @@ class ProxyDevices final : public Devices {
     for (ggml_backend_buffer_t b : s_.persistent)
       if (b) ggml_backend_buffer_free(b);
     s_.holds.clear();
-    for (ggml_backend_t b : s_.backends)
-      if (b) ggml_backend_free(b);
+    for (std::size_t b = 0; b < s_.backends.size(); ++b)  // a meta backend frees its members
+      if (s_.backends[b] && s_.desc->backends[b].meta < 0) ggml_backend_free(s_.backends[b]);
     g_state = nullptr;
   }
 
@@ -323,7 +216,8 @@ class ProxyDevices final : public Devices {
   }
   void* address(int buffer, uint64_t offset) const override {
     for (auto it = s_.regions.rbegin(); it != s_.regions.rend(); ++it)
-      if (it->buffer == buffer) return reinterpret_cast<void*>(it->base + offset);
+      if (it->buffer == buffer && offset >= it->origin && offset - it->origin <= it->size)
+        return reinterpret_cast<void*>(it->base + offset - it->origin);
     return nullptr;
   }
   void set_scheduler(ggml_backend_sched_t sched, const GraphBuilder* graph) override {
@@ -335,26 +229,15 @@ class ProxyDevices final : public Devices {
   }
 
  private:
-  // Our members in place of the backends', buffers', buffer types' and devices' own.
+  // Our members in place of the backends', buffers', buffer types' and devices' own; a meta
+  // backend keeps its own (its calls reach its members, which are ours).
   void install() {
     for (std::size_t i = 0; i < s_.backends.size(); ++i) {
-      ggml_backend_i& it = s_.backends[i]->iface;
-      it.graph_compute = graph_compute;
-      if (it.synchronize) it.synchronize = synchronize;
-      if (it.set_tensor_async) it.set_tensor_async = set_async;
-      if (it.get_tensor_async) it.get_tensor_async = get_async;
-      if (it.cpy_tensor_async) it.cpy_tensor_async = cpy_async;
-      if (it.event_record) it.event_record = event_record;
-      if (it.event_wait) it.event_wait = event_wait;
-      ggml_backend_dev_t d = s_.backends[i]->device;
-      if (d && !s_.real_devices.count(d)) {
-        s_.real_devices[d] = d->iface;
-        s_.device_backend[d] = static_cast<int>(i);
-        if (d->iface.event_new) d->iface.event_new = dev_event_new;
-        if (d->iface.event_synchronize) d->iface.event_synchronize = dev_event_synchronize;
-      }
+      if (is_meta(static_cast<int>(i))) continue;
+      hook_backend(s_.backends[i]);
+      hook_device(s_.backends[i]->device, static_cast<int>(i));
     }
-    for (ggml_backend_buffer_type_t t : s_.bufts)
+    for (const auto& [t, compute] : s_.compute_of)
       if (!s_.real_bufts.count(t)) {
         s_.real_bufts[t] = t->iface;
         t->iface.alloc_buffer = buft_alloc;
@@ -377,11 +260,12 @@ class ProxyDevices final : public Devices {
 }  // namespace
 
 Devices* make_devices(const GraphDesc& graph, Host& host) {
+  // Before any backend is made, so that nothing is left behind.
+  require_meta_backend(graph);
+#ifdef SCHEDCHECK_PROXY_CUDA
   for (const BackendDesc& b : graph.backends)
-    if (!b.members.empty())
-      throw std::runtime_error("meta backend " + b.name +
-                               ": ggml's own backends do not run a "
-                               "meta backend through the bridge yet (simulated devices do)");
+    if (!b.members.empty()) require_generic_allreduce();
+#endif
   return new ProxyDevices(graph, host);
 }
 
@@ -392,7 +276,7 @@ MemRef mem_ref(const void* data, uint64_t size) {
   for (auto it = state().regions.rbegin(); it != state().regions.rend(); ++it)
     if (p >= it->base && p < it->base + it->size) {
       m.buffer = it->buffer;
-      m.offset = p - it->base;
+      m.offset = p - it->base + it->origin;
       return m;
     }
   return m;  // the caller's own memory

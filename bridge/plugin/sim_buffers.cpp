@@ -59,41 +59,20 @@ void buffer_get(ggml_backend_buffer_t, const ggml_tensor* t, void* data, size_t 
   if (copy) copy_ref = tensor_ref(copy);
   host().buffer_get_tensor(src, dst, copy ? &copy_ref : nullptr, data);
 }
-// A copy's destination: the meta backend's AllReduce buffers have no name; they receive the
-// source's tensor.
-TensorRef into(const ggml_tensor* dst, const TensorRef& from) {
-  return dst->name[0] ? tensor_ref(dst) : tensor_ref_as(dst, from.tensor);
-}
 bool buffer_cpy(ggml_backend_buffer_t, const ggml_tensor* src, ggml_tensor* dst) {
   const TensorRef from = tensor_ref(src);
-  return host().buffer_cpy_tensor(from, into(dst, from));
+  return host().buffer_cpy_tensor(from, copy_destination_ref(dst, from));
 }
 void buffer_clear(ggml_backend_buffer_t b, uint8_t) {
   host().unsupported("clear of buffer " + state().desc->buffers[buffer_of(b)].name);
-}
-
-// A meta backend's member allocates in its compute buffer type: the weights' slices before the
-// scheduler exists, the AllReduce's buffers inside the meta backend's graph_compute, else the
-// scheduler's tensors. Each of the first two gets bytes of its own in the scenario buffer.
-int meta_purpose_buffer(int buffer, uint64_t size, uint64_t* origin) {
-  SimDevices::State& s = state();
-  const int owner = s.desc->buffers[buffer].owner;
-  if (owner < 0 || s.desc->backends[owner].meta < 0) return buffer;
-  const BackendDesc& member = s.desc->backends[owner];
-  const int to = in_meta_compute() ? member.reduce_buffer
-                 : !s.sched        ? member.weights_buffer
-                                   : buffer;
-  if (to == buffer || to < 0) return buffer;
-  *origin = s.next_origin[to];
-  s.next_origin[to] += (size + 255) / 256 * 256;
-  return to;
 }
 
 ggml_backend_buffer_t buft_alloc(ggml_backend_buffer_type_t t, size_t size) {
   SimDevices::State& s = state();
   uint64_t origin = 0;
   const int buffer =
-      meta_purpose_buffer(static_cast<BufferTypeContext*>(t->context)->buffer, size, &origin);
+      meta_purpose_buffer(*s.desc, static_cast<BufferTypeContext*>(t->context)->buffer,
+                          s.sched != nullptr, size, s.next_origin, &origin);
   if (size >= kAddressStride) {
     host().unsupported("a buffer of " + std::to_string(size) + " bytes (at most 2^40)");
     return nullptr;

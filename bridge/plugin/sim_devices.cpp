@@ -49,7 +49,8 @@ bool cpy_async(ggml_backend_t bs, ggml_backend_t bd, const ggml_tensor* src, ggm
   // A source backend that is not one of ours (none exists in a run) is declined.
   if (bs->iface.get_name != backend_name) return false;
   const TensorRef from = tensor_ref(src);
-  return host().cpy_tensor_async(backend_index(bs), backend_index(bd), from, into(dst, from));
+  return host().cpy_tensor_async(backend_index(bs), backend_index(bd), from,
+                                 copy_destination_ref(dst, from));
 }
 void synchronize(ggml_backend_t b) {
   host().synchronize(backend_index(b));
@@ -69,15 +70,8 @@ enum ggml_status graph_compute(ggml_backend_t b, ggml_cgraph* g) {
     host().unsupported("a graph node the scenario does not have: " + unknown);
     return GGML_STATUS_FAILED;
   }
-  int split = -1;
-  bool ends = false;
-  if (in_meta_compute()) {
-    split = meta_split();  // a member's subgraph or AllReduce step: part of the meta's split
-  } else if (state().sched) {
-    split = sched_split_of(state().sched, g);
-    if (split >= 0) ends = sched_split_ends(state().sched, split, g);
-  }
-  host().graph_compute(backend_index(b), split, ends, nodes);
+  const LaunchSplit at = launch_split(state().sched, g);
+  host().graph_compute(backend_index(b), at.split, at.ends, nodes);
   return GGML_STATUS_SUCCESS;
 }
 

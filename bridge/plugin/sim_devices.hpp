@@ -100,12 +100,11 @@ inline int meta_of_buffer(const GraphDesc& g, int buffer) {
   return owner >= 0 && !g.backends[owner].members.empty() ? owner : -1;
 }
 
-// sim_buffers.cpp: the buffer type's members, and a copy's destination as a scenario place.
+// sim_buffers.cpp: the buffer type's members.
 const char* buft_name(ggml_backend_buffer_type_t t);
 size_t buft_alignment(ggml_backend_buffer_type_t t);
 bool buft_is_host(ggml_backend_buffer_type_t t);
 ggml_backend_buffer_t buft_alloc(ggml_backend_buffer_type_t t, size_t size);
-TensorRef into(const ggml_tensor* dst, const TensorRef& from);
 
 }  // namespace simdev
 }  // namespace schedcheck::bridge

@@ -66,4 +66,8 @@ TensorRef tensor_ref_as(const ggml_tensor* t, int tensor) {
   return r;
 }
 
+TensorRef copy_destination_ref(const ggml_tensor* dst, const TensorRef& from) {
+  return dst->name[0] ? tensor_ref(dst) : tensor_ref_as(dst, from.tensor);
+}
+
 }  // namespace schedcheck::bridge

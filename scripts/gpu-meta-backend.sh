@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# ggml's meta backend (tensor parallelism, llama.cpp's -sm tensor) over ggml's own CUDA backend,
+# before and after patches/ggml-head-meta/ (docs/meta-backend.md, "Over ggml's own CUDA
+# backend"): M1's scenarios over 2 and 4 CUDA devices, every run's reads compared with
+# ggml-cpu's sequential computation of the same graph, every recorded call checked against the
+# simulation.
+#   here:        scripts/gpu-meta-backend.sh --bundle   (after the build: gpu-bundle/ with the
+#                binary, ggml-head and the patched tree)
+#   on the GPU:  scripts/gpu-meta-backend.sh            (carry gpu-bundle; results under $OUT)
+# Environment:
+#   MODES        which kinds of runs ("none auto random")
+#   DEVICES      the device counts ("2 4")
+#   PHYSICAL=1   the devices are GPUs (else one GPU stands for them: CUDA_VISIBLE_DEVICES=0
+#                GGML_CUDA_DEVICES=N)
+#   NONE_RUNS    runs without delays (20)
+#   AUTO_RUNS    runs under each targeted hold (10)
+#   RANDOM_RUNS  runs under random delays (100; LARGE_RANDOM_RUNS, 20, for the larger scenarios)
+# ggml-cuda's own AllReduce is below the bridge: the runs use GGML_CUDA_ALLREDUCE=none.
+set -u
+cd "$(dirname "$0")/.."
+patched=ggml-head-meta-patched
+if [ "${1:-}" = "--bundle" ]; then
+  set -eo pipefail
+  mkdir -p gpu-bundle
+  cp build/bin/schedcheck gpu-bundle/
+  strip gpu-bundle/schedcheck
+  cp -L /lib/x86_64-linux-gnu/libfmt.so.9 gpu-bundle/
+  build/bin/schedcheck replay tests/scenarios/cpu-decode.json --policy ggml@ggml-head > /dev/null
+  trees="${SCHEDCHECK_CACHE:-$HOME/.cache/schedcheck}/ggml-trees"
+  work=$(mktemp -d)
+  cp -r "$trees/ggml-head" "$work/ggml-head"
+  cp -r "$trees/ggml-head" "$work/$patched"
+  for p in patches/ggml-head-meta/*.patch; do patch -s -p1 -d "$work/$patched" < "$p"; done
+  tar -czf gpu-bundle/ggml-trees.tar.gz -C "$work" ggml-head "$patched"
+  rm -rf "$work"
+  du -sh gpu-bundle
+  exit 0
+fi
+export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
+export GGML_CUDA_ALLREDUCE=none
+export LD_LIBRARY_PATH="$PWD/gpu-bundle:${LD_LIBRARY_PATH:-}"
+export SCHEDCHECK_CACHE="${SCHEDCHECK_CACHE:-/tmp/schedcheck-cache}"
+export SCHEDCHECK_PLUGIN_CXX="${SCHEDCHECK_PLUGIN_CXX:-g++}"
+export SCHEDCHECK_CUDA_ARCHITECTURES="${SCHEDCHECK_CUDA_ARCHITECTURES:-90}"
+out="${OUT:-/tmp/schedcheck-meta}"
+trees="$SCHEDCHECK_CACHE/ggml-trees"
+mkdir -p "$out" "$trees"
+tar -xzf gpu-bundle/ggml-trees.tar.gz -C "$trees"
+nvidia-smi -L
+sc=gpu-bundle/schedcheck
+head_policy="ggml@ggml-head"
+patched_policy="ggml@$trees/$patched"
+# Both trees' ggml-cuda build at once (CMake inside schedcheck); a CPU-only scenario checks
+# each plugin end to end.
+t0=$(date +%s)
+for p in "$head_policy" "$patched_policy"; do
+  ( $sc real tests/scenarios/cpu-decode.json --policy "$p" --backend ggml-cuda --delays none \
+      > "$out/build-${p##*/}.txt" 2>&1
+    echo "${p##*/}: build and CPU smoke run: exit $? after $(( $(date +%s) - t0 )) s" ) &
+done
+wait
+run() {  # run LOG POLICY DELAYS RUNS
+  local s rc
+  s=$(date +%s)
+  $sc real "$f" --policy "$2" --backend ggml-cuda --delays "$3" --runs "$4" >> "$1" 2>&1
+  rc=$?
+  echo "$n devices, ${2##*/} --delays $3 --runs $4: exit $rc in $(( $(date +%s) - s )) s |" \
+    "$(grep 'over ggml-cuda: simulation says' "$1" | tail -1)"
+}
+# Each scenario: ggml-head, then the patched tree under the same kinds of delays (for the
+# targeted ones, ggml-head's holds carried onto its calls).
+confirm() {  # confirm NAME RANDOM_RUNS
+  f=reports/tensor-parallel/$1.json
+  local mode
+  for mode in ${MODES:-none auto random}; do
+    case $mode in
+      none) run "$out/head-$1.txt" "$head_policy" none "${NONE_RUNS:-20}"
+            run "$out/patched-$1.txt" "$patched_policy" none "${NONE_RUNS:-20}" ;;
+      auto) run "$out/head-$1.txt" "$head_policy" auto "${AUTO_RUNS:-10}"
+            run "$out/patched-$1.txt" "$patched_policy" "from:$head_policy" "${AUTO_RUNS:-10}" ;;
+      random) run "$out/head-$1.txt" "$head_policy" random:1 "$2"
+              run "$out/patched-$1.txt" "$patched_policy" random:1 "$2" ;;
+    esac
+  done
+}
+for n in ${DEVICES:-2 4}; do
+  if [ "${PHYSICAL:-0}" = 1 ]; then
+    unset GGML_CUDA_DEVICES
+  else
+    export CUDA_VISIBLE_DEVICES=0 GGML_CUDA_DEVICES=$n
+  fi
+  confirm "M1-meta-allreduce-${n}dev" "${RANDOM_RUNS:-100}"
+  # Model-like sizes: four FFN blocks of 1024 x 4096, 128 tokens, two ubatches.
+  confirm "M1-meta-allreduce-${n}dev-large" "${LARGE_RANDOM_RUNS:-20}"
+done
