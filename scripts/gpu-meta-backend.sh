@@ -21,18 +21,7 @@ cd "$(dirname "$0")/.."
 patched=ggml-head-meta-patched
 if [ "${1:-}" = "--bundle" ]; then
   set -eo pipefail
-  mkdir -p gpu-bundle
-  cp build/bin/schedcheck gpu-bundle/
-  strip gpu-bundle/schedcheck
-  cp -L /lib/x86_64-linux-gnu/libfmt.so.9 gpu-bundle/
-  build/bin/schedcheck replay tests/scenarios/cpu-decode.json --policy ggml@ggml-head > /dev/null
-  trees="${SCHEDCHECK_CACHE:-$HOME/.cache/schedcheck}/ggml-trees"
-  work=$(mktemp -d)
-  cp -r "$trees/ggml-head" "$work/ggml-head"
-  cp -r "$trees/ggml-head" "$work/$patched"
-  for p in patches/ggml-head-meta/*.patch; do patch -s -p1 -d "$work/$patched" < "$p"; done
-  tar -czf gpu-bundle/ggml-trees.tar.gz -C "$work" ggml-head "$patched"
-  rm -rf "$work"
+  scripts/bundle-patched-head.sh "$patched" patches/ggml-head-meta
   du -sh gpu-bundle
   exit 0
 fi
@@ -55,8 +44,8 @@ patched_policy="ggml@$trees/$patched"
 t0=$(date +%s)
 for p in "$head_policy" "$patched_policy"; do
   ( $sc real tests/scenarios/cpu-decode.json --policy "$p" --backend ggml-cuda --delays none \
-      > "$out/build-${p##*/}.txt" 2>&1
-    echo "${p##*/}: build and CPU smoke run: exit $? after $(( $(date +%s) - t0 )) s" ) &
+      > "$out/build-${p##*[/@]}.txt" 2>&1
+    echo "${p##*[/@]}: build and CPU smoke run: exit $? after $(( $(date +%s) - t0 )) s" ) &
 done
 wait
 run() {  # run LOG POLICY DELAYS RUNS
@@ -64,7 +53,7 @@ run() {  # run LOG POLICY DELAYS RUNS
   s=$(date +%s)
   $sc real "$f" --policy "$2" --backend ggml-cuda --delays "$3" --runs "$4" >> "$1" 2>&1
   rc=$?
-  echo "$n devices, ${2##*/} --delays $3 --runs $4: exit $rc in $(( $(date +%s) - s )) s |" \
+  echo "$n devices, ${2##*[/@]} --delays $3 --runs $4: exit $rc in $(( $(date +%s) - s )) s |" \
     "$(grep 'over ggml-cuda: simulation says' "$1" | tail -1)"
 }
 # Each scenario: ggml-head, then the patched tree under the same kinds of delays (for the

@@ -25,18 +25,7 @@ cd "$(dirname "$0")/.."
 patched_label=ggml-head-patched
 if [ "${1:-}" = "--bundle" ]; then
   set -eo pipefail
-  mkdir -p gpu-bundle
-  cp build/bin/schedcheck gpu-bundle/
-  strip gpu-bundle/schedcheck
-  cp -L /lib/x86_64-linux-gnu/libfmt.so.9 gpu-bundle/
-  build/bin/schedcheck replay tests/scenarios/cpu-decode.json --policy ggml@ggml-head > /dev/null
-  trees="${SCHEDCHECK_CACHE:-$HOME/.cache/schedcheck}/ggml-trees"
-  work=$(mktemp -d)
-  cp -r "$trees/ggml-head" "$work/ggml-head"
-  cp -r "$trees/ggml-head" "$work/$patched_label"
-  for p in patches/ggml-head/*.patch; do patch -s -p1 -d "$work/$patched_label" < "$p"; done
-  tar -czf gpu-bundle/ggml-trees.tar.gz -C "$work" ggml-head "$patched_label"
-  rm -rf "$work"
+  scripts/bundle-patched-head.sh "$patched_label" patches/ggml-head
   # file <TAB> version, for every race of a ggml version in the corpus but H5 (llama.cpp's input
   # writes), the races of a program's own writes (reports/input-writes, reports/buffer-lifetimes,
   # reports/backend-changes)

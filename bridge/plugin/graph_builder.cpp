@@ -91,7 +91,7 @@ GraphBuilder::GraphBuilder(const GraphDesc& graph, Devices& devices)
   current_.assign(graph.tensors.size(), nullptr);
   lowered_.resize(graph.nodes.size());
   producer_.assign(graph.tensors.size(), -1);
-  for (const BackendDesc& b : graph.backends) has_meta_ = has_meta_ || !b.members.empty();
+  has_meta_ = has_meta_backend(graph);
   for (std::size_t n = 0; n < graph.nodes.size(); ++n)
     if (!graph.nodes[n].writes_persistent) producer_[graph.nodes[n].output] = static_cast<int>(n);
   std::vector<int> held_by_meta;

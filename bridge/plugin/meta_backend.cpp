@@ -156,10 +156,14 @@ int meta_purpose_buffer(const GraphDesc& desc, int compute, bool scheduler_exist
   return to;
 }
 
-void require_meta_backend(const GraphDesc& desc) {
-  if (tree_has_meta_backend()) return;
+bool has_meta_backend(const GraphDesc& desc) {
   for (const BackendDesc& b : desc.backends)
-    if (!b.members.empty()) refuse_meta_backend();
+    if (!b.members.empty()) return true;
+  return false;
+}
+
+void require_meta_backend(const GraphDesc& desc) {
+  if (!tree_has_meta_backend() && has_meta_backend(desc)) refuse_meta_backend();
 }
 
 }  // namespace schedcheck::bridge

@@ -100,6 +100,20 @@ std::size_t element_count(const TensorDesc& t);
 // ---- meta_backend.cpp: ggml's tensor-parallel meta backend (ggml-backend-meta.cpp, in trees
 // that have it) over the plugin's devices of a meta backend's members.
 bool tree_has_meta_backend();
+bool has_meta_backend(const GraphDesc& desc);
+// The meta backend whose device memory a scenario buffer is (ggml places it in slices on the
+// members), or -1.
+inline int meta_of_buffer(const GraphDesc& g, int buffer) {
+  const int owner = g.buffers[static_cast<std::size_t>(buffer)].owner;
+  return owner >= 0 && !g.backends[static_cast<std::size_t>(owner)].members.empty() ? owner : -1;
+}
+// A member's buffer for its weights' slices or its AllReduce: what is in it, the meta backend
+// allocates (the devices make no persistent buffer for it).
+inline bool filled_by_meta_member(const GraphDesc& g, int buffer) {
+  for (const BackendDesc& b : g.backends)
+    if (b.weights_buffer == buffer || b.reduce_buffer == buffer) return true;
+  return false;
+}
 // Throws std::runtime_error for a scenario with a meta backend in a tree without one (called
 // before anything is made, so that a refused run leaves nothing behind).
 void require_meta_backend(const GraphDesc& desc);

@@ -113,13 +113,6 @@ ggml_backend_t init_meta(const GraphDesc& desc, int meta,
   return b;
 }
 
-// A member's buffers for its weights' slices and its AllReduce: allocated by the meta backend.
-bool filled_by_member(const GraphDesc& desc, int buffer) {
-  for (const BackendDesc& b : desc.backends)
-    if (b.weights_buffer == buffer || b.reduce_buffer == buffer) return true;
-  return false;
-}
-
 ggml_backend_buffer_type_t buft_for(const GraphDesc& desc,
                                     const std::vector<ggml_backend_t>& backends, int i) {
   const BufferDesc& b = desc.buffers[i];
@@ -150,18 +143,18 @@ class ProxyDevices final : public Devices {
     const std::size_t nb = desc.backends.size();
     int next_gpu = 0, cpus = 0;
     s_.backends.assign(nb, nullptr);
-    std::vector<ggml_backend_dev_t> member_devices(nb, nullptr);
+    std::vector<ggml_backend_dev_t> device_of(nb, nullptr);  // a meta backend's members' devices
     for (std::size_t b = 0; b < nb; ++b) {
       const int i = static_cast<int>(b);
       if (desc.backends[b].meta >= 0)  // made by its meta backend, on this device
-        member_devices[b] = next_cuda_device(desc, i, &next_gpu);
+        device_of[b] = next_cuda_device(desc, i, &next_gpu);
       else if (!is_meta(i))
         s_.backends[b] = init_backend(desc, i, &next_gpu);
       cpus += desc.backends[b].type == DeviceType::cpu;
     }
     for (std::size_t b = 0; b < nb; ++b)
       if (is_meta(static_cast<int>(b)))
-        s_.backends[b] = init_meta(desc, static_cast<int>(b), member_devices);
+        s_.backends[b] = init_meta(desc, static_cast<int>(b), device_of);
     for (ggml_backend_t b : s_.backends) s_.names.push_back(ggml_backend_name(b));
     if (cpus != 1) h.unsupported("a run over ggml's backends has exactly one CPU backend");
     for (std::size_t i = 0; i < desc.buffers.size(); ++i)
@@ -176,9 +169,8 @@ class ProxyDevices final : public Devices {
     s_.next_origin.assign(desc.buffers.size(), 0);
     for (std::size_t i = 0; i < desc.buffers.size(); ++i) {
       const BufferDesc& d = desc.buffers[i];
-      const int owner = d.owner;
-      if (d.compute || (owner >= 0 && is_meta(owner)) ||
-          filled_by_member(desc, static_cast<int>(i)))
+      const int buffer = static_cast<int>(i);
+      if (d.compute || meta_of_buffer(desc, buffer) >= 0 || filled_by_meta_member(desc, buffer))
         continue;
       ggml_backend_buffer_t buf = ggml_backend_buft_alloc_buffer(s_.bufts[i], d.size ? d.size : 1);
       if (d.weights) ggml_backend_buffer_set_usage(buf, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
@@ -194,8 +186,7 @@ class ProxyDevices final : public Devices {
                              ? nullptr
                              : std::make_unique<QueueHold>(backend, backend->iface));
     }
-    s_.has_meta = std::any_of(desc.backends.begin(), desc.backends.end(),
-                              [](const BackendDesc& b) { return !b.members.empty(); });
+    s_.has_meta = has_meta_backend(desc);
     install();
   }
 
@@ -263,8 +254,7 @@ Devices* make_devices(const GraphDesc& graph, Host& host) {
   // Before any backend is made, so that nothing is left behind.
   require_meta_backend(graph);
 #ifdef SCHEDCHECK_PROXY_CUDA
-  for (const BackendDesc& b : graph.backends)
-    if (!b.members.empty()) require_generic_allreduce();
+  if (has_meta_backend(graph)) require_generic_allreduce();
 #endif
   return new ProxyDevices(graph, host);
 }

@@ -266,7 +266,9 @@ SimDevices::SimDevices(const GraphDesc& graph, Host& h) : state_(new State) {
   persistent_.assign(nbuf, nullptr);
   for (std::size_t i = 0; i < nbuf; ++i) {
     const BufferDesc& desc = graph.buffers[i];
-    if (desc.compute || meta_of_buffer(graph, static_cast<int>(i)) >= 0) continue;
+    const int buffer = static_cast<int>(i);
+    if (desc.compute || meta_of_buffer(graph, buffer) >= 0 || filled_by_meta_member(graph, buffer))
+      continue;
     persistent_[i] = ggml_backend_buft_alloc_buffer(&s.buffer_types[i], desc.size ? desc.size : 1);
     if (desc.weights)
       ggml_backend_buffer_set_usage(persistent_[i], GGML_BACKEND_BUFFER_USAGE_WEIGHTS);

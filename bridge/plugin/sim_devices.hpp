@@ -93,12 +93,6 @@ inline int backend_index(ggml_backend_t b) {
 inline int buffer_of(ggml_backend_buffer_t b) {
   return static_cast<BufferContext*>(b->context)->buffer;
 }
-// The meta backend whose device memory a scenario buffer is (ggml places it in slices on the
-// members), or -1.
-inline int meta_of_buffer(const GraphDesc& g, int buffer) {
-  const int owner = g.buffers[buffer].owner;
-  return owner >= 0 && !g.backends[owner].members.empty() ? owner : -1;
-}
 
 // sim_buffers.cpp: the buffer type's members.
 const char* buft_name(ggml_backend_buffer_type_t t);
