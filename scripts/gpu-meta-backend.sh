@@ -15,6 +15,8 @@
 #   NONE_RUNS    runs without delays (20)
 #   AUTO_RUNS    runs under each targeted hold (10)
 #   RANDOM_RUNS  runs under random delays (100; LARGE_RANDOM_RUNS, 20, for the larger scenarios)
+#   SIZES        which of each device count's scenarios ("small large"; also 8b, an 8B model's
+#                FFN sizes: about 5 s a run, mostly filling 2.8 GB of weights)
 # ggml-cuda's own AllReduce is below the bridge: the runs use GGML_CUDA_ALLREDUCE=none.
 set -u
 cd "$(dirname "$0")/.."
@@ -78,7 +80,14 @@ for n in ${DEVICES:-2 4}; do
   else
     export CUDA_VISIBLE_DEVICES=0 GGML_CUDA_DEVICES=$n
   fi
-  confirm "M1-meta-allreduce-${n}dev" "${RANDOM_RUNS:-100}"
-  # Model-like sizes: four FFN blocks of 1024 x 4096, 128 tokens, two ubatches.
-  confirm "M1-meta-allreduce-${n}dev-large" "${LARGE_RANDOM_RUNS:-20}"
+  for size in ${SIZES:-small large}; do
+    case $size in
+      small) confirm "M1-meta-allreduce-${n}dev" "${RANDOM_RUNS:-100}" ;;
+      # Model-like sizes: four FFN blocks of 1024 x 4096, 128 tokens, two ubatches.
+      large) confirm "M1-meta-allreduce-${n}dev-large" "${LARGE_RANDOM_RUNS:-20}" ;;
+      # An 8B model's FFN: four SwiGLU blocks of 4096 x 14336, 512 tokens, two ubatches.
+      8b) confirm "M1-meta-allreduce-${n}dev-8b" "${LARGE_RANDOM_RUNS:-20}" ;;
+      *) echo "SIZES: unknown size '$size' (expected small, large or 8b)" >&2; exit 2 ;;
+    esac
+  done
 done

@@ -4,7 +4,11 @@
 // tensor whose op and sources are set directly (the scheduler and the allocator look only at
 // the op, the sources, the flags and the sizes; nothing is computed), or, for devices that
 // compute, the ops of lowering.cpp.
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <stdexcept>
 #include <string>
 
@@ -120,9 +124,20 @@ GraphBuilder::~GraphBuilder() {
   ggml_free(weights_);
 }
 
-void GraphBuilder::fill_weights() const {
+void GraphBuilder::fill_weights(bool values) const {
+  std::size_t largest = 0;
+  for (std::size_t i = 0; i < persistent_.size(); ++i)
+    if (persistent_[i]) largest = std::max(largest, ggml_nbytes(persistent_[i]));
+  // calloc maps zero pages lazily: memory nobody writes costs no time.
+  const std::unique_ptr<void, decltype(&std::free)> zeros(
+      values ? nullptr : std::calloc(largest, 1), &std::free);
+  if (!values && largest > 0 && !zeros) throw std::bad_alloc();
   for (std::size_t i = 0; i < persistent_.size(); ++i) {
     if (!persistent_[i] || desc_.tensors[i].role != TensorRole::persistent) continue;
+    if (!values) {
+      ggml_backend_tensor_set(persistent_[i], zeros.get(), 0, ggml_nbytes(persistent_[i]));
+      continue;
+    }
     const std::vector<uint8_t> v = tensor_values(desc_, static_cast<int>(i), -1);
     ggml_backend_tensor_set(persistent_[i], v.data(), 0, ggml_nbytes(persistent_[i]));
   }

@@ -164,9 +164,10 @@ class GraphBuilder {
   // What a launched graph (a split, or a chunk of one) computes, per scenario node; false with
   // the name of a node the scenario does not have.
   bool node_refs(const ggml_cgraph* g, std::vector<NodeRef>* out, std::string* unknown) const;
-  // Writes the weights' values (devices that compute; a meta backend's slices on any devices,
-  // as llama.cpp loads them).
-  void fill_weights() const;
+  // Writes the weights (devices that compute; a meta backend's slices on any devices, as
+  // llama.cpp loads them). Without `values` nothing reads them back, only the calls count: the
+  // bytes come from zero pages, never generated (an 8B model's weights take seconds to make).
+  void fill_weights(bool values) const;
   bool has_meta() const { return has_meta_; }
 
  private:

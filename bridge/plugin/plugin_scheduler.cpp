@@ -39,7 +39,7 @@ class PluginScheduler final : public Scheduler {
   PluginScheduler(const GraphDesc& desc, Host& host)
       : desc_(desc), host_(host), devices_(make_devices(desc_, host)), graph_(desc_, *devices_) {
     reference_ = devices_->make_reference(desc_);
-    if (reference_ || graph_.has_meta()) graph_.fill_weights();
+    if (reference_ || graph_.has_meta()) graph_.fill_weights(reference_ != nullptr);
     std::vector<ggml_backend_t> backends;
     std::vector<ggml_backend_buffer_type_t> bufts;
     for (std::size_t b = 0; b < desc_.backends.size(); ++b) {
