@@ -20,13 +20,15 @@ namespace {
 struct TagEra {
   const char* tag;
   const char* era;
+  const char* commit;  // ggml's own commit (the bundle's README; each commit message carries it)
 };
 // The bundle's tags and the built-in policy of each one's era (ggml-head has ggml-26040's
 // scheduler; README of the bundle).
-constexpr TagEra kTags[] = {{"ggml-v0", "ggml-v0"},       {"ggml-17795", "ggml-17795"},
-                            {"ggml-20463", "ggml-20463"}, {"ggml-20793", "ggml-20793"},
-                            {"ggml-25138", "ggml-25138"}, {"ggml-26040", "ggml-26040"},
-                            {"ggml-head", "ggml-26040"}};
+constexpr TagEra kTags[] = {
+    {"ggml-v0", "ggml-v0", "c01b2ea4"},       {"ggml-17795", "ggml-17795", "4b496bb9"},
+    {"ggml-20463", "ggml-20463", "6f88db6a"}, {"ggml-20793", "ggml-20793", "5017f360"},
+    {"ggml-25138", "ggml-25138", "d3f96b8d"}, {"ggml-26040", "ggml-26040", "0ab579a5"},
+    {"ggml-head", "ggml-26040", "d99724f2"}};
 constexpr const char* kHeadEra = "ggml-26040";
 
 std::string tag_list() {
@@ -60,9 +62,10 @@ fs::path extract_tag(const std::string& tag) {
   if (is_tree(cached)) return cached;  // extracted earlier (or carried with the cache)
   const std::optional<fs::path> bundle = find_bundle();
   if (!bundle)
-    throw BridgeError("ggml@" + tag +
-                      ": no ggml bundle found (set SCHEDCHECK_GGML_BUNDLE to "
-                      "shared/upstream/ggml-versions.bundle, or name a folder: ggml@/path/to/ggml)");
+    throw BridgeError(
+        "ggml@" + tag +
+        ": no ggml bundle found (set SCHEDCHECK_GGML_BUNDLE to "
+        "shared/upstream/ggml-versions.bundle, or name a folder: ggml@/path/to/ggml)");
   const fs::path root = cache_dir() / "ggml-trees";
   fs::create_directories(root);
   const fs::path git_dir = root / "bundle.git";
@@ -83,8 +86,8 @@ fs::path extract_tag(const std::string& tag) {
   // The whole tree: its CMake files build ggml's own backends (bridge/ggml_cmake_build.cpp).
   if (run_process({"git", "--git-dir=" + git_dir.string(), "archive", "-o", tar.string(), tag},
                   log) != 0)
-    throw BridgeError("ggml@" + tag + ": not a tag of " + bundle->string() + " (tags: " +
-                      tag_list() + ")\n" + log_tail(log));
+    throw BridgeError("ggml@" + tag + ": not a tag of " + bundle->string() +
+                      " (tags: " + tag_list() + ")\n" + log_tail(log));
   if (run_process({"tar", "-xf", tar.string(), "-C", tmp.string()}, log) != 0)
     throw BridgeError("extracting ggml@" + tag + " failed:\n" + log_tail(log));
   fs::remove(tar);
@@ -157,6 +160,7 @@ GgmlTree resolve_tree(std::string_view spec_in) {
     if (spec == tag.tag) {
       t.root = extract_tag(spec);
       t.era = era.empty() ? tag.era : era;
+      t.commit = tag.commit;
       return t;
     }
   if (spec.empty() || (spec.find('/') == std::string::npos && !fs::exists(spec)))

@@ -16,11 +16,12 @@
 namespace schedcheck {
 
 struct GgmlTree {
-  std::string label;              // "ggml@ggml-20793", as the policy is named
-  std::filesystem::path root;     // the folder with include/ and src/
-  std::string era;                // the built-in policy whose driver rules and profile apply
+  std::string label;                  // "ggml@ggml-20793", as the policy is named
+  std::filesystem::path root;         // the folder with include/ and src/
+  std::string era;                    // the built-in policy whose driver rules and profile apply
+  std::string commit;                 // ggml's commit of a bundle tag; empty for a folder
   std::string devices = "simulated";  // "simulated", "ggml-cpu" or "ggml-cuda"
-  bool computable = false;        // the graph's nodes are ops that backends compute
+  bool computable = false;            // the graph's nodes are ops that backends compute
 };
 
 inline constexpr std::string_view kRealPolicyPrefix = "ggml@";

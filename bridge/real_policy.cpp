@@ -27,10 +27,12 @@ const Policy& real_policy(std::string_view name) {
                       "ggml-26040)");
   Policy p = *era;
   p.name = std::string(name);
-  p.commit = era->commit;
+  p.commit = tree.commit.empty() ? "-" : tree.commit;  // a folder's commit is not known
   p.reference = "real ggml tree " + tree.root.string();
-  p.description = "ggml_backend_sched of this tree over simulated devices; llama.cpp rules and "
-                  "backend profile of " + era->name;
+  p.description =
+      "ggml_backend_sched of this tree over simulated devices; llama.cpp rules and "
+      "backend profile of " +
+      era->name;
   p.builtin = false;
   p.known_verdict.reset();  // the model's verdict, not asserted of a tree
   p.ggml_tree = spec;

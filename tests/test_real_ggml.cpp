@@ -88,6 +88,21 @@ TEST_F(RealGgml, AnUnknownTagOrFolderIsBadInputWithTheReason) {
   EXPECT_NE(folder.err.find("is not a ggml tree"), std::string::npos) << folder.err;
 }
 
+// A report names the tree's own ggml commit, not its era's: ggml-head runs ggml-26040's
+// scheduler rules but is another commit; a folder's commit is not known.
+TEST_F(RealGgml, ReportsNameTheTreesOwnCommit) {
+  EXPECT_EQ(real_policy("ggml@ggml-head").commit, "d99724f2");
+  EXPECT_EQ(real_policy("ggml@ggml-26040").commit, "0ab579a5");
+  EXPECT_EQ(real_policy("ggml@ggml-17795").commit, "4b496bb9");
+  const fs::path folder = resolve_tree("ggml-head").root;
+  EXPECT_EQ(real_policy("ggml@" + folder.string()).commit, "-");
+  const auto r = run_schedcheck("replay " + source_path("reports/canonical/single-gpu.json") +
+                                " --policy ggml@ggml-head");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("under ggml@ggml-head (ggml d99724f2, real ggml tree "), std::string::npos)
+      << r.out;
+}
+
 // A copy of ggml-head; `edit` replaces one exact piece of compute_splits.
 fs::path copy_of_head(const fs::path& where, const std::string& from, const std::string& to) {
   testing::copy_of_tree("ggml-head", where);
