@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -40,11 +41,10 @@ std::string mechanisms_of(const PolicyVerdict& v) {
 }
 
 std::string mismatch_text(const Scenario& s, const bridge::ReadMismatch& m) {
-  return fmt::format("{} {} of evaluation {}: {} bytes wrong from byte {} (expected {}, got {}{})",
-                     m.read, s.tensors[m.tensor].name, m.eval, m.wrong_bytes, m.first_byte,
-                     m.expected, m.got,
-                     m.error > 0 ? fmt::format("; error {:.3g} of the largest value", m.error)
-                                 : "");
+  return fmt::format(
+      "{} {} of evaluation {}: {} bytes wrong from byte {} (expected {}, got {}{})", m.read,
+      s.tensors[m.tensor].name, m.eval, m.wrong_bytes, m.first_byte, m.expected, m.got,
+      m.error > 0 ? fmt::format("; error {:.3g} of the largest value", m.error) : "");
 }
 
 struct Totals {
@@ -54,6 +54,20 @@ struct Totals {
   // of those that did not (the margin the tolerance separates).
   double clean_error = 0, wrong_error = -1;
 };
+
+// ggml-cuda's own AllReduce (GGML_CUDA_ALLREDUCE=internal or nccl) for a meta backend: it runs
+// below the bridge, so the recorded calls cannot be the simulated ones; only the reads count.
+// Empty for the generic AllReduce; throws for a value ggml-cuda does not know.
+std::string own_allreduce(const Scenario& s, const std::string& backend) {
+  const char* chosen = std::getenv("GGML_CUDA_ALLREDUCE");
+  if (backend != "ggml-cuda" || !s.has_meta_backend() || !chosen) return "";
+  const std::string v(chosen);
+  if (v != "none" && v != "internal" && v != "nccl")
+    throw std::invalid_argument("GGML_CUDA_ALLREDUCE=" + v +
+                                ": expected none (the generic AllReduce, which the bridge sees), "
+                                "internal or nccl (ggml-cuda's own, below the bridge)");
+  return v == "none" ? "" : v;
+}
 
 }  // namespace
 
@@ -105,6 +119,28 @@ int run_real_on_backends(const RealArgs& a) {
         "schedcheck: note: backend {} overrides its kind's capabilities ({}); the simulation keeps "
         "them, {} cannot, so the recorded calls may differ from the simulated ones\n",
         b.name, fmt::join(fields, ", "), a.backend);
+  }
+  std::string allreduce;
+  try {
+    allreduce = own_allreduce(s, a.backend);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "schedcheck: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+  if (!allreduce.empty()) {
+    if (a.delays != "none" && a.delays.rfind("random:", 0) != 0) {
+      std::cerr << fmt::format(
+          "schedcheck: --delays {}: with GGML_CUDA_ALLREDUCE={} ggml-cuda's own AllReduce runs "
+          "below the bridge, so delays that name the simulation's calls have no calls to hold; "
+          "expected --delays none or random:SEED\n",
+          a.delays, allreduce);
+      return kExitBadInput;
+    }
+    std::cerr << fmt::format(
+        "schedcheck: note: GGML_CUDA_ALLREDUCE={}: ggml-cuda's own AllReduce runs below the "
+        "bridge; the simulation (and its verdict) is of the generic AllReduce, so the recorded "
+        "calls differ from the first AllReduce on; only the reads are checked\n",
+        allreduce);
   }
   std::string why;
   if (a.backend == "ggml-cuda" && !cuda_available(&why)) {
@@ -170,13 +206,13 @@ int run_real_on_backends(const RealArgs& a) {
     // Run 1 in full; later runs when something differs from what run 1 said.
     if (i == 0) first_agree = d.agree();
     if (a.json || (i > 0 && r.mismatches.empty() && d.agree() == first_agree)) continue;
-    std::cout << fmt::format("run {}: {} ({:.1f} ms) with delays {}{}{}\n", i + 1,
-                             r.mismatches.empty() ? "matches the reference" : "MISMATCH",
-                             r.seconds * 1e3, p.plan.name,
-                             p.finding.empty() ? "" : " -> " + p.finding,
-                             s.has_shapes() ? fmt::format("; {} reads, largest error {:.3g}",
-                                                          r.reads_compared, r.max_read_error)
-                                            : "");
+    std::cout << fmt::format(
+        "run {}: {} ({:.1f} ms) with delays {}{}{}\n", i + 1,
+        r.mismatches.empty() ? "matches the reference" : "MISMATCH", r.seconds * 1e3, p.plan.name,
+        p.finding.empty() ? "" : " -> " + p.finding,
+        s.has_shapes()
+            ? fmt::format("; {} reads, largest error {:.3g}", r.reads_compared, r.max_read_error)
+            : "");
     if (r.compute_start_ms.size() > 1)
       std::cout << fmt::format(
           "  decode: the host entered the last of {} graph computes {:.1f} ms after the first; "
@@ -203,18 +239,25 @@ int run_real_on_backends(const RealArgs& a) {
                                 {"runs", t.runs},
                                 {"mismatching_runs", t.mismatching},
                                 {"runs_with_simulated_calls", t.same_calls},
+                                {"allreduce", allreduce.empty() ? "generic" : allreduce},
                                 {"read_tolerance", s.has_shapes() ? bridge::kReadTolerance : 0.0},
                                 {"details", runs}}}}}
                      .dump(2)
               << "\n";
   } else {
-    std::cout << fmt::format(
-        "{} over {}: simulation says {}; {} of {} runs mismatched; {} of {} recorded runs "
-        "issued the simulated calls{}\n",
-        a.policy, a.backend, to_string(todo.verdict.verdict), t.mismatching, t.runs, t.same_calls,
-        t.runs,
-        t.targeted ? fmt::format("; targeted runs confirmed {} of {}", t.confirmed, t.targeted)
-                   : "");
+    if (!allreduce.empty())
+      std::cout << fmt::format(
+          "{} over {} with ggml-cuda's own AllReduce (GGML_CUDA_ALLREDUCE={}): {} of {} runs "
+          "mismatched (reads only: the simulation, which says {}, runs the generic AllReduce)\n",
+          a.policy, a.backend, allreduce, t.mismatching, t.runs, to_string(todo.verdict.verdict));
+    else
+      std::cout << fmt::format(
+          "{} over {}: simulation says {}; {} of {} runs mismatched; {} of {} recorded runs "
+          "issued the simulated calls{}\n",
+          a.policy, a.backend, to_string(todo.verdict.verdict), t.mismatching, t.runs, t.same_calls,
+          t.runs,
+          t.targeted ? fmt::format("; targeted runs confirmed {} of {}", t.confirmed, t.targeted)
+                     : "");
     if (s.has_shapes())
       std::cout << fmt::format(
           "  reads compared within {} of each read's largest value: largest error {:.3g} in "

@@ -8,7 +8,9 @@
 #                binary, ggml-head and the patched tree)
 #   on the GPU:  scripts/gpu-meta-backend.sh            (carry gpu-bundle; results under $OUT)
 # Environment:
-#   MODES        which kinds of runs ("none auto random")
+#   MODES        which kinds of runs ("none auto random"; also internal: ggml-head with
+#                ggml-cuda's own two-device AllReduce, GGML_CUDA_ALLREDUCE=internal, below the
+#                bridge, NONE_RUNS without delays and RANDOM_RUNS under random delays, reads only)
 #   DEVICES      the device counts ("2 4")
 #   PHYSICAL=1   the devices are GPUs (else one GPU stands for them: CUDA_VISIBLE_DEVICES=0
 #                GGML_CUDA_DEVICES=N)
@@ -17,7 +19,8 @@
 #   RANDOM_RUNS  runs under random delays (100; LARGE_RANDOM_RUNS, 20, for the larger scenarios)
 #   SIZES        which of each device count's scenarios ("small large"; also 8b, an 8B model's
 #                FFN sizes: about 5 s a run, mostly filling 2.8 GB of weights)
-# ggml-cuda's own AllReduce is below the bridge: the runs use GGML_CUDA_ALLREDUCE=none.
+# ggml-cuda's own AllReduce is below the bridge: the runs use GGML_CUDA_ALLREDUCE=none (but those
+# of MODES=internal).
 set -u
 cd "$(dirname "$0")/.."
 patched=ggml-head-meta-patched
@@ -56,7 +59,7 @@ run() {  # run LOG POLICY DELAYS RUNS
   $sc real "$f" --policy "$2" --backend ggml-cuda --delays "$3" --runs "$4" >> "$1" 2>&1
   rc=$?
   echo "$n devices, ${2##*[/@]} --delays $3 --runs $4: exit $rc in $(( $(date +%s) - s )) s |" \
-    "$(grep 'over ggml-cuda: simulation says' "$1" | tail -1)"
+    "$(grep -E 'over ggml-cuda(: simulation says| with)' "$1" | tail -1)"
 }
 # Each scenario: ggml-head, then the patched tree under the same kinds of delays (for the
 # targeted ones, ggml-head's holds carried onto its calls).
@@ -71,6 +74,14 @@ confirm() {  # confirm NAME RANDOM_RUNS
             run "$out/patched-$1.txt" "$patched_policy" "from:$head_policy" "${AUTO_RUNS:-10}" ;;
       random) run "$out/head-$1.txt" "$head_policy" random:1 "$2"
               run "$out/patched-$1.txt" "$patched_policy" random:1 "$2" ;;
+      # ggml-cuda's internal AllReduce takes two devices only (more fall back to the generic one).
+      # The patch does not touch it: ggml-head alone.
+      internal) if [ "$n" = 2 ]; then
+                  GGML_CUDA_ALLREDUCE=internal run "$out/internal-$1.txt" "$head_policy" none \
+                    "${NONE_RUNS:-20}"
+                  GGML_CUDA_ALLREDUCE=internal run "$out/internal-$1.txt" "$head_policy" random:1 "$2"
+                fi ;;
+      *) echo "MODES: unknown mode '$mode' (expected none, auto, random or internal)" >&2; exit 2 ;;
     esac
   done
 }

@@ -195,6 +195,27 @@ TEST(MetaScenario, TheCudaExecutorRefusesAMetaBackendWithTheReason) {
   EXPECT_NE(r.err.find("the CUDA executor cannot run a meta backend"), std::string::npos) << r.err;
 }
 
+// ggml-cuda's own AllReduce runs below the bridge: asked for by name, only random or no delays
+// make sense (targeted holds name the generic AllReduce's calls), and an unknown value is named.
+// Both are refused before a device is needed.
+TEST_F(MetaBackend, GgmlCudasOwnAllReduceTakesOnlyDelaysThatNameNoCalls) {
+  const std::string real = "real " + testing::source_path(kM1) +
+                           " --policy ggml@ggml-head --backend ggml-cuda --runs 1 --delays ";
+  testing::expect_bad_input(
+      testing::run_shell("GGML_CUDA_ALLREDUCE=internal '" + std::string(SCHEDCHECK_BINARY) + "' " +
+                         real + "auto"),
+      "with GGML_CUDA_ALLREDUCE=internal ggml-cuda's own AllReduce runs below the bridge");
+  testing::expect_bad_input(
+      testing::run_shell("GGML_CUDA_ALLREDUCE=nccl '" + std::string(SCHEDCHECK_BINARY) + "' " +
+                         real + "from:ggml@ggml-head"),
+      "expected --delays none or random:SEED");
+  testing::expect_bad_input(
+      testing::run_shell("GGML_CUDA_ALLREDUCE=ring '" + std::string(SCHEDCHECK_BINARY) + "' " +
+                         real + "none"),
+      "GGML_CUDA_ALLREDUCE=ring: expected none (the generic AllReduce, which the bridge sees), "
+      "internal or nccl");
+}
+
 // Over ggml's own CUDA backend the meta backend is ggml's, over CUDA members; its device
 // buffers take ggml-cuda's alignment like the members' do.
 TEST(MetaScenario, GgmlCudaRunsAMetaBackendOverCudaMembers) {
