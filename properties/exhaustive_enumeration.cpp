@@ -12,6 +12,14 @@ TpBlockSpec block_kind(int k) {
   return TpBlockSpec{k / 2 == 2, k / 2 == 1, k % 2 == 1};
 }
 
+// The members' kinds: all CUDA (copies queued on the source device), all Vulkan (copies
+// through the host after synchronizing both), or CUDA with a last Vulkan device.
+constexpr int kMemberKinds = 3;
+BackendKind member_kind(int kinds, int device, int devices) {
+  if (kinds == 1 || (kinds == 2 && device == devices - 1)) return BackendKind::vulkan;
+  return BackendKind::cuda;
+}
+
 uint64_t enumerate_tensor_parallel(const ExhaustiveBounds& b,
                                    const std::function<bool(const ScenarioSpec&)>& visit) {
   uint64_t visited = 0;
@@ -21,12 +29,17 @@ uint64_t enumerate_tensor_parallel(const ExhaustiveBounds& b,
       for (int k = 0; k < n_blocks; ++k) combos *= kBlockKinds;
       for (uint64_t code = 0; code < combos; ++code)
         for (int ubatches = 1; ubatches <= b.max_ubatches; ++ubatches)
-          for (int variant = 0; variant < 8; ++variant) {  // reuse x embedding x output
+          for (int variant = 0; variant < 8 * kMemberKinds; ++variant) {
+            // reuse x embedding x output x member kinds
             ScenarioSpec spec;
             spec.shape = "exhaustive-tensor-parallel";
             TensorParallelSpec& tp = spec.tensor_parallel;
             tp.devices = devices;
             spec.gpus.assign(static_cast<std::size_t>(devices), GpuSpec{});
+            for (int d = 0; d < devices; ++d) {
+              spec.gpus[static_cast<std::size_t>(d)].device = d;
+              spec.gpus[static_cast<std::size_t>(d)].kind = member_kind(variant / 8, d, devices);
+            }
             uint64_t c = code;
             for (int k = 0; k < n_blocks; ++k, c /= kBlockKinds)
               tp.blocks.push_back(block_kind(static_cast<int>(c % kBlockKinds)));

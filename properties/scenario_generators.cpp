@@ -156,8 +156,9 @@ ScenarioSpec free_form() {
   return spec;
 }
 
-// llama.cpp's -sm tensor: ggml's meta backend over 2-4 CUDA devices, 1-3 blocks (attention or
-// FFN), 1-4 ubatches in 1-2 batches. Shrinks towards two devices, one FFN block, one ubatch.
+// llama.cpp's -sm tensor: ggml's meta backend over 2-4 GPU devices (CUDA, Vulkan, HIP or Metal,
+// each its own), 1-3 blocks (attention or FFN), 1-4 ubatches in 1-2 batches. Shrinks towards
+// two CUDA devices, one FFN block, one ubatch.
 TpBlockSpec tp_block() {
   TpBlockSpec b;
   b.attention = *arbitrary<bool>();
@@ -178,7 +179,17 @@ ScenarioSpec tensor_parallel() {
   tp.cpu_embedding = *weightedElement<bool>({{2, false}, {1, true}});
   tp.output_head = *weightedElement<bool>({{2, false}, {1, true}});
   spec.gpus.assign(static_cast<std::size_t>(tp.devices), GpuSpec{});
-  for (int g = 0; g < tp.devices; ++g) spec.gpus[static_cast<std::size_t>(g)].device = g;
+  for (int g = 0; g < tp.devices; ++g) {
+    GpuSpec& gpu = spec.gpus[static_cast<std::size_t>(g)];
+    gpu.device = g;
+    // The copies between members differ by kind: CUDA, HIP and Metal queue them on the source
+    // device with an event the destination waits for; Vulkan copies between devices through
+    // the host, after synchronizing both.
+    gpu.kind = *weightedElement<BackendKind>({{4, BackendKind::cuda},
+                                              {2, BackendKind::vulkan},
+                                              {1, BackendKind::hip},
+                                              {1, BackendKind::metal}});
+  }
   const auto batches = *weightedElement<std::size_t>({{3, 1}, {1, 2}});
   spec.ubatches = *container<std::vector<int>>(batches, element(1, 2, 3, 4));
   spec.graph_reuse = *arbitrary<bool>();

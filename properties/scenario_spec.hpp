@@ -44,9 +44,10 @@ struct TpBlockSpec {
   bool operator==(const TpBlockSpec&) const = default;
 };
 
-// ggml's tensor-parallel meta backend (llama.cpp -sm tensor, docs/meta-backend.md) over CUDA
-// devices: the graph is `blocks` on the meta backend, fed from the CPU. devices 0: none (the
-// splits of ScenarioSpec describe the graph); else they are not used.
+// ggml's tensor-parallel meta backend (llama.cpp -sm tensor, docs/meta-backend.md) over GPU
+// devices (their kinds: ScenarioSpec::gpus): the graph is `blocks` on the meta backend, fed from
+// the CPU. devices 0: none (the splits of ScenarioSpec describe the graph); else they are not
+// used.
 struct TensorParallelSpec {
   int devices = 0;                  // 2..4
   std::vector<TpBlockSpec> blocks;  // 1..3
@@ -85,8 +86,13 @@ inline constexpr int kMaxSpecGpus = 4;
 Scenario synthesize(const ScenarioSpec& spec, const std::string& name = "generated");
 
 // The scenario of a spec with tensor parallelism (tensor_parallel.devices >= 2): its blocks on a
-// meta backend over that many CUDA devices (properties/tensor_parallel_synthesis.cpp).
+// meta backend over that many GPU devices (properties/tensor_parallel_synthesis.cpp).
 Scenario synthesize_tensor_parallel(const ScenarioSpec& spec, const std::string& name);
+// The kind of a meta backend's member `device`: its GpuSpec's, CUDA where there is none.
+inline BackendKind tp_member_kind(const ScenarioSpec& spec, int device) {
+  const auto d = static_cast<std::size_t>(device);
+  return d < spec.gpus.size() ? spec.gpus[d].kind : BackendKind::cuda;
+}
 // The generator shape of tensor-parallel specs; only a real tree with a meta backend runs them.
 inline constexpr const char* kTensorParallelShape = "tensor-parallel";
 inline constexpr int kMaxTpDevices = 4;

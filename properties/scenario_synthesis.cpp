@@ -219,10 +219,13 @@ std::string describe_spec(const ScenarioSpec& spec) {
     for (const TpBlockSpec& b : tp.blocks)
       blocks += fmt::format("{}{}{}{}", blocks.empty() ? "" : " ", b.norm ? "norm+" : "",
                             b.attention ? "attn" : "ffn", !b.attention && b.gated ? "-gated" : "");
+    std::vector<std::string_view> kinds;
+    for (int d = 0; d < tp.devices; ++d) kinds.push_back(to_string(tp_member_kind(spec, d)));
     return fmt::format(
-        "shape {}, meta backend over {} CUDA devices, blocks [{}], embedding {}, output {}, "
+        "shape {}, meta backend over {} devices [{}], blocks [{}], embedding {}, output {}, "
         "ubatches {}, reuse {}",
-        spec.shape, tp.devices, blocks, tp.cpu_embedding ? "CPU get_rows" : "input",
+        spec.shape, tp.devices, fmt::join(kinds, " "), blocks,
+        tp.cpu_embedding ? "CPU get_rows" : "input",
         tp.output_head ? "head split by rows" : "residual", fmt::join(spec.ubatches, "+"),
         spec.graph_reuse);
   }

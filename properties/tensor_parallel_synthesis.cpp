@@ -1,6 +1,7 @@
-// The scenario of a tensor-parallel spec: llama.cpp's blocks on ggml's meta backend over CUDA
-// devices (the weights split as llama.cpp's -sm tensor splits them), fed from the CPU, with the
-// driver settings of the spec. Every tensor has a shape: the meta backend splits by op and shape.
+// The scenario of a tensor-parallel spec: llama.cpp's blocks on ggml's meta backend over GPU
+// devices of the spec's kinds (the weights split as llama.cpp's -sm tensor splits them), fed
+// from the CPU, with the driver settings of the spec. Every tensor has a shape: the meta backend
+// splits by op and shape.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -49,8 +50,10 @@ class TpSynthesizer {
   void backends() {
     const int devices = std::clamp(spec_.tensor_parallel.devices, 2, kMaxTpDevices);
     std::vector<Index> members;
-    for (int d = 0; d < devices; ++d)
-      members.push_back(base_.backend(fmt::format("CUDA{}", d), BackendKind::cuda, d));
+    for (int d = 0; d < devices; ++d) {
+      const BackendKind kind = tp_member_kind(spec_, d);
+      members.push_back(base_.backend(fmt::format("{}{}", to_string(kind), d), kind, d));
+    }
     Backend meta;
     meta.name = "TP";
     meta.kind = BackendKind::meta;

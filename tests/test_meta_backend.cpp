@@ -4,6 +4,8 @@
 // buffer and is gone from the tree that patches/ggml-head-meta/ patches.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -150,6 +152,34 @@ TEST_F(MetaBackend, AlternatingTheAllReduceBuffersRemovesTheRace) {
   EXPECT_EQ(adds, 4);  // two AllReduces of two devices
 }
 
+// Whether M1 exists depends on how the members copy between devices: ggml-vulkan copies within
+// one device only, so each AllReduce copy takes ggml_backend_tensor_copy_async's fallback
+// (synchronize both, copy blocking) and no ADD is left running; ggml-metal queues the copy on
+// the source device with an event, as ggml-cuda does.
+TEST_F(MetaBackend, VulkanMembersCopyThroughTheHostAndDoNotRaceMetalMembersDo) {
+  const Scenario vulkan = load_scenario_file(
+      testing::source_path("reports/tensor-parallel/M1-meta-allreduce-2dev-vulkan.json"));
+  const ReplayResult r = replay(vulkan, real_policy("ggml@ggml-head"));
+  EXPECT_TRUE(explain(r).groups.empty());
+  int queued_copies = 0, syncs = 0, adds = 0;
+  for (const TraceEntry& e : r.trace) {
+    queued_copies += e.kind == TraceKind::access && e.site().call == Call::cpy_tensor_async;
+    syncs += e.kind != TraceKind::access && e.site().call == Call::synchronize;
+    adds += e.kind == TraceKind::access && e.site().step == kAllReduceStep;
+  }
+  EXPECT_EQ(queued_copies, 0);
+  EXPECT_GT(syncs, 0);
+  EXPECT_GT(adds, 0);  // the AllReduces still happen, through the host
+
+  const Scenario metal = load_scenario_file(
+      testing::source_path("reports/tensor-parallel/M1-meta-allreduce-2dev-metal.json"));
+  const PolicyVerdict v = explain(replay(metal, real_policy("ggml@ggml-head")));
+  ASSERT_EQ(v.groups.size(), 1u);
+  EXPECT_EQ(v.groups[0].mechanism, Mechanism::M1);
+  EXPECT_EQ(v.groups[0].second_access.call, Call::cpy_tensor_async);
+  EXPECT_EQ(v.groups[0].second_access.agent, "Metal0");
+}
+
 // The search of `check --shape tensor-parallel`: generated blocks on 2-4 devices, 1-4 ubatches,
 // graph reuse on or off; the first M1 case shrinks to its core.
 TEST_F(MetaBackend, TheTensorParallelSearchFindsM1AndShrinksItToTwoDevicesAndTwoBlocks) {
@@ -236,14 +266,21 @@ TEST(MetaScenario, GgmlCudaRunsAMetaBackendOverCudaMembers) {
 }
 
 TEST(MetaSearch, TensorParallelSpecsAreValidScenariosOfTheirDevicesAndBlocks) {
+  std::set<BackendKind> kinds;
   for (int i = 0; i < 40; ++i) {
     const ScenarioSpec spec = generate_case(11, i, kTensorParallelShape);
     const Scenario s = synthesize(spec);
     const TensorParallelSpec& tp = spec.tensor_parallel;
     ASSERT_GE(tp.devices, 2);
     ASSERT_LE(tp.devices, kMaxTpDevices);
-    EXPECT_EQ(s.backends[s.find_backend("TP")].members.size(),
-              static_cast<std::size_t>(tp.devices));
+    const std::vector<Index>& members = s.backends[s.find_backend("TP")].members;
+    ASSERT_EQ(members.size(), static_cast<std::size_t>(tp.devices));
+    // Each member has its spec's kind, on a device of its own.
+    for (std::size_t d = 0; d < members.size(); ++d) {
+      EXPECT_EQ(s.backends[members[d]].kind, spec.gpus[d].kind) << describe_spec(spec);
+      EXPECT_EQ(s.backends[members[d]].device, static_cast<int>(d));
+      kinds.insert(spec.gpus[d].kind);
+    }
     // A partial product per block, each an AllReduce of the meta backend.
     const auto partials = std::count_if(s.tensors.begin(), s.tensors.end(),
                                         [](const Tensor& t) { return t.split == 0; });
@@ -252,6 +289,9 @@ TEST(MetaSearch, TensorParallelSpecsAreValidScenariosOfTheirDevicesAndBlocks) {
     EXPECT_NO_THROW(load_scenario_text(save_scenario(s).dump(), "synthesized"))
         << describe_spec(spec);
   }
+  // The members' kinds are drawn: copies between devices differ by kind.
+  EXPECT_TRUE(kinds.count(BackendKind::cuda));
+  EXPECT_TRUE(kinds.count(BackendKind::vulkan));
 }
 
 }  // namespace
