@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace schedcheck::bridge {
@@ -181,6 +182,16 @@ struct ReadMismatch {
 // Own ops are computed by different kernels on each backend (cuBLAS may use TF32): a read
 // matches the reference when every element is within this fraction of the read's largest value.
 inline constexpr double kReadTolerance = 1e-2;
+
+// GGML_CUDA_ALLREDUCE for a meta backend over ggml-cuda: "none" (or unset) makes ggml-cuda
+// decline, so the meta backend takes its generic AllReduce, which the bridge sees; "internal" and
+// "nccl" run ggml-cuda's own, below the bridge. Empty for those, else what was expected.
+inline std::string cuda_allreduce_error(std::string_view value) {
+  if (value == "none" || value == "internal" || value == "nccl") return "";
+  return "GGML_CUDA_ALLREDUCE=" + std::string(value) +
+         ": expected none (the generic AllReduce, which the bridge sees), internal or nccl "
+         "(ggml-cuda's own, below the bridge)";
+}
 
 // The devices call this for everything the scheduler asks of them.
 class Host {

@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bridge/real_policy.hpp"
@@ -54,20 +54,6 @@ struct Totals {
   // of those that did not (the margin the tolerance separates).
   double clean_error = 0, wrong_error = -1;
 };
-
-// ggml-cuda's own AllReduce (GGML_CUDA_ALLREDUCE=internal or nccl) for a meta backend: it runs
-// below the bridge, so the recorded calls cannot be the simulated ones; only the reads count.
-// Empty for the generic AllReduce; throws for a value ggml-cuda does not know.
-std::string own_allreduce(const Scenario& s, const std::string& backend) {
-  const char* chosen = std::getenv("GGML_CUDA_ALLREDUCE");
-  if (backend != "ggml-cuda" || !s.has_meta_backend() || !chosen) return "";
-  const std::string v(chosen);
-  if (v != "none" && v != "internal" && v != "nccl")
-    throw std::invalid_argument("GGML_CUDA_ALLREDUCE=" + v +
-                                ": expected none (the generic AllReduce, which the bridge sees), "
-                                "internal or nccl (ggml-cuda's own, below the bridge)");
-  return v == "none" ? "" : v;
-}
 
 }  // namespace
 
@@ -120,12 +106,16 @@ int run_real_on_backends(const RealArgs& a) {
         "them, {} cannot, so the recorded calls may differ from the simulated ones\n",
         b.name, fmt::join(fields, ", "), a.backend);
   }
+  // ggml-cuda's own AllReduce for a meta backend (GGML_CUDA_ALLREDUCE=internal or nccl): it runs
+  // below the bridge, so the recorded calls cannot be the simulated ones; only the reads count.
   std::string allreduce;
-  try {
-    allreduce = own_allreduce(s, a.backend);
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "schedcheck: " << e.what() << "\n";
-    return kExitBadInput;
+  const char* chosen = std::getenv("GGML_CUDA_ALLREDUCE");
+  if (chosen && a.backend == "ggml-cuda" && s.has_meta_backend()) {
+    if (const std::string error = bridge::cuda_allreduce_error(chosen); !error.empty()) {
+      std::cerr << "schedcheck: " << error << "\n";
+      return kExitBadInput;
+    }
+    if (std::string_view(chosen) != "none") allreduce = chosen;
   }
   if (!allreduce.empty()) {
     if (a.delays != "none" && a.delays.rfind("random:", 0) != 0) {

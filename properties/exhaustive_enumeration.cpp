@@ -37,8 +37,9 @@ uint64_t enumerate_tensor_parallel(const ExhaustiveBounds& b,
             tp.devices = devices;
             spec.gpus.assign(static_cast<std::size_t>(devices), GpuSpec{});
             for (int d = 0; d < devices; ++d) {
-              spec.gpus[static_cast<std::size_t>(d)].device = d;
-              spec.gpus[static_cast<std::size_t>(d)].kind = member_kind(variant / 8, d, devices);
+              GpuSpec& gpu = spec.gpus[static_cast<std::size_t>(d)];
+              gpu.device = d;
+              gpu.kind = member_kind(variant / 8, d, devices);
             }
             uint64_t c = code;
             for (int k = 0; k < n_blocks; ++k, c /= kBlockKinds)

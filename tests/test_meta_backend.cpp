@@ -4,11 +4,10 @@
 // buffer and is gone from the tree that patches/ggml-head-meta/ patches.
 #include <gtest/gtest.h>
 
-#include <set>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "bridge/policy_catalog.hpp"
 #include "bridge/real_policy.hpp"
@@ -229,19 +228,19 @@ TEST(MetaScenario, TheCudaExecutorRefusesAMetaBackendWithTheReason) {
 // make sense (targeted holds name the generic AllReduce's calls), and an unknown value is named.
 // Both are refused before a device is needed.
 TEST_F(MetaBackend, GgmlCudasOwnAllReduceTakesOnlyDelaysThatNameNoCalls) {
-  const std::string real = "real " + testing::source_path(kM1) +
-                           " --policy ggml@ggml-head --backend ggml-cuda --runs 1 --delays ";
+  auto real = [](const std::string& allreduce, const std::string& delays) {
+    return testing::run_shell(
+        "GGML_CUDA_ALLREDUCE=" + allreduce + " '" + std::string(SCHEDCHECK_BINARY) + "' real " +
+        testing::source_path(kM1) +
+        " --policy ggml@ggml-head --backend ggml-cuda --runs 1 --delays " + delays);
+  };
   testing::expect_bad_input(
-      testing::run_shell("GGML_CUDA_ALLREDUCE=internal '" + std::string(SCHEDCHECK_BINARY) + "' " +
-                         real + "auto"),
+      real("internal", "auto"),
       "with GGML_CUDA_ALLREDUCE=internal ggml-cuda's own AllReduce runs below the bridge");
+  testing::expect_bad_input(real("nccl", "from:ggml@ggml-head"),
+                            "expected --delays none or random:SEED");
   testing::expect_bad_input(
-      testing::run_shell("GGML_CUDA_ALLREDUCE=nccl '" + std::string(SCHEDCHECK_BINARY) + "' " +
-                         real + "from:ggml@ggml-head"),
-      "expected --delays none or random:SEED");
-  testing::expect_bad_input(
-      testing::run_shell("GGML_CUDA_ALLREDUCE=ring '" + std::string(SCHEDCHECK_BINARY) + "' " +
-                         real + "none"),
+      real("ring", "none"),
       "GGML_CUDA_ALLREDUCE=ring: expected none (the generic AllReduce, which the bridge sees), "
       "internal or nccl");
 }

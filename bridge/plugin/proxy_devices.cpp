@@ -5,7 +5,6 @@
 // parallelism) is ggml's own over these devices; the proxy stands in its members, not in it.
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -73,11 +72,8 @@ void choose_allreduce() {
     setenv("GGML_CUDA_ALLREDUCE", "none", 0);
     return;
   }
-  for (const char* known : {"none", "internal", "nccl"})
-    if (std::strcmp(chosen, known) == 0) return;
-  throw std::runtime_error(std::string("GGML_CUDA_ALLREDUCE=") + chosen +
-                           ": expected none (the generic AllReduce, which the bridge sees), "
-                           "internal or nccl (ggml-cuda's own, below the bridge)");
+  const std::string error = cuda_allreduce_error(chosen);
+  if (!error.empty()) throw std::runtime_error(error);
 }
 #endif
 
